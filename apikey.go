@@ -1,0 +1,60 @@
+package gatehouse
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"time"
+)
+
+// APIKey is a bearer credential. A personal key (User set) acts as exactly that
+// user; the operator key (Org and User empty) acts as the platform operator.
+// Only the SHA-256 of the secret is kept: the key itself is shown once.
+type APIKey struct {
+	ID        KeyID      `json:"id"`
+	Org       OrgID      `json:"org_id,omitempty"`
+	User      UserID     `json:"user_id,omitempty"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"`
+	Hash      string     `json:"hash"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Meta
+}
+
+// IsOperator reports whether the key is the platform operator's.
+func (k *APIKey) IsOperator() bool { return k.Org == "" && k.User == "" }
+
+// Secret is a credential in clear text. It never prints itself in logs.
+type Secret string
+
+// LogValue keeps secrets out of structured logs.
+func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// String keeps secrets out of fmt output too.
+func (Secret) String() string { return "[redacted]" }
+
+// Reveal returns the clear text, for the one place it is shown to its owner.
+func (s Secret) Reveal() string { return string(s) }
+
+// NewKeySecret returns a fresh API key secret: "ghk_" and 256 random bits.
+func NewKeySecret() Secret {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return Secret("ghk_" + idEncoding.EncodeToString(b[:]))
+}
+
+// HashKey returns the stored form of a key secret. A fast hash is right here:
+// the secret has 256 random bits, so there is nothing to guess.
+func HashKey(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// KeyPrefix is the part of a secret that may be shown in lists to tell keys apart.
+func KeyPrefix(secret string) string {
+	if len(secret) > 10 {
+		return secret[:10]
+	}
+	return secret
+}

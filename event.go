@@ -1,0 +1,90 @@
+package gatehouse
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// ObjectKind names a kind of stored object, as it appears in events.
+type ObjectKind string
+
+const (
+	KindOrg        ObjectKind = "org"
+	KindWorkspace  ObjectKind = "workspace"
+	KindUser       ObjectKind = "user"
+	KindGroup      ObjectKind = "group"
+	KindMembership ObjectKind = "membership"
+	KindRole       ObjectKind = "role"
+	KindAssignment ObjectKind = "assignment"
+	KindTemplate   ObjectKind = "template"
+	KindAPIKey     ObjectKind = "apikey"
+)
+
+// Change is one object created (Before empty), updated, or deleted (After empty).
+// Before and After are the object's JSON form. A change's objects are the whole
+// truth: stores and the access engine apply them without further rules.
+type Change struct {
+	Kind   ObjectKind      `json:"kind"`
+	ID     string          `json:"id"`
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+}
+
+// ActorType says who made a change.
+type ActorType string
+
+const (
+	ActorOperator ActorType = "operator"
+	ActorUser     ActorType = "user"
+	ActorSystem   ActorType = "system"
+)
+
+// Actor is who made a change: the operator, a user (through one of its keys), or the system.
+type Actor struct {
+	Type  ActorType `json:"type"`
+	User  UserID    `json:"user_id,omitempty"`
+	Email string    `json:"email,omitempty"`
+	Key   KeyID     `json:"key_id,omitempty"`
+}
+
+// Source is where a change came from.
+type Source struct {
+	IP        string `json:"ip,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	Via       string `json:"via,omitempty"` // api, cli, demo, bench
+}
+
+// Target is the object an event is about.
+type Target struct {
+	Type ObjectKind `json:"type"`
+	ID   string     `json:"id"`
+}
+
+// Event is one committed change: the audit record and the feed entry every node applies.
+// Revisions are global, gap-free and in commit order; Hash chains each
+// organization's events (PrevHash is the hash of the organization's previous event).
+type Event struct {
+	Revision  Revision    `json:"revision"`
+	Org       OrgID       `json:"org_id,omitempty"`
+	Workspace WorkspaceID `json:"workspace_id,omitempty"`
+	Time      time.Time   `json:"time"`
+	Actor     Actor       `json:"actor"`
+	Source    Source      `json:"source"`
+	Action    string      `json:"action"`
+	Target    Target      `json:"target"`
+	Changes   []Change    `json:"changes"`
+	PrevHash  string      `json:"prev_hash"`
+	Hash      string      `json:"hash,omitempty"`
+}
+
+// MustJSON marshals v, which must be one of this package's plain types.
+func MustJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("gatehouse: marshal " + err.Error())
+	}
+	return b
+}

@@ -1,0 +1,32 @@
+package gatehouse
+
+// MaxGroupDepth bounds nesting: a chain of groups inside groups is at most this long.
+const MaxGroupDepth = 16
+
+// Group is a set of users and groups with the same home as the group.
+type Group struct {
+	ID          GroupID `json:"id"`
+	Home                // org_id, workspace_id
+	Name        string  `json:"name"`
+	Description string  `json:"description,omitempty"`
+	Meta
+}
+
+// Validate reports missing or malformed fields.
+func (g *Group) Validate() error {
+	f := Fields{}
+	checkName(f, "name", g.Name, 200)
+	checkOptional(f, "description", g.Description, 1000)
+	return f.Err()
+}
+
+// Membership says Member is directly inside Group.
+type Membership struct {
+	Org    OrgID     `json:"org_id"`
+	Group  GroupID   `json:"group_id"`
+	Member Principal `json:"member"`
+	Meta
+}
+
+// Key identifies a membership.
+func (m *Membership) Key() string { return string(m.Group) + "/" + m.Member.String() }

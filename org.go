@@ -1,0 +1,134 @@
+package gatehouse
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Status is the lifecycle state of an organization, workspace or user.
+type Status string
+
+const (
+	StatusActive    Status = "active"
+	StatusSuspended Status = "suspended" // organizations and workspaces
+	StatusArchived  Status = "archived"  // workspaces
+	StatusInvited   Status = "invited"   // users
+	StatusDisabled  Status = "disabled"  // users
+)
+
+// Meta is what every stored object carries: when it was made and last changed,
+// and the revision of its last change, which is also its ETag.
+type Meta struct {
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Revision  Revision  `json:"revision"`
+}
+
+// Touch stamps the object as changed at revision rev and time now.
+func (m *Meta) Touch(rev Revision, now time.Time) {
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	m.UpdatedAt = now
+	m.Revision = rev
+}
+
+// Org is a security partner's organization.
+type Org struct {
+	ID     OrgID  `json:"id"`
+	Slug   string `json:"slug"`
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Meta
+}
+
+// Workspace is one customer of an organization.
+type Workspace struct {
+	ID     WorkspaceID `json:"id"`
+	Org    OrgID       `json:"org_id"`
+	Slug   string      `json:"slug"`
+	Name   string      `json:"name"`
+	Status Status      `json:"status"`
+	Meta
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidSlug reports whether s is a slug: lower-case letters, digits and inner hyphens, at most 63.
+// Slugs never contain "_", so they can never be mistaken for ids.
+func ValidSlug(s string) bool { return slugRE.MatchString(s) }
+
+// Slugify turns a display name into a slug candidate.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.TrimSuffix(b.String(), "-")
+	if len(s) > 63 {
+		s = strings.TrimSuffix(s[:63], "-")
+	}
+	return s
+}
+
+// checkName validates a display name: required, at most max characters, no control characters.
+func checkName(f Fields, field, v string, max int) {
+	switch {
+	case strings.TrimSpace(v) == "":
+		f.Add(field, "is required")
+	case utf8.RuneCountInString(v) > max:
+		f.Add(field, "is too long")
+	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		f.Add(field, "must not contain control characters")
+	}
+}
+
+// checkOptional validates an optional free-text field.
+func checkOptional(f Fields, field, v string, max int) {
+	if v != "" {
+		checkName(f, field, v, max)
+	}
+}
+
+// Validate reports missing or malformed fields.
+func (o *Org) Validate() error {
+	f := Fields{}
+	checkName(f, "name", o.Name, 200)
+	if !ValidSlug(o.Slug) {
+		f.Add("slug", "must be 1-63 lower-case letters, digits or inner hyphens")
+	}
+	if o.Status != StatusActive && o.Status != StatusSuspended {
+		f.Add("status", `must be "active" or "suspended"`)
+	}
+	return f.Err()
+}
+
+// Active reports whether the organization may be used.
+func (o *Org) Active() bool { return o.Status == StatusActive }
+
+// Validate reports missing or malformed fields.
+func (w *Workspace) Validate() error {
+	f := Fields{}
+	checkName(f, "name", w.Name, 200)
+	if !ValidSlug(w.Slug) {
+		f.Add("slug", "must be 1-63 lower-case letters, digits or inner hyphens")
+	}
+	switch w.Status {
+	case StatusActive, StatusSuspended, StatusArchived:
+	default:
+		f.Add("status", `must be "active", "suspended" or "archived"`)
+	}
+	return f.Err()
+}
+
+// Active reports whether the workspace may be used.
+func (w *Workspace) Active() bool { return w.Status == StatusActive }

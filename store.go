@@ -1,0 +1,75 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the truth: state tables and the append-only event log. Stores
+// enforce uniqueness and references as a second line of defence; the rules of
+// DESIGN §2 are checked by the directory service before a change is appended.
+type Store interface {
+	// Update runs fn in one write transaction. Writers are serialised (the
+	// revision counter is locked first), so fn sees every event committed before
+	// it and the events it appends get the next revisions. If fn returns an
+	// error nothing is written. A constraint violation is KindConflict.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Snapshot returns every object and the revision they reflect, consistently.
+	Snapshot(ctx context.Context) (*Snapshot, error)
+	// Head returns the last committed revision.
+	Head(ctx context.Context) (Revision, error)
+	// EventsAfter returns up to limit events with revision > after, in revision order.
+	EventsAfter(ctx context.Context, after Revision, limit int) ([]*Event, error)
+	// ListEvents returns an organization's audit events, newest first.
+	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
+	// VerifyChain re-computes an organization's hash chain.
+	VerifyChain(ctx context.Context, org OrgID) (*ChainReport, error)
+	Close() error
+}
+
+// Tx is a write transaction of a Store.
+type Tx interface {
+	// Next is the revision the next appended event must carry.
+	Next() Revision
+	// EventsAfter reads committed events inside the transaction, for catching up.
+	EventsAfter(after Revision, limit int) ([]*Event, error)
+	// Append writes ev's changes to the state tables and ev to the log. ev.Revision
+	// must equal Next(); Append fills PrevHash and Hash.
+	Append(ev *Event) error
+}
+
+// Snapshot is the whole directory at one revision.
+type Snapshot struct {
+	Revision    Revision
+	Orgs        []*Org
+	Workspaces  []*Workspace
+	Users       []*User
+	Groups      []*Group
+	Memberships []*Membership
+	Roles       []*Role
+	Assignments []*Assignment
+	Templates   []*Template
+	Keys        []*APIKey
+}
+
+// EventFilter selects audit events. Zero fields do not filter.
+type EventFilter struct {
+	Org       OrgID       // required; "" selects the deployment's own events (operator actions)
+	Workspace WorkspaceID // events about this workspace
+	Actor     UserID      // events made by this user
+	Target    string      // events whose target or any change has this id
+	Action    string      // exact action ("user.create") or a prefix ending in "." ("user.")
+	Since     time.Time   // at or after
+	Until     time.Time   // before
+	Before    Revision    // cursor: only revisions below this
+	Limit     int         // at most this many (the store caps it at 1000)
+}
+
+// ChainReport is the result of verifying an organization's hash chain.
+type ChainReport struct {
+	Org      OrgID    `json:"org_id"`
+	Checked  int      `json:"checked"`
+	OK       bool     `json:"ok"`
+	BrokenAt Revision `json:"broken_at,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+}

@@ -1,0 +1,69 @@
+package gatehouse
+
+import (
+	"net/mail"
+	"strings"
+)
+
+// User is a person: an org user (Home.Workspace empty, with an org role) or a
+// workspace user (no org role, no organization capability, ever).
+type User struct {
+	ID         UserID  `json:"id"`
+	Home               // org_id, workspace_id
+	Email      string  `json:"email"`
+	GivenName  string  `json:"given_name"`
+	FamilyName string  `json:"family_name"`
+	Phone      string  `json:"phone,omitempty"`
+	JobTitle   string  `json:"job_title,omitempty"`
+	Department string  `json:"department,omitempty"`
+	Status     Status  `json:"status"`
+	OrgRole    OrgRole `json:"org_role,omitempty"`
+	Meta
+}
+
+// NormalizeEmail is the form emails are compared in: trimmed and lower-cased.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidEmail reports whether s is a bare address such as "ana@example.com".
+func ValidEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+}
+
+// Validate reports missing or malformed fields, including an org role on a workspace user.
+func (u *User) Validate() error {
+	f := Fields{}
+	if !ValidEmail(u.Email) {
+		f.Add("email", "must be an email address such as ana@example.com")
+	}
+	checkName(f, "given_name", u.GivenName, 100)
+	checkOptional(f, "family_name", u.FamilyName, 100)
+	checkOptional(f, "phone", u.Phone, 40)
+	checkOptional(f, "job_title", u.JobTitle, 100)
+	checkOptional(f, "department", u.Department, 100)
+	switch u.Status {
+	case StatusInvited, StatusActive, StatusDisabled:
+	default:
+		f.Add("status", `must be "invited", "active" or "disabled"`)
+	}
+	switch {
+	case u.IsOrg() && u.OrgRole != OrgRoleAdmin && u.OrgRole != OrgRoleMember:
+		f.Add("org_role", `must be "admin" or "member" for an organization user`)
+	case !u.IsOrg() && u.OrgRole != "":
+		f.Add("org_role", "workspace users have no organization role")
+	}
+	return f.Err()
+}
+
+// IsOrgAdmin reports whether u is an active Organization Admin.
+func (u *User) IsOrgAdmin() bool {
+	return u.IsOrg() && u.OrgRole == OrgRoleAdmin && u.Status == StatusActive
+}
+
+// DisplayName is the user's name as people read it.
+func (u *User) DisplayName() string {
+	return strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+}
