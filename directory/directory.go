@@ -1,0 +1,231 @@
+// Package directory applies the rules of DESIGN §2 to every change of the
+// partner/customer directory. Each change is checked against the in-memory
+// index (brought up to the store's head inside the write transaction, whose
+// revision lock serialises all writers), written as one store transaction with
+// one event, and then applied to the local index before the call returns, so a
+// caller always reads its own writes on this node.
+package directory
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// Directory is the service every interface (API, CLI, console, provisioning) calls.
+type Directory struct {
+	store gh.Store
+	idx   *engine.Index
+	cat   *gh.Catalogue
+	log   *slog.Logger
+	now   func() time.Time
+
+	// writeMu serialises this node's writers and every Apply to the index, so
+	// the index does not move while a change is being validated.
+	writeMu sync.Mutex
+}
+
+// New returns a directory over store and idx. now is the clock (time.Now when nil).
+func New(store gh.Store, idx *engine.Index, log *slog.Logger, now func() time.Time) *Directory {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Directory{store: store, idx: idx, cat: idx.Catalogue(), log: log, now: now}
+}
+
+// Index returns the access index the directory keeps current.
+func (d *Directory) Index() *engine.Index { return d.idx }
+
+// Store returns the underlying store.
+func (d *Directory) Store() gh.Store { return d.store }
+
+// Load fills the index from a store snapshot, then catches up with events
+// committed since the snapshot.
+func (d *Directory) Load(ctx context.Context) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	snap, err := d.store.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	d.idx.Load(snap)
+	return d.catchUp(ctx, d.store.EventsAfter)
+}
+
+// CatchUp applies every event committed after the index's revision.
+func (d *Directory) CatchUp(ctx context.Context) error {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	return d.catchUp(ctx, d.store.EventsAfter)
+}
+
+const catchUpBatch = 1000
+
+func (d *Directory) catchUp(ctx context.Context, read func(context.Context, gh.Revision, int) ([]*gh.Event, error)) error {
+	for {
+		evs, err := read(ctx, d.idx.Revision(), catchUpBatch)
+		if err != nil {
+			return err
+		}
+		if err := d.idx.Apply(evs...); err != nil {
+			return gh.Internal(err)
+		}
+		if len(evs) < catchUpBatch {
+			return nil
+		}
+	}
+}
+
+// Follow catches up every interval until ctx ends, so changes made on other
+// nodes reach this one. Errors are logged and retried.
+func (d *Directory) Follow(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+		if err := d.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("follow the event log", "err", err, "revision", d.idx.Revision())
+		}
+	}
+}
+
+// Actor is who calls the directory: the platform operator, a user (through a
+// personal key), or the system itself (demo and bench data).
+type Actor struct {
+	Operator bool
+	System   bool
+	User     *gh.User
+	Key      gh.KeyID
+	Source   gh.Source
+}
+
+// SystemActor acts with every right, for seeding data; never reachable over the API.
+func SystemActor(via string) *Actor { return &Actor{System: true, Source: gh.Source{Via: via}} }
+
+func (a *Actor) event() gh.Actor {
+	switch {
+	case a.User != nil:
+		return gh.Actor{Type: gh.ActorUser, User: a.User.ID, Email: a.User.Email, Key: a.Key}
+	case a.Operator:
+		return gh.Actor{Type: gh.ActorOperator, Key: a.Key}
+	}
+	return gh.Actor{Type: gh.ActorSystem}
+}
+
+// writer collects the events of one write transaction.
+type writer struct {
+	actor  *Actor
+	now    time.Time
+	base   gh.Revision
+	events []*gh.Event
+}
+
+// event starts a new event; objects changed in it must be stamped with its revision.
+func (w *writer) event(org gh.OrgID, ws gh.WorkspaceID, action string, kind gh.ObjectKind, id string) *gh.Event {
+	ev := &gh.Event{
+		Revision: w.base + gh.Revision(len(w.events)), Org: org, Workspace: ws, Time: w.now,
+		Actor: w.actor.event(), Source: w.actor.Source, Action: action,
+		Target: gh.Target{Type: kind, ID: id},
+	}
+	w.events = append(w.events, ev)
+	return ev
+}
+
+// rev is the revision of the event being built.
+func (w *writer) rev() gh.Revision { return w.base + gh.Revision(len(w.events)) - 1 }
+
+// change records one object's before and after (either may be nil) in ev.
+func change(ev *gh.Event, kind gh.ObjectKind, id string, before, after any) {
+	c := gh.Change{Kind: kind, ID: id}
+	if !isNil(before) {
+		c.Before = gh.MustJSON(before)
+	}
+	if !isNil(after) {
+		c.After = gh.MustJSON(after)
+	}
+	ev.Changes = append(ev.Changes, c)
+}
+
+func isNil(v any) bool {
+	switch p := v.(type) {
+	case nil:
+		return true
+	case *gh.Org:
+		return p == nil
+	case *gh.Workspace:
+		return p == nil
+	case *gh.User:
+		return p == nil
+	case *gh.Group:
+		return p == nil
+	case *gh.Membership:
+		return p == nil
+	case *gh.Role:
+		return p == nil
+	case *gh.Assignment:
+		return p == nil
+	case *gh.Template:
+		return p == nil
+	case *gh.APIKey:
+		return p == nil
+	}
+	return false
+}
+
+// write runs fn inside one store transaction after bringing the index to the
+// store's head, appends the events fn built, and applies them to the index
+// once committed. It returns the last revision written (the head when fn wrote nothing).
+func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) error) (gh.Revision, error) {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	var events []*gh.Event
+	err := d.store.Update(ctx, func(tx gh.Tx) error {
+		err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
+			return tx.EventsAfter(after, n)
+		})
+		if err != nil {
+			return err
+		}
+		w := &writer{actor: a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next()}
+		if err := fn(w); err != nil {
+			return err
+		}
+		for _, ev := range w.events {
+			if err := tx.Append(ev); err != nil {
+				return err
+			}
+		}
+		events = w.events
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := d.idx.Apply(events...); err != nil {
+		// The events are committed; the follower will retry from the store.
+		d.log.Error("apply committed events", "err", err)
+		return 0, gh.Internal(err)
+	}
+	return d.idx.Revision(), nil
+}
+
+// checkMatch compares an If-Match revision (0: none given) with the object's.
+func checkMatch(ifMatch, current gh.Revision) error {
+	if ifMatch != 0 && ifMatch != current {
+		return gh.Errorf(gh.KindPrecondition, "revision_mismatch",
+			"the object changed since revision %d (it is now at %d); read it again", ifMatch, current)
+	}
+	return nil
+}

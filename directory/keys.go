@@ -1,0 +1,129 @@
+package directory
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// KeyInput creates a personal API key.
+type KeyInput struct {
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// mayManageKeys allows the operator, the user's Org Admins and the user itself.
+func (d *Directory) mayManageKeys(a *Actor, u *gh.User) error {
+	if a.Operator || a.System || d.isOrgAdmin(a, u.Org) || (a.User != nil && a.User.ID == u.ID) {
+		return nil
+	}
+	return gh.Forbidden("only the user itself, an Organization Admin or the platform operator may manage a user's API keys")
+}
+
+// keyUser resolves the user whose keys are managed, as the actor may see it.
+func (d *Directory) keyUser(a *Actor, o *gh.Org, id gh.UserID) (*gh.User, error) {
+	u := d.idx.User(id)
+	if u == nil || u.Org != o.ID {
+		return nil, gh.NotFound("user")
+	}
+	if a.User != nil && !a.User.IsOrg() && a.User.ID != id && !(u.Workspace == a.User.Workspace) {
+		return nil, gh.NotFound("user")
+	}
+	return u, d.mayManageKeys(a, u)
+}
+
+// CreateKey creates a personal API key acting as exactly user id. The secret
+// is returned once and only its hash is kept.
+// Errors: KindNotFound, KindForbidden, KindInvalid (inactive user, bad expiry).
+func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.UserID, in KeyInput) (*gh.APIKey, gh.Secret, gh.Revision, error) {
+	u, err := d.keyUser(a, o, id)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if in.Name = strings.TrimSpace(in.Name); in.Name == "" {
+		in.Name = "personal key"
+	}
+	if len(in.Name) > 100 {
+		return nil, "", 0, gh.Invalid("invalid_input", "name", "is too long")
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(d.now()) {
+		return nil, "", 0, gh.Invalid("invalid_input", "expires_at", "must be in the future")
+	}
+	secret := gh.NewKeySecret()
+	k := &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Org: u.Org, User: u.ID, Name: in.Name,
+		Prefix: gh.KeyPrefix(secret.Reveal()), Hash: gh.HashKey(secret.Reveal()), ExpiresAt: in.ExpiresAt}
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		cur := d.idx.User(id)
+		if cur == nil || cur.Status != gh.StatusActive {
+			return gh.Errorf(gh.KindInvalid, "user_inactive", "keys can only be made for active users")
+		}
+		ev := w.event(u.Org, u.Workspace, "apikey.create", gh.KindAPIKey, string(k.ID))
+		k.Touch(w.rev(), w.now)
+		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		return nil
+	})
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return k, secret, rev, nil
+}
+
+// ListKeys lists a user's keys (never their secrets).
+func (d *Directory) ListKeys(a *Actor, o *gh.Org, id gh.UserID) ([]*gh.APIKey, error) {
+	u, err := d.keyUser(a, o, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.idx.KeysOf(u.Org, u.ID), nil
+}
+
+// RevokeKey deletes one of a user's keys; it stops working at once.
+func (d *Directory) RevokeKey(ctx context.Context, a *Actor, o *gh.Org, id gh.UserID, kid gh.KeyID) (gh.Revision, error) {
+	u, err := d.keyUser(a, o, id)
+	if err != nil {
+		return 0, err
+	}
+	return d.write(ctx, a, func(w *writer) error {
+		k := d.idx.Key(kid)
+		if k == nil || k.User != u.ID {
+			return gh.NotFound("key")
+		}
+		ev := w.event(u.Org, u.Workspace, "apikey.revoke", gh.KindAPIKey, string(kid))
+		change(ev, gh.KindAPIKey, string(kid), k, nil)
+		return nil
+	})
+}
+
+// EnsureOperatorKey makes sure the platform operator can authenticate. With a
+// secret given (from the environment), that secret becomes an operator key if
+// it is not one already. With none, and no operator key stored yet, a new key
+// is made and returned so it can be shown once; otherwise it returns "".
+func (d *Directory) EnsureOperatorKey(ctx context.Context, secret string) (gh.Secret, error) {
+	if secret != "" {
+		if len(secret) < 20 {
+			return "", gh.Invalid("invalid_config", "GATEHOUSE_OPERATOR_KEY", "must be at least 20 characters")
+		}
+		if k := d.idx.KeyByHash(gh.HashKey(secret)); k != nil && k.IsOperator() {
+			return "", nil
+		}
+	} else if len(d.idx.KeysOf("", "")) > 0 {
+		return "", nil
+	}
+	created := gh.Secret(secret)
+	if created == "" {
+		created = gh.NewKeySecret()
+	}
+	k := &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Name: "operator", Prefix: gh.KeyPrefix(created.Reveal()), Hash: gh.HashKey(created.Reveal())}
+	_, err := d.write(ctx, SystemActor("serve"), func(w *writer) error {
+		ev := w.event("", "", "apikey.create", gh.KindAPIKey, string(k.ID))
+		k.Touch(w.rev(), w.now)
+		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		return nil
+	})
+	if err != nil || secret != "" {
+		return "", err
+	}
+	return created, nil
+}

@@ -1,0 +1,131 @@
+package directory
+
+import (
+	"context"
+	"strings"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// OrgInput creates an organization with its first Organization Admin.
+type OrgInput struct {
+	Name  string    `json:"name"`
+	Slug  string    `json:"slug"` // derived from Name when empty
+	Admin UserInput `json:"admin"`
+}
+
+// CreateOrg creates an organization and its first admin (operator only).
+// Errors: KindForbidden, KindInvalid, KindConflict (slug taken).
+func (d *Directory) CreateOrg(ctx context.Context, a *Actor, in OrgInput) (*gh.Org, *gh.User, gh.Revision, error) {
+	if !a.Operator && !a.System {
+		return nil, nil, 0, gh.Forbidden("only the platform operator may create organizations")
+	}
+	if in.Slug == "" {
+		in.Slug = gh.Slugify(in.Name)
+	}
+	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive}
+	f := gh.Fields{}
+	mergeFields(f, "", o.Validate())
+	admin := in.Admin.user(gh.Home{Org: o.ID})
+	admin.OrgRole, admin.Status = gh.OrgRoleAdmin, gh.StatusActive
+	mergeFields(f, "admin.", admin.Validate())
+	if err := f.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		if d.idx.OrgBySlug(o.Slug) != nil {
+			return slugTaken("organization")
+		}
+		ev := w.event(o.ID, "", "org.create", gh.KindOrg, string(o.ID))
+		o.Touch(w.rev(), w.now)
+		admin.Touch(w.rev(), w.now)
+		change(ev, gh.KindOrg, string(o.ID), nil, o)
+		change(ev, gh.KindUser, string(admin.ID), nil, admin)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return o, admin, rev, nil
+}
+
+func slugTaken(what string) error {
+	return &gh.Error{Kind: gh.KindConflict, Code: "slug_taken", Message: "another " + what + " already uses this slug",
+		Fields: map[string]string{"slug": "is already in use"}}
+}
+
+// mergeFields copies the per-field messages of a validation error into f, with a prefix.
+func mergeFields(f gh.Fields, prefix string, err error) {
+	if err == nil {
+		return
+	}
+	e := gh.AsError(err)
+	if len(e.Fields) == 0 {
+		f.Add(strings.TrimSuffix(prefix, "."), e.Message)
+	}
+	for k, v := range e.Fields {
+		f.Add(prefix+k, v)
+	}
+}
+
+// ListOrgs lists the organizations the actor can see: all for the operator, its own for a user.
+func (d *Directory) ListOrgs(a *Actor, p Page) List[*gh.Org] {
+	orgs := d.idx.Orgs(func(o *gh.Org) bool { return a.Operator || (a.User != nil && a.User.Org == o.ID) })
+	return paginate(orgs, func(o *gh.Org) string { return string(o.ID) }, p)
+}
+
+// OrgPatch changes an organization; nil fields stay.
+type OrgPatch struct {
+	Name   *string    `json:"name"`
+	Status *gh.Status `json:"status"`
+}
+
+// UpdateOrg renames (operator or Org Admin) or suspends and reactivates (operator only) an organization.
+func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPatch, ifMatch gh.Revision) (*gh.Org, gh.Revision, error) {
+	if in.Status != nil && !a.Operator && !a.System {
+		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
+	}
+	if in.Name != nil && !a.Operator {
+		if err := d.requireOrgAdmin(a, o.ID, "rename the organization"); err != nil {
+			return nil, 0, err
+		}
+	}
+	var out *gh.Org
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		cur := d.idx.Org(o.ID)
+		if cur == nil {
+			return gh.NotFound("organization")
+		}
+		if err := checkMatch(ifMatch, cur.Revision); err != nil {
+			return err
+		}
+		next := *cur
+		if in.Name != nil {
+			next.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Status != nil {
+			next.Status = *in.Status
+		}
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		action := "org.update"
+		if next.Status != cur.Status {
+			action = map[gh.Status]string{gh.StatusSuspended: "org.suspend", gh.StatusActive: "org.reactivate"}[next.Status]
+		}
+		ev := w.event(o.ID, "", action, gh.KindOrg, string(o.ID))
+		next.Touch(w.rev(), w.now)
+		change(ev, gh.KindOrg, string(o.ID), cur, &next)
+		out = &next
+		return nil
+	})
+	return out, rev, err
+}
+
+// OrgWarnings lists what an Org Admin should know about the organization's setup.
+func (d *Directory) OrgWarnings(o *gh.Org) []string {
+	if n := len(d.idx.ActiveOrgAdmins(o.ID)); n < 2 {
+		return []string{"the organization has fewer than two active Organization Admins; add another so that losing one account does not lock the organization out"}
+	}
+	return nil
+}

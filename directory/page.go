@@ -1,0 +1,43 @@
+package directory
+
+import "sort"
+
+// Page selects a slice of a list ordered by id: items after the cursor After
+// (the id of the last item of the previous page), at most Limit of them.
+type Page struct {
+	After string
+	Limit int
+}
+
+// List is one page of results; Next is the cursor of the following page ("" at the end).
+type List[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next_cursor,omitempty"`
+}
+
+// DefaultLimit and MaxLimit bound a page.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+func paginate[T any](items []T, id func(T) string, p Page) List[T] {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	start := 0
+	if p.After != "" {
+		start = sort.Search(len(items), func(i int) bool { return id(items[i]) > p.After })
+	}
+	end := min(start+limit, len(items))
+	out := List[T]{Items: items[start:end]}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if end < len(items) {
+		out.Next = id(items[end-1])
+	}
+	return out
+}

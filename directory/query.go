@@ -1,0 +1,208 @@
+package directory
+
+import (
+	"context"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// Question names a user, a workspace and a capability by id, or by email and
+// slug within Org (an id or slug).
+type Question struct {
+	Org        string
+	User       string
+	Workspace  string
+	Capability gh.Capability
+	Level      gh.Level
+}
+
+// resolveUser finds the user a question is about. Only the operator, the
+// user's Org Admins and the user itself may ask (others' users are "not found").
+func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) {
+	var u *gh.User
+	if gh.HasIDPrefix(ref, "usr") {
+		u = d.idx.User(gh.UserID(ref))
+	} else if orgRef != "" {
+		if o, err := d.Org(a, orgRef); err == nil {
+			u = d.idx.UserByEmail(o.ID, ref)
+		}
+	} else if a.User != nil {
+		u = d.idx.UserByEmail(a.User.Org, ref)
+	}
+	if u == nil || (a.User != nil && a.User.Org != u.Org) {
+		return nil, gh.NotFound("user")
+	}
+	if a.Operator || a.System || d.isOrgAdmin(a, u.Org) || (a.User != nil && a.User.ID == u.ID) {
+		return u, nil
+	}
+	return nil, gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization")
+}
+
+// resolveQuestionWorkspace finds a workspace by id, or by slug in org. A
+// workspace of another organization is "not found" except for the operator,
+// whose question is then simply denied.
+func (d *Directory) resolveQuestionWorkspace(a *Actor, org gh.OrgID, ref string) (*gh.Workspace, error) {
+	var w *gh.Workspace
+	if gh.HasIDPrefix(ref, "ws") {
+		w = d.idx.Workspace(gh.WorkspaceID(ref))
+	} else {
+		w = d.idx.WorkspaceBySlug(org, ref)
+	}
+	if w == nil || (!a.Operator && w.Org != org) {
+		return nil, gh.NotFound("workspace")
+	}
+	return w, nil
+}
+
+func (d *Directory) question(a *Actor, q Question) (*gh.User, *gh.Workspace, error) {
+	f := gh.Fields{}
+	if q.User == "" {
+		f.Add("user", "is required")
+	}
+	if q.Workspace == "" {
+		f.Add("workspace", "is required")
+	}
+	d.checkCapability(f, q.Capability, gh.ScopeWorkspace)
+	if err := f.Err(); err != nil {
+		return nil, nil, err
+	}
+	u, err := d.resolveUser(a, q.Org, q.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := d.resolveQuestionWorkspace(a, u.Org, q.Workspace)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, w, nil
+}
+
+func (d *Directory) checkCapability(f gh.Fields, c gh.Capability, scope gh.Scope) {
+	ci, ok := d.cat.Lookup(c)
+	switch {
+	case c == "":
+		f.Add("capability", "is required")
+	case !ok:
+		f.Add("capability", "is not a known capability (see /v1/capabilities)")
+	case ci.Scope != scope:
+		f.Add("capability", "is a "+string(ci.Scope)+" capability; ask the "+string(ci.Scope)+" form of the question")
+	}
+}
+
+// Check answers whether the user may use the capability in the workspace.
+func (d *Directory) Check(a *Actor, q Question) (engine.Decision, error) {
+	u, w, err := d.question(a, q)
+	if err != nil {
+		return engine.Decision{}, err
+	}
+	return d.idx.Check(u.ID, w.ID, q.Capability, q.Level), nil
+}
+
+// Explain answers like Check with the reasons.
+func (d *Directory) Explain(a *Actor, q Question) (*engine.Explanation, error) {
+	u, w, err := d.question(a, q)
+	if err != nil {
+		return nil, err
+	}
+	return d.idx.Explain(u.ID, w.ID, q.Capability, q.Level), nil
+}
+
+// CheckOrg answers whether the user holds an organization capability.
+func (d *Directory) CheckOrg(a *Actor, orgRef, userRef string, c gh.Capability) (engine.Decision, error) {
+	f := gh.Fields{}
+	if userRef == "" {
+		f.Add("user", "is required")
+	}
+	d.checkCapability(f, c, gh.ScopeOrganization)
+	if err := f.Err(); err != nil {
+		return engine.Decision{}, err
+	}
+	u, err := d.resolveUser(a, orgRef, userRef)
+	if err != nil {
+		return engine.Decision{}, err
+	}
+	return d.idx.CheckOrg(u.ID, u.Org, c), nil
+}
+
+// LookupWorkspaces lists the workspaces where the user holds the capability.
+func (d *Directory) LookupWorkspaces(a *Actor, orgRef, userRef string, c gh.Capability, l gh.Level) ([]engine.WorkspaceAccess, gh.Revision, error) {
+	f := gh.Fields{}
+	if userRef == "" {
+		f.Add("user", "is required")
+	}
+	d.checkCapability(f, c, gh.ScopeWorkspace)
+	if err := f.Err(); err != nil {
+		return nil, 0, err
+	}
+	u, err := d.resolveUser(a, orgRef, userRef)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, rev := d.idx.LookupWorkspaces(u.ID, c, l)
+	return out, rev, nil
+}
+
+// LookupUsers lists the users holding the capability in the workspace
+// (operator and the organization's admins only).
+func (d *Directory) LookupUsers(a *Actor, orgRef, wsRef string, c gh.Capability, l gh.Level) ([]engine.UserAccess, gh.Revision, error) {
+	f := gh.Fields{}
+	if wsRef == "" {
+		f.Add("workspace", "is required")
+	}
+	d.checkCapability(f, c, gh.ScopeWorkspace)
+	if err := f.Err(); err != nil {
+		return nil, 0, err
+	}
+	var org gh.OrgID
+	if orgRef != "" {
+		o, err := d.Org(a, orgRef)
+		if err != nil {
+			return nil, 0, err
+		}
+		org = o.ID
+	} else if a.User != nil {
+		org = a.User.Org
+	}
+	w, err := d.resolveQuestionWorkspace(a, org, wsRef)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !a.Operator && !d.isOrgAdmin(a, w.Org) {
+		return nil, 0, gh.Forbidden("only Organization Admins may list who holds a capability")
+	}
+	out, rev := d.idx.LookupUsers(w.ID, c, l)
+	return out, rev, nil
+}
+
+// ListEvents returns audit events of the scope, newest first: the
+// organization's for its admins and the operator; a workspace's for those
+// who hold workspace.settings.view there.
+func (d *Directory) ListEvents(ctx context.Context, a *Actor, s Scope, f gh.EventFilter) ([]*gh.Event, error) {
+	if err := d.mayAudit(a, s); err != nil {
+		return nil, err
+	}
+	f.Org = s.Org.ID
+	if s.Workspace != nil {
+		f.Workspace = s.Workspace.ID
+	}
+	return d.store.ListEvents(ctx, f)
+}
+
+func (d *Directory) mayAudit(a *Actor, s Scope) error {
+	if a.Operator {
+		return nil
+	}
+	if s.Workspace == nil {
+		return d.requireOrgAdmin(a, s.Org.ID, "read the organization's audit log")
+	}
+	return d.requireCap(a, s.Workspace, gh.CapSettingsView)
+}
+
+// VerifyChain checks the organization's audit hash chain (Org Admins and the operator).
+func (d *Directory) VerifyChain(ctx context.Context, a *Actor, o *gh.Org) (*gh.ChainReport, error) {
+	if err := d.mayAudit(a, Scope{Org: o}); err != nil {
+		return nil, err
+	}
+	return d.store.VerifyChain(ctx, o.ID)
+}

@@ -1,0 +1,260 @@
+package directory
+
+import (
+	"context"
+	"strings"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// UserInput is a new user's profile.
+type UserInput struct {
+	Email      string     `json:"email"`
+	GivenName  string     `json:"given_name"`
+	FamilyName string     `json:"family_name"`
+	Phone      string     `json:"phone"`
+	JobTitle   string     `json:"job_title"`
+	Department string     `json:"department"`
+	Status     gh.Status  `json:"status"`   // active when empty
+	OrgRole    gh.OrgRole `json:"org_role"` // org users: member when empty
+}
+
+func (in UserInput) user(h gh.Home) *gh.User {
+	u := &gh.User{
+		ID: gh.UserID(gh.NewID("usr")), Home: h, Email: strings.TrimSpace(in.Email),
+		GivenName: strings.TrimSpace(in.GivenName), FamilyName: strings.TrimSpace(in.FamilyName),
+		Phone: strings.TrimSpace(in.Phone), JobTitle: strings.TrimSpace(in.JobTitle),
+		Department: strings.TrimSpace(in.Department), Status: in.Status, OrgRole: in.OrgRole,
+	}
+	if u.Status == "" {
+		u.Status = gh.StatusActive
+	}
+	if h.IsOrg() && u.OrgRole == "" {
+		u.OrgRole = gh.OrgRoleMember
+	}
+	return u
+}
+
+func emailTaken() error {
+	return &gh.Error{Kind: gh.KindConflict, Code: "email_taken", Message: "another user of this organization has this email",
+		Fields: map[string]string{"email": "is already in use in this organization"}}
+}
+
+// CreateUser creates a user at the scope's home: an org user (Org Admins only)
+// or a user of the workspace (workspace.users.add there).
+// Errors: KindForbidden, KindInvalid, KindConflict (email taken).
+func (d *Directory) CreateUser(ctx context.Context, a *Actor, s Scope, in UserInput) (*gh.User, gh.Revision, error) {
+	if err := d.requireManage(a, s, gh.CapUsersAdd, "create organization users"); err != nil {
+		return nil, 0, err
+	}
+	u := in.user(s.Home())
+	if err := u.Validate(); err != nil {
+		return nil, 0, err
+	}
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		return d.createUser(w, u)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return u, rev, nil
+}
+
+func (d *Directory) createUser(w *writer, u *gh.User) error {
+	if d.idx.UserByEmail(u.Org, u.Email) != nil {
+		return emailTaken()
+	}
+	ev := w.event(u.Org, u.Workspace, "user.create", gh.KindUser, string(u.ID))
+	u.Touch(w.rev(), w.now)
+	change(ev, gh.KindUser, string(u.ID), nil, u)
+	return nil
+}
+
+// GetUser returns a user of the scope's home. Errors: KindNotFound, KindForbidden.
+func (d *Directory) GetUser(a *Actor, s Scope, id gh.UserID) (*gh.User, error) {
+	if err := d.requireRead(a, s); err != nil {
+		return nil, err
+	}
+	u := d.idx.User(id)
+	if u == nil || !s.Contains(u.Home) {
+		return nil, gh.NotFound("user")
+	}
+	return u, nil
+}
+
+// UserFilter narrows a user list.
+type UserFilter struct {
+	Query  string    // substring of email or name, any case
+	Status gh.Status // exact
+}
+
+// ListUsers lists the users whose home is the scope, by id.
+func (d *Directory) ListUsers(a *Actor, s Scope, f UserFilter, p Page) (List[*gh.User], error) {
+	if err := d.requireRead(a, s); err != nil {
+		return List[*gh.User]{}, err
+	}
+	q := strings.ToLower(f.Query)
+	users := d.idx.Users(s.Org.ID, func(u *gh.User) bool {
+		return s.Contains(u.Home) && (f.Status == "" || u.Status == f.Status) &&
+			(q == "" || strings.Contains(strings.ToLower(u.Email+" "+u.GivenName+" "+u.FamilyName), q))
+	})
+	return paginate(users, func(u *gh.User) string { return string(u.ID) }, p), nil
+}
+
+// UserPatch changes a user; nil fields stay.
+type UserPatch struct {
+	Email      *string     `json:"email"`
+	GivenName  *string     `json:"given_name"`
+	FamilyName *string     `json:"family_name"`
+	Phone      *string     `json:"phone"`
+	JobTitle   *string     `json:"job_title"`
+	Department *string     `json:"department"`
+	Status     *gh.Status  `json:"status"`
+	OrgRole    *gh.OrgRole `json:"org_role"`
+}
+
+func (p UserPatch) profileOnly() bool { return p.Email == nil && p.Status == nil && p.OrgRole == nil }
+
+// UpdateUser changes a user's profile, status or organization role. Users may
+// edit their own names and contact details; everything else needs the right
+// to manage users of the scope (disabling needs workspace.users.remove in a
+// workspace). Disabling a user revokes its API keys in the same change. The
+// last active Organization Admin cannot be demoted or disabled.
+// Errors: KindNotFound, KindForbidden, KindInvalid, KindConflict, KindPrecondition.
+func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.UserID, in UserPatch, ifMatch gh.Revision) (*gh.User, gh.Revision, error) {
+	cur, err := d.GetUser(a, s, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	self := a.User != nil && a.User.ID == id
+	if !(self && in.profileOnly()) {
+		c := gh.CapUsersAdd
+		if in.Status != nil && *in.Status == gh.StatusDisabled {
+			c = gh.CapUsersRemove
+		}
+		if err := d.requireManage(a, s, c, "change organization users"); err != nil {
+			return nil, 0, err
+		}
+	}
+	var out *gh.User
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		cur = d.idx.User(id)
+		if cur == nil {
+			return gh.NotFound("user")
+		}
+		if err := checkMatch(ifMatch, cur.Revision); err != nil {
+			return err
+		}
+		next := *cur
+		in.apply(&next)
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Org, next.Email) != nil {
+			return emailTaken()
+		}
+		if cur.IsOrgAdmin() && !next.IsOrgAdmin() {
+			if err := d.keepAnAdmin(cur); err != nil {
+				return err
+			}
+		}
+		ev := w.event(cur.Org, cur.Workspace, userAction(cur, &next), gh.KindUser, string(id))
+		next.Touch(w.rev(), w.now)
+		change(ev, gh.KindUser, string(id), cur, &next)
+		if next.Status == gh.StatusDisabled && cur.Status != gh.StatusDisabled {
+			d.revokeKeys(ev, cur)
+		}
+		out = &next
+		return nil
+	})
+	return out, rev, err
+}
+
+func (p UserPatch) apply(u *gh.User) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&u.Email, p.Email)
+	set(&u.GivenName, p.GivenName)
+	set(&u.FamilyName, p.FamilyName)
+	set(&u.Phone, p.Phone)
+	set(&u.JobTitle, p.JobTitle)
+	set(&u.Department, p.Department)
+	if p.Status != nil {
+		u.Status = *p.Status
+	}
+	if p.OrgRole != nil {
+		u.OrgRole = *p.OrgRole
+	}
+}
+
+func userAction(cur, next *gh.User) string {
+	switch {
+	case next.Status == gh.StatusDisabled && cur.Status != gh.StatusDisabled:
+		return "user.disable"
+	case next.Status == gh.StatusActive && cur.Status == gh.StatusDisabled:
+		return "user.enable"
+	case next.OrgRole != cur.OrgRole:
+		return "user.org_role.change"
+	}
+	return "user.update"
+}
+
+// keepAnAdmin refuses a change that would leave the organization without an active admin.
+func (d *Directory) keepAnAdmin(u *gh.User) error {
+	if admins := d.idx.ActiveOrgAdmins(u.Org); len(admins) <= 1 {
+		return gh.Errorf(gh.KindConflict, "last_org_admin",
+			"%s is the last active Organization Admin; make another user an admin first", u.Email)
+	}
+	return nil
+}
+
+// revokeKeys adds the removal of every API key of u to ev.
+func (d *Directory) revokeKeys(ev *gh.Event, u *gh.User) {
+	for _, k := range d.idx.KeysOf(u.Org, u.ID) {
+		change(ev, gh.KindAPIKey, string(k.ID), k, nil)
+	}
+}
+
+// DeleteUser deletes a user with its memberships, assignments and keys.
+// Errors: KindNotFound, KindForbidden, KindConflict (last admin), KindPrecondition.
+func (d *Directory) DeleteUser(ctx context.Context, a *Actor, s Scope, id gh.UserID, ifMatch gh.Revision) (gh.Revision, error) {
+	if _, err := d.GetUser(a, s, id); err != nil {
+		return 0, err
+	}
+	if err := d.requireManage(a, s, gh.CapUsersRemove, "delete organization users"); err != nil {
+		return 0, err
+	}
+	return d.write(ctx, a, func(w *writer) error {
+		cur := d.idx.User(id)
+		if cur == nil {
+			return gh.NotFound("user")
+		}
+		if err := checkMatch(ifMatch, cur.Revision); err != nil {
+			return err
+		}
+		if cur.IsOrgAdmin() {
+			if err := d.keepAnAdmin(cur); err != nil {
+				return err
+			}
+		}
+		ev := w.event(cur.Org, cur.Workspace, "user.delete", gh.KindUser, string(id))
+		d.removePrincipal(ev, gh.UserPrincipal(id))
+		d.revokeKeys(ev, cur)
+		change(ev, gh.KindUser, string(id), cur, nil)
+		return nil
+	})
+}
+
+// removePrincipal adds to ev the removal of p's memberships and assignments.
+func (d *Directory) removePrincipal(ev *gh.Event, p gh.Principal) {
+	for _, g := range d.idx.GroupsOf(p, false) {
+		m := d.idx.Membership(g, p)
+		change(ev, gh.KindMembership, m.Key(), m, nil)
+	}
+	for _, as := range d.idx.AssignmentsOf(p) {
+		change(ev, gh.KindAssignment, string(as.ID), as, nil)
+	}
+}

@@ -1,0 +1,378 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// Decision is the answer to a check.
+type Decision struct {
+	Allowed  bool        `json:"allowed"`
+	Level    gh.Level    `json:"level"`
+	Revision gh.Revision `json:"revision"`
+}
+
+// Check answers whether user u may use capability c at level want (or higher)
+// in workspace w. Unknown, inactive or foreign users and workspaces are denied.
+func (x *Index) Check(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.Level) Decision {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	lvl := x.level(u, w, c)
+	return Decision{Allowed: lvl >= want && lvl > gh.LevelNone, Level: lvl, Revision: x.rev}
+}
+
+// usable reports whether u, w and their organization are active and u may be in w at all.
+func (x *Index) usable(u gh.UserID, w gh.WorkspaceID) bool {
+	user, ws := x.users[u], x.workspaces[w]
+	if user == nil || ws == nil || user.Status != gh.StatusActive || !ws.Active() || ws.Org != user.Org {
+		return false
+	}
+	if !user.IsOrg() && user.Workspace != w {
+		return false
+	}
+	oi := x.orgs[user.Org]
+	return oi != nil && oi.org.Active()
+}
+
+func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
+	if !x.usable(u, w) {
+		return gh.LevelNone
+	}
+	best := gh.LevelNone
+	if a := x.userAssign[u][w]; a != nil {
+		best = x.roles[a.Role].Level(c)
+	}
+	for _, g := range x.ancestors[u] {
+		if a := x.groupAssign[g][w]; a != nil {
+			if l := x.roles[a.Role].Level(c); l > best {
+				best = l
+			}
+		}
+	}
+	return best
+}
+
+// CheckOrg answers whether u holds organization capability c through its organization role.
+func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	user := x.users[u]
+	oi := x.orgs[org]
+	d := Decision{Revision: x.rev}
+	if user == nil || oi == nil || user.Org != org || !user.IsOrg() || user.Status != gh.StatusActive || !oi.org.Active() {
+		return d
+	}
+	d.Level = x.cat.OrgRoleGrants(user.OrgRole)[c]
+	d.Allowed = d.Level == gh.LevelFull
+	return d
+}
+
+// Effective returns every capability u holds in w with its level (nil when none).
+func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Level {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.usable(u, w) {
+		return nil
+	}
+	var out map[gh.Capability]gh.Level
+	merge := func(a *gh.Assignment) {
+		if a == nil {
+			return
+		}
+		if out == nil {
+			out = map[gh.Capability]gh.Level{}
+		}
+		for c, l := range x.roles[a.Role].Grants {
+			if l > out[c] {
+				out[c] = l
+			}
+		}
+	}
+	merge(x.userAssign[u][w])
+	for _, g := range x.ancestors[u] {
+		merge(x.groupAssign[g][w])
+	}
+	return out
+}
+
+// Path is one way a user reaches a workspace: an assignment of the user itself
+// or of a group the user is in, with the chain of groups from the user upwards.
+type Path struct {
+	Assignment gh.AssignmentID `json:"assignment_id"`
+	Principal  gh.Principal    `json:"principal"`
+	Name       string          `json:"name"`
+	Via        []GroupRef      `json:"via,omitempty"` // innermost group first, ending with the assigned group
+	Role       gh.RoleID       `json:"role_id"`
+	RoleName   string          `json:"role_name"`
+	Level      gh.Level        `json:"level"` // what the role grants for the capability asked about
+}
+
+// GroupRef names a group in a path.
+type GroupRef struct {
+	ID   gh.GroupID `json:"id"`
+	Name string     `json:"name"`
+}
+
+// paths lists every assignment in w reaching u, with the level each grants for c.
+// The caller holds the read lock.
+func (x *Index) paths(u gh.UserID, w gh.WorkspaceID, c gh.Capability) []Path {
+	var out []Path
+	if a := x.userAssign[u][w]; a != nil {
+		out = append(out, x.path(a, nil, c))
+	}
+	chains := x.groupChains(u)
+	for _, g := range x.ancestors[u] {
+		if a := x.groupAssign[g][w]; a != nil {
+			out = append(out, x.path(a, chains[g], c))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Level > out[j].Level })
+	return out
+}
+
+func (x *Index) path(a *gh.Assignment, via []GroupRef, c gh.Capability) Path {
+	r := x.roles[a.Role]
+	p := Path{Assignment: a.ID, Principal: a.Principal, Via: via, Role: a.Role, RoleName: r.Name, Level: r.Level(c)}
+	p.Name = x.principalName(a.Principal)
+	return p
+}
+
+func (x *Index) principalName(p gh.Principal) string {
+	switch p.Type {
+	case gh.PrincipalUser:
+		if u := x.users[gh.UserID(p.ID)]; u != nil {
+			return u.Email
+		}
+	case gh.PrincipalGroup:
+		if g := x.groups[gh.GroupID(p.ID)]; g != nil {
+			return g.Name
+		}
+	}
+	return p.ID
+}
+
+// groupChains finds, by breadth-first search upwards from u, the shortest chain
+// of groups leading to every group containing u.
+func (x *Index) groupChains(u gh.UserID) map[gh.GroupID][]GroupRef {
+	out := map[gh.GroupID][]GroupRef{}
+	queue := []gh.Principal{gh.UserPrincipal(u)}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		var prefix []GroupRef
+		if p.Type == gh.PrincipalGroup {
+			prefix = out[gh.GroupID(p.ID)]
+		}
+		for _, g := range sortedGroups(x.parents[p]) {
+			if _, seen := out[g]; seen {
+				continue
+			}
+			chain := append(append([]GroupRef(nil), prefix...), GroupRef{ID: g, Name: x.groups[g].Name})
+			out[g] = chain
+			queue = append(queue, gh.GroupPrincipal(g))
+		}
+	}
+	return out
+}
+
+func sortedGroups(m map[gh.GroupID]struct{}) []gh.GroupID {
+	out := make([]gh.GroupID, 0, len(m))
+	for g := range m {
+		out = append(out, g)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// Step is one stage of an explanation.
+type Step struct {
+	Step   string `json:"step"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Explanation is a check answered with its reasons.
+type Explanation struct {
+	Decision
+	User       gh.UserID      `json:"user_id"`
+	Workspace  gh.WorkspaceID `json:"workspace_id"`
+	Capability gh.Capability  `json:"capability"`
+	Want       gh.Level       `json:"requested_level"`
+	Steps      []Step         `json:"steps"`
+	Paths      []Path         `json:"paths"`
+	// Fix says, when denied, what change would allow the request.
+	Fix string `json:"fix,omitempty"`
+}
+
+// Explain answers like Check and says why, following the troubleshooting path:
+// organization and user status, workspace, assignments (with group chains),
+// roles, and the grant that decides. When denied, the first failing step names the fix.
+func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.Level) *Explanation {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := &Explanation{User: u, Workspace: w, Capability: c, Want: want, Paths: []Path{}}
+	e.Revision = x.rev
+	user, ws := x.users[u], x.workspaces[w]
+	var oi *orgIndex
+	if user != nil {
+		oi = x.orgs[user.Org]
+	}
+	add := func(step string, ok bool, format string, args ...any) bool {
+		e.Steps = append(e.Steps, Step{Step: step, OK: ok, Detail: fmt.Sprintf(format, args...)})
+		return ok
+	}
+	fail := func(fix string, args ...any) *Explanation { e.Fix = fmt.Sprintf(fix, args...); return e }
+
+	if user == nil || oi == nil {
+		add("user", false, "no such user")
+		return fail("check the user id or email")
+	}
+	if !add("organization", oi.org.Active(), "organization %q is %s", oi.org.Name, oi.org.Status) {
+		return fail("the platform operator must reactivate organization %q", oi.org.Name)
+	}
+	if !add("user", user.Status == gh.StatusActive, "%s is %s", user.Email, user.Status) {
+		if user.Status == gh.StatusInvited {
+			return fail("%s must accept the invitation, or an admin must activate the account", user.Email)
+		}
+		return fail("an admin must enable %s", user.Email)
+	}
+	if ws == nil || ws.Org != user.Org {
+		add("workspace", false, "no such workspace in organization %q", oi.org.Name)
+		return fail("check the workspace id or slug")
+	}
+	if !add("workspace", ws.Active(), "workspace %q is %s", ws.Name, ws.Status) {
+		return fail("an Organization Admin must reactivate workspace %q", ws.Name)
+	}
+	if !user.IsOrg() && user.Workspace != w {
+		home := x.workspaces[user.Workspace]
+		add("home", false, "%s is a user of workspace %q and can never have access to another workspace", user.Email, home.Name)
+		return fail("give the person an organization account, or an account in workspace %q", ws.Name)
+	}
+	e.Paths = x.paths(u, w, c)
+	if !add("assignment", len(e.Paths) > 0, "%d assignment(s) in %q reach %s%s", len(e.Paths), ws.Name, user.Email, describePaths(e.Paths)) {
+		return fail("assign %s, or a group it belongs to, to workspace %q with a role that grants %s (%s)",
+			user.Email, ws.Name, c, x.rolesGranting(c, want))
+	}
+	best := e.Paths[0]
+	e.Level = best.Level
+	e.Allowed = best.Level >= want && best.Level > gh.LevelNone
+	if best.Level == gh.LevelNone {
+		add("grant", false, "none of the roles (%s) grants %s", roleNames(e.Paths), c)
+		return fail("change the role of %q in %q to one that grants %s (%s), or assign %s such a role there directly",
+			best.Name, ws.Name, c, x.rolesGranting(c, want), user.Email)
+	}
+	if !add("grant", e.Allowed, "role %q through %q grants %s at level %s; %s was asked", best.RoleName, best.Name, c, best.Level, want) {
+		return fail("change the role of %q in %q to one that grants %s at level %s (%s)",
+			best.Name, ws.Name, c, want, x.rolesGranting(c, want))
+	}
+	return e
+}
+
+func describePaths(ps []Path) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	s := ":"
+	for i, p := range ps {
+		if i > 0 {
+			s += ";"
+		}
+		s += " " + string(p.Principal.Type) + " " + p.Name
+		if len(p.Via) > 1 {
+			s += " (via"
+			for _, g := range p.Via[:len(p.Via)-1] {
+				s += " " + g.Name
+			}
+			s += ")"
+		}
+		s += " as " + p.RoleName
+	}
+	return s
+}
+
+func roleNames(ps []Path) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.RoleName
+	}
+	return s
+}
+
+// rolesGranting names the built-in roles that grant c at level want or above.
+func (x *Index) rolesGranting(c gh.Capability, want gh.Level) string {
+	s := ""
+	for _, r := range x.cat.BuiltinRoles() {
+		if r.Level(c) >= want {
+			if s != "" {
+				s += ", "
+			}
+			s += r.Name
+		}
+	}
+	if s == "" {
+		return "no built-in role does; use a custom role"
+	}
+	return "built-in: " + s
+}
+
+// WorkspaceAccess is one answer of LookupWorkspaces.
+type WorkspaceAccess struct {
+	Workspace gh.WorkspaceID `json:"workspace_id"`
+	Name      string         `json:"workspace_name"`
+	Level     gh.Level       `json:"level"`
+	Paths     []Path         `json:"paths"`
+}
+
+// LookupWorkspaces lists the active workspaces where u holds c at level want or above.
+func (x *Index) LookupWorkspaces(u gh.UserID, c gh.Capability, want gh.Level) ([]WorkspaceAccess, gh.Revision) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	cand := map[gh.WorkspaceID]struct{}{}
+	for w := range x.userAssign[u] {
+		cand[w] = struct{}{}
+	}
+	for _, g := range x.ancestors[u] {
+		for w := range x.groupAssign[g] {
+			cand[w] = struct{}{}
+		}
+	}
+	out := []WorkspaceAccess{}
+	for w := range cand {
+		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
+			out = append(out, WorkspaceAccess{Workspace: w, Name: x.workspaces[w].Name, Level: l, Paths: x.paths(u, w, c)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Workspace < out[j].Workspace })
+	return out, x.rev
+}
+
+// UserAccess is one answer of LookupUsers.
+type UserAccess struct {
+	User  gh.UserID `json:"user_id"`
+	Email string    `json:"email"`
+	Level gh.Level  `json:"level"`
+	Paths []Path    `json:"paths"`
+}
+
+// LookupUsers lists the users holding c at level want or above in workspace w.
+func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([]UserAccess, gh.Revision) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	cand := map[gh.UserID]struct{}{}
+	for _, a := range x.wsAssign[w] {
+		x.usersUnder(a.Principal, cand)
+	}
+	out := []UserAccess{}
+	for u := range cand {
+		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
+			out = append(out, UserAccess{User: u, Email: x.users[u].Email, Level: l, Paths: x.paths(u, w, c)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
+	return out, x.rev
+}

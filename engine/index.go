@@ -1,0 +1,539 @@
+// Package engine is Gatehouse's in-memory access index. It is built from a
+// store snapshot, advanced event by event in revision order, and answers
+// check, explain and lookup, plus the directory reads, without any I/O.
+//
+// Objects held by the index are never modified in place: Apply replaces them
+// with freshly decoded values, so callers may keep the pointers they get but
+// must copy before changing anything.
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// Index is one node's view of the whole directory.
+type Index struct {
+	cat *gh.Catalogue
+
+	mu        sync.RWMutex
+	rev       gh.Revision
+	orgs      map[gh.OrgID]*orgIndex
+	orgBySlug map[string]gh.OrgID
+
+	// Lookups by id across organizations; each object also sits in its orgIndex.
+	workspaces  map[gh.WorkspaceID]*gh.Workspace
+	users       map[gh.UserID]*gh.User
+	groups      map[gh.GroupID]*gh.Group
+	roles       map[gh.RoleID]*gh.Role // custom and built-in
+	assignments map[gh.AssignmentID]*gh.Assignment
+	templates   map[gh.TemplateID]*gh.Template
+	keys        map[gh.KeyID]*gh.APIKey
+	keyByHash   map[string]*gh.APIKey
+
+	members map[gh.GroupID]map[gh.Principal]*gh.Membership // direct members
+	parents map[gh.Principal]map[gh.GroupID]struct{}       // groups directly containing a principal
+
+	// ancestors holds, for every user in a group, all groups containing it
+	// through any nesting. Check reads it instead of walking the graph.
+	ancestors map[gh.UserID][]gh.GroupID
+
+	userAssign  map[gh.UserID]map[gh.WorkspaceID]*gh.Assignment
+	groupAssign map[gh.GroupID]map[gh.WorkspaceID]*gh.Assignment
+	wsAssign    map[gh.WorkspaceID]map[gh.AssignmentID]*gh.Assignment
+}
+
+// orgIndex is everything of one organization; nothing in it refers outside it.
+type orgIndex struct {
+	org        *gh.Org
+	workspaces map[gh.WorkspaceID]*gh.Workspace
+	wsBySlug   map[string]gh.WorkspaceID
+	users      map[gh.UserID]*gh.User
+	byEmail    map[string]gh.UserID
+	groups     map[gh.GroupID]*gh.Group
+	roles      map[gh.RoleID]*gh.Role // custom roles only
+	templates  map[gh.TemplateID]*gh.Template
+}
+
+// New returns an empty index at revision 0 knowing the catalogue's built-in roles.
+func New(cat *gh.Catalogue) *Index {
+	x := &Index{cat: cat}
+	x.reset()
+	return x
+}
+
+func (x *Index) reset() {
+	x.rev = 0
+	x.orgs = map[gh.OrgID]*orgIndex{}
+	x.orgBySlug = map[string]gh.OrgID{}
+	x.workspaces = map[gh.WorkspaceID]*gh.Workspace{}
+	x.users = map[gh.UserID]*gh.User{}
+	x.groups = map[gh.GroupID]*gh.Group{}
+	x.roles = map[gh.RoleID]*gh.Role{}
+	x.assignments = map[gh.AssignmentID]*gh.Assignment{}
+	x.templates = map[gh.TemplateID]*gh.Template{}
+	x.keys = map[gh.KeyID]*gh.APIKey{}
+	x.keyByHash = map[string]*gh.APIKey{}
+	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
+	x.parents = map[gh.Principal]map[gh.GroupID]struct{}{}
+	x.ancestors = map[gh.UserID][]gh.GroupID{}
+	x.userAssign = map[gh.UserID]map[gh.WorkspaceID]*gh.Assignment{}
+	x.groupAssign = map[gh.GroupID]map[gh.WorkspaceID]*gh.Assignment{}
+	x.wsAssign = map[gh.WorkspaceID]map[gh.AssignmentID]*gh.Assignment{}
+	for _, r := range x.cat.BuiltinRoles() {
+		x.roles[r.ID] = r
+	}
+}
+
+// Catalogue returns the capability catalogue the index was made with.
+func (x *Index) Catalogue() *gh.Catalogue { return x.cat }
+
+// Revision returns the revision of the last applied event.
+func (x *Index) Revision() gh.Revision {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.rev
+}
+
+// Load replaces the index's content with a snapshot.
+func (x *Index) Load(s *gh.Snapshot) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.reset()
+	for _, o := range s.Orgs {
+		x.putOrg(o)
+	}
+	for _, w := range s.Workspaces {
+		x.putWorkspace(w)
+	}
+	for _, u := range s.Users {
+		x.putUser(u)
+	}
+	for _, g := range s.Groups {
+		x.putGroup(g)
+	}
+	for _, m := range s.Memberships {
+		x.putMembership(m)
+	}
+	for _, r := range s.Roles {
+		x.putRole(r)
+	}
+	for _, a := range s.Assignments {
+		x.putAssignment(a)
+	}
+	for _, t := range s.Templates {
+		x.putTemplate(t)
+	}
+	for _, k := range s.Keys {
+		x.putKey(k)
+	}
+	for id := range x.users {
+		x.refreshAncestors(id)
+	}
+	x.rev = s.Revision
+}
+
+// GapError reports an event that does not follow the index's revision.
+type GapError struct{ Have, Got gh.Revision }
+
+func (e *GapError) Error() string {
+	return fmt.Sprintf("engine: event %d does not follow revision %d", e.Got, e.Have)
+}
+
+// Apply advances the index by events in revision order. Events at or below the
+// index's revision are skipped (they were applied already); a gap is an error
+// and leaves the index at the last event applied.
+func (x *Index) Apply(events ...*gh.Event) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, ev := range events {
+		if ev.Revision <= x.rev {
+			continue
+		}
+		if ev.Revision != x.rev+1 {
+			return &GapError{Have: x.rev, Got: ev.Revision}
+		}
+		if err := x.apply(ev); err != nil {
+			return fmt.Errorf("engine: apply revision %d: %w", ev.Revision, err)
+		}
+		x.rev = ev.Revision
+	}
+	return nil
+}
+
+func (x *Index) apply(ev *gh.Event) error {
+	touched := map[gh.UserID]struct{}{}
+	for _, c := range ev.Changes {
+		if err := x.applyChange(c, touched); err != nil {
+			return err
+		}
+	}
+	for id := range touched {
+		x.refreshAncestors(id)
+	}
+	return nil
+}
+
+// decode unmarshals one side of a change into a fresh object.
+func decode[T any](raw json.RawMessage) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
+	del := len(c.After) == 0
+	switch c.Kind {
+	case gh.KindOrg:
+		if del {
+			x.deleteOrg(gh.OrgID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putOrg)
+	case gh.KindWorkspace:
+		if del {
+			x.deleteWorkspace(gh.WorkspaceID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putWorkspace)
+	case gh.KindUser:
+		if del {
+			x.deleteUser(gh.UserID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putUser)
+	case gh.KindGroup:
+		if del {
+			x.deleteGroup(gh.GroupID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putGroup)
+	case gh.KindMembership:
+		side := c.After
+		if del {
+			side = c.Before
+		}
+		m, err := decode[gh.Membership](side)
+		if err != nil {
+			return err
+		}
+		x.usersUnder(m.Member, touched)
+		if del {
+			x.deleteMembership(m)
+		} else {
+			x.putMembership(m)
+		}
+		return nil
+	case gh.KindRole:
+		if del {
+			x.deleteRole(gh.RoleID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putRole)
+	case gh.KindAssignment:
+		if del {
+			x.deleteAssignment(gh.AssignmentID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putAssignment)
+	case gh.KindTemplate:
+		if del {
+			x.deleteTemplate(gh.TemplateID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putTemplate)
+	case gh.KindAPIKey:
+		if del {
+			x.deleteKey(gh.KeyID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putKey)
+	}
+	return fmt.Errorf("unknown object kind %q", c.Kind)
+}
+
+func put[T any](raw json.RawMessage, fn func(*T)) error {
+	v, err := decode[T](raw)
+	if err != nil {
+		return err
+	}
+	fn(v)
+	return nil
+}
+
+func (x *Index) org(id gh.OrgID) *orgIndex { return x.orgs[id] }
+
+func (x *Index) putOrg(o *gh.Org) {
+	oi := x.orgs[o.ID]
+	if oi == nil {
+		oi = &orgIndex{
+			workspaces: map[gh.WorkspaceID]*gh.Workspace{}, wsBySlug: map[string]gh.WorkspaceID{},
+			users: map[gh.UserID]*gh.User{}, byEmail: map[string]gh.UserID{},
+			groups: map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
+			templates: map[gh.TemplateID]*gh.Template{},
+		}
+		x.orgs[o.ID] = oi
+	} else {
+		delete(x.orgBySlug, oi.org.Slug)
+	}
+	oi.org = o
+	x.orgBySlug[o.Slug] = o.ID
+}
+
+func (x *Index) deleteOrg(id gh.OrgID) {
+	if oi := x.orgs[id]; oi != nil {
+		delete(x.orgBySlug, oi.org.Slug)
+		delete(x.orgs, id)
+	}
+}
+
+func (x *Index) putWorkspace(w *gh.Workspace) {
+	oi := x.org(w.Org)
+	if oi == nil {
+		return
+	}
+	if old := oi.workspaces[w.ID]; old != nil {
+		delete(oi.wsBySlug, old.Slug)
+	}
+	oi.workspaces[w.ID] = w
+	oi.wsBySlug[w.Slug] = w.ID
+	x.workspaces[w.ID] = w
+}
+
+func (x *Index) deleteWorkspace(id gh.WorkspaceID) {
+	w := x.workspaces[id]
+	if w == nil {
+		return
+	}
+	if oi := x.org(w.Org); oi != nil {
+		delete(oi.workspaces, id)
+		delete(oi.wsBySlug, w.Slug)
+	}
+	delete(x.workspaces, id)
+	delete(x.wsAssign, id)
+}
+
+func (x *Index) putUser(u *gh.User) {
+	oi := x.org(u.Org)
+	if oi == nil {
+		return
+	}
+	if old := oi.users[u.ID]; old != nil {
+		delete(oi.byEmail, gh.NormalizeEmail(old.Email))
+	}
+	oi.users[u.ID] = u
+	oi.byEmail[gh.NormalizeEmail(u.Email)] = u.ID
+	x.users[u.ID] = u
+}
+
+func (x *Index) deleteUser(id gh.UserID) {
+	u := x.users[id]
+	if u == nil {
+		return
+	}
+	if oi := x.org(u.Org); oi != nil {
+		delete(oi.users, id)
+		delete(oi.byEmail, gh.NormalizeEmail(u.Email))
+	}
+	delete(x.users, id)
+	delete(x.ancestors, id)
+	delete(x.userAssign, id)
+	delete(x.parents, gh.UserPrincipal(id))
+}
+
+func (x *Index) putGroup(g *gh.Group) {
+	if oi := x.org(g.Org); oi != nil {
+		oi.groups[g.ID] = g
+		x.groups[g.ID] = g
+	}
+}
+
+func (x *Index) deleteGroup(id gh.GroupID) {
+	g := x.groups[id]
+	if g == nil {
+		return
+	}
+	if oi := x.org(g.Org); oi != nil {
+		delete(oi.groups, id)
+	}
+	delete(x.groups, id)
+	delete(x.members, id)
+	delete(x.groupAssign, id)
+	delete(x.parents, gh.GroupPrincipal(id))
+}
+
+func (x *Index) putMembership(m *gh.Membership) {
+	ms := x.members[m.Group]
+	if ms == nil {
+		ms = map[gh.Principal]*gh.Membership{}
+		x.members[m.Group] = ms
+	}
+	ms[m.Member] = m
+	ps := x.parents[m.Member]
+	if ps == nil {
+		ps = map[gh.GroupID]struct{}{}
+		x.parents[m.Member] = ps
+	}
+	ps[m.Group] = struct{}{}
+}
+
+func (x *Index) deleteMembership(m *gh.Membership) {
+	delete(x.members[m.Group], m.Member)
+	if ps := x.parents[m.Member]; ps != nil {
+		delete(ps, m.Group)
+		if len(ps) == 0 {
+			delete(x.parents, m.Member)
+		}
+	}
+}
+
+func (x *Index) putRole(r *gh.Role) {
+	if oi := x.org(r.Org); oi != nil {
+		oi.roles[r.ID] = r
+		x.roles[r.ID] = r
+	}
+}
+
+func (x *Index) deleteRole(id gh.RoleID) {
+	r := x.roles[id]
+	if r == nil || r.Builtin {
+		return
+	}
+	if oi := x.org(r.Org); oi != nil {
+		delete(oi.roles, id)
+	}
+	delete(x.roles, id)
+}
+
+func (x *Index) putAssignment(a *gh.Assignment) {
+	if old := x.assignments[a.ID]; old != nil {
+		x.unindexAssignment(old)
+	}
+	x.assignments[a.ID] = a
+	switch a.Principal.Type {
+	case gh.PrincipalUser:
+		addTo(x.userAssign, gh.UserID(a.Principal.ID), a)
+	case gh.PrincipalGroup:
+		addTo(x.groupAssign, gh.GroupID(a.Principal.ID), a)
+	}
+	wa := x.wsAssign[a.Workspace]
+	if wa == nil {
+		wa = map[gh.AssignmentID]*gh.Assignment{}
+		x.wsAssign[a.Workspace] = wa
+	}
+	wa[a.ID] = a
+}
+
+func addTo[K comparable](m map[K]map[gh.WorkspaceID]*gh.Assignment, k K, a *gh.Assignment) {
+	inner := m[k]
+	if inner == nil {
+		inner = map[gh.WorkspaceID]*gh.Assignment{}
+		m[k] = inner
+	}
+	inner[a.Workspace] = a
+}
+
+func (x *Index) unindexAssignment(a *gh.Assignment) {
+	switch a.Principal.Type {
+	case gh.PrincipalUser:
+		delete(x.userAssign[gh.UserID(a.Principal.ID)], a.Workspace)
+	case gh.PrincipalGroup:
+		delete(x.groupAssign[gh.GroupID(a.Principal.ID)], a.Workspace)
+	}
+	delete(x.wsAssign[a.Workspace], a.ID)
+}
+
+func (x *Index) deleteAssignment(id gh.AssignmentID) {
+	if a := x.assignments[id]; a != nil {
+		x.unindexAssignment(a)
+		delete(x.assignments, id)
+	}
+}
+
+func (x *Index) putTemplate(t *gh.Template) {
+	if oi := x.org(t.Org); oi != nil {
+		oi.templates[t.ID] = t
+		x.templates[t.ID] = t
+	}
+}
+
+func (x *Index) deleteTemplate(id gh.TemplateID) {
+	if t := x.templates[id]; t != nil {
+		if oi := x.org(t.Org); oi != nil {
+			delete(oi.templates, id)
+		}
+		delete(x.templates, id)
+	}
+}
+
+func (x *Index) putKey(k *gh.APIKey) {
+	if old := x.keys[k.ID]; old != nil {
+		delete(x.keyByHash, old.Hash)
+	}
+	x.keys[k.ID] = k
+	x.keyByHash[k.Hash] = k
+}
+
+func (x *Index) deleteKey(id gh.KeyID) {
+	if k := x.keys[id]; k != nil {
+		delete(x.keyByHash, k.Hash)
+		delete(x.keys, id)
+	}
+}
+
+// usersUnder adds every user at or below p (through nesting) to out.
+func (x *Index) usersUnder(p gh.Principal, out map[gh.UserID]struct{}) {
+	seen := map[gh.GroupID]bool{}
+	var walk func(p gh.Principal)
+	walk = func(p gh.Principal) {
+		if p.Type == gh.PrincipalUser {
+			out[gh.UserID(p.ID)] = struct{}{}
+			return
+		}
+		g := gh.GroupID(p.ID)
+		if seen[g] {
+			return
+		}
+		seen[g] = true
+		for m := range x.members[g] {
+			walk(m)
+		}
+	}
+	walk(p)
+}
+
+// refreshAncestors recomputes the groups containing a user through any nesting.
+func (x *Index) refreshAncestors(id gh.UserID) {
+	if x.users[id] == nil {
+		delete(x.ancestors, id)
+		return
+	}
+	var out []gh.GroupID
+	seen := map[gh.GroupID]bool{}
+	queue := []gh.Principal{gh.UserPrincipal(id)}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for g := range x.parents[p] {
+			if !seen[g] {
+				seen[g] = true
+				out = append(out, g)
+				queue = append(queue, gh.GroupPrincipal(g))
+			}
+		}
+	}
+	if len(out) == 0 {
+		delete(x.ancestors, id)
+		return
+	}
+	x.ancestors[id] = out
+}
+
+// foldName is how names are compared for uniqueness.
+func foldName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,308 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// checkRequest is the body of /v1/check and /v1/explain. A workspace
+// capability needs a workspace; an organization capability is asked without one.
+type checkRequest struct {
+	Org         string                 `json:"org,omitempty"`
+	User        string                 `json:"user"`
+	Workspace   string                 `json:"workspace,omitempty"`
+	Capability  gh.Capability          `json:"capability"`
+	Level       string                 `json:"level,omitempty"`
+	Consistency *directory.Consistency `json:"consistency,omitempty"`
+}
+
+func (c checkRequest) question() (directory.Question, error) {
+	l, err := gh.ParseLevel(c.Level)
+	return directory.Question{Org: c.Org, User: c.User, Workspace: c.Workspace, Capability: c.Capability, Level: l}, err
+}
+
+func (s *Server) await(r *http.Request, c *directory.Consistency) error {
+	if c == nil {
+		return nil
+	}
+	return s.dir.Await(r.Context(), *c)
+}
+
+func (s *Server) check(r *http.Request, a *directory.Actor, in checkRequest) (engine.Decision, error) {
+	q, err := in.question()
+	if err != nil {
+		return engine.Decision{}, err
+	}
+	if ci, ok := s.dir.Catalogue().Lookup(in.Capability); ok && ci.Scope == gh.ScopeOrganization && in.Workspace == "" {
+		return s.dir.CheckOrg(a, in.Org, in.User, in.Capability)
+	}
+	return s.dir.Check(a, q)
+}
+
+// maxBatch bounds the questions of one batch check.
+const maxBatch = 1000
+
+func (s *Server) registerAccess() {
+	s.handle("POST", "/v1/check", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		var in checkRequest
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		if err := s.await(r, in.Consistency); err != nil {
+			return err
+		}
+		d, err := s.check(r, a, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, d)
+		return nil
+	})
+	s.handle("POST", "/v1/check/batch", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		var in struct {
+			Checks      []checkRequest         `json:"checks"`
+			Consistency *directory.Consistency `json:"consistency,omitempty"`
+		}
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		if len(in.Checks) == 0 || len(in.Checks) > maxBatch {
+			return gh.Invalid("invalid_input", "checks", "must hold 1 to 1000 questions")
+		}
+		if err := s.await(r, in.Consistency); err != nil {
+			return err
+		}
+		type result struct {
+			engine.Decision
+			Error *Problem `json:"error,omitempty"`
+		}
+		out := make([]result, len(in.Checks))
+		var rev gh.Revision
+		for i, c := range in.Checks {
+			d, err := s.check(r, a, c)
+			if err != nil {
+				e := gh.AsError(err)
+				out[i].Error = &Problem{Status: Status(e), Code: e.Code, Detail: e.Message, Fields: e.Fields}
+				continue
+			}
+			out[i].Decision = d
+			rev = max(rev, d.Revision)
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Results  []result    `json:"results"`
+			Revision gh.Revision `json:"revision"`
+		}{out, max(rev, s.dir.Index().Revision())})
+		return nil
+	})
+	s.handle("POST", "/v1/explain", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		var in checkRequest
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		if err := s.await(r, in.Consistency); err != nil {
+			return err
+		}
+		q, err := in.question()
+		if err != nil {
+			return err
+		}
+		e, err := s.dir.Explain(a, q)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, e)
+		return nil
+	})
+	s.handle("GET", "/v1/lookup/workspaces", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		q := r.URL.Query()
+		l, err := s.lookupParams(r)
+		if err != nil {
+			return err
+		}
+		items, rev, err := s.dir.LookupWorkspaces(a, q.Get("org"), q.Get("user"), gh.Capability(q.Get("capability")), l)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, lookupResult[engine.WorkspaceAccess]{items, rev})
+		return nil
+	})
+	s.handle("GET", "/v1/lookup/users", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		q := r.URL.Query()
+		l, err := s.lookupParams(r)
+		if err != nil {
+			return err
+		}
+		items, rev, err := s.dir.LookupUsers(a, q.Get("org"), q.Get("workspace"), gh.Capability(q.Get("capability")), l)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, lookupResult[engine.UserAccess]{items, rev})
+		return nil
+	})
+}
+
+type lookupResult[T any] struct {
+	Items    []T         `json:"items"`
+	Revision gh.Revision `json:"revision"`
+}
+
+// lookupParams reads ?level= and the consistency parameters of a lookup, and waits as they ask.
+func (s *Server) lookupParams(r *http.Request) (gh.Level, error) {
+	q := r.URL.Query()
+	l, err := gh.ParseLevel(q.Get("level"))
+	if err != nil {
+		return l, err
+	}
+	var c directory.Consistency
+	if v := q.Get("at_least_revision"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return l, gh.Invalid("invalid_query", "at_least_revision", "must be a revision number")
+		}
+		c.AtLeastRevision = gh.Revision(n)
+	}
+	c.FullyConsistent = q.Get("fully_consistent") == "true"
+	return l, s.await(r, &c)
+}
+
+// keyView is an API key as lists show it: never its secret or hash.
+type keyView struct {
+	ID        gh.KeyID   `json:"id"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"`
+	User      gh.UserID  `json:"user_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+func viewKey(k *gh.APIKey) keyView {
+	return keyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, User: k.User, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt}
+}
+
+func (s *Server) registerKeys() {
+	const base = "/v1/orgs/{org}/users/{id}/keys"
+	s.handle("GET", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.dir.Org(a, r.PathValue("org"))
+		if err != nil {
+			return err
+		}
+		keys, err := s.dir.ListKeys(a, o, gh.UserID(r.PathValue("id")))
+		if err != nil {
+			return err
+		}
+		out := make([]keyView, len(keys))
+		for i, k := range keys {
+			out[i] = viewKey(k)
+		}
+		writeJSON(w, http.StatusOK, directory.List[keyView]{Items: out})
+		return nil
+	})
+	s.handle("POST", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.dir.Org(a, r.PathValue("org"))
+		if err != nil {
+			return err
+		}
+		var in directory.KeyInput
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		k, secret, rev, err := s.dir.CreateKey(r.Context(), a, o, gh.UserID(r.PathValue("id")), in)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusCreated, struct {
+			keyView
+			Key      string      `json:"key"`
+			Revision gh.Revision `json:"revision"`
+		}{viewKey(k), secret.Reveal(), rev})
+		return nil
+	})
+	s.handle("DELETE", base+"/{key}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.dir.Org(a, r.PathValue("org"))
+		if err != nil {
+			return err
+		}
+		rev, err := s.dir.RevokeKey(r.Context(), a, o, gh.UserID(r.PathValue("id")), gh.KeyID(r.PathValue("key")))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, revisionBody{rev})
+		return nil
+	})
+}
+
+func (s *Server) registerEvents() {
+	list := func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		sc, err := s.scope(r, a)
+		if err != nil {
+			return err
+		}
+		f, err := eventFilter(r)
+		if err != nil {
+			return err
+		}
+		evs, err := s.dir.ListEvents(r.Context(), a, sc, f)
+		if err != nil {
+			return err
+		}
+		out := directory.List[*gh.Event]{Items: evs}
+		if evs == nil {
+			out.Items = []*gh.Event{}
+		}
+		if len(evs) > 0 && len(evs) == f.Limit {
+			out.Next = strconv.FormatInt(int64(evs[len(evs)-1].Revision), 10)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+	s.handle("GET", "/v1/orgs/{org}/events", list)
+	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}/events", list)
+	s.handle("GET", "/v1/orgs/{org}/events/verify", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.dir.Org(a, r.PathValue("org"))
+		if err != nil {
+			return err
+		}
+		rep, err := s.dir.VerifyChain(r.Context(), a, o)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return nil
+	})
+}
+
+func eventFilter(r *http.Request) (gh.EventFilter, error) {
+	q := r.URL.Query()
+	f := gh.EventFilter{Actor: gh.UserID(q.Get("actor")), Target: q.Get("target"), Action: q.Get("action"), Limit: directory.DefaultLimit}
+	fields := gh.Fields{}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > directory.MaxLimit {
+			fields.Add("limit", "must be a whole number from 1 to 1000")
+		}
+		f.Limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			fields.Add("cursor", "must be a cursor this API returned")
+		}
+		f.Before = gh.Revision(n)
+	}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				fields.Add(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z")
+			}
+			*dst = t
+		}
+	}
+	return f, fields.Err()
+}

@@ -1,0 +1,181 @@
+// Package http serves Gatehouse's REST API under /v1, its health endpoints
+// and its OpenAPI document. Handlers decode, call one directory method and
+// encode; the rules live in package directory.
+package http
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Server is the HTTP face of a directory.
+type Server struct {
+	dir    *directory.Directory
+	log    *slog.Logger
+	mux    *http.ServeMux
+	ready  atomic.Bool
+	routes []Route
+}
+
+// Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.
+type Route struct {
+	Method  string
+	Pattern string
+	Auth    bool
+}
+
+// New returns a server over dir. It answers /readyz with 503 until SetReady(true).
+func New(dir *directory.Directory, log *slog.Logger) *Server {
+	s := &Server{dir: dir, log: log, mux: http.NewServeMux()}
+	s.register()
+	return s
+}
+
+// SetReady says whether the index has caught up and the node may take traffic.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// Routes lists every endpoint the server registered.
+func (s *Server) Routes() []Route { return s.routes }
+
+// Handler returns the root handler with the common middleware.
+func (s *Server) Handler() http.Handler { return s.withRequestID(s.recoverPanics(s.mux)) }
+
+// handler is an authenticated endpoint: it returns an error instead of writing one.
+type handler func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error
+
+// handle registers an authenticated endpoint.
+func (s *Server) handle(method, pattern string, h handler) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Auth: true})
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.authenticate(r)
+		if err == nil {
+			err = h(w, r, a)
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// handlePublic registers an endpoint that needs no key.
+func (s *Server) handlePublic(method, pattern string, h http.HandlerFunc) {
+	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
+	s.mux.HandleFunc(method+" "+pattern, h)
+}
+
+func (s *Server) authenticate(r *http.Request) (*directory.Actor, error) {
+	auth := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || secret == "" {
+		return nil, gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "send an API key as Authorization: Bearer <key>")
+	}
+	return s.dir.Authenticate(strings.TrimSpace(secret), gh.Source{IP: clientIP(r), RequestID: requestID(r), Via: via(r)})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// via names the interface a request came from; the CLI says so in a header.
+func via(r *http.Request) string {
+	if v := r.Header.Get("Gatehouse-Client"); v == "cli" {
+		return "cli"
+	}
+	return "api"
+}
+
+type ctxKey struct{}
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives every request an id (the caller's X-Request-Id when it is
+// sane), echoes it, and logs the request once it is done.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDRE.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(sw, r)
+		if r.URL.Path != "/v1/check" && r.URL.Path != "/v1/check/batch" { // the hot path stays quiet
+			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+		}
+	})
+}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(ctxKey{}).(string)
+	return id
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "value", v, "path", r.URL.Path, "request_id", requestID(r))
+				writeError(w, r, s.log, gh.Errorf(gh.KindInternal, "internal", "panic"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) register() {
+	s.handlePublic("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) {
+		body := map[string]any{"ready": s.ready.Load(), "revision": s.dir.Index().Revision()}
+		if !s.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, body)
+			return
+		}
+		writeJSON(w, http.StatusOK, body)
+	})
+	s.registerCatalogue()
+	s.registerOrgs()
+	s.registerWorkspaces()
+	s.registerUsers()
+	s.registerGroups()
+	s.registerRoles()
+	s.registerAssignments()
+	s.registerTemplates()
+	s.registerKeys()
+	s.registerAccess()
+	s.registerEvents()
+}
