@@ -1,0 +1,105 @@
+// Package sqlite is the single-node gatehouse.Store: one SQLite file, no
+// other process. The queries are sqlstore's; this package opens the file with
+// the settings that make it safe and supplies the SQLite dialect.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"gatehouse.dev/gatehouse/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a gatehouse.Store on one SQLite file.
+type DB struct {
+	*sqlstore.DB
+}
+
+// Open opens the database file at path, creating it if needed, and applies
+// pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: path %q: must not contain ?", path)
+	}
+	write, err := sql.Open("sqlite", connString(path, writer))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// One connection: this process's writers queue in Go rather than in
+	// SQLite's busy loop, and BEGIN IMMEDIATE handles other processes.
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", connString(path, reader))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	db := &DB{sqlstore.New(write, read, dialect)}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err == nil {
+		err = db.Migrate(ctx, sub)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// What each pool adds to the settings every connection has.
+const (
+	// A deferred transaction that reads the head and then writes fails with
+	// SQLITE_BUSY if another process wrote in between, and busy_timeout cannot
+	// cure that; BEGIN IMMEDIATE takes the write lock first, waiting for it.
+	writer = "_txlock=immediate"
+	// Snapshots and the event feed only read; make that a rule.
+	reader = "_query_only=1"
+)
+
+// connString is the DSN of a connection to path. The driver strips the query
+// from a plain path, so path is used as is, without URI escaping.
+func connString(path, role string) string {
+	// Every connection gets these settings:
+	//   - WAL, so readers (snapshots, the event feed) never wait for the writer.
+	//   - synchronous=FULL: a commit is on disk before Update returns. NORMAL
+	//     can lose the last commits on power loss, and if one of them was a
+	//     revocation, the user who was removed would get their access back.
+	//   - foreign_keys: SQLite leaves them off unless asked, per connection.
+	//   - busy_timeout: another process (gatehouse migrate, a backup) may hold
+	//     the lock for a moment; wait for it rather than fail.
+	return path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_busy_timeout=10000&" + role
+}
+
+var dialect = sqlstore.Dialect{
+	// The write connection's BEGIN IMMEDIATE already holds the write lock.
+	LockHead: "SELECT revision FROM head WHERE id = 1",
+	// A read transaction in WAL mode sees one snapshot from its first read on.
+	ReadTx:    &sql.TxOptions{ReadOnly: true},
+	Violation: violation,
+}
+
+// violation classifies SQLite's extended result codes, which modernc enables.
+func violation(err error) sqlstore.Violation {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return sqlstore.NoViolation
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.Unique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.ForeignKey
+	}
+	return sqlstore.NoViolation
+}

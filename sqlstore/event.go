@@ -1,0 +1,190 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gatehouse.dev/gatehouse"
+)
+
+// Limits on how many events one read returns.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
+// EventsAfter returns up to limit events with revision > after, in revision
+// order. A limit outside 1…MaxLimit means MaxLimit. Errors are KindInternal.
+func (db *DB) EventsAfter(ctx context.Context, after gatehouse.Revision, limit int) ([]*gatehouse.Event, error) {
+	return eventsAfter(ctx, db.read, &db.d, after, limit)
+}
+
+func eventsAfter(ctx context.Context, q querier, d *Dialect, after gatehouse.Revision, limit int) ([]*gatehouse.Event, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	evs, err := queryEvents(ctx, q, d.rebind("SELECT data, hash FROM events WHERE revision > ? ORDER BY revision LIMIT ?"),
+		int64(after), limit)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("events after %d: %w", after, err))
+	}
+	return evs, nil
+}
+
+// ListEvents returns f.Org's events, newest first, filtered by every non-zero
+// field of f. Limit defaults to DefaultLimit and is capped at MaxLimit; page
+// on by passing the last revision seen as Before. Errors are KindInternal.
+func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gatehouse.Event, error) {
+	where, args := []string{"org_id = ?"}, []any{string(f.Org)}
+	add := func(cond string, a ...any) {
+		where = append(where, cond)
+		args = append(args, a...)
+	}
+	if f.Workspace != "" {
+		add("workspace_id = ?", string(f.Workspace))
+	}
+	if f.Actor != "" {
+		add("actor_id = ?", string(f.Actor))
+	}
+	if f.Target != "" {
+		add("(target_id = ? OR revision IN (SELECT revision FROM event_objects WHERE object_id = ?))", f.Target, f.Target)
+	}
+	switch {
+	case strings.HasSuffix(f.Action, "."):
+		// substr, not LIKE: LIKE ignores case in SQLite and treats _ as a wildcard.
+		add("substr(action, 1, ?) = ?", utf8.RuneCountInString(f.Action), f.Action)
+	case f.Action != "":
+		add("action = ?", f.Action)
+	}
+	if !f.Since.IsZero() {
+		add("time >= ?", f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		add("time < ?", f.Until.UnixNano())
+	}
+	if f.Before > 0 {
+		add("revision < ?", int64(f.Before))
+	}
+	args = append(args, clampLimit(f.Limit))
+	q := "SELECT data, hash FROM events WHERE " + strings.Join(where, " AND ") + " ORDER BY revision DESC LIMIT ?"
+	evs, err := queryEvents(ctx, db.read, db.d.rebind(q), args...)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("list events: %w", err))
+	}
+	return evs, nil
+}
+
+// queryEvents decodes the (data, hash) rows of q.
+func queryEvents(ctx context.Context, db querier, q string, args ...any) ([]*gatehouse.Event, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var evs []*gatehouse.Event
+	for rows.Next() {
+		var data []byte
+		var hash string
+		if err := rows.Scan(&data, &hash); err != nil {
+			return nil, err
+		}
+		ev := new(gatehouse.Event)
+		if err := json.Unmarshal(data, ev); err != nil {
+			return nil, fmt.Errorf("decode event: %w", err)
+		}
+		ev.Hash = hash
+		evs = append(evs, ev)
+	}
+	return evs, rows.Err()
+}
+
+// eventRow is an events row as stored, for VerifyChain.
+type eventRow struct {
+	revision                                  gatehouse.Revision
+	org, workspace, actor, action, targetType string
+	targetID, data, prevHash, hash            string
+	time                                      int64
+}
+
+// VerifyChain re-reads org's events in revision order and checks that each
+// one's data hashes to its hash, names the previous event's hash, and agrees
+// with the columns that filters use. It stops at the first broken event.
+// Deleting the newest events cannot be seen this way. Errors are KindInternal.
+func (db *DB) VerifyChain(ctx context.Context, org gatehouse.OrgID) (*gatehouse.ChainReport, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(`SELECT revision, org_id, workspace_id, time, actor_id,
+		action, target_type, target_id, data, prev_hash, hash FROM events WHERE org_id = ? ORDER BY revision`),
+		string(org))
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("verify chain: %w", err))
+	}
+	defer rows.Close()
+	rep := &gatehouse.ChainReport{Org: org, OK: true}
+	prev := ""
+	for rows.Next() {
+		var r eventRow
+		err := rows.Scan(&r.revision, &r.org, &r.workspace, &r.time, &r.actor,
+			&r.action, &r.targetType, &r.targetID, &r.data, &r.prevHash, &r.hash)
+		if err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("verify chain: %w", err))
+		}
+		rep.Checked++
+		if reason := r.verify(prev); reason != "" {
+			rep.OK, rep.BrokenAt, rep.Reason = false, r.revision, reason
+			return rep, nil
+		}
+		prev = r.hash
+	}
+	if err := rows.Err(); err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("verify chain: %w", err))
+	}
+	return rep, nil
+}
+
+// verify returns why r does not follow the event whose hash is prev, or "".
+func (r *eventRow) verify(prev string) string {
+	sum := sha256.Sum256([]byte(r.data))
+	if hex.EncodeToString(sum[:]) != r.hash {
+		return "hash does not match the event's data"
+	}
+	var ev gatehouse.Event
+	if err := json.Unmarshal([]byte(r.data), &ev); err != nil {
+		return "data is not an event"
+	}
+	if ev.PrevHash != prev {
+		return "prev_hash does not match the previous event's hash: an earlier event was removed or altered"
+	}
+	for _, c := range []struct {
+		col        string
+		stored, in any
+	}{
+		{"revision", r.revision, ev.Revision},
+		{"org_id", r.org, string(ev.Org)},
+		{"workspace_id", r.workspace, string(ev.Workspace)},
+		{"time", r.time, ev.Time.UnixNano()},
+		{"actor_id", r.actor, string(ev.Actor.User)},
+		{"action", r.action, ev.Action},
+		{"target_type", r.targetType, string(ev.Target.Type)},
+		{"target_id", r.targetID, ev.Target.ID},
+		{"prev_hash", r.prevHash, ev.PrevHash},
+	} {
+		if c.stored != c.in {
+			return fmt.Sprintf("column %s is %v but the event's data says %v", c.col, c.stored, c.in)
+		}
+	}
+	return ""
+}

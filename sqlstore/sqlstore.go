@@ -1,0 +1,134 @@
+// Package sqlstore is the gatehouse.Store both SQL stores share: the queries,
+// the hash chain and the migration runner are written once here, and the
+// sqlite and postgres packages supply only a Dialect and their migrations.
+//
+// State lives in one table per object kind: typed key columns carry the
+// uniqueness and reference constraints, and a data column holds the object's
+// JSON, which is what reads decode. Every write also appends an event whose
+// exact JSON is kept with its SHA-256, chained per organization.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gatehouse.dev/gatehouse"
+)
+
+// Violation is the kind of constraint a failed statement broke.
+type Violation int
+
+const (
+	NoViolation Violation = iota // not a constraint violation (or one we do not map)
+	Unique                       // unique or primary key
+	ForeignKey                   // a reference to a missing row, or from a row still there
+)
+
+// Dialect is what differs between the databases a DB runs on.
+type Dialect struct {
+	// Numbered rewrites the ? placeholders queries are written with into $1, $2, …
+	Numbered bool
+	// LockHead is the first statement of every write transaction: it returns the
+	// head revision and must keep every other writer out until the transaction ends.
+	LockHead string
+	// LockMigrations, if set, runs first in each migration's transaction, to keep
+	// migrators started at the same time from applying a migration twice.
+	LockMigrations string
+	// ReadTx are the options of the transaction Snapshot reads in; it must see
+	// one consistent state across all its statements.
+	ReadTx *sql.TxOptions
+	// Violation classifies a driver error by its error code (never its text).
+	Violation func(err error) Violation
+}
+
+// rebind turns a query written with ? placeholders into the dialect's form.
+// Queries here never hold a literal "?", so a plain scan is enough.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// DB is a gatehouse.Store over database/sql.
+type DB struct {
+	write *sql.DB // Update and migrations
+	read  *sql.DB // Snapshot, Head, events; may be the same pool as write
+	d     Dialect
+}
+
+var _ gatehouse.Store = (*DB)(nil)
+
+// New returns a DB writing through write and reading through read, which may
+// be the same pool. The schema must already be migrated (see Migrate).
+func New(write, read *sql.DB, d Dialect) *DB {
+	return &DB{write: write, read: read, d: d}
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var err error
+	if db.read != db.write {
+		err = db.read.Close()
+	}
+	return errors.Join(err, db.write.Close())
+}
+
+// Head returns the last committed revision. Errors are KindInternal.
+func (db *DB) Head(ctx context.Context) (gatehouse.Revision, error) {
+	var rev gatehouse.Revision
+	if err := db.read.QueryRowContext(ctx, "SELECT revision FROM head WHERE id = 1").Scan(&rev); err != nil {
+		return 0, gatehouse.Internal(fmt.Errorf("read head: %w", err))
+	}
+	return rev, nil
+}
+
+// Update runs fn in one write transaction that holds the head lock from its
+// first statement, so writers are serialised and revisions are handed out in
+// commit order. If fn returns an error, or any Append failed (even one whose
+// error fn ignored), nothing is written and that error is returned. Constraint
+// violations are KindConflict; other failures are KindInternal.
+func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer sqlTx.Rollback() // a no-op once committed
+	var head gatehouse.Revision
+	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head); err != nil {
+		return gatehouse.Internal(fmt.Errorf("lock head: %w", err))
+	}
+	t := &tx{ctx: ctx, tx: sqlTx, d: &db.d, next: head + 1}
+	if err := fn(t); err != nil {
+		return err
+	}
+	// A failed statement leaves an SQLite transaction open with the change's
+	// earlier rows in it; committing would write half an event.
+	if t.err != nil {
+		return t.err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return gatehouse.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// querier is what both a pool and a transaction offer for reading.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}

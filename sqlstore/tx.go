@@ -1,0 +1,151 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"gatehouse.dev/gatehouse"
+)
+
+// tx is a gatehouse.Tx: one write transaction holding the head lock.
+type tx struct {
+	ctx  context.Context
+	tx   *sql.Tx
+	d    *Dialect
+	next gatehouse.Revision
+	err  error // the first failed Append; Update then writes nothing
+}
+
+func (t *tx) exec(q string, args ...any) error {
+	_, err := t.tx.ExecContext(t.ctx, t.d.rebind(q), args...)
+	return err
+}
+
+// Next is the revision the next appended event must carry.
+func (t *tx) Next() gatehouse.Revision { return t.next }
+
+// EventsAfter reads events inside the transaction, including those it appended.
+func (t *tx) EventsAfter(after gatehouse.Revision, limit int) ([]*gatehouse.Event, error) {
+	return eventsAfter(t.ctx, t.tx, t.d, after, limit)
+}
+
+// Append applies ev's changes to the state tables, chains ev to its
+// organization's previous event and writes it. A wrong revision is
+// KindInternal; a unique or foreign-key violation is KindConflict. After a
+// failed Append the transaction is spoiled: later Appends return the same error.
+func (t *tx) Append(ev *gatehouse.Event) error {
+	if t.err != nil {
+		return t.err
+	}
+	if err := t.append(ev); err != nil {
+		t.err = err
+		return err
+	}
+	t.next++
+	return nil
+}
+
+func (t *tx) append(ev *gatehouse.Event) error {
+	if ev.Revision != t.next {
+		return gatehouse.Internal(fmt.Errorf("append revision %d, want %d", ev.Revision, t.next))
+	}
+	for _, c := range ev.Changes {
+		if err := t.apply(c); err != nil {
+			return err
+		}
+	}
+	if err := t.writeEvent(ev); err != nil {
+		return gatehouse.Internal(fmt.Errorf("append event %d: %w", ev.Revision, err))
+	}
+	return nil
+}
+
+// apply writes one change to its state table.
+func (t *tx) apply(c gatehouse.Change) error {
+	tbl, ok := tables[c.Kind]
+	if !ok {
+		return gatehouse.Internal(fmt.Errorf("change of unknown kind %q", c.Kind))
+	}
+	deleting := len(c.After) == 0
+	obj := c.After
+	if deleting {
+		obj = c.Before
+	}
+	if len(obj) == 0 {
+		return gatehouse.Internal(fmt.Errorf("%s %s: change has neither before nor after", c.Kind, c.ID))
+	}
+	args, err := tbl.keys(obj)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("decode %s %s: %w", c.Kind, c.ID, err))
+	}
+	q := tbl.upsertSQL()
+	if deleting {
+		q, args = tbl.deleteSQL(), args[:tbl.nkey]
+	} else {
+		args = append(args, string(c.After))
+	}
+	if err := t.exec(q, args...); err != nil {
+		return t.d.conflict(c, err)
+	}
+	return nil
+}
+
+// conflict turns the driver error of a failed change into a domain error.
+func (d *Dialect) conflict(c gatehouse.Change, err error) error {
+	switch d.Violation(err) {
+	case Unique:
+		return &gatehouse.Error{Kind: gatehouse.KindConflict, Code: "conflict", Message: tables[c.Kind].clash, Err: err}
+	case ForeignKey:
+		msg := fmt.Sprintf("%s refers to an object that does not exist", c.Kind)
+		if len(c.After) == 0 {
+			msg = fmt.Sprintf("%s is still referred to", c.Kind)
+		}
+		return &gatehouse.Error{Kind: gatehouse.KindConflict, Code: "reference", Message: msg, Err: err}
+	}
+	return gatehouse.Internal(fmt.Errorf("write %s %s: %w", c.Kind, c.ID, err))
+}
+
+// writeEvent chains ev to its organization's last event, stores its exact JSON
+// and hash, indexes the objects it changed and moves the head.
+func (t *tx) writeEvent(ev *gatehouse.Event) error {
+	err := t.tx.QueryRowContext(t.ctx, t.d.rebind(
+		"SELECT hash FROM events WHERE org_id = ? ORDER BY revision DESC LIMIT 1"),
+		string(ev.Org)).Scan(&ev.PrevHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		ev.PrevHash, err = "", nil
+	}
+	if err != nil {
+		return err
+	}
+	ev.Hash = ""
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	err = t.exec(`INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
+		target_type, target_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), string(ev.Actor.User),
+		ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, hash)
+	if err != nil {
+		return err
+	}
+	for _, c := range ev.Changes {
+		err := t.exec("INSERT INTO event_objects (object_id, revision) VALUES (?, ?) ON CONFLICT DO NOTHING",
+			c.ID, int64(ev.Revision))
+		if err != nil {
+			return err
+		}
+	}
+	if err := t.exec("UPDATE head SET revision = ? WHERE id = 1", int64(ev.Revision)); err != nil {
+		return err
+	}
+	ev.Hash = hash
+	return nil
+}
