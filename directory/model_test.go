@@ -1,0 +1,835 @@
+package directory_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+	"gatehouse.dev/gatehouse/postgres"
+	"gatehouse.dev/gatehouse/postgres/postgrestest"
+	"gatehouse.dev/gatehouse/sqlite"
+)
+
+var (
+	modelSeeds = flag.Int("model.seeds", 4, "random sequences the model-based test runs per store")
+	modelSteps = flag.Int("model.steps", 1000, "operations per sequence")
+	modelSeed  = flag.Uint64("model.seed", 0, "run only this seed (to replay a failure)")
+)
+
+// TestModel drives the directory with long random sequences of operations by
+// random actors (workspace users reaching outside their workspace, members of
+// one organization reaching into another, …) and compares every outcome and,
+// after every step, the access of every user in every workspace with a small
+// reference written straight from DESIGN §2. The isolation invariant is
+// checked on its own as well.
+func TestModel(t *testing.T) {
+	opens := map[string]func(t *testing.T) gh.Store{
+		"sqlite": func(t *testing.T) gh.Store {
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "model.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+		"postgres": func(t *testing.T) gh.Store {
+			s, err := postgres.Open(context.Background(), postgrestest.DSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		},
+	}
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			seeds := []uint64{}
+			if *modelSeed != 0 {
+				seeds = append(seeds, *modelSeed)
+			} else {
+				for i := range *modelSeeds {
+					seeds = append(seeds, uint64(1000+i)+rand.Uint64()%1_000_000)
+				}
+			}
+			for _, seed := range seeds {
+				t.Run(fmt.Sprint(seed), func(t *testing.T) {
+					store := opens[name](t)
+					t.Cleanup(func() { store.Close() })
+					runModel(t, store, seed, *modelSteps)
+				})
+			}
+		})
+	}
+}
+
+// ---- the reference: plain data and rules, no indexes ----
+
+type refUser struct {
+	id      gh.UserID
+	org     gh.OrgID
+	ws      gh.WorkspaceID // "" for org users
+	status  gh.Status
+	orgRole gh.OrgRole
+}
+
+type refGroup struct {
+	id  gh.GroupID
+	org gh.OrgID
+	ws  gh.WorkspaceID
+}
+
+type refRole struct {
+	id     gh.RoleID
+	org    gh.OrgID
+	ws     gh.WorkspaceID
+	grants map[gh.Capability]gh.Level
+}
+
+type refWS struct {
+	id     gh.WorkspaceID
+	org    gh.OrgID
+	slug   string
+	active bool
+}
+
+type ref struct {
+	orgs    map[gh.OrgID]string // id → slug
+	ws      map[gh.WorkspaceID]*refWS
+	users   map[gh.UserID]*refUser
+	groups  map[gh.GroupID]*refGroup
+	members map[gh.GroupID]map[gh.Principal]bool
+	roles   map[gh.RoleID]*refRole
+	assign  map[gh.WorkspaceID]map[gh.Principal]gh.RoleID
+}
+
+func (r *ref) home(p gh.Principal) (gh.OrgID, gh.WorkspaceID, bool) {
+	if p.Type == gh.PrincipalUser {
+		if u := r.users[gh.UserID(p.ID)]; u != nil {
+			return u.org, u.ws, true
+		}
+		return "", "", false
+	}
+	if g := r.groups[gh.GroupID(p.ID)]; g != nil {
+		return g.org, g.ws, true
+	}
+	return "", "", false
+}
+
+// inside reports whether p is g or is inside g through any nesting.
+func (r *ref) inside(p gh.Principal, g gh.GroupID, seen map[gh.GroupID]bool) bool {
+	if p == gh.GroupPrincipal(g) {
+		return true
+	}
+	if seen[g] {
+		return false
+	}
+	seen[g] = true
+	for m := range r.members[g] {
+		if m == p || (m.Type == gh.PrincipalGroup && r.inside(p, gh.GroupID(m.ID), seen)) {
+			return true
+		}
+	}
+	return false
+}
+
+// effective is DESIGN §2 "Effective access", read literally.
+func (r *ref) effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Level {
+	out := map[gh.Capability]gh.Level{}
+	user, ws := r.users[u], r.ws[w]
+	if user == nil || ws == nil || user.status != gh.StatusActive || !ws.active || user.org != ws.org {
+		return out
+	}
+	if user.ws != "" && user.ws != w {
+		return out
+	}
+	for p, role := range r.assign[w] {
+		if p == gh.UserPrincipal(u) || (p.Type == gh.PrincipalGroup && r.inside(gh.UserPrincipal(u), gh.GroupID(p.ID), map[gh.GroupID]bool{})) {
+			for c, l := range r.roles[role].grants {
+				out[c] = max(out[c], l)
+			}
+		}
+	}
+	return out
+}
+
+func (r *ref) isOrgAdmin(a *refUser, org gh.OrgID) bool {
+	return a.org == org && a.ws == "" && a.orgRole == gh.OrgRoleAdmin && a.status == gh.StatusActive
+}
+
+func (r *ref) sees(a *refUser, w *refWS) bool {
+	switch {
+	case a.org != w.org:
+		return false
+	case r.isOrgAdmin(a, w.org):
+		return true
+	case a.ws != "":
+		return a.ws == w.id
+	}
+	return len(r.effective(a.id, w.id)) > 0
+}
+
+// scopeOK is whether the actor may see the scope (org, ws) at all, and may read it.
+func (r *ref) scopeOK(a *refUser, org gh.OrgID, ws gh.WorkspaceID) bool {
+	if a.org != org {
+		return false
+	}
+	if ws == "" {
+		return a.ws == ""
+	}
+	return r.sees(a, r.ws[ws])
+}
+
+func (r *ref) mayManage(a *refUser, org gh.OrgID, ws gh.WorkspaceID, c gh.Capability) bool {
+	if r.isOrgAdmin(a, org) {
+		return true
+	}
+	return ws != "" && r.effective(a.id, ws)[c] == gh.LevelFull
+}
+
+func (r *ref) covered(a *refUser, ws gh.WorkspaceID, role gh.RoleID) bool {
+	if r.isOrgAdmin(a, r.ws[ws].org) {
+		return true
+	}
+	held := r.effective(a.id, ws)
+	for c, l := range r.roles[role].grants {
+		if held[c] < l {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *ref) activeAdmins(org gh.OrgID) int {
+	n := 0
+	for _, u := range r.users {
+		if r.isOrgAdmin(u, org) {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *ref) depthUp(g gh.GroupID) int {
+	best := 0
+	for outer, ms := range r.members {
+		if ms[gh.GroupPrincipal(g)] {
+			best = max(best, r.depthUp(outer))
+		}
+	}
+	return best + 1
+}
+
+func (r *ref) heightDown(g gh.GroupID) int {
+	best := 0
+	for m := range r.members[g] {
+		if m.Type == gh.PrincipalGroup {
+			best = max(best, r.heightDown(gh.GroupID(m.ID)))
+		}
+	}
+	return best + 1
+}
+
+func (r *ref) removePrincipal(p gh.Principal) {
+	for _, ms := range r.members {
+		delete(ms, p)
+	}
+	for _, as := range r.assign {
+		delete(as, p)
+	}
+}
+
+// ---- the driver ----
+
+type model struct {
+	t    *testing.T
+	ctx  context.Context
+	d    *directory.Directory
+	r    *ref
+	rng  *rand.Rand
+	log  []string
+	n    int
+	ok   map[bool]int // outcomes, to show the sequence did something
+	caps []gh.Capability
+}
+
+func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
+	m := &model{t: t, ctx: context.Background(), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		r: &ref{orgs: map[gh.OrgID]string{}, ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
+			groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
+			roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{}}}
+	m.ok = map[bool]int{}
+	m.d = directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
+	if err := m.d.Load(m.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ci := range gh.DefaultCatalogue.Capabilities() {
+		if ci.Scope == gh.ScopeWorkspace {
+			m.caps = append(m.caps, ci.ID)
+		}
+	}
+	for _, r := range gh.DefaultCatalogue.BuiltinRoles() {
+		m.r.roles[r.ID] = &refRole{id: r.ID, grants: r.Grants}
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("seed %d; replay with -run 'TestModel/.*/%d' -model.seed=%d; last operations:\n  %s", seed, seed, seed,
+				strings.Join(m.log[max(0, len(m.log)-25):], "\n  "))
+		}
+	}()
+	m.seed()
+	ops := []struct {
+		weight int
+		fn     func()
+	}{
+		{6, m.opAssign}, {5, m.opAddMember}, {2, m.opRemoveMember}, {2, m.opUnassign}, {3, m.opCreateUser},
+		{2, m.opSetStatus}, {1, m.opDeleteUser}, {1, m.opCreateGroup}, {1, m.opDeleteGroup}, {2, m.opCreateRole},
+		{2, m.opUpdateRole}, {1, m.opWorkspaceStatus}, {1, m.opOrgRole},
+	}
+	total := 0
+	for _, o := range ops {
+		total += o.weight
+	}
+	for m.n = 0; m.n < steps && !t.Failed(); m.n++ {
+		k := m.rng.IntN(total)
+		for _, o := range ops {
+			if k -= o.weight; k < 0 {
+				o.fn()
+				break
+			}
+		}
+		m.compare(m.n%50 == 0)
+	}
+	t.Logf("seed %d: %d operations succeeded, %d were refused as the reference expected", seed, m.ok[true], m.ok[false])
+	if m.ok[true] < steps/10 {
+		t.Errorf("only %d of %d operations succeeded: the sequence exercises too little", m.ok[true], steps)
+	}
+}
+
+// seed makes two organizations with a few workspaces, users, groups and roles, as the system.
+func (m *model) seed() {
+	sys := directory.SystemActor("test")
+	for _, slug := range []string{"red", "blue"} {
+		o, admin, _, err := m.d.CreateOrg(m.ctx, sys, directory.OrgInput{Name: slug, Slug: slug,
+			Admin: directory.UserInput{Email: "admin@" + slug + ".example", GivenName: "Admin"}})
+		if err != nil {
+			m.t.Fatal(err)
+		}
+		m.r.orgs[o.ID] = slug
+		m.r.users[admin.ID] = &refUser{id: admin.ID, org: o.ID, status: gh.StatusActive, orgRole: gh.OrgRoleAdmin}
+		for i := range 3 {
+			ws, _, err := m.d.CreateWorkspace(m.ctx, sys, o, directory.WorkspaceInput{Name: fmt.Sprintf("%s ws %d", slug, i)})
+			if err != nil {
+				m.t.Fatal(err)
+			}
+			m.r.ws[ws.ID] = &refWS{id: ws.ID, org: o.ID, slug: ws.Slug, active: true}
+		}
+	}
+	for range 14 {
+		m.opCreateUserAs(sys, nil)
+	}
+	for range 6 {
+		m.opCreateGroupAs(sys)
+	}
+	// Give the actors something to act with: random valid memberships and assignments.
+	for range 40 {
+		gid, g := pick(m.rng, m.r.groups)
+		p := m.principal(g.org, g.ws)
+		if porg, pws, _ := m.r.home(p); porg == g.org && pws == g.ws && p != gh.GroupPrincipal(gid) && p.Type == gh.PrincipalUser {
+			s, _ := m.scope(sys, g.org, g.ws)
+			if _, _, err := m.d.AddMember(m.ctx, sys, s, gid, p); err != nil {
+				m.t.Fatal(err)
+			}
+			if m.r.members[gid] == nil {
+				m.r.members[gid] = map[gh.Principal]bool{}
+			}
+			m.r.members[gid][p] = true
+		}
+	}
+	for range 40 {
+		wid, w := pick(m.rng, m.r.ws)
+		p := m.principal(w.org, wid)
+		if porg, pws, _ := m.r.home(p); porg == w.org && (pws == "" || pws == wid) {
+			role := []gh.RoleID{gh.RoleAdmin, gh.RoleIncidentResponder, gh.RoleIncidentAnalyst}[m.rng.IntN(3)]
+			s, _ := m.scope(sys, w.org, wid)
+			if _, _, _, err := m.d.Assign(m.ctx, sys, s, p, string(role)); err != nil {
+				m.t.Fatal(err)
+			}
+			if m.r.assign[wid] == nil {
+				m.r.assign[wid] = map[gh.Principal]gh.RoleID{}
+			}
+			m.r.assign[wid][p] = role
+		}
+	}
+}
+
+func pick[K comparable, V any](rng *rand.Rand, m map[K]V) (K, V) {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b K) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	var zk K
+	var zv V
+	if len(keys) == 0 {
+		return zk, zv
+	}
+	k := keys[rng.IntN(len(keys))]
+	return k, m[k]
+}
+
+// actor picks a random active user to act: an Org Admin a third of the
+// time, else anyone, so that both granted and refused attempts are common.
+func (m *model) actor() (*directory.Actor, *refUser) {
+	if m.rng.IntN(3) == 0 {
+		if _, u := pickWhere(m.rng, m.r.users, func(u *refUser) bool { return m.r.isOrgAdmin(u, u.org) }); u != nil && m.r.isOrgAdmin(u, u.org) {
+			return &directory.Actor{User: m.d.Index().User(u.id)}, u
+		}
+	}
+	for range 50 {
+		_, u := pick(m.rng, m.r.users)
+		if u != nil && u.status == gh.StatusActive {
+			return &directory.Actor{User: m.d.Index().User(u.id)}, u
+		}
+	}
+	m.t.Fatalf("no active user to act")
+	return nil, nil
+}
+
+// near reports whether to pick a target close to the actor: most attempts
+// stay inside the actor's organization (and workspace) so that they can
+// succeed; the rest reach outside, where they must fail.
+func (m *model) near() bool { return m.rng.IntN(4) != 0 }
+
+// pickWhere picks a random value of mp accepted by keep, or any when none is.
+func pickWhere[K comparable, V any](rng *rand.Rand, mp map[K]V, keep func(V) bool) (K, V) {
+	sub := map[K]V{}
+	for k, v := range mp {
+		if keep(v) {
+			sub[k] = v
+		}
+	}
+	if len(sub) == 0 {
+		return pick(rng, mp)
+	}
+	return pick(rng, sub)
+}
+
+func (m *model) pickWS(ra *refUser) (gh.WorkspaceID, *refWS) {
+	if !m.near() {
+		return pick(m.rng, m.r.ws)
+	}
+	return pickWhere(m.rng, m.r.ws, func(w *refWS) bool { return w.org == ra.org && (ra.ws == "" || w.id == ra.ws) })
+}
+
+func (m *model) pickUser(ra *refUser) (gh.UserID, *refUser) {
+	if !m.near() {
+		return pick(m.rng, m.r.users)
+	}
+	return pickWhere(m.rng, m.r.users, func(u *refUser) bool { return u.org == ra.org && (ra.ws == "" || u.ws == ra.ws) })
+}
+
+func (m *model) pickGroup(ra *refUser) (gh.GroupID, *refGroup) {
+	if !m.near() {
+		return pick(m.rng, m.r.groups)
+	}
+	return pickWhere(m.rng, m.r.groups, func(g *refGroup) bool { return g.org == ra.org && (ra.ws == "" || g.ws == ra.ws) })
+}
+
+// principal picks a user or group, usually one that may live in (org, ws).
+func (m *model) principal(org gh.OrgID, ws gh.WorkspaceID) gh.Principal {
+	fits := func(o gh.OrgID, w gh.WorkspaceID) bool { return !m.near() || (o == org && (w == "" || w == ws)) }
+	if m.rng.IntN(2) == 0 || len(m.r.groups) == 0 {
+		id, _ := pickWhere(m.rng, m.r.users, func(u *refUser) bool { return fits(u.org, u.ws) })
+		return gh.UserPrincipal(id)
+	}
+	id, _ := pickWhere(m.rng, m.r.groups, func(g *refGroup) bool { return fits(g.org, g.ws) })
+	return gh.GroupPrincipal(id)
+}
+
+// role picks a built-in role most of the time, else any custom role.
+func (m *model) role() gh.RoleID {
+	if m.rng.IntN(3) != 0 {
+		id, _ := pickWhere(m.rng, m.r.roles, func(r *refRole) bool { return r.org == "" })
+		return id
+	}
+	id, _ := pickWhere(m.rng, m.r.roles, func(r *refRole) bool { return r.org != "" })
+	return id
+}
+
+// outcome compares what the directory did with what the reference expects.
+func (m *model) outcome(what string, a *refUser, want bool, err error) bool {
+	m.log = append(m.log, fmt.Sprintf("%d %s by %s → want ok=%v, got %v", m.n, what, a.id, want, err))
+	got := err == nil
+	m.ok[got]++
+	if got != want {
+		m.t.Fatalf("step %d: %s by %+v: directory ok=%v (%v), reference ok=%v", m.n, what, *a, got, err, want)
+	}
+	if err != nil && gh.KindOf(err) == gh.KindInternal {
+		m.t.Fatalf("step %d: %s: internal error %v", m.n, what, err)
+	}
+	return got
+}
+
+func (m *model) scope(a *directory.Actor, org gh.OrgID, ws gh.WorkspaceID) (directory.Scope, error) {
+	return m.d.Resolve(a, m.r.orgs[org], string(ws))
+}
+
+func (m *model) opAssign() {
+	a, ra := m.actor()
+	wid, w := m.pickWS(ra)
+	p, role := m.principal(w.org, wid), m.role()
+	porg, pws, _ := m.r.home(p)
+	rr := m.r.roles[role]
+	cur, has := m.r.assign[wid][p]
+	want := m.r.scopeOK(ra, w.org, wid) && porg == w.org && (pws == "" || pws == wid) &&
+		(rr.org == "" || (rr.org == w.org && (rr.ws == "" || rr.ws == wid))) &&
+		(m.r.isOrgAdmin(ra, w.org) || (m.r.mayManage(ra, w.org, wid, gh.CapRolesAssign) &&
+			(pws != "" || ra.ws == "") && m.r.covered(ra, wid, role) && (!has || cur == role || m.r.covered(ra, wid, cur))))
+	s, err := m.scope(a, w.org, wid)
+	if err == nil {
+		_, _, _, err = m.d.Assign(m.ctx, a, s, p, string(role))
+	}
+	if m.outcome(fmt.Sprintf("assign %s %s in %s", p, role, wid), ra, want, err) {
+		if m.r.assign[wid] == nil {
+			m.r.assign[wid] = map[gh.Principal]gh.RoleID{}
+		}
+		m.r.assign[wid][p] = role
+	}
+	m.crossTenant(ra, w.org, err)
+}
+
+// crossTenant checks that anything of another organization answered "not found".
+func (m *model) crossTenant(a *refUser, org gh.OrgID, err error) {
+	if a.org != org && gh.KindOf(err) != gh.KindNotFound {
+		m.t.Fatalf("step %d: actor of %s reached into %s: got %v, want not found", m.n, a.org, org, err)
+	}
+}
+
+func (m *model) opUnassign() {
+	a, ra := m.actor()
+	wid, w := m.pickWS(ra)
+	p, role := pick(m.rng, m.r.assign[wid])
+	if role == "" {
+		return
+	}
+	as := m.d.Index().AssignmentFor(p, wid)
+	_, pws, _ := m.r.home(p)
+	want := m.r.scopeOK(ra, w.org, wid) && (m.r.isOrgAdmin(ra, w.org) ||
+		(m.r.mayManage(ra, w.org, wid, gh.CapRolesAssign) && (pws != "" || ra.ws == "") && m.r.covered(ra, wid, role)))
+	s, err := m.scope(a, w.org, wid)
+	if err == nil {
+		_, err = m.d.Unassign(m.ctx, a, s, as.ID, 0)
+	}
+	if m.outcome(fmt.Sprintf("unassign %s in %s", p, wid), ra, want, err) {
+		delete(m.r.assign[wid], p)
+	}
+	m.crossTenant(ra, w.org, err)
+}
+
+// groupScopeOK is whether the actor may see and change group g's home.
+func (m *model) groupWantBase(ra *refUser, g *refGroup) bool {
+	return m.r.scopeOK(ra, g.org, g.ws) && m.r.mayManage(ra, g.org, g.ws, gh.CapGroupsAdd)
+}
+
+func (m *model) opAddMember() {
+	a, ra := m.actor()
+	gid, g := m.pickGroup(ra)
+	if g == nil {
+		return
+	}
+	p := m.principal(g.org, g.ws)
+	porg, pws, _ := m.r.home(p)
+	want := m.groupWantBase(ra, g) && porg == g.org && pws == g.ws
+	if want && p.Type == gh.PrincipalGroup {
+		inner := gh.GroupID(p.ID)
+		want = !m.r.inside(gh.GroupPrincipal(gid), inner, map[gh.GroupID]bool{}) &&
+			m.r.depthUp(gid)+m.r.heightDown(inner) <= gh.MaxGroupDepth
+	}
+	if want && g.ws != "" && !m.r.isOrgAdmin(ra, g.org) {
+		for outer := range m.r.groups {
+			if role, ok := m.r.assign[g.ws][gh.GroupPrincipal(outer)]; ok && m.r.inside(gh.GroupPrincipal(gid), outer, map[gh.GroupID]bool{}) {
+				want = want && m.r.covered(ra, g.ws, role)
+			}
+		}
+	}
+	s, err := m.scope(a, g.org, g.ws)
+	if err == nil {
+		_, _, err = m.d.AddMember(m.ctx, a, s, gid, p)
+	}
+	if m.outcome(fmt.Sprintf("add %s to %s", p, gid), ra, want, err) {
+		if m.r.members[gid] == nil {
+			m.r.members[gid] = map[gh.Principal]bool{}
+		}
+		m.r.members[gid][p] = true
+	}
+	m.crossTenant(ra, g.org, err)
+}
+
+func (m *model) opRemoveMember() {
+	a, ra := m.actor()
+	gid, g := m.pickGroup(ra)
+	if g == nil {
+		return
+	}
+	p, _ := pick(m.rng, m.r.members[gid])
+	if p.ID == "" {
+		return
+	}
+	want := m.groupWantBase(ra, g)
+	s, err := m.scope(a, g.org, g.ws)
+	if err == nil {
+		_, err = m.d.RemoveMember(m.ctx, a, s, gid, p)
+	}
+	if m.outcome(fmt.Sprintf("remove %s from %s", p, gid), ra, want, err) {
+		delete(m.r.members[gid], p)
+	}
+}
+
+func (m *model) opCreateUser() {
+	a, ra := m.actor()
+	m.opCreateUserAs(a, ra)
+}
+
+// scopeNear picks where an actor creates something: usually its own home, or a workspace of its organization.
+func (m *model) scopeNear(ra *refUser) (gh.OrgID, gh.WorkspaceID) {
+	if ra == nil || !m.near() {
+		return m.homeScope()
+	}
+	if ra.ws != "" {
+		return ra.org, ra.ws
+	}
+	wid, w := m.pickWS(ra)
+	if m.rng.IntN(3) == 0 {
+		return w.org, ""
+	}
+	return w.org, wid
+}
+
+// homeScope picks a random organization and, usually, one of its workspaces.
+func (m *model) homeScope() (gh.OrgID, gh.WorkspaceID) {
+	wid, w := pick(m.rng, m.r.ws)
+	if m.rng.IntN(3) == 0 {
+		return w.org, ""
+	}
+	return w.org, wid
+}
+
+func (m *model) opCreateUserAs(a *directory.Actor, ra *refUser) {
+	org, ws := m.scopeNear(ra)
+	email := fmt.Sprintf("u%d-%d@x.example", m.n, m.rng.IntN(1e6))
+	in := directory.UserInput{Email: email, GivenName: "U"}
+	if ws == "" && m.rng.IntN(4) == 0 {
+		in.OrgRole = gh.OrgRoleAdmin
+	}
+	want := true
+	if ra != nil {
+		c := gh.CapUsersAdd
+		want = m.r.scopeOK(ra, org, ws) && m.r.mayManage(ra, org, ws, c)
+	}
+	s, err := m.scope(a, org, ws)
+	var u *gh.User
+	if err == nil {
+		u, _, err = m.d.CreateUser(m.ctx, a, s, in)
+	}
+	if ra == nil {
+		if err != nil {
+			m.t.Fatal(err)
+		}
+	} else if !m.outcome("create user "+email, ra, want, err) {
+		return
+	}
+	m.r.users[u.ID] = &refUser{id: u.ID, org: org, ws: ws, status: gh.StatusActive, orgRole: u.OrgRole}
+}
+
+func (m *model) opSetStatus() {
+	a, ra := m.actor()
+	uid, u := m.pickUser(ra)
+	status := []gh.Status{gh.StatusActive, gh.StatusDisabled, gh.StatusInvited}[m.rng.IntN(3)]
+	c := gh.CapUsersAdd
+	if status == gh.StatusDisabled {
+		c = gh.CapUsersRemove
+	}
+	lastAdmin := m.r.isOrgAdmin(u, u.org) && status != gh.StatusActive && m.r.activeAdmins(u.org) <= 1
+	want := m.r.scopeOK(ra, u.org, u.ws) && m.r.mayManage(ra, u.org, u.ws, c) && !lastAdmin
+	s, err := m.scope(a, u.org, u.ws)
+	if err == nil {
+		_, _, err = m.d.UpdateUser(m.ctx, a, s, uid, directory.UserPatch{Status: &status}, 0)
+	}
+	if m.outcome(fmt.Sprintf("set %s %s", uid, status), ra, want, err) {
+		u.status = status
+	}
+	m.crossTenant(ra, u.org, err)
+}
+
+func (m *model) opOrgRole() {
+	a, ra := m.actor()
+	uid, u := m.pickUser(ra)
+	if u.ws != "" {
+		return
+	}
+	role := []gh.OrgRole{gh.OrgRoleAdmin, gh.OrgRoleMember}[m.rng.IntN(2)]
+	lastAdmin := m.r.isOrgAdmin(u, u.org) && role != gh.OrgRoleAdmin && m.r.activeAdmins(u.org) <= 1
+	want := m.r.scopeOK(ra, u.org, "") && m.r.isOrgAdmin(ra, u.org) && !lastAdmin
+	s, err := m.scope(a, u.org, "")
+	if err == nil {
+		_, _, err = m.d.UpdateUser(m.ctx, a, s, uid, directory.UserPatch{OrgRole: &role}, 0)
+	}
+	if m.outcome(fmt.Sprintf("org role %s %s", uid, role), ra, want, err) {
+		u.orgRole = role
+	}
+}
+
+func (m *model) opDeleteUser() {
+	a, ra := m.actor()
+	uid, u := m.pickUser(ra)
+	lastAdmin := m.r.isOrgAdmin(u, u.org) && m.r.activeAdmins(u.org) <= 1
+	want := m.r.scopeOK(ra, u.org, u.ws) && m.r.mayManage(ra, u.org, u.ws, gh.CapUsersRemove) && !lastAdmin
+	s, err := m.scope(a, u.org, u.ws)
+	if err == nil {
+		_, err = m.d.DeleteUser(m.ctx, a, s, uid, 0)
+	}
+	if m.outcome("delete user "+string(uid), ra, want, err) {
+		delete(m.r.users, uid)
+		m.r.removePrincipal(gh.UserPrincipal(uid))
+	}
+}
+
+func (m *model) opCreateGroup() {
+	a, _ := m.actor()
+	_ = a
+	m.opCreateGroupAs(directory.SystemActor("test"))
+}
+
+func (m *model) opCreateGroupAs(a *directory.Actor) {
+	org, ws := m.homeScope()
+	s, err := m.scope(a, org, ws)
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	g, _, err := m.d.CreateGroup(m.ctx, a, s, directory.GroupInput{Name: fmt.Sprintf("g%d-%d", m.n, m.rng.IntN(1e6))})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	m.r.groups[g.ID] = &refGroup{id: g.ID, org: org, ws: ws}
+}
+
+func (m *model) opDeleteGroup() {
+	a, ra := m.actor()
+	gid, g := m.pickGroup(ra)
+	if g == nil || len(m.r.groups) < 4 {
+		return
+	}
+	want := m.groupWantBase(ra, g)
+	s, err := m.scope(a, g.org, g.ws)
+	if err == nil {
+		_, err = m.d.DeleteGroup(m.ctx, a, s, gid, 0)
+	}
+	if m.outcome("delete group "+string(gid), ra, want, err) {
+		delete(m.r.groups, gid)
+		delete(m.r.members, gid)
+		m.r.removePrincipal(gh.GroupPrincipal(gid))
+	}
+}
+
+func (m *model) grants() map[gh.Capability]gh.Level {
+	g := map[gh.Capability]gh.Level{}
+	for range 1 + m.rng.IntN(5) {
+		g[m.caps[m.rng.IntN(len(m.caps))]] = gh.Level(1 + m.rng.IntN(2))
+	}
+	return g
+}
+
+func (m *model) opCreateRole() {
+	a, ra := m.actor()
+	org, ws := m.scopeNear(ra)
+	grants := m.grants()
+	want := m.r.scopeOK(ra, org, ws) && m.r.mayManage(ra, org, ws, gh.CapRolesAssign)
+	if want && ws != "" && !m.r.isOrgAdmin(ra, org) {
+		held := m.r.effective(ra.id, ws)
+		for c, l := range grants {
+			want = want && held[c] >= l
+		}
+	}
+	s, err := m.scope(a, org, ws)
+	var r *gh.Role
+	if err == nil {
+		r, _, err = m.d.CreateRole(m.ctx, a, s, directory.RoleInput{Name: fmt.Sprintf("r%d-%d", m.n, m.rng.IntN(1e6)), Grants: grants})
+	}
+	if m.outcome("create role", ra, want, err) {
+		m.r.roles[r.ID] = &refRole{id: r.ID, org: org, ws: ws, grants: grants}
+	}
+}
+
+func (m *model) opUpdateRole() {
+	a, ra := m.actor()
+	id, rr := pick(m.rng, m.r.roles)
+	if rr.org == "" {
+		return // built-in
+	}
+	grants := m.grants()
+	want := m.r.scopeOK(ra, rr.org, rr.ws) && m.r.mayManage(ra, rr.org, rr.ws, gh.CapRolesAssign)
+	if want && rr.ws != "" && !m.r.isOrgAdmin(ra, rr.org) {
+		held := m.r.effective(ra.id, rr.ws)
+		for _, g := range []map[gh.Capability]gh.Level{rr.grants, grants} {
+			for c, l := range g {
+				want = want && held[c] >= l
+			}
+		}
+	}
+	s, err := m.scope(a, rr.org, rr.ws)
+	if err == nil {
+		_, _, err = m.d.UpdateRole(m.ctx, a, s, id, directory.RolePatch{Grants: grants}, 0)
+	}
+	if m.outcome("update role "+string(id), ra, want, err) {
+		rr.grants = grants
+	}
+}
+
+func (m *model) opWorkspaceStatus() {
+	a, ra := m.actor()
+	wid, w := m.pickWS(ra)
+	status := []gh.Status{gh.StatusActive, gh.StatusSuspended, gh.StatusArchived}[m.rng.IntN(3)]
+	if status != gh.StatusActive && m.rng.IntN(2) == 0 {
+		status = gh.StatusActive // keep most workspaces active so access stays interesting
+	}
+	want := m.r.scopeOK(ra, w.org, wid) && m.r.isOrgAdmin(ra, w.org)
+	s, err := m.scope(a, w.org, wid)
+	if err == nil {
+		_, _, err = m.d.UpdateWorkspace(m.ctx, a, s.Workspace, directory.WorkspacePatch{Status: &status}, 0)
+	}
+	if m.outcome(fmt.Sprintf("workspace %s %s", wid, status), ra, want, err) {
+		w.active = status == gh.StatusActive
+	}
+}
+
+// compare checks the engine against the reference for every user and
+// workspace, on every capability when full is set, else on three of them.
+func (m *model) compare(full bool) {
+	caps := m.caps
+	if !full {
+		caps = []gh.Capability{m.caps[m.rng.IntN(len(m.caps))], m.caps[m.rng.IntN(len(m.caps))], gh.CapSettingsView}
+	}
+	idx := m.d.Index()
+	for uid, u := range m.r.users {
+		for wid, w := range m.r.ws {
+			want := m.r.effective(uid, wid)
+			if u.ws != "" && u.ws != wid && len(want) > 0 {
+				m.t.Fatalf("reference gives workspace user %s access outside its workspace", uid)
+			}
+			if len(idx.Effective(uid, wid)) > 0 && (u.org != w.org || (u.ws != "" && u.ws != wid)) {
+				m.t.Fatalf("step %d: isolation broken: %s (home %s/%s) has access in %s", m.n, uid, u.org, u.ws, wid)
+			}
+			for _, c := range caps {
+				if got := idx.Check(uid, wid, c, gh.LevelLimited); got.Level != want[c] {
+					m.t.Fatalf("step %d: Check(%s, %s, %s) = %s, reference %s", m.n, uid, wid, c, got.Level, want[c])
+				}
+			}
+		}
+	}
+}
