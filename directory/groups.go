@@ -261,12 +261,20 @@ func (d *Directory) checkMember(a *Actor, s Scope, g *gh.Group, p gh.Principal) 
 			return gh.Errorf(gh.KindConflict, "group_too_deep", "groups may nest at most %d deep; this would make %d", gh.MaxGroupDepth, depth)
 		}
 	}
-	if s.Workspace != nil {
-		for _, outer := range append([]gh.GroupID{g.ID}, d.idx.GroupsOf(gh.GroupPrincipal(g.ID), true)...) {
-			if as := d.idx.AssignmentFor(gh.GroupPrincipal(outer), s.Workspace.ID); as != nil {
-				if err := d.requireCovered(a, s.Workspace, d.idx.Role(as.Role)); err != nil {
-					return err
-				}
+	return d.joinCovered(a, s, g)
+}
+
+// joinCovered refuses, outside Org Admins, to put anyone into a workspace
+// group whose roles there (its own or those of groups containing it) grant
+// more than the actor holds: joining the group is being granted them.
+func (d *Directory) joinCovered(a *Actor, s Scope, g *gh.Group) error {
+	if s.Workspace == nil {
+		return nil
+	}
+	for _, outer := range append([]gh.GroupID{g.ID}, d.idx.GroupsOf(gh.GroupPrincipal(g.ID), true)...) {
+		if as := d.idx.AssignmentFor(gh.GroupPrincipal(outer), s.Workspace.ID); as != nil {
+			if err := d.requireCovered(a, s.Workspace, d.idx.Role(as.Role)); err != nil {
+				return err
 			}
 		}
 	}

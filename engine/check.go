@@ -376,3 +376,23 @@ func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([
 	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
 	return out, x.rev
 }
+
+// Reach lists every user that an assignment in workspace w reaches and that
+// may use w now (active, same organization, right home), with every path.
+// It answers "who has which role where" for access reviews and exports.
+func (x *Index) Reach(w gh.WorkspaceID) ([]UserAccess, gh.Revision) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	cand := map[gh.UserID]struct{}{}
+	for _, a := range x.wsAssign[w] {
+		x.usersUnder(a.Principal, cand)
+	}
+	out := []UserAccess{}
+	for u := range cand {
+		if x.usable(u, w) {
+			out = append(out, UserAccess{User: u, Email: x.users[u].Email, Paths: x.paths(u, w, "")})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
+	return out, x.rev
+}

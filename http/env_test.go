@@ -229,3 +229,14 @@ func (e *env) check(key, org, user, ws, capability string, level ...string) (boo
 }
 
 func (e *env) head() gh.Revision { return e.dir.Index().Revision() }
+
+// decode reads a JSON body into dst, failing the test on bad JSON.
+func (e *env) decode(r io.Reader, dst any) {
+	e.t.Helper()
+	raw, _ := io.ReadAll(r)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, dst); err != nil {
+			e.t.Fatalf("decode %q: %v", raw, err)
+		}
+	}
+}

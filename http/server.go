@@ -178,4 +178,5 @@ func (s *Server) register() {
 	s.registerKeys()
 	s.registerAccess()
 	s.registerEvents()
+	s.registerCSV()
 }

@@ -1,0 +1,191 @@
+package http
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// maxCSV bounds an import file.
+const maxCSV = 5 << 20
+
+// CSVImportResult is the answer to a user import.
+type CSVImportResult = directory.ImportResult
+
+// csvColumns maps the header names a file may use to the row fields.
+var csvColumns = map[string]string{
+	"email": "email", "e-mail": "email",
+	"first_name": "given", "first name": "given", "given_name": "given", "firstname": "given",
+	"last_name": "family", "last name": "family", "family_name": "family", "lastname": "family",
+	"role": "role", "group": "group",
+}
+
+// parseUserCSV reads a header row and the user rows. Line numbers count the header as line 1.
+func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
+	body = bytes.TrimPrefix(body, []byte("\ufeff")) // spreadsheet exports often start with a BOM
+	r := csv.NewReader(bytes.NewReader(body))
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil, gh.Errorf(gh.KindInvalid, "csv_empty", "the file is empty; the first line must name the columns (email, first_name, last_name, role, group)")
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	cols := make([]string, len(header))
+	seen := map[string]bool{}
+	for i, h := range header {
+		name, ok := csvColumns[strings.ToLower(strings.TrimSpace(h))]
+		if !ok {
+			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" is unknown; use email, first_name, last_name, role, group")
+		}
+		if seen[name] {
+			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" appears twice")
+		}
+		seen[name], cols[i] = true, name
+	}
+	if !seen["email"] || !seen["given"] {
+		return nil, gh.Invalid("csv_header", "header", "the columns email and first_name are required")
+	}
+	var rows []directory.ImportRow
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := r.FieldPos(0)
+		row := directory.ImportRow{Line: line}
+		for i, v := range rec {
+			v = strings.TrimSpace(v)
+			switch cols[i] {
+			case "email":
+				row.Email = v
+			case "given":
+				row.GivenName = v
+			case "family":
+				row.FamilyName = v
+			case "role":
+				row.Role = v
+			case "group":
+				row.Group = v
+			}
+		}
+		if len(rows) >= directory.MaxImportRows {
+			return nil, gh.Errorf(gh.KindInvalid, "csv_too_long", "at most %d users per import; split the file", directory.MaxImportRows)
+		}
+		rows = append(rows, row)
+	}
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return gh.Invalid("csv_malformed", "line "+strconv.Itoa(pe.Line), pe.Err.Error())
+	}
+	return gh.Errorf(gh.KindInvalid, "csv_malformed", "the file is not valid CSV: %v", err)
+}
+
+func (s *Server) registerCSV() {
+	s.both("POST", "/users/import", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		sc, err := s.scope(r, a)
+		if err != nil {
+			return err
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
+			return gh.Errorf(gh.KindInvalid, "unsupported_media_type", "send the file as text/csv")
+		}
+		mode := r.URL.Query().Get("mode")
+		if mode != "" && mode != "all" && mode != "valid" {
+			return gh.Invalid("invalid_query", "mode", `must be "all" (import nothing unless every row is good) or "valid" (import the good rows)`)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSV))
+		if err != nil {
+			return bodyError(err)
+		}
+		rows, err := parseUserCSV(body)
+		if err != nil {
+			return err
+		}
+		res, err := s.dir.ImportUsers(r.Context(), a, sc, rows, mode == "valid")
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
+	})
+	s.both("GET", "/users/export", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		sc, err := s.scope(r, a)
+		if err != nil {
+			return err
+		}
+		list, err := s.dir.ListUsers(a, sc, directory.UserFilter{}, directory.Page{Limit: 1 << 30})
+		if err != nil {
+			return err
+		}
+		rows := [][]string{{"id", "email", "first_name", "last_name", "status", "org_role", "job_title", "department", "phone", "groups"}}
+		for _, u := range list.Items {
+			rows = append(rows, []string{string(u.ID), u.Email, u.GivenName, u.FamilyName, string(u.Status), string(u.OrgRole),
+				u.JobTitle, u.Department, u.Phone, strings.Join(s.dir.GroupNames(u.ID), "; ")})
+		}
+		return writeCSV(w, "users.csv", rows)
+	})
+	s.handle("GET", "/v1/orgs/{org}/access/export", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.dir.Org(a, r.PathValue("org"))
+		if err != nil {
+			return err
+		}
+		var ws *gh.Workspace
+		if ref := r.URL.Query().Get("workspace"); ref != "" {
+			if ws, err = s.dir.Workspace(a, o, ref); err != nil {
+				return err
+			}
+		}
+		matrix, err := s.dir.AccessMatrix(a, o, ws)
+		if err != nil {
+			return err
+		}
+		rows := [][]string{{"workspace", "workspace_id", "user_email", "user_id", "role", "role_id", "assigned_to", "via"}}
+		for _, m := range matrix {
+			var via []string
+			for _, g := range m.Path.Via {
+				via = append(via, g.Name)
+			}
+			rows = append(rows, []string{m.Workspace.Name, string(m.Workspace.ID), m.User.Email, string(m.User.User),
+				m.Path.RoleName, string(m.Path.Role), string(m.Path.Principal.Type) + ":" + m.Path.Name, strings.Join(via, " > ")})
+		}
+		return writeCSV(w, "access.csv", rows)
+	})
+}
+
+// writeCSV sends rows as a CSV attachment. Cells that a spreadsheet would
+// run as a formula are prefixed with a quote (CSV injection).
+func writeCSV(w http.ResponseWriter, name string, rows [][]string) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	cw := csv.NewWriter(w)
+	for _, row := range rows {
+		for i, c := range row {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				row[i] = "'" + c
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,157 @@
+package http_test
+
+import (
+	"encoding/csv"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// postCSV sends a CSV file to an import endpoint.
+func (e *env) postCSV(key, path, body string) (int, obj) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := obj{}
+	e.decode(resp.Body, &out)
+	return resp.StatusCode, out
+}
+
+// getCSV downloads an export and parses it.
+func (e *env) getCSV(key, path string) [][]string {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.srv.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		b, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("GET %s = %d %s %s, want 200 text/csv", path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil {
+		e.t.Fatalf("export is not CSV: %v", err)
+	}
+	return rows
+}
+
+func TestCSVImportIsAllOrNothing(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		file := "email,first_name,last_name,role,group\n" +
+			"ana@acme.example,Ana,Alves,member,SOC Tier 1\n" +
+			"not-an-email,Bad,Row,,\n" +
+			"ANA@acme.example,Twice,Again,,\n" +
+			"cy@acme.example,Cy,Chen,emperor,\n" +
+			"dee@acme.example,Dee,Diaz,admin,No Such Group\n" +
+			"eli@acme.example,Eli,Ek,,Managers\n"
+		before := p.head()
+		got, out := p.postCSV(p.admin, org+"/users/import", file)
+		if got != 400 || out.str("code") != "csv_invalid" {
+			t.Fatalf("import with bad rows = %d %v, want 400 csv_invalid", got, out)
+		}
+		for _, field := range []string{"line 3.email", "line 4.email", "line 5.role", "line 6.group"} {
+			if out.get("fields."+field) == nil {
+				// Field keys contain dots; look them up directly.
+				if _, ok := out["fields"].(map[string]any)[field]; !ok {
+					t.Errorf("fields = %v, want a message for %q", out["fields"], field)
+				}
+			}
+		}
+		if p.head() != before {
+			t.Fatalf("a refused import changed the directory")
+		}
+
+		got, out = p.postCSV(p.admin, org+"/users/import?mode=valid", file)
+		if got != 200 || out.num("imported") != 2 || len(out.list("skipped")) != 4 {
+			t.Fatalf("import valid rows = %d %v, want 2 imported and 4 skipped", got, out)
+		}
+		p.assign(p.admin, "acme", "alpha", "group", p.t1, "incident_analyst")
+		if !p.allowed("ana@acme.example", "alpha", "incidents.view") {
+			t.Errorf("imported ana is not in SOC Tier 1's workspace")
+		}
+		events := p.must(p.admin, "GET", org+"/events?action=user.create", nil, 200).list("items")
+		if len(events) != 2 {
+			t.Errorf("user.create events = %d, want one per imported user", len(events))
+		}
+	})
+}
+
+func TestCSVImportIntoAWorkspaceAssignsRoles(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ca := p.user(p.admin, org+"/workspaces/alpha", "it@customer.example")
+		p.assign(p.admin, "acme", "alpha", "user", ca, "admin")
+		caKey := p.key("acme", ca)
+		p.create(caKey, org+"/workspaces/alpha/groups", obj{"name": "Helpdesk"})
+		file := "\ufeffEmail,First Name,Last Name,Role,Group\nhal@customer.example,Hal,H,Incident Responder,Helpdesk\nivy@customer.example,Ivy,I,,\n"
+		got, out := p.postCSV(caKey, org+"/workspaces/alpha/users/import", file)
+		if got != 200 || out.num("imported") != 2 {
+			t.Fatalf("workspace import = %d %v, want 2 imported", got, out)
+		}
+		if !p.allowed("hal@customer.example", "alpha", "incidents.close") {
+			t.Errorf("hal imported as Incident Responder cannot close incidents")
+		}
+		// A customer admin cannot import into another workspace, nor at the organization.
+		if got, _ := p.postCSV(caKey, org+"/workspaces/beta/users/import", file); got != 404 {
+			t.Errorf("import into another workspace = %d, want 404", got)
+		}
+		if got, _ := p.postCSV(caKey, org+"/users/import", file); got != 403 {
+			t.Errorf("import at the organization = %d, want 403", got)
+		}
+		for name, body := range map[string]string{
+			"empty":          "",
+			"unknown column": "email,first_name,shoe_size\na@b.example,A,9\n",
+			"no email":       "first_name\nA\n",
+			"ragged":         "email,first_name\na@b.example,A,extra\n",
+			"header only":    "email,first_name\n",
+		} {
+			if got, out := p.postCSV(caKey, org+"/workspaces/alpha/users/import", body); got != 400 {
+				t.Errorf("%s file = %d %v, want 400", name, got, out)
+			}
+		}
+	})
+}
+
+func TestCSVExports(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		night := p.create(p.admin, org+"/groups", obj{"name": "Night Shift"})
+		p.addMember(p.admin, org+"/groups/"+p.t1, "group", night)
+		nina := p.create(p.admin, org+"/users", obj{"email": "nina@acme.example", "given_name": "=HYPERLINK(\"x\")"})
+		p.addMember(p.admin, org+"/groups/"+night, "user", nina)
+		p.assign(p.admin, "acme", "alpha", "group", p.t1, "incident_analyst")
+
+		users := p.getCSV(p.admin, org+"/users/export")
+		if users[0][1] != "email" || len(users) != 3 {
+			t.Fatalf("users export = %v, want a header and 2 users", users)
+		}
+		for _, row := range users[1:] {
+			if row[1] == "nina@acme.example" {
+				if row[2] != `'=HYPERLINK("x")` || row[9] != "Night Shift" {
+					t.Errorf("nina's row = %v, want the formula escaped and her group", row)
+				}
+			}
+		}
+		access := p.getCSV(p.admin, org+"/access/export")
+		var found bool
+		for _, row := range access[1:] {
+			if row[2] == "nina@acme.example" && row[0] == "Alpha" && row[4] == "Incident Analyst" && row[7] == "Night Shift > SOC Tier 1" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("access export = %v, want nina in Alpha as Incident Analyst via Night Shift > SOC Tier 1", access)
+		}
+	})
+}
