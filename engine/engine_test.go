@@ -1,0 +1,120 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// builder makes events by hand, as the directory would, for engine-only tests.
+type builder struct {
+	rev    gh.Revision
+	events []*gh.Event
+}
+
+func (b *builder) put(kind gh.ObjectKind, id string, v any) {
+	raw, _ := json.Marshal(v)
+	b.rev++
+	b.events = append(b.events, &gh.Event{Revision: b.rev, Time: time.Unix(0, 0), Action: string(kind) + ".put",
+		Changes: []gh.Change{{Kind: kind, ID: id, After: raw}}})
+}
+
+func (b *builder) del(kind gh.ObjectKind, id string, v any) {
+	raw, _ := json.Marshal(v)
+	b.rev++
+	b.events = append(b.events, &gh.Event{Revision: b.rev, Action: string(kind) + ".delete",
+		Changes: []gh.Change{{Kind: kind, ID: id, Before: raw}}})
+}
+
+// world is a small organization: groups g0 ⊃ g1 ⊃ … nested depth deep, a user at the bottom.
+func world(depth int) *builder {
+	b := &builder{}
+	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
+	b.put(gh.KindWorkspace, "ws_1", &gh.Workspace{ID: "ws_1", Org: "org_1", Slug: "w", Name: "W", Status: gh.StatusActive})
+	b.put(gh.KindUser, "usr_1", &gh.User{ID: "usr_1", Home: gh.Home{Org: "org_1"}, Email: "a@x.example", Status: gh.StatusActive, OrgRole: gh.OrgRoleMember})
+	for i := range depth {
+		id := gh.GroupID(fmt.Sprintf("grp_%d", i))
+		b.put(gh.KindGroup, string(id), &gh.Group{ID: id, Home: gh.Home{Org: "org_1"}, Name: string(id)})
+		if i > 0 {
+			m := &gh.Membership{Org: "org_1", Group: gh.GroupID(fmt.Sprintf("grp_%d", i-1)), Member: gh.GroupPrincipal(id)}
+			b.put(gh.KindMembership, m.Key(), m)
+		}
+	}
+	m := &gh.Membership{Org: "org_1", Group: gh.GroupID(fmt.Sprintf("grp_%d", depth-1)), Member: gh.UserPrincipal("usr_1")}
+	b.put(gh.KindMembership, m.Key(), m)
+	b.put(gh.KindAssignment, "asg_1", &gh.Assignment{ID: "asg_1", Org: "org_1", Workspace: "ws_1", Principal: gh.GroupPrincipal("grp_0"), Role: gh.RoleIncidentResponder})
+	return b
+}
+
+func TestApplyFollowsNestingToTheMaximumDepth(t *testing.T) {
+	b := world(gh.MaxGroupDepth)
+	x := engine.New(gh.DefaultCatalogue)
+	if err := x.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+	if d := x.Check("usr_1", "ws_1", "incidents.close", gh.LevelFull); !d.Allowed || d.Revision != b.rev {
+		t.Fatalf("Check through %d nested groups = %+v, want allowed at revision %d", gh.MaxGroupDepth, d, b.rev)
+	}
+	e := x.Explain("usr_1", "ws_1", "incidents.close", gh.LevelFull)
+	if len(e.Paths) != 1 || len(e.Paths[0].Via) != gh.MaxGroupDepth {
+		t.Errorf("Explain path = %+v, want one path through %d groups", e.Paths, gh.MaxGroupDepth)
+	}
+	// Cutting the chain in the middle removes the access.
+	mid := &gh.Membership{Org: "org_1", Group: "grp_3", Member: gh.GroupPrincipal("grp_4")}
+	b.del(gh.KindMembership, mid.Key(), mid)
+	if err := x.Apply(b.events[len(b.events)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if d := x.Check("usr_1", "ws_1", "incidents.close", gh.LevelFull); d.Allowed {
+		t.Errorf("Check after cutting the chain = %+v, want denied", d)
+	}
+}
+
+func TestApplyRefusesGapsAndSkipsRepeats(t *testing.T) {
+	b := world(2)
+	x := engine.New(gh.DefaultCatalogue)
+	var gap *engine.GapError
+	if err := x.Apply(b.events[1:]...); !errors.As(err, &gap) || x.Revision() != 0 {
+		t.Fatalf("Apply from revision 2 = %v at %d, want a gap error at revision 0", err, x.Revision())
+	}
+	if err := x.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Apply(b.events...); err != nil || x.Revision() != b.rev {
+		t.Fatalf("Apply again = %v at %d, want the repeats skipped at %d", err, x.Revision(), b.rev)
+	}
+}
+
+func TestLoadedSnapshotAnswersLikeTheFeed(t *testing.T) {
+	b := world(3)
+	fed := engine.New(gh.DefaultCatalogue)
+	if err := fed.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+	snap := &gh.Snapshot{Revision: b.rev,
+		Orgs:        []*gh.Org{fed.Org("org_1")},
+		Workspaces:  []*gh.Workspace{fed.Workspace("ws_1")},
+		Users:       []*gh.User{fed.User("usr_1")},
+		Assignments: []*gh.Assignment{fed.Assignment("asg_1")},
+	}
+	for i := range 3 {
+		id := gh.GroupID(fmt.Sprintf("grp_%d", i))
+		snap.Groups = append(snap.Groups, fed.Group(id))
+		snap.Memberships = append(snap.Memberships, fed.Members(id)...)
+	}
+	loaded := engine.New(gh.DefaultCatalogue)
+	loaded.Load(snap)
+	for _, c := range gh.DefaultCatalogue.Capabilities() {
+		if c.Scope != gh.ScopeWorkspace {
+			continue
+		}
+		if a, b := fed.Check("usr_1", "ws_1", c.ID, gh.LevelLimited), loaded.Check("usr_1", "ws_1", c.ID, gh.LevelLimited); a != b {
+			t.Errorf("Check(%s): fed %+v, loaded %+v", c.ID, a, b)
+		}
+	}
+}
