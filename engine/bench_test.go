@@ -1,0 +1,121 @@
+package engine_test
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/dataset"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// The benchmarks run on the mssp-large profile, built once.
+var (
+	largeOnce sync.Once
+	large     *gh.Snapshot
+	largeIdx  *engine.Index
+)
+
+func mssp(b *testing.B) (*gh.Snapshot, *engine.Index) {
+	largeOnce.Do(func() {
+		large = dataset.Build(dataset.Profiles["mssp-large"], 1)
+		largeIdx = engine.New(gh.DefaultCatalogue)
+		start := time.Now()
+		largeIdx.Load(large)
+		b.Logf("loaded mssp-large (%d users, %d groups, %d memberships, %d assignments) in %v",
+			len(large.Users), len(large.Groups), len(large.Memberships), len(large.Assignments), time.Since(start))
+	})
+	return large, largeIdx
+}
+
+// question is one check of the benchmark mix.
+type question struct {
+	u gh.UserID
+	w gh.WorkspaceID
+	c gh.Capability
+}
+
+// questions draws a mix: org users against random workspaces (mostly denied,
+// often through nested groups), and workspace users against their own and other workspaces.
+func questions(s *gh.Snapshot, n int) []question {
+	rng := rand.New(rand.NewPCG(7, 7))
+	caps := []gh.Capability{"incidents.view", "incidents.close", "connectors.manage", gh.CapSettingsView, "incidents.delete"}
+	out := make([]question, n)
+	for i := range out {
+		u := s.Users[rng.IntN(len(s.Users))]
+		w := s.Workspaces[rng.IntN(len(s.Workspaces))].ID
+		if !u.IsOrg() && rng.IntN(2) == 0 {
+			w = u.Workspace
+		}
+		out[i] = question{u.ID, w, caps[rng.IntN(len(caps))]}
+	}
+	return out
+}
+
+func BenchmarkCheck(b *testing.B) {
+	s, x := mssp(b)
+	qs := questions(s, 1<<16)
+	b.ResetTimer()
+	allowed := 0
+	for i := 0; b.Loop(); i++ {
+		q := qs[i&(len(qs)-1)]
+		if x.Check(q.u, q.w, q.c, gh.LevelFull).Allowed {
+			allowed++
+		}
+	}
+	b.ReportMetric(float64(allowed)/float64(b.N), "allowed/op")
+}
+
+func BenchmarkCheckParallel(b *testing.B) {
+	s, x := mssp(b)
+	qs := questions(s, 1<<16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := rand.IntN(len(qs))
+		for pb.Next() {
+			q := qs[i&(len(qs)-1)]
+			x.Check(q.u, q.w, q.c, gh.LevelFull)
+			i++
+		}
+	})
+}
+
+func BenchmarkCheckBatch100(b *testing.B) {
+	s, x := mssp(b)
+	qs := questions(s, 100)
+	b.ResetTimer()
+	for b.Loop() {
+		for _, q := range qs {
+			x.Check(q.u, q.w, q.c, gh.LevelFull)
+		}
+	}
+}
+
+func BenchmarkLookupWorkspacesOrgUser(b *testing.B) {
+	s, x := mssp(b)
+	var users []gh.UserID
+	for _, u := range s.Users {
+		if u.IsOrg() {
+			users = append(users, u.ID)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		x.LookupWorkspaces(users[i%len(users)], "incidents.close", gh.LevelFull)
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	s, _ := mssp(b)
+	for b.Loop() {
+		x := engine.New(gh.DefaultCatalogue)
+		x.Load(s)
+	}
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	b.ReportMetric(float64(m.HeapInuse)/(1<<20), "heap-MiB")
+}
