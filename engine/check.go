@@ -25,30 +25,49 @@ func (x *Index) Check(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.Le
 
 // usable reports whether u, w and their organization are active and u may be in w at all.
 func (x *Index) usable(u gh.UserID, w gh.WorkspaceID) bool {
-	user, ws := x.users[u], x.workspaces[w]
-	if user == nil || ws == nil || user.Status != gh.StatusActive || !ws.Active() || ws.Org != user.Org {
-		return false
-	}
-	if !user.IsOrg() && user.Workspace != w {
-		return false
-	}
-	oi := x.orgs[user.Org]
-	return oi != nil && oi.org.Active()
+	ue, we := x.users[u], x.wsEnt[w]
+	return ue != nil && we != nil && usableEntries(ue, we, w)
 }
 
+func usableEntries(ue *userEntry, we *wsEntry, w gh.WorkspaceID) bool {
+	user, ws := ue.u, we.ws
+	if ws == nil || user.Status != gh.StatusActive || !ws.Active() || ws.Org != user.Org {
+		return false
+	}
+	if user.Workspace != "" && user.Workspace != w {
+		return false
+	}
+	return we.oi != nil && we.oi.org.Active()
+}
+
+// level is the hot path: two map lookups by string, then integers only —
+// a sorted merge of the user's groups with the workspace's assigned groups.
 func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
-	if !x.usable(u, w) {
+	ci, ok := x.capIdx[c]
+	if !ok {
+		return gh.LevelNone
+	}
+	ue, we := x.users[u], x.wsEnt[w]
+	if ue == nil || we == nil || !usableEntries(ue, we, w) {
 		return gh.LevelNone
 	}
 	best := gh.LevelNone
-	if a := x.userAssign[u][w]; a != nil {
-		best = x.roles[a.Role].Level(c)
+	if len(we.users) > 0 {
+		if r := we.users[u]; r != nil {
+			best = r.levels[ci]
+		}
 	}
-	for _, g := range x.ancestors[u] {
-		if a := x.groupAssign[g][w]; a != nil {
-			if l := x.roles[a.Role].Level(c); l > best {
-				best = l
-			}
+	anc, gs := ue.ancIdx, we.groups
+	for i, j := 0, 0; i < len(anc) && j < len(gs) && best < gh.LevelFull; {
+		switch {
+		case anc[i] < gs[j].g:
+			i++
+		case anc[i] > gs[j].g:
+			j++
+		default:
+			best = max(best, gs[j].role.levels[ci])
+			i++
+			j++
 		}
 	}
 	return best
@@ -58,7 +77,10 @@ func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
 func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	user := x.users[u]
+	var user *gh.User
+	if e := x.users[u]; e != nil {
+		user = e.u
+	}
 	oi := x.orgs[org]
 	d := Decision{Revision: x.rev}
 	if user == nil || oi == nil || user.Org != org || !user.IsOrg() || user.Status != gh.StatusActive || !oi.org.Active() {
@@ -91,7 +113,7 @@ func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Le
 		}
 	}
 	merge(x.userAssign[u][w])
-	for _, g := range x.ancestors[u] {
+	for _, g := range x.users[u].anc {
 		merge(x.groupAssign[g][w])
 	}
 	return out
@@ -118,12 +140,16 @@ type GroupRef struct {
 // paths lists every assignment in w reaching u, with the level each grants for c.
 // The caller holds the read lock.
 func (x *Index) paths(u gh.UserID, w gh.WorkspaceID, c gh.Capability) []Path {
+	return x.pathsVia(u, w, c, x.groupChains(u))
+}
+
+// pathsVia is paths with the user's group chains already computed.
+func (x *Index) pathsVia(u gh.UserID, w gh.WorkspaceID, c gh.Capability, chains map[gh.GroupID][]GroupRef) []Path {
 	var out []Path
 	if a := x.userAssign[u][w]; a != nil {
 		out = append(out, x.path(a, nil, c))
 	}
-	chains := x.groupChains(u)
-	for _, g := range x.ancestors[u] {
+	for _, g := range x.users[u].anc {
 		if a := x.groupAssign[g][w]; a != nil {
 			out = append(out, x.path(a, chains[g], c))
 		}
@@ -143,7 +169,7 @@ func (x *Index) principalName(p gh.Principal) string {
 	switch p.Type {
 	case gh.PrincipalUser:
 		if u := x.users[gh.UserID(p.ID)]; u != nil {
-			return u.Email
+			return u.u.Email
 		}
 	case gh.PrincipalGroup:
 		if g := x.groups[gh.GroupID(p.ID)]; g != nil {
@@ -214,7 +240,11 @@ func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.
 	defer x.mu.RUnlock()
 	e := &Explanation{User: u, Workspace: w, Capability: c, Want: want, Paths: []Path{}}
 	e.Revision = x.rev
-	user, ws := x.users[u], x.workspaces[w]
+	var user *gh.User
+	if ue := x.users[u]; ue != nil {
+		user = ue.u
+	}
+	ws := x.workspaces[w]
 	var oi *orgIndex
 	if user != nil {
 		oi = x.orgs[user.Org]
@@ -332,19 +362,27 @@ type WorkspaceAccess struct {
 func (x *Index) LookupWorkspaces(u gh.UserID, c gh.Capability, want gh.Level) ([]WorkspaceAccess, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	out := []WorkspaceAccess{}
+	ue := x.users[u]
+	if ue == nil {
+		return out, x.rev
+	}
 	cand := map[gh.WorkspaceID]struct{}{}
 	for w := range x.userAssign[u] {
 		cand[w] = struct{}{}
 	}
-	for _, g := range x.ancestors[u] {
+	for _, g := range ue.anc {
 		for w := range x.groupAssign[g] {
 			cand[w] = struct{}{}
 		}
 	}
-	out := []WorkspaceAccess{}
+	var chains map[gh.GroupID][]GroupRef
 	for w := range cand {
 		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
-			out = append(out, WorkspaceAccess{Workspace: w, Name: x.workspaces[w].Name, Level: l, Paths: x.paths(u, w, c)})
+			if chains == nil {
+				chains = x.groupChains(u)
+			}
+			out = append(out, WorkspaceAccess{Workspace: w, Name: x.workspaces[w].Name, Level: l, Paths: x.pathsVia(u, w, c, chains)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Workspace < out[j].Workspace })
@@ -370,7 +408,7 @@ func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([
 	out := []UserAccess{}
 	for u := range cand {
 		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
-			out = append(out, UserAccess{User: u, Email: x.users[u].Email, Level: l, Paths: x.paths(u, w, c)})
+			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Level: l, Paths: x.paths(u, w, c)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
@@ -390,7 +428,7 @@ func (x *Index) Reach(w gh.WorkspaceID) ([]UserAccess, gh.Revision) {
 	out := []UserAccess{}
 	for u := range cand {
 		if x.usable(u, w) {
-			out = append(out, UserAccess{User: u, Email: x.users[u].Email, Paths: x.paths(u, w, "")})
+			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Paths: x.paths(u, w, "")})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })

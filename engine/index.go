@@ -10,6 +10,8 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -27,7 +29,7 @@ type Index struct {
 
 	// Lookups by id across organizations; each object also sits in its orgIndex.
 	workspaces  map[gh.WorkspaceID]*gh.Workspace
-	users       map[gh.UserID]*gh.User
+	users       map[gh.UserID]*userEntry
 	groups      map[gh.GroupID]*gh.Group
 	roles       map[gh.RoleID]*gh.Role // custom and built-in
 	assignments map[gh.AssignmentID]*gh.Assignment
@@ -38,13 +40,43 @@ type Index struct {
 	members map[gh.GroupID]map[gh.Principal]*gh.Membership // direct members
 	parents map[gh.Principal]map[gh.GroupID]struct{}       // groups directly containing a principal
 
-	// ancestors holds, for every user in a group, all groups containing it
-	// through any nesting. Check reads it instead of walking the graph.
-	ancestors map[gh.UserID][]gh.GroupID
-
 	userAssign  map[gh.UserID]map[gh.WorkspaceID]*gh.Assignment
 	groupAssign map[gh.GroupID]map[gh.WorkspaceID]*gh.Assignment
 	wsAssign    map[gh.WorkspaceID]map[gh.AssignmentID]*gh.Assignment
+
+	// The check path: small integers instead of strings wherever it can.
+	capIdx  map[gh.Capability]int       // capability → position in roleEntry.levels
+	gid     map[gh.GroupID]int32        // group → small integer, never reused
+	roleEnt map[gh.RoleID]*roleEntry    // role → its levels by capability position
+	wsEnt   map[gh.WorkspaceID]*wsEntry // workspace → who is assigned there
+}
+
+// userEntry is a user with every group containing it through any nesting,
+// kept current on membership changes so Check never walks the graph.
+type userEntry struct {
+	u      *gh.User
+	anc    []gh.GroupID // breadth-first order
+	ancIdx []int32      // the same groups as small integers, sorted
+}
+
+// roleEntry holds a role's grants as levels by capability position. Entries
+// are updated in place when a role changes, so assignments keep pointing at them.
+type roleEntry struct {
+	levels []gh.Level
+}
+
+// wsEntry is what Check needs of a workspace: its state and its assignments,
+// group ones sorted by group integer for a merge with a user's ancestors.
+type wsEntry struct {
+	ws     *gh.Workspace
+	oi     *orgIndex
+	groups []wsGrant
+	users  map[gh.UserID]*roleEntry
+}
+
+type wsGrant struct {
+	g    int32
+	role *roleEntry
 }
 
 // orgIndex is everything of one organization; nothing in it refers outside it.
@@ -71,7 +103,7 @@ func (x *Index) reset() {
 	x.orgs = map[gh.OrgID]*orgIndex{}
 	x.orgBySlug = map[string]gh.OrgID{}
 	x.workspaces = map[gh.WorkspaceID]*gh.Workspace{}
-	x.users = map[gh.UserID]*gh.User{}
+	x.users = map[gh.UserID]*userEntry{}
 	x.groups = map[gh.GroupID]*gh.Group{}
 	x.roles = map[gh.RoleID]*gh.Role{}
 	x.assignments = map[gh.AssignmentID]*gh.Assignment{}
@@ -80,13 +112,58 @@ func (x *Index) reset() {
 	x.keyByHash = map[string]*gh.APIKey{}
 	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
 	x.parents = map[gh.Principal]map[gh.GroupID]struct{}{}
-	x.ancestors = map[gh.UserID][]gh.GroupID{}
 	x.userAssign = map[gh.UserID]map[gh.WorkspaceID]*gh.Assignment{}
 	x.groupAssign = map[gh.GroupID]map[gh.WorkspaceID]*gh.Assignment{}
 	x.wsAssign = map[gh.WorkspaceID]map[gh.AssignmentID]*gh.Assignment{}
+	x.capIdx = map[gh.Capability]int{}
+	for i, c := range x.cat.Capabilities() {
+		x.capIdx[c.ID] = i
+	}
+	x.gid = map[gh.GroupID]int32{}
+	x.roleEnt = map[gh.RoleID]*roleEntry{}
+	x.wsEnt = map[gh.WorkspaceID]*wsEntry{}
 	for _, r := range x.cat.BuiltinRoles() {
 		x.roles[r.ID] = r
+		x.roleEntry(r.ID).levels = x.levels(r.Grants)
 	}
+}
+
+// levels turns grants into levels by capability position.
+func (x *Index) levels(grants map[gh.Capability]gh.Level) []gh.Level {
+	out := make([]gh.Level, len(x.capIdx))
+	for c, l := range grants {
+		if i, ok := x.capIdx[c]; ok {
+			out[i] = l
+		}
+	}
+	return out
+}
+
+func (x *Index) roleEntry(id gh.RoleID) *roleEntry {
+	e := x.roleEnt[id]
+	if e == nil {
+		e = &roleEntry{levels: make([]gh.Level, len(x.capIdx))}
+		x.roleEnt[id] = e
+	}
+	return e
+}
+
+func (x *Index) wsEntry(id gh.WorkspaceID) *wsEntry {
+	e := x.wsEnt[id]
+	if e == nil {
+		e = &wsEntry{}
+		x.wsEnt[id] = e
+	}
+	return e
+}
+
+func (x *Index) groupInt(id gh.GroupID) int32 {
+	g, ok := x.gid[id]
+	if !ok {
+		g = int32(len(x.gid))
+		x.gid[id] = g
+	}
+	return g
 }
 
 // Catalogue returns the capability catalogue the index was made with.
@@ -304,6 +381,8 @@ func (x *Index) putWorkspace(w *gh.Workspace) {
 	oi.workspaces[w.ID] = w
 	oi.wsBySlug[w.Slug] = w.ID
 	x.workspaces[w.ID] = w
+	e := x.wsEntry(w.ID)
+	e.ws, e.oi = w, oi
 }
 
 func (x *Index) deleteWorkspace(id gh.WorkspaceID) {
@@ -317,6 +396,7 @@ func (x *Index) deleteWorkspace(id gh.WorkspaceID) {
 	}
 	delete(x.workspaces, id)
 	delete(x.wsAssign, id)
+	delete(x.wsEnt, id)
 }
 
 func (x *Index) putUser(u *gh.User) {
@@ -329,20 +409,23 @@ func (x *Index) putUser(u *gh.User) {
 	}
 	oi.users[u.ID] = u
 	oi.byEmail[gh.NormalizeEmail(u.Email)] = u.ID
-	x.users[u.ID] = u
+	if e := x.users[u.ID]; e != nil {
+		e.u = u
+	} else {
+		x.users[u.ID] = &userEntry{u: u}
+	}
 }
 
 func (x *Index) deleteUser(id gh.UserID) {
-	u := x.users[id]
-	if u == nil {
+	e := x.users[id]
+	if e == nil {
 		return
 	}
-	if oi := x.org(u.Org); oi != nil {
+	if oi := x.org(e.u.Org); oi != nil {
 		delete(oi.users, id)
-		delete(oi.byEmail, gh.NormalizeEmail(u.Email))
+		delete(oi.byEmail, gh.NormalizeEmail(e.u.Email))
 	}
 	delete(x.users, id)
-	delete(x.ancestors, id)
 	delete(x.userAssign, id)
 	delete(x.parents, gh.UserPrincipal(id))
 }
@@ -351,6 +434,7 @@ func (x *Index) putGroup(g *gh.Group) {
 	if oi := x.org(g.Org); oi != nil {
 		oi.groups[g.ID] = g
 		x.groups[g.ID] = g
+		x.groupInt(g.ID)
 	}
 }
 
@@ -397,6 +481,7 @@ func (x *Index) putRole(r *gh.Role) {
 	if oi := x.org(r.Org); oi != nil {
 		oi.roles[r.ID] = r
 		x.roles[r.ID] = r
+		x.roleEntry(r.ID).levels = x.levels(r.Grants)
 	}
 }
 
@@ -428,6 +513,18 @@ func (x *Index) putAssignment(a *gh.Assignment) {
 		x.wsAssign[a.Workspace] = wa
 	}
 	wa[a.ID] = a
+	e, role := x.wsEntry(a.Workspace), x.roleEntry(a.Role)
+	switch a.Principal.Type {
+	case gh.PrincipalUser:
+		if e.users == nil {
+			e.users = map[gh.UserID]*roleEntry{}
+		}
+		e.users[gh.UserID(a.Principal.ID)] = role
+	case gh.PrincipalGroup:
+		g := x.groupInt(gh.GroupID(a.Principal.ID))
+		i := sort.Search(len(e.groups), func(i int) bool { return e.groups[i].g >= g })
+		e.groups = slices.Insert(e.groups, i, wsGrant{g: g, role: role})
+	}
 }
 
 func addTo[K comparable](m map[K]map[gh.WorkspaceID]*gh.Assignment, k K, a *gh.Assignment) {
@@ -447,6 +544,17 @@ func (x *Index) unindexAssignment(a *gh.Assignment) {
 		delete(x.groupAssign[gh.GroupID(a.Principal.ID)], a.Workspace)
 	}
 	delete(x.wsAssign[a.Workspace], a.ID)
+	e := x.wsEnt[a.Workspace]
+	if e == nil {
+		return
+	}
+	switch a.Principal.Type {
+	case gh.PrincipalUser:
+		delete(e.users, gh.UserID(a.Principal.ID))
+	case gh.PrincipalGroup:
+		g := x.gid[gh.GroupID(a.Principal.ID)]
+		e.groups = slices.DeleteFunc(e.groups, func(w wsGrant) bool { return w.g == g })
+	}
 }
 
 func (x *Index) deleteAssignment(id gh.AssignmentID) {
@@ -510,8 +618,8 @@ func (x *Index) usersUnder(p gh.Principal, out map[gh.UserID]struct{}) {
 
 // refreshAncestors recomputes the groups containing a user through any nesting.
 func (x *Index) refreshAncestors(id gh.UserID) {
-	if x.users[id] == nil {
-		delete(x.ancestors, id)
+	e := x.users[id]
+	if e == nil {
 		return
 	}
 	var out []gh.GroupID
@@ -528,11 +636,12 @@ func (x *Index) refreshAncestors(id gh.UserID) {
 			}
 		}
 	}
-	if len(out) == 0 {
-		delete(x.ancestors, id)
-		return
+	e.anc = out
+	e.ancIdx = make([]int32, len(out))
+	for i, g := range out {
+		e.ancIdx[i] = x.groupInt(g)
 	}
-	x.ancestors[id] = out
+	slices.Sort(e.ancIdx)
 }
 
 // foldName is how names are compared for uniqueness.

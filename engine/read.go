@@ -50,7 +50,10 @@ func (x *Index) WorkspaceBySlug(org gh.OrgID, slug string) *gh.Workspace {
 func (x *Index) User(id gh.UserID) *gh.User {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.users[id]
+	if e := x.users[id]; e != nil {
+		return e.u
+	}
+	return nil
 }
 
 // UserByEmail returns the user of org with that email, compared case-insensitively.
