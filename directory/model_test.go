@@ -247,15 +247,16 @@ func (r *ref) removePrincipal(p gh.Principal) {
 // ---- the driver ----
 
 type model struct {
-	t    *testing.T
-	ctx  context.Context
-	d    *directory.Directory
-	r    *ref
-	rng  *rand.Rand
-	log  []string
-	n    int
-	ok   map[bool]int // outcomes, to show the sequence did something
-	caps []gh.Capability
+	t      *testing.T
+	ctx    context.Context
+	d      *directory.Directory
+	r      *ref
+	rng    *rand.Rand
+	log    []string
+	n      int
+	ok     map[bool]int // outcomes, to show the sequence did something
+	checks int
+	caps   []gh.Capability
 }
 
 func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
@@ -305,7 +306,8 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 		}
 		m.compare(m.n%50 == 0)
 	}
-	t.Logf("seed %d: %d operations succeeded, %d were refused as the reference expected", seed, m.ok[true], m.ok[false])
+	t.Logf("seed %d: %d operations succeeded, %d were refused as the reference expected; %d checks compared",
+		seed, m.ok[true], m.ok[false], m.checks)
 	if m.ok[true] < steps/10 {
 		t.Errorf("only %d of %d operations succeeded: the sequence exercises too little", m.ok[true], steps)
 	}
@@ -826,10 +828,57 @@ func (m *model) compare(full bool) {
 				m.t.Fatalf("step %d: isolation broken: %s (home %s/%s) has access in %s", m.n, uid, u.org, u.ws, wid)
 			}
 			for _, c := range caps {
+				m.checks++
 				if got := idx.Check(uid, wid, c, gh.LevelLimited); got.Level != want[c] {
 					m.t.Fatalf("step %d: Check(%s, %s, %s) = %s, reference %s", m.n, uid, wid, c, got.Level, want[c])
 				}
 			}
 		}
+	}
+	m.compareReads(caps[0])
+}
+
+// compareReads checks one explain and both lookups against the reference.
+func (m *model) compareReads(c gh.Capability) {
+	idx := m.d.Index()
+	uid, _ := pick(m.rng, m.r.users)
+	wid, _ := pick(m.rng, m.r.ws)
+	want := m.r.effective(uid, wid)[c]
+	for _, lvl := range []gh.Level{gh.LevelLimited, gh.LevelFull} {
+		e := idx.Explain(uid, wid, c, lvl)
+		if e.Allowed != (want >= lvl) || e.Level != want {
+			m.t.Fatalf("step %d: Explain(%s, %s, %s, %s) = allowed %v at %s, reference level %s", m.n, uid, wid, c, lvl, e.Allowed, e.Level, want)
+		}
+		if !e.Allowed && e.Fix == "" {
+			m.t.Fatalf("step %d: Explain(%s, %s, %s) denies without a fix: %+v", m.n, uid, wid, c, e)
+		}
+	}
+	var gotWS, wantWS []string
+	ws, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited)
+	for _, a := range ws {
+		gotWS = append(gotWS, string(a.Workspace))
+	}
+	for w := range m.r.ws {
+		if m.r.effective(uid, w)[c] > gh.LevelNone {
+			wantWS = append(wantWS, string(w))
+		}
+	}
+	slices.Sort(wantWS)
+	if !slices.Equal(gotWS, wantWS) {
+		m.t.Fatalf("step %d: LookupWorkspaces(%s, %s) = %v, reference %v", m.n, uid, c, gotWS, wantWS)
+	}
+	var gotU, wantU []string
+	us, _ := idx.LookupUsers(wid, c, gh.LevelLimited)
+	for _, a := range us {
+		gotU = append(gotU, string(a.User))
+	}
+	for u := range m.r.users {
+		if m.r.effective(u, wid)[c] > gh.LevelNone {
+			wantU = append(wantU, string(u))
+		}
+	}
+	slices.Sort(wantU)
+	if !slices.Equal(gotU, wantU) {
+		m.t.Fatalf("step %d: LookupUsers(%s, %s) = %v, reference %v", m.n, wid, c, gotU, wantU)
 	}
 }
