@@ -73,3 +73,10 @@ type ChainReport struct {
 	BrokenAt Revision `json:"broken_at,omitempty"`
 	Reason   string   `json:"reason,omitempty"`
 }
+
+// Notifier is a Store that can wake other nodes when events are committed.
+type Notifier interface {
+	// Listen returns a channel that receives soon after any node commits
+	// events; it is closed when ctx ends.
+	Listen(ctx context.Context) (<-chan struct{}, error)
+}

@@ -117,7 +117,9 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 	var problems []ImportProblem
 	seen := map[string]int{}
 	for _, r := range rows {
-		bad := func(field, reason string) { problems = append(problems, ImportProblem{Line: r.Line, Field: field, Reason: reason}) }
+		bad := func(field, reason string) {
+			problems = append(problems, ImportProblem{Line: r.Line, Field: field, Reason: reason})
+		}
 		before := len(problems)
 		in := UserInput{Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName}
 		var p importPlan

@@ -93,7 +93,10 @@ func (d *Directory) Follow(ctx context.Context, interval time.Duration, wake <-c
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-wake:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil // the listener stopped; the ticker still catches up
+			}
 		}
 		if err := d.CatchUp(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("follow the event log", "err", err, "revision", d.idx.Revision())

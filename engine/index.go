@@ -22,6 +22,10 @@ import (
 type Index struct {
 	cat *gh.Catalogue
 
+	// OnApply, when set before use, is called with every event the index
+	// applies, in order, under its write lock (tests watch the feed with it).
+	OnApply func(*gh.Event)
+
 	mu        sync.RWMutex
 	rev       gh.Revision
 	orgs      map[gh.OrgID]*orgIndex
@@ -238,6 +242,9 @@ func (x *Index) Apply(events ...*gh.Event) error {
 			return fmt.Errorf("engine: apply revision %d: %w", ev.Revision, err)
 		}
 		x.rev = ev.Revision
+		if x.OnApply != nil {
+			x.OnApply(ev)
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ var migrations embed.FS
 // DB is a gatehouse.Store on a PostgreSQL database.
 type DB struct {
 	*sqlstore.DB
+	cfg *pgx.ConnConfig // for the listening connection
 }
 
 // Open connects to the database named by dsn (a URL or key=value string) and
@@ -40,7 +41,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	write, read := stdlib.OpenDB(*cfg), stdlib.OpenDB(*cfg)
 	write.SetMaxOpenConns(8)
 	read.SetMaxOpenConns(16)
-	db := &DB{sqlstore.New(write, read, dialect)}
+	db := &DB{DB: sqlstore.New(write, read, dialect), cfg: cfg}
 	if err := write.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect to %s/%s: %w", cfg.Host, cfg.Database, err)
@@ -70,7 +71,13 @@ var dialect = sqlstore.Dialect{
 	// One snapshot for every statement, and no chance of writing by mistake.
 	ReadTx:    &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 	Violation: violation,
+	// Delivered to listeners only when the transaction commits, and not at all
+	// if it rolls back: a wake-up always means there is something to read.
+	Notify: "SELECT pg_notify('" + channel + "', ?)",
 }
+
+// channel is the LISTEN/NOTIFY channel of committed events.
+const channel = "gatehouse_events"
 
 // violation classifies PostgreSQL's SQLSTATE codes (Appendix A of its manual).
 func violation(err error) sqlstore.Violation {

@@ -43,6 +43,9 @@ type Dialect struct {
 	ReadTx *sql.TxOptions
 	// Violation classifies a driver error by its error code (never its text).
 	Violation func(err error) Violation
+	// Notify, if set, runs before a transaction that appended events commits,
+	// with the last revision as its argument, to wake other nodes' followers.
+	Notify string
 }
 
 // rebind turns a query written with ? placeholders into the dialect's form.
@@ -121,6 +124,11 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	// earlier rows in it; committing would write half an event.
 	if t.err != nil {
 		return t.err
+	}
+	if db.d.Notify != "" && t.next > head+1 {
+		if _, err := sqlTx.ExecContext(ctx, db.d.rebind(db.d.Notify), strconv.FormatInt(int64(t.next-1), 10)); err != nil {
+			return gatehouse.Internal(fmt.Errorf("notify: %w", err))
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return gatehouse.Internal(fmt.Errorf("commit: %w", err))
