@@ -1,0 +1,101 @@
+// Package reference answers "what may user U do in workspace W" by reading
+// DESIGN §2 literally over a snapshot: no indexes, no caches, a walk of the
+// groups for every question. It is slow on purpose and serves as the
+// independent answer the engine and the load tool are checked against.
+package reference
+
+import gh "gatehouse.dev/gatehouse"
+
+// Directory is a snapshot arranged for literal reading.
+type Directory struct {
+	orgs    map[gh.OrgID]*gh.Org
+	ws      map[gh.WorkspaceID]*gh.Workspace
+	users   map[gh.UserID]*gh.User
+	roles   map[gh.RoleID]*gh.Role
+	members map[gh.GroupID][]gh.Principal
+	assign  map[gh.WorkspaceID][]*gh.Assignment
+}
+
+// New arranges a snapshot; the catalogue gives the built-in roles.
+func New(s *gh.Snapshot, cat *gh.Catalogue) *Directory {
+	d := &Directory{orgs: map[gh.OrgID]*gh.Org{}, ws: map[gh.WorkspaceID]*gh.Workspace{}, users: map[gh.UserID]*gh.User{},
+		roles: map[gh.RoleID]*gh.Role{}, members: map[gh.GroupID][]gh.Principal{}, assign: map[gh.WorkspaceID][]*gh.Assignment{}}
+	for _, o := range s.Orgs {
+		d.orgs[o.ID] = o
+	}
+	for _, w := range s.Workspaces {
+		d.ws[w.ID] = w
+	}
+	for _, u := range s.Users {
+		d.users[u.ID] = u
+	}
+	for _, r := range cat.BuiltinRoles() {
+		d.roles[r.ID] = r
+	}
+	for _, r := range s.Roles {
+		d.roles[r.ID] = r
+	}
+	for _, m := range s.Memberships {
+		d.members[m.Group] = append(d.members[m.Group], m.Member)
+	}
+	for _, a := range s.Assignments {
+		d.assign[a.Workspace] = append(d.assign[a.Workspace], a)
+	}
+	return d
+}
+
+// Level is the level user u holds of capability c in workspace w: "if U, W
+// and the organization are active, take every assignment in W whose principal
+// is U or a group that contains U (through any nesting); the highest level wins."
+func (d *Directory) Level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
+	user, ws := d.users[u], d.ws[w]
+	if user == nil || ws == nil || user.Org != ws.Org || user.Status != gh.StatusActive || ws.Status != gh.StatusActive {
+		return gh.LevelNone
+	}
+	if o := d.orgs[user.Org]; o == nil || o.Status != gh.StatusActive {
+		return gh.LevelNone
+	}
+	if user.Workspace != "" && user.Workspace != w {
+		return gh.LevelNone // workspace users never reach past their workspace
+	}
+	best := gh.LevelNone
+	for _, a := range d.assign[w] {
+		if d.contains(a.Principal, u, map[gh.GroupID]bool{}) {
+			best = max(best, d.roles[a.Role].Grants[c])
+		}
+	}
+	return best
+}
+
+// contains reports whether principal p is user u or a group holding u at any depth.
+func (d *Directory) contains(p gh.Principal, u gh.UserID, seen map[gh.GroupID]bool) bool {
+	if p.Type == gh.PrincipalUser {
+		return p.ID == string(u)
+	}
+	g := gh.GroupID(p.ID)
+	if seen[g] {
+		return false
+	}
+	seen[g] = true
+	for _, m := range d.members[g] {
+		if d.contains(m, u, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// Nested reports whether u reaches w only through a group inside another group.
+func (d *Directory) Nested(u gh.UserID, w gh.WorkspaceID) bool {
+	for _, a := range d.assign[w] {
+		if a.Principal.Type != gh.PrincipalGroup {
+			continue
+		}
+		for _, m := range d.members[gh.GroupID(a.Principal.ID)] {
+			if m.Type == gh.PrincipalGroup && d.contains(m, u, map[gh.GroupID]bool{}) {
+				return true
+			}
+		}
+	}
+	return false
+}
