@@ -18,10 +18,11 @@ const (
 	KindUnauthenticated             // no or bad credentials
 	KindUnavailable                 // retry later: the index is behind what was asked
 	KindTooLarge                    // the request body is over the limit
+	KindUnsupported                 // the body is of a media type the endpoint does not take
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden",
-	"precondition_failed", "unauthenticated", "unavailable", "too_large"}
+	"precondition_failed", "unauthenticated", "unavailable", "too_large", "unsupported_media_type"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -114,7 +114,7 @@ type importPlan struct {
 // planImport checks every row and returns the plans of the good ones and the problems of the bad ones.
 func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPlan, []ImportProblem) {
 	var plans []importPlan
-	var problems []ImportProblem
+	problems := []ImportProblem{}
 	seen := map[string]int{}
 	for _, r := range rows {
 		bad := func(field, reason string) {

@@ -280,7 +280,9 @@ func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.
 		add("home", false, "%s is a user of workspace %q and can never have access to another workspace", user.Email, home.Name)
 		return fail("give the person an organization account, or an account in workspace %q", ws.Name)
 	}
-	e.Paths = x.paths(u, w, c)
+	if e.Paths = x.paths(u, w, c); e.Paths == nil {
+		e.Paths = []Path{}
+	}
 	if !add("assignment", len(e.Paths) > 0, "%d assignment(s) in %q reach %s%s", len(e.Paths), ws.Name, user.Email, describePaths(e.Paths)) {
 		return fail("assign %s, or a group it belongs to, to workspace %q with a role that grants %s (%s)",
 			user.Email, ws.Name, c, x.rolesGranting(c, want))

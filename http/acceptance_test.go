@@ -487,6 +487,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 				}
 			})
 		}
+		if got, out, _ := p.call(p.admin, "POST", org+"/groups", obj{"name": "x"}, "Content-Type", "text/plain"); got != 415 || out.str("code") != "unsupported_media_type" {
+			t.Errorf("text/plain body = %d %v, want 415 unsupported_media_type", got, out)
+		}
 		if got, _, _ := p.call("", "GET", org, nil); got != 401 {
 			t.Errorf("no key = %d, want 401", got)
 		}

@@ -64,10 +64,7 @@ func (s *Server) registerAccess() {
 		return nil
 	})
 	s.handle("POST", "/v1/check/batch", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		var in struct {
-			Checks      []checkRequest         `json:"checks"`
-			Consistency *directory.Consistency `json:"consistency,omitempty"`
-		}
+		var in batchCheckRequest
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
@@ -77,26 +74,20 @@ func (s *Server) registerAccess() {
 		if err := s.await(r, in.Consistency); err != nil {
 			return err
 		}
-		type result struct {
-			engine.Decision
-			Error *Problem `json:"error,omitempty"`
-		}
-		out := make([]result, len(in.Checks))
+		out := make([]batchCheckResult, len(in.Checks))
 		var rev gh.Revision
 		for i, c := range in.Checks {
 			d, err := s.check(r, a, c)
 			if err != nil {
 				e := gh.AsError(err)
-				out[i].Error = &Problem{Status: Status(e), Code: e.Code, Detail: e.Message, Fields: e.Fields}
+				st := Status(e)
+				out[i].Error = &Problem{Type: "about:blank", Title: http.StatusText(st), Status: st, Code: e.Code, Detail: e.Message, Fields: e.Fields}
 				continue
 			}
 			out[i].Decision = d
 			rev = max(rev, d.Revision)
 		}
-		writeJSON(w, http.StatusOK, struct {
-			Results  []result    `json:"results"`
-			Revision gh.Revision `json:"revision"`
-		}{out, max(rev, s.dir.Index().Revision())})
+		writeJSON(w, http.StatusOK, batchCheckResponse{out, max(rev, s.dir.Index().Revision())})
 		return nil
 	})
 	s.handle("POST", "/v1/explain", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
@@ -216,11 +207,7 @@ func (s *Server) registerKeys() {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, http.StatusCreated, struct {
-			keyView
-			Key      string      `json:"key"`
-			Revision gh.Revision `json:"revision"`
-		}{viewKey(k), secret.Reveal(), rev})
+		writeJSON(w, http.StatusCreated, keyCreated{viewKey(k), secret.Reveal(), rev})
 		return nil
 	})
 	s.handle("DELETE", base+"/{key}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {

@@ -105,7 +105,7 @@ func (s *Server) registerCSV() {
 			return err
 		}
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
-			return gh.Errorf(gh.KindInvalid, "unsupported_media_type", "send the file as text/csv")
+			return gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the file as text/csv")
 		}
 		mode := r.URL.Query().Get("mode")
 		if mode != "" && mode != "all" && mode != "valid" {

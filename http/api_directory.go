@@ -409,9 +409,7 @@ func (s *Server) registerGroups() {
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Member gh.Principal `json:"member"`
-		}
+		var in memberInput
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
@@ -423,11 +421,7 @@ func (s *Server) registerGroups() {
 		if created {
 			status = http.StatusCreated
 		}
-		writeJSON(w, status, struct {
-			Member   gh.Principal `json:"member"`
-			Created  bool         `json:"created"`
-			Revision gh.Revision  `json:"revision"`
-		}{in.Member, created, rev})
+		writeJSON(w, status, memberAdded{in.Member, created, rev})
 		return nil
 	})
 	s.both("DELETE", "/groups/{id}/members/{type}/{member}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
@@ -605,9 +599,7 @@ func (s *Server) registerAssignments() {
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Role string `json:"role"`
-		}
+		var in assignmentPatch
 		m, err := decodePatch(w, r, &in)
 		if err != nil {
 			return err
@@ -731,10 +723,7 @@ func (s *Server) registerTemplates() {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, struct {
-			*directory.TemplateResult
-			Revision gh.Revision `json:"revision"`
-		}{res, rev})
+		writeJSON(w, http.StatusOK, templateApplied{res, rev})
 		return nil
 	})
 }

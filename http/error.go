@@ -19,6 +19,7 @@ var statusOf = map[gh.Kind]int{
 	gh.KindUnauthenticated: http.StatusUnauthorized,
 	gh.KindUnavailable:     http.StatusServiceUnavailable,
 	gh.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	gh.KindUnsupported:     http.StatusUnsupportedMediaType,
 }
 
 // Status returns the HTTP status for an error; protocol handlers with their

@@ -22,7 +22,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return gh.Errorf(gh.KindInvalid, "unsupported_media_type", "send the body as application/json")
+			return gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the body as application/json")
 		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))

@@ -157,16 +157,17 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 func (s *Server) register() {
 	s.handlePublic("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, healthBody{Status: "ok"})
 	})
 	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) {
-		body := map[string]any{"ready": s.ready.Load(), "revision": s.dir.Index().Revision()}
+		body := readyBody{Ready: s.ready.Load(), Revision: s.dir.Index().Revision()}
 		if !s.ready.Load() {
 			writeJSON(w, http.StatusServiceUnavailable, body)
 			return
 		}
 		writeJSON(w, http.StatusOK, body)
 	})
+	s.handlePublic("GET", "/openapi.json", serveOpenAPI)
 	s.registerCatalogue()
 	s.registerOrgs()
 	s.registerWorkspaces()

@@ -1,0 +1,388 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// op is what the OpenAPI document says about one route beyond its method and
+// pattern. Error responses follow from these facts (see errorStatuses).
+type op struct {
+	id      string // operationId; a workspace twin inserts "Workspace" after the verb
+	tag     string
+	summary string // "%s" is "the organization" or "a workspace" on twins
+	in, out reflect.Type
+	csvIn   bool   // the body is a CSV file of users instead of JSON
+	csvOut  string // the answer is a CSV file with these columns instead of JSON
+	status  []int  // success statuses, all with the body out; 200 when empty
+	query   []param
+	etag    bool // the answer carries the object's revision as ETag
+	ifMatch bool // the request may carry If-Match
+	waits   bool // the request may ask for a revision, so 503 when the node is behind
+	public  bool
+	both    bool // also served under /v1/orgs/{org}/workspaces/{ws}, as Server.both registers it
+}
+
+func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// operations holds the facts of every route, keyed by "METHOD PATTERN".
+var operations = map[string]op{
+	"GET /healthz":      {id: "health", tag: "health", summary: "Liveness: the process answers", out: typ[healthBody](), public: true},
+	"GET /readyz":       {id: "ready", tag: "health", summary: "Readiness: 503 until the index has caught up", out: typ[readyBody](), status: []int{200, 503}, public: true},
+	"GET /openapi.json": {id: "getOpenAPI", tag: "health", summary: "This OpenAPI document", out: typ[map[string]any](), public: true},
+
+	"GET /v1/capabilities": {id: "listCapabilities", tag: "catalogue", summary: "List the capability catalogue", out: typ[directory.List[gh.CapabilityInfo]]()},
+	"GET /v1/roles":        {id: "listBuiltinRoles", tag: "catalogue", summary: "List the built-in roles", out: typ[directory.List[*gh.Role]]()},
+	"GET /v1/roles/{id}":   {id: "getBuiltinRole", tag: "catalogue", summary: "Get a built-in role", out: typ[*gh.Role]()},
+
+	"GET /v1/orgs":         {id: "listOrgs", tag: "orgs", summary: "List the organizations the key may see", out: typ[directory.List[*gh.Org]](), query: pages},
+	"POST /v1/orgs":        {id: "createOrg", tag: "orgs", summary: "Create an organization with its first Organization Admin (operator only)", in: typ[directory.OrgInput](), out: typ[orgCreated](), status: created, etag: true},
+	"GET /v1/orgs/{org}":   {id: "getOrg", tag: "orgs", summary: "Get an organization", out: typ[orgView](), etag: true},
+	"PATCH /v1/orgs/{org}": {id: "updateOrg", tag: "orgs", summary: "Change an organization", in: typ[directory.OrgPatch](), out: typ[orgView](), etag: true, ifMatch: true},
+
+	"GET /v1/orgs/{org}/workspaces":         {id: "listWorkspaces", tag: "workspaces", summary: "List the workspaces of an organization", out: typ[directory.List[*gh.Workspace]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusSuspended, gh.StatusArchived))},
+	"POST /v1/orgs/{org}/workspaces":        {id: "createWorkspace", tag: "workspaces", summary: "Create a workspace", in: typ[directory.WorkspaceInput](), out: typ[*gh.Workspace](), status: created, etag: true},
+	"GET /v1/orgs/{org}/workspaces/{ws}":    {id: "getWorkspace", tag: "workspaces", summary: "Get a workspace", out: typ[*gh.Workspace](), etag: true},
+	"PATCH /v1/orgs/{org}/workspaces/{ws}":  {id: "updateWorkspace", tag: "workspaces", summary: "Change a workspace", in: typ[directory.WorkspacePatch](), out: typ[*gh.Workspace](), etag: true, ifMatch: true},
+	"DELETE /v1/orgs/{org}/workspaces/{ws}": {id: "deleteWorkspace", tag: "workspaces", summary: "Delete a workspace", out: typ[revisionBody](), ifMatch: true},
+
+	"GET /v1/orgs/{org}/users":                  {id: "listUsers", tag: "users", summary: "List the users of %s", out: typ[directory.List[*gh.User]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusInvited, gh.StatusDisabled), qUsers), both: true},
+	"POST /v1/orgs/{org}/users":                 {id: "createUser", tag: "users", summary: "Create a user of %s", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/users/{id}":             {id: "getUser", tag: "users", summary: "Get a user of %s", out: typ[*gh.User](), etag: true, both: true},
+	"PATCH /v1/orgs/{org}/users/{id}":           {id: "updateUser", tag: "users", summary: "Change a user of %s", in: typ[directory.UserPatch](), out: typ[*gh.User](), etag: true, ifMatch: true, both: true},
+	"DELETE /v1/orgs/{org}/users/{id}":          {id: "deleteUser", tag: "users", summary: "Delete a user of %s", out: typ[revisionBody](), ifMatch: true, both: true},
+	"GET /v1/orgs/{org}/users/{id}/assignments": {id: "listUserAssignments", tag: "users", summary: "List the assignments of a user of %s", out: typ[directory.List[directory.AssignmentView]](), both: true},
+	"POST /v1/orgs/{org}/users/import":          {id: "importUsers", tag: "users", summary: "Import users of %s from a CSV file", csvIn: true, out: typ[CSVImportResult](), query: []param{qMode}, both: true},
+	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups", both: true},
+	"GET /v1/orgs/{org}/access/export":          {id: "exportAccess", tag: "access", summary: "Export who holds which role in which workspace, as CSV", csvOut: "workspace, workspace_id, user_email, user_id, role, role_id, assigned_to, via", query: []param{qExportWorkspace}},
+
+	"GET /v1/orgs/{org}/groups":                                 {id: "listGroups", tag: "groups", summary: "List the groups of %s", out: typ[directory.List[*gh.Group]](), query: append(pages, qGroups), both: true},
+	"POST /v1/orgs/{org}/groups":                                {id: "createGroup", tag: "groups", summary: "Create a group of %s", in: typ[directory.GroupInput](), out: typ[*gh.Group](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/groups/{id}":                            {id: "getGroup", tag: "groups", summary: "Get a group of %s", out: typ[*gh.Group](), etag: true, both: true},
+	"PATCH /v1/orgs/{org}/groups/{id}":                          {id: "updateGroup", tag: "groups", summary: "Change a group of %s", in: typ[directory.GroupPatch](), out: typ[*gh.Group](), etag: true, ifMatch: true, both: true},
+	"DELETE /v1/orgs/{org}/groups/{id}":                         {id: "deleteGroup", tag: "groups", summary: "Delete a group of %s", out: typ[revisionBody](), ifMatch: true, both: true},
+	"GET /v1/orgs/{org}/groups/{id}/members":                    {id: "listGroupMembers", tag: "groups", summary: "List the members of a group of %s", out: typ[directory.List[directory.Member]](), query: pages, both: true},
+	"POST /v1/orgs/{org}/groups/{id}/members":                   {id: "addGroupMember", tag: "groups", summary: "Add a user or group to a group of %s (200 when it was already a member)", in: typ[memberInput](), out: typ[memberAdded](), status: createdOrKept, both: true},
+	"DELETE /v1/orgs/{org}/groups/{id}/members/{type}/{member}": {id: "removeGroupMember", tag: "groups", summary: "Remove a member from a group of %s", out: typ[revisionBody](), both: true},
+	"GET /v1/orgs/{org}/roles":                                  {id: "listRoles", tag: "roles", summary: "List the custom roles defined in %s", out: typ[directory.List[*gh.Role]](), query: pages, both: true},
+	"POST /v1/orgs/{org}/roles":                                 {id: "createRole", tag: "roles", summary: "Create a custom role in %s", in: typ[directory.RoleInput](), out: typ[*gh.Role](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/roles/{id}":                             {id: "getRole", tag: "roles", summary: "Get a role usable in %s, by id or name", out: typ[*gh.Role](), etag: true, both: true},
+	"PATCH /v1/orgs/{org}/roles/{id}":                           {id: "updateRole", tag: "roles", summary: "Change a custom role of %s", in: typ[directory.RolePatch](), out: typ[*gh.Role](), etag: true, ifMatch: true, both: true},
+	"DELETE /v1/orgs/{org}/roles/{id}":                          {id: "deleteRole", tag: "roles", summary: "Delete a custom role of %s", out: typ[revisionBody](), ifMatch: true, both: true},
+	"GET /v1/orgs/{org}/workspaces/{ws}/assignments":            {id: "listAssignments", tag: "assignments", summary: "List the role assignments of a workspace", out: typ[directory.List[directory.AssignmentView]](), query: pages},
+	"POST /v1/orgs/{org}/workspaces/{ws}/assignments":           {id: "assignRole", tag: "assignments", summary: "Give a user or group a role in a workspace (200 when it already had it)", in: typ[assignInput](), out: typ[directory.AssignmentView](), status: createdOrKept, etag: true},
+	"GET /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":       {id: "getAssignment", tag: "assignments", summary: "Get a role assignment", out: typ[directory.AssignmentView](), etag: true},
+	"PATCH /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":     {id: "updateAssignment", tag: "assignments", summary: "Change the role of an assignment", in: typ[assignmentPatch](), out: typ[directory.AssignmentView](), etag: true, ifMatch: true},
+	"DELETE /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":    {id: "deleteAssignment", tag: "assignments", summary: "Remove a role assignment", out: typ[revisionBody](), ifMatch: true},
+	"GET /v1/orgs/{org}/templates":                              {id: "listTemplates", tag: "templates", summary: "List the onboarding templates of an organization", out: typ[directory.List[*gh.Template]](), query: pages},
+	"POST /v1/orgs/{org}/templates":                             {id: "createTemplate", tag: "templates", summary: "Create an onboarding template", in: typ[directory.TemplateInput](), out: typ[*gh.Template](), status: created, etag: true},
+	"GET /v1/orgs/{org}/templates/{id}":                         {id: "getTemplate", tag: "templates", summary: "Get an onboarding template", out: typ[*gh.Template](), etag: true},
+	"PUT /v1/orgs/{org}/templates/{id}":                         {id: "replaceTemplate", tag: "templates", summary: "Replace an onboarding template", in: typ[directory.TemplateInput](), out: typ[*gh.Template](), etag: true, ifMatch: true},
+	"DELETE /v1/orgs/{org}/templates/{id}":                      {id: "deleteTemplate", tag: "templates", summary: "Delete an onboarding template", out: typ[revisionBody](), ifMatch: true},
+	"POST /v1/orgs/{org}/workspaces/{ws}/templates/{id}/apply":  {id: "applyTemplate", tag: "templates", summary: "Apply an onboarding template to a workspace", out: typ[templateApplied]()},
+	"GET /v1/orgs/{org}/users/{id}/keys":                        {id: "listKeys", tag: "keys", summary: "List a user's API keys (never their secrets)", out: typ[directory.List[keyView]]()},
+	"POST /v1/orgs/{org}/users/{id}/keys":                       {id: "createKey", tag: "keys", summary: "Create a personal API key; its secret is shown only in this answer", in: typ[directory.KeyInput](), out: typ[keyCreated](), status: created},
+	"DELETE /v1/orgs/{org}/users/{id}/keys/{key}":               {id: "revokeKey", tag: "keys", summary: "Revoke an API key", out: typ[revisionBody]()},
+	"GET /v1/orgs/{org}/events":                                 {id: "listEvents", tag: "events", summary: "List the audit events of %s, newest first", out: typ[directory.List[*gh.Event]](), query: eventQuery, both: true},
+	"GET /v1/orgs/{org}/events/verify":                          {id: "verifyEvents", tag: "events", summary: "Verify the hash chain of an organization's events", out: typ[*gh.ChainReport]()},
+	"POST /v1/check":                                            {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
+	"POST /v1/check/batch":                                      {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
+	"POST /v1/explain":                                          {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
+	"GET /v1/lookup/workspaces":                                 {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability", out: typ[lookupResult[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
+	"GET /v1/lookup/users":                                      {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace (Organization Admins)", out: typ[lookupResult[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
+}
+
+// inputRequired names the fields a request body must have. Output types need
+// no entry: a field without omitempty is always present in a response.
+var inputRequired = map[reflect.Type][]string{
+	typ[directory.OrgInput]():           {"name", "admin"},
+	typ[directory.UserInput]():          {"email", "given_name"},
+	typ[directory.WorkspaceInput]():     {"name"},
+	typ[directory.GroupInput]():         {"name"},
+	typ[directory.RoleInput]():          {"name"},
+	typ[directory.TemplateInput]():      {"name"},
+	typ[directory.TemplateEntryInput](): {"group_id", "role"},
+	typ[directory.KeyInput]():           {},
+	typ[directory.OrgPatch]():           {},
+	typ[directory.WorkspacePatch]():     {},
+	typ[directory.UserPatch]():          {},
+	typ[directory.GroupPatch]():         {},
+	typ[directory.RolePatch]():          {},
+	typ[checkRequest]():                 {"user", "capability"},
+	typ[batchCheckRequest]():            {"checks"},
+	typ[assignInput]():                  {"principal", "role"},
+	typ[assignmentPatch]():              {"role"},
+	typ[memberInput]():                  {"member"},
+}
+
+// mayBeNull lists array fields of answers that may be null (none today).
+var mayBeNull = map[reflect.Type][]string{}
+
+var (
+	created       = []int{http.StatusCreated}
+	createdOrKept = []int{http.StatusCreated, http.StatusOK}
+)
+
+// The bodies below mirror what handlers declare inline, so the document can name them.
+// param is a query parameter.
+type param struct {
+	name, desc string
+	schema     map[string]any
+	required   bool
+}
+
+var (
+	str   = map[string]any{"type": "string"}
+	pages = []param{
+		{name: "limit", desc: "At most this many items (100 when absent).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": directory.MaxLimit}},
+		{name: "cursor", desc: "The next_cursor of the previous page.", schema: str},
+	}
+	qUsers           = param{name: "q", desc: "Only users whose email or name contains this text, in any case.", schema: str}
+	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
+	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
+	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
+	qOrg             = param{name: "org", desc: "The organization (id or slug) by which user and workspace are named; the key's own when absent.", schema: str}
+	qUser            = param{name: "user", desc: "The user, by id or email.", schema: str, required: true}
+	qWorkspace       = param{name: "workspace", desc: "The workspace, by id or slug.", schema: str, required: true}
+	qCapability      = param{name: "capability", desc: "A workspace capability, such as incidents.view.", schema: str, required: true}
+	lookupQuery      = []param{
+		{name: "level", desc: "The least level to count (full when absent).", schema: map[string]any{"type": "string", "enum": []string{"limited", "full"}, "default": "full"}},
+		{name: "at_least_revision", desc: "Answer only once this node has applied this revision (one a write returned).", schema: map[string]any{"type": "integer", "format": "int64", "minimum": 0}},
+		{name: "fully_consistent", desc: "Catch up with the store first.", schema: map[string]any{"type": "boolean"}},
+	}
+	eventQuery = []param{
+		{name: "actor", desc: "Only events by this user id.", schema: str},
+		{name: "target", desc: "Only events whose target or any change has this id.", schema: str},
+		{name: "action", desc: `An exact action ("user.create") or a prefix ending in "." ("user.").`, schema: str},
+		{name: "since", desc: "Only events at or after this time.", schema: map[string]any{"type": "string", "format": "date-time"}},
+		{name: "until", desc: "Only events before this time.", schema: map[string]any{"type": "string", "format": "date-time"}},
+		pages[0],
+		{name: "cursor", desc: "The next_cursor of the previous page: a revision.", schema: map[string]any{"type": "string", "pattern": "^[1-9][0-9]*$"}},
+	}
+)
+
+func statusQuery(vals ...gh.Status) param {
+	return param{name: "status", desc: "Only objects with this status.", schema: map[string]any{"type": "string", "enum": vals}}
+}
+
+// pathParams describes each path parameter; {id} is named by the collection before it.
+var pathParams = map[string]string{
+	"org": "The organization's id or slug.", "ws": "The workspace's id or slug.",
+	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
+	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
+	"assignments": "The assignment's id.", "templates": "The template's id.",
+}
+
+// openAPIDoc is the document, built once when the program starts.
+var openAPIDoc = mustMarshal(openAPI())
+
+func mustMarshal(v any) []byte {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		panic("openapi: " + err.Error())
+	}
+	return append(b, '\n')
+}
+
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPIDoc)
+}
+
+// workspaceTwin is the pattern Server.both registers beside an organization pattern.
+func workspaceTwin(pattern string) string {
+	return strings.Replace(pattern, "/v1/orgs/{org}", "/v1/orgs/{org}/workspaces/{ws}", 1)
+}
+
+// expandOperations returns every route of the table, workspace twins included.
+func expandOperations() map[string]op {
+	out := map[string]op{}
+	for key, o := range operations {
+		method, pattern, _ := strings.Cut(key, " ")
+		if !o.both {
+			out[key] = o
+			continue
+		}
+		twin := o
+		i := strings.IndexFunc(o.id, unicode.IsUpper)
+		twin.id = o.id[:i] + "Workspace" + o.id[i:]
+		o.summary, twin.summary = fmt.Sprintf(o.summary, "the organization"), fmt.Sprintf(o.summary, "a workspace")
+		out[key], out[method+" "+workspaceTwin(pattern)] = o, twin
+	}
+	return out
+}
+
+// openAPI builds the document from the table and the Go types.
+func openAPI() map[string]any {
+	sc := newSchemaSet()
+	paths := map[string]map[string]any{}
+	for key, o := range expandOperations() {
+		method, pattern, _ := strings.Cut(key, " ")
+		if paths[pattern] == nil {
+			paths[pattern] = map[string]any{}
+		}
+		paths[pattern][strings.ToLower(method)] = o.operation(method, pattern, sc)
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "Gatehouse",
+			"version": "1",
+			"description": "Identity and access for organizations and their workspaces. Errors are RFC 9457 " +
+				"problem documents with a stable code; writes answer the new revision, and updates honour " +
+				"If-Match with the ETag a read returned.",
+		},
+		"paths":    paths,
+		"security": []any{map[string]any{"bearer": []string{}}},
+		"components": map[string]any{
+			"schemas":         sc.defs,
+			"responses":       problemResponses(sc),
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key."}},
+			"headers": map[string]any{"ETag": map[string]any{"description": "The object's revision, for If-Match.",
+				"schema": map[string]any{"type": "string", "pattern": `^"[0-9]+"$`}}},
+			"parameters": map[string]any{"IfMatch": map[string]any{"name": "If-Match", "in": "header",
+				"description": "Change only if the object is still at this revision (an ETag this API returned); 412 otherwise.",
+				"schema":      map[string]any{"type": "string"}}},
+		},
+	}
+}
+
+// operation is the OpenAPI operation object of o at method and pattern.
+func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
+	out := map[string]any{"operationId": o.id, "summary": o.summary, "tags": []string{o.tag}}
+	if o.public {
+		out["security"] = []any{}
+	}
+	var params []any
+	for _, seg := range strings.Split(pattern, "/") {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			params = append(params, pathParam(strings.TrimSuffix(name, "}"), pattern))
+		}
+	}
+	for _, q := range o.query {
+		p := map[string]any{"name": q.name, "in": "query", "description": q.desc, "schema": q.schema}
+		if q.required {
+			p["required"] = true
+		}
+		params = append(params, p)
+	}
+	if o.ifMatch {
+		params = append(params, map[string]any{"$ref": "#/components/parameters/IfMatch"})
+	}
+	if len(params) > 0 {
+		out["parameters"] = params
+	}
+	switch {
+	case o.in != nil:
+		out["requestBody"] = map[string]any{"required": true,
+			"content": map[string]any{"application/json": map[string]any{"schema": sc.schema(o.in)}}}
+	case o.csvIn:
+		out["requestBody"] = map[string]any{"required": true,
+			"description": "A CSV file whose first line names the columns: email and first_name are required; " +
+				"last_name, role (the organization role, or a workspace role on a workspace) and group (a name or id) are optional.",
+			"content": map[string]any{"text/csv": map[string]any{"schema": str,
+				"example": "email,first_name,last_name,role,group\nana@acme.example,Ana,Alves,member,SOC Tier 1\n"}}}
+	}
+	out["responses"] = o.responses(method, pattern, sc)
+	return out
+}
+
+func pathParam(name, pattern string) map[string]any {
+	desc, schema := pathParams[name], str
+	if name == "id" {
+		segs := strings.Split(pattern, "/")
+		desc = pathParams[segs[slices.Index(segs, "{id}")-1]]
+	}
+	if name == "type" {
+		schema = map[string]any{"$ref": "#/components/schemas/PrincipalType"}
+	}
+	if desc == "" {
+		panic("openapi: no description of path parameter {" + name + "} in " + pattern)
+	}
+	return map[string]any{"name": name, "in": "path", "required": true, "description": desc, "schema": schema}
+}
+
+func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
+	out := map[string]any{}
+	status := o.status
+	if len(status) == 0 {
+		status = []int{http.StatusOK}
+	}
+	for _, st := range status {
+		r := map[string]any{"description": http.StatusText(st)}
+		switch {
+		case o.out != nil:
+			r["content"] = map[string]any{"application/json": map[string]any{"schema": sc.schema(o.out)}}
+		case o.csvOut != "":
+			r["description"] = "A CSV file with a header line and the columns " + o.csvOut + "."
+			r["content"] = map[string]any{"text/csv": map[string]any{"schema": str}}
+		}
+		if o.etag {
+			r["headers"] = map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}}
+		}
+		out[fmt.Sprint(st)] = r
+	}
+	for _, st := range o.errorStatuses(method, pattern) {
+		out[fmt.Sprint(st)] = map[string]any{"$ref": "#/components/responses/" + problemNames[st]}
+	}
+	return out
+}
+
+// errorStatuses says which problems the route may answer, from what it takes.
+func (o op) errorStatuses(method, pattern string) []int {
+	out := []int{http.StatusInternalServerError}
+	body := o.in != nil || o.csvIn
+	write := method != "GET" && !o.waits
+	add := func(ok bool, st int) {
+		if ok && !o.public {
+			out = append(out, st)
+		}
+	}
+	add(body || len(o.query) > 0 || o.ifMatch || strings.Contains(pattern, "{type}"), http.StatusBadRequest)
+	add(true, http.StatusUnauthorized)
+	add(true, http.StatusForbidden)
+	add(strings.Contains(pattern, "{") || o.waits, http.StatusNotFound)
+	add(write, http.StatusConflict)
+	add(o.ifMatch, http.StatusPreconditionFailed)
+	add(body, http.StatusRequestEntityTooLarge)
+	add(body, http.StatusUnsupportedMediaType)
+	add(o.waits, http.StatusServiceUnavailable)
+	slices.Sort(out)
+	return out
+}
+
+var problemNames = map[int]string{
+	400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+	412: "PreconditionFailed", 413: "TooLarge", 415: "UnsupportedMediaType", 500: "Internal", 503: "Unavailable",
+}
+
+// problemResponses are the error answers, all application/problem+json.
+func problemResponses(sc *schemaSet) map[string]any {
+	desc := map[int]string{
+		400: "The request is invalid and nothing was changed; fields names each bad field.",
+		401: "No valid API key: send Authorization: Bearer <key>.",
+		403: "The key's user may not do this.",
+		404: "No such object, or it belongs to another organization.",
+		409: "A name, slug or email is taken, or the change would make a group cycle.",
+		412: "If-Match names a revision that is no longer current: read the object again.",
+		415: "The body is not of the media type the endpoint takes (application/json, or text/csv for imports).",
+		413: "The body is larger than allowed.",
+		500: "Something went wrong on our side; request_id identifies it in the logs.",
+		503: "This node has not reached the requested revision yet: retry.",
+	}
+	out := map[string]any{}
+	for st, name := range problemNames {
+		out[name] = map[string]any{"description": desc[st],
+			"content": map[string]any{"application/problem+json": map[string]any{"schema": sc.schema(typ[Problem]())}}}
+	}
+	return out
+}
