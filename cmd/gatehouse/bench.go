@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/dataset"
+	"gatehouse.dev/gatehouse/reference"
+)
+
+func newBench(stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Generate benchmark data and load-test a running server"}
+	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout))
+	return cmd
+}
+
+func newBenchGen(stdout io.Writer) *cobra.Command {
+	store := DefaultConfig().Store
+	if v := os.Getenv("GATEHOUSE_STORE"); v != "" {
+		store = v
+	}
+	var profile string
+	var seed uint64
+	cmd := &cobra.Command{
+		Use:   "gen",
+		Short: "Write a generated directory into the store (GATEHOUSE_STORE)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, ok := dataset.Profiles[profile]
+			if !ok {
+				return fmt.Errorf("unknown profile %q: use small or mssp-large", profile)
+			}
+			start := time.Now()
+			snap := dataset.Build(p, seed)
+			s, err := openStore(cmd.Context(), store)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			rev, err := dataset.Write(cmd.Context(), s, snap)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "profile %s: %d organizations, %d workspaces, %d users, %d groups, %d memberships, %d roles, %d assignments written to %s up to revision %d in %v\n",
+				profile, len(snap.Orgs), len(snap.Workspaces), len(snap.Users), len(snap.Groups), len(snap.Memberships),
+				len(snap.Roles), len(snap.Assignments), storeKind(store), rev, time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&store, "store", store, "SQLite file path or postgres:// URL (GATEHOUSE_STORE)")
+	cmd.Flags().StringVar(&profile, "profile", "small", "small or mssp-large")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "the same seed generates the same directory, ids included")
+	return cmd
+}
+
+// benchConfig is what `bench check` runs.
+type benchConfig struct {
+	url, key, profile string
+	seed              uint64
+	concurrency       int
+	duration          time.Duration
+	batch             int
+	questions         int
+	json              bool
+}
+
+func newBenchCheck(stdout io.Writer) *cobra.Command {
+	c := benchConfig{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Drive a running server with checks whose answers are known, and report speed and correctness",
+		Long: `Builds the same directory as 'bench gen' (same profile and seed), works out the expected
+answer of a mix of questions with a literal reading of the access rules, then sends them
+in a closed loop from --concurrency workers for --duration and counts wrong answers.
+The key is the operator key, from GATEHOUSE_OPERATOR_KEY or --key.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if c.key == "" {
+				return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+			}
+			if c.concurrency < 1 || c.batch < 1 || c.batch > 1000 || c.duration <= 0 {
+				return fmt.Errorf("--concurrency and --duration must be positive and --batch from 1 to 1000")
+			}
+			res, err := runBench(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if c.json {
+				return json.NewEncoder(stdout).Encode(res)
+			}
+			fmt.Fprintf(stdout, "%d checks in %v over %d workers (batch %d): %.0f checks/s; per request p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; mix %s; wrong answers %d, errors %d\n",
+				res.Checks, res.Duration, c.concurrency, c.batch, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, res.Mix, res.Wrong, res.Errors)
+			if res.Wrong > 0 || res.Errors > 0 {
+				return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server to load")
+	f.StringVar(&c.key, "key", c.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
+	f.StringVar(&c.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
+	f.Uint64Var(&c.seed, "seed", 1, "the seed 'bench gen' used")
+	f.IntVar(&c.concurrency, "concurrency", 32, "closed-loop workers")
+	f.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
+	f.IntVar(&c.batch, "batch", 1, "checks per request (1 uses /v1/check, more /v1/check/batch)")
+	f.IntVar(&c.questions, "questions", 20000, "distinct questions in the mix")
+	f.BoolVar(&c.json, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// benchResult is what a run measured.
+type benchResult struct {
+	Checks          int64         `json:"checks"`
+	Requests        int64         `json:"requests"`
+	Duration        time.Duration `json:"duration_ns"`
+	ChecksPerSecond float64       `json:"checks_per_second"`
+	P50ms           float64       `json:"p50_ms"`
+	P95ms           float64       `json:"p95_ms"`
+	P99ms           float64       `json:"p99_ms"`
+	Wrong           int64         `json:"wrong"`
+	Errors          int64         `json:"errors"`
+	Mix             string        `json:"mix"`
+}
+
+// benchQuestion is one check and the answer a literal reading of the rules gives.
+type benchQuestion struct {
+	body  map[string]any
+	allow bool
+}
+
+// questionMix draws n questions: about 55% allowed (a third of those only
+// through nested groups), 35% denied to partner staff, 10% workspace users
+// asking about another customer's workspace.
+func questionMix(s *gh.Snapshot, n int, seed uint64) ([]benchQuestion, string) {
+	ref := reference.New(s, gh.DefaultCatalogue)
+	rng := rand.New(rand.NewPCG(seed, 99))
+	caps := []gh.Capability{"incidents.view", "incidents.close", "endpoints.isolate", "connectors.manage", gh.CapSettingsView, "incidents.delete", "detection.rules.deploy"}
+	var org, local []*gh.User
+	for _, u := range s.Users {
+		if u.IsOrg() {
+			org = append(org, u)
+		} else {
+			local = append(local, u)
+		}
+	}
+	counts := map[string]int{}
+	out := make([]benchQuestion, 0, n)
+	add := func(kind string, u *gh.User, w gh.WorkspaceID, c gh.Capability) {
+		out = append(out, benchQuestion{body: map[string]any{"user": u.ID, "workspace": w, "capability": c},
+			allow: ref.Level(u.ID, w, c) == gh.LevelFull})
+		counts[kind]++
+	}
+	for tries := 0; len(out) < n && tries < 200*n; tries++ {
+		w := s.Workspaces[rng.IntN(len(s.Workspaces))].ID
+		c := caps[rng.IntN(len(caps))]
+		switch slot := len(out) % 20; {
+		case slot < 4: // allowed only through nested groups
+			u := org[rng.IntN(len(org))]
+			if ref.Level(u.ID, w, c) == gh.LevelFull && ref.Nested(u.ID, w) {
+				add("nested", u, w, c)
+			}
+		case slot < 11: // allowed
+			u := local[rng.IntN(len(local))]
+			if rng.IntN(2) == 0 {
+				u = org[rng.IntN(len(org))]
+			} else {
+				w = u.Workspace
+			}
+			if ref.Level(u.ID, w, c) == gh.LevelFull {
+				add("allowed", u, w, c)
+			}
+		case slot < 18: // denied partner staff
+			u := org[rng.IntN(len(org))]
+			if ref.Level(u.ID, w, c) != gh.LevelFull {
+				add("denied", u, w, c)
+			}
+		default: // a customer's user asking about another customer
+			u := local[rng.IntN(len(local))]
+			if u.Workspace != w {
+				add("cross", u, w, c)
+			}
+		}
+	}
+	allowed := 0
+	for _, q := range out {
+		if q.allow {
+			allowed++
+		}
+	}
+	mix := fmt.Sprintf("%d%% allowed (%d%% via nested groups), %d%% denied, %d%% cross-customer",
+		100*allowed/max(1, len(out)), 100*counts["nested"]/max(1, len(out)), 100*counts["denied"]/max(1, len(out)), 100*counts["cross"]/max(1, len(out)))
+	return out, mix
+}
+
+func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
+	p, ok := dataset.Profiles[c.profile]
+	if !ok {
+		return nil, fmt.Errorf("unknown profile %q", c.profile)
+	}
+	qs, mix := questionMix(dataset.Build(p, c.seed), c.questions, c.seed)
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("could not draw questions from profile %s", c.profile)
+	}
+	bodies, expect := encodeQuestions(qs, c.batch)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.concurrency, MaxConnsPerHost: c.concurrency}, Timeout: 30 * time.Second}
+	path := c.url + "/v1/check"
+	if c.batch > 1 {
+		path += "/batch"
+	}
+	var (
+		mu        sync.Mutex
+		latencies []time.Duration
+		res       = &benchResult{Mix: mix}
+		wg        sync.WaitGroup
+	)
+	deadline := time.Now().Add(c.duration)
+	start := time.Now()
+	for w := range c.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			var checks, wrong, errs, reqs int64
+			for i := w * 7919; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				k := i % len(bodies)
+				t0 := time.Now()
+				got, err := postCheck(client, path, c.key, bodies[k], c.batch > 1)
+				local = append(local, time.Since(t0))
+				reqs++
+				if err != nil {
+					errs++
+					continue
+				}
+				for j, a := range got {
+					if j < len(expect[k]) && a != expect[k][j] {
+						wrong++
+					}
+				}
+				checks += int64(len(got))
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			res.Checks += checks
+			res.Wrong += wrong
+			res.Errors += errs
+			res.Requests += reqs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Duration = time.Since(start)
+	res.ChecksPerSecond = float64(res.Checks) / res.Duration.Seconds()
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	pct := func(p float64) float64 {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
+	}
+	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
+	return res, nil
+}
+
+// encodeQuestions pre-encodes request bodies (one question, or batches of k)
+// with their expected answers, so the load loop only sends and compares.
+func encodeQuestions(qs []benchQuestion, k int) ([][]byte, [][]bool) {
+	var bodies [][]byte
+	var expect [][]bool
+	for i := 0; i < len(qs); i += k {
+		group := qs[i:min(i+k, len(qs))]
+		var body any = group[0].body
+		if k > 1 {
+			checks := make([]map[string]any, len(group))
+			for j, q := range group {
+				checks[j] = q.body
+			}
+			body = map[string]any{"checks": checks}
+		}
+		b, _ := json.Marshal(body)
+		bodies = append(bodies, b)
+		want := make([]bool, len(group))
+		for j, q := range group {
+			want[j] = q.allow
+		}
+		expect = append(expect, want)
+	}
+	return bodies, expect
+}
+
+// postCheck sends one check or batch and returns the allowed answers in order.
+func postCheck(c *http.Client, url, key string, body []byte, batch bool) ([]bool, error) {
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, resp.Body)
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	if !batch {
+		var d struct {
+			Allowed bool `json:"allowed"`
+		}
+		err := json.NewDecoder(resp.Body).Decode(&d)
+		return []bool{d.Allowed}, err
+	}
+	var out struct {
+		Results []struct {
+			Allowed bool `json:"allowed"`
+			Error   any  `json:"error"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, err
+	}
+	got := make([]bool, len(out.Results))
+	for i, r := range out.Results {
+		if r.Error != nil {
+			return nil, fmt.Errorf("check %d: %v", i, r.Error)
+		}
+		got[i] = r.Allowed
+	}
+	return got, nil
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+	ghttp "gatehouse.dev/gatehouse/http"
+)
+
+// question is the flags of check, explain and the lookups.
+type question struct {
+	org, user, workspace, capability, level string
+	consistency                             directory.Consistency
+}
+
+func (q *question) bind(cmd *cobra.Command, user, workspace bool) {
+	f := cmd.Flags()
+	f.StringVar(&q.org, "org", "", "organization slug or id")
+	f.StringVar(&q.capability, "capability", "", "capability, such as incidents.close (see gatehouse roles get admin --builtin)")
+	f.StringVar(&q.level, "level", "", "level asked: full (default) or limited")
+	f.Int64Var((*int64)(&q.consistency.AtLeastRevision), "at-least-revision", 0, "answer only once the server has seen this revision (one a change returned)")
+	f.BoolVar(&q.consistency.FullyConsistent, "fully-consistent", false, "catch up with the store before answering")
+	_ = cmd.MarkFlagRequired("org")
+	_ = cmd.MarkFlagRequired("capability")
+	if user {
+		f.StringVar(&q.user, "user", "", "user email or id")
+		_ = cmd.MarkFlagRequired("user")
+	}
+	if workspace {
+		f.StringVarP(&q.workspace, "workspace", "w", "", "workspace slug or id")
+		_ = cmd.MarkFlagRequired("workspace")
+	}
+}
+
+// request turns the flags into the client's question.
+func (q *question) request() (ghttp.CheckRequest, error) {
+	r := ghttp.CheckRequest{Org: q.org, User: q.user, Workspace: q.workspace, Capability: gh.Capability(q.capability)}
+	if q.level != "" {
+		l, err := gh.ParseLevel(q.level)
+		if err != nil {
+			return r, fmt.Errorf("--level %q: want full or limited", q.level)
+		}
+		r.Level = l
+	}
+	if q.consistency != (directory.Consistency{}) {
+		c := q.consistency
+		r.Consistency = &c
+	}
+	return r, nil
+}
+
+func (q *question) wanted() string { return first(q.level, "full") }
+
+func (g *cli) checkCmd() *cobra.Command {
+	var q question
+	cmd := g.verb("check --org ORG --user USER --workspace WS --capability CAP", "Ask whether a user may use a capability in a workspace", cobra.NoArgs, nil)
+	q.bind(cmd, true, false)
+	cmd.Flags().StringVarP(&q.workspace, "workspace", "w", "", "workspace slug or id (leave out for an organization capability)")
+	cmd.RunE = g.run(func(ctx context.Context, _ []string) error {
+		req, err := q.request()
+		if err != nil {
+			return err
+		}
+		raw, err := g.call(ctx, "POST", "/v1/check", req)
+		if err != nil {
+			return err
+		}
+		where := "workspace " + q.workspace
+		if q.workspace == "" {
+			where = "organization " + q.org
+		}
+		return show(g, raw, func(w io.Writer, d engine.Decision) {
+			if d.Allowed {
+				fmt.Fprintf(w, "allowed: %s has %s at level %s in %s (revision %d)\n", q.user, q.capability, d.Level, where, d.Revision)
+				return
+			}
+			fmt.Fprintf(w, "denied: %s does not have %s at level %s in %s; holds %s (revision %d)\n", q.user, q.capability, q.wanted(), where, d.Level, d.Revision)
+			if q.workspace != "" {
+				fmt.Fprintf(w, "why: gatehouse explain --org %s --user %s --workspace %s --capability %s\n", q.org, q.user, q.workspace, q.capability)
+			}
+		})
+	})
+	return cmd
+}
+
+func (g *cli) explainCmd() *cobra.Command {
+	var q question
+	cmd := g.verb("explain --org ORG --user USER --workspace WS --capability CAP", "Say why a user may or may not use a capability in a workspace, and the fix", cobra.NoArgs, nil)
+	q.bind(cmd, true, true)
+	cmd.RunE = g.run(func(ctx context.Context, _ []string) error {
+		req, err := q.request()
+		if err != nil {
+			return err
+		}
+		raw, err := g.call(ctx, "POST", "/v1/explain", req)
+		if err != nil {
+			return err
+		}
+		return show(g, raw, func(w io.Writer, e engine.Explanation) { printExplanation(w, q, e) })
+	})
+	return cmd
+}
+
+func printExplanation(w io.Writer, q question, e engine.Explanation) {
+	verdict := "DENIED"
+	if e.Allowed {
+		verdict = "ALLOWED"
+	}
+	fmt.Fprintf(w, "%s: %s, %s (%s) in workspace %s  [revision %d]\n\n", verdict, q.user, e.Capability, e.Want, q.workspace, e.Revision)
+	width := 0
+	for _, s := range e.Steps {
+		width = max(width, len(s.Step))
+	}
+	for _, s := range e.Steps {
+		mark := "✗"
+		if s.OK {
+			mark = "✓"
+		}
+		fmt.Fprintf(w, "  %s %-*s  %s\n", mark, width, s.Step, s.Detail)
+	}
+	if len(e.Paths) > 0 {
+		fmt.Fprintln(w, "\nPaths:")
+		for _, p := range e.Paths {
+			fmt.Fprintf(w, "  %s: %s\n", describePaths([]engine.Path{p}), p.Level)
+		}
+	}
+	if e.Fix != "" {
+		fmt.Fprintf(w, "\nFix: %s\n", e.Fix)
+	}
+}
+
+func (g *cli) lookupCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "lookup", Short: "Reverse questions: where a user has a capability, who has it in a workspace"}
+	var wq, uq question
+	ws := g.verb("workspaces --org ORG --user USER --capability CAP", "List the workspaces where a user has a capability", cobra.NoArgs, nil)
+	wq.bind(ws, true, false)
+	ws.RunE = g.run(func(ctx context.Context, _ []string) error {
+		req, err := wq.request()
+		if err != nil {
+			return err
+		}
+		raw, err := g.call(ctx, "GET", "/v1/lookup/workspaces?"+req.Query().Encode(), nil)
+		if err != nil {
+			return err
+		}
+		return show(g, raw, func(w io.Writer, r struct {
+			Items []engine.WorkspaceAccess `json:"items"`
+		}) {
+			rows := make([][]string, len(r.Items))
+			for i, a := range r.Items {
+				rows[i] = []string{a.Name, a.Level.String(), describePaths(a.Paths), string(a.Workspace)}
+			}
+			table(w, fmt.Sprintf("%s has %s (%s) in no workspace.", wq.user, wq.capability, wq.wanted()), []string{"WORKSPACE", "LEVEL", "THROUGH", "ID"}, rows)
+		})
+	})
+	users := g.verb("users --org ORG --workspace WS --capability CAP", "List the users who have a capability in a workspace", cobra.NoArgs, nil)
+	uq.bind(users, false, true)
+	users.RunE = g.run(func(ctx context.Context, _ []string) error {
+		req, err := uq.request()
+		if err != nil {
+			return err
+		}
+		raw, err := g.call(ctx, "GET", "/v1/lookup/users?"+req.Query().Encode(), nil)
+		if err != nil {
+			return err
+		}
+		return show(g, raw, func(w io.Writer, r struct {
+			Items []engine.UserAccess `json:"items"`
+		}) {
+			rows := make([][]string, len(r.Items))
+			for i, a := range r.Items {
+				rows[i] = []string{a.Email, a.Level.String(), describePaths(a.Paths), string(a.User)}
+			}
+			table(w, fmt.Sprintf("Nobody has %s (%s) in workspace %s.", uq.capability, uq.wanted(), uq.workspace), []string{"USER", "LEVEL", "THROUGH", "ID"}, rows)
+		})
+	})
+	cmd.AddCommand(ws, users)
+	return cmd
+}

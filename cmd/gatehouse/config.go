@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is everything `gatehouse serve` needs. Sources, lowest to highest:
+// DefaultConfig, GATEHOUSE_* environment variables, flags.
+type Config struct {
+	Addr        string        // listen address
+	Store       string        // SQLite file path, or a postgres:// URL
+	OperatorKey string        // operator API key to accept; generated and printed on first start when empty
+	Demo        bool          // fill an empty store with a demo organization
+	LogLevel    string        // debug, info, warn, error
+	Follow      time.Duration // how often to look for events written by other nodes
+	NoListen    bool          // do not wake on PostgreSQL notifications (tests of a lagging node)
+}
+
+// DefaultConfig runs on an embedded SQLite file in the working directory.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", Store: "gatehouse.db", LogLevel: "info", Follow: time.Second}
+}
+
+// FromEnv overlays the GATEHOUSE_* environment variables.
+func (c *Config) FromEnv() {
+	set := func(name string, dst *string) {
+		if v, ok := os.LookupEnv(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	set("GATEHOUSE_ADDR", &c.Addr)
+	set("GATEHOUSE_STORE", &c.Store)
+	set("GATEHOUSE_OPERATOR_KEY", &c.OperatorKey)
+	set("GATEHOUSE_LOG_LEVEL", &c.LogLevel)
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q (GATEHOUSE_ADDR, --addr): want host:port such as 127.0.0.1:8080", c.Addr)
+	}
+	if strings.TrimSpace(c.Store) == "" {
+		return fmt.Errorf("store (GATEHOUSE_STORE, --store): want a SQLite file path or a postgres:// URL")
+	}
+	if c.OperatorKey != "" && len(c.OperatorKey) < 20 {
+		return fmt.Errorf("operator key (GATEHOUSE_OPERATOR_KEY): must be at least 20 characters")
+	}
+	if _, err := c.level(); err != nil {
+		return err
+	}
+	if c.Follow <= 0 {
+		return fmt.Errorf("follow interval must be positive")
+	}
+	return nil
+}
+
+func (c *Config) level() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return l, fmt.Errorf("log level %q (GATEHOUSE_LOG_LEVEL, --log-level): want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}

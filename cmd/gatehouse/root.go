@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// execute runs the command line and returns the exit code.
+func execute(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "gatehouse",
+		Short:         "Identity and access for managed-security partners and their customers",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newServe(stdout, stderr), newMigrate(stdout), newBench(stdout))
+	addClientCommands(root)
+	return root
+}
+
+func newServe(stdout, stderr io.Writer) *cobra.Command {
+	cfg := DefaultConfig()
+	cfg.FromEnv()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the service (SQLite file by default, PostgreSQL with a postgres:// store)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lvl, err := cfg.level()
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+			m := &Main{Config: cfg, Out: stdout, Log: log}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := m.Run(ctx); err != nil {
+				_ = m.Close()
+				return err
+			}
+			<-ctx.Done()
+			log.Info("shutting down")
+			return m.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (GATEHOUSE_ADDR)")
+	f.StringVar(&cfg.Store, "store", cfg.Store, "SQLite file path or postgres:// URL (GATEHOUSE_STORE)")
+	f.BoolVar(&cfg.Demo, "demo", false, "fill an empty store with a demo organization")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (GATEHOUSE_LOG_LEVEL)")
+	f.DurationVar(&cfg.Follow, "follow", cfg.Follow, "how often to look for changes made by other nodes")
+	f.BoolVar(&cfg.NoListen, "no-listen", false, "do not wake on PostgreSQL notifications (testing a lagging node)")
+	_ = f.MarkHidden("no-listen")
+	return cmd
+}
+
+func newMigrate(stdout io.Writer) *cobra.Command {
+	store := DefaultConfig().Store
+	if v := os.Getenv("GATEHOUSE_STORE"); v != "" {
+		store = v
+	}
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending database migrations and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := openStore(context.Background(), store)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			head, err := s.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "store %s is up to date (revision %d)\n", storeKind(store), head)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&store, "store", store, "SQLite file path or postgres:// URL (GATEHOUSE_STORE)")
+	return cmd
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+	ghttp "gatehouse.dev/gatehouse/http"
+)
+
+// Main is one running Gatehouse node: store, directory, index and HTTP server.
+// Tests build the same Main with a temporary store and 127.0.0.1:0.
+type Main struct {
+	Config Config
+	Out    io.Writer // where first-start secrets and the demo guide are printed
+	Log    *slog.Logger
+
+	store    gh.Store
+	dir      *directory.Directory
+	server   *ghttp.Server
+	http     *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// Run opens the store, loads the index, and starts serving. It returns once
+// the node is ready; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, m.Config.Store)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	m.store = store
+	m.dir = directory.New(store, engine.New(gh.DefaultCatalogue), m.Log, nil)
+	m.server = ghttp.New(m.dir, m.Log)
+	start := time.Now()
+	if err := m.dir.Load(ctx); err != nil {
+		return fmt.Errorf("load the index: %w", err)
+	}
+	m.Log.Info("index loaded", "revision", m.dir.Index().Revision(), "duration_ms", time.Since(start).Milliseconds())
+	secret, err := m.dir.EnsureOperatorKey(ctx, m.Config.OperatorKey)
+	if err != nil {
+		return fmt.Errorf("operator key: %w", err)
+	}
+	if secret != "" {
+		fmt.Fprintf(m.Out, "\nOperator API key (shown once; keep it safe):\n\n  %s\n\n", secret.Reveal())
+	}
+	if m.Config.Demo {
+		if err := seedDemo(ctx, m.dir, m.Out, m.Config.Addr); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.http = &http.Server{Handler: m.server.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	var wake <-chan struct{}
+	if n, ok := store.(gh.Notifier); ok && !m.Config.NoListen {
+		if wake, err = n.Listen(fctx); err != nil {
+			cancel()
+			return fmt.Errorf("listen for other nodes' changes: %w", err)
+		}
+	}
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		if err := m.http.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.dir.Follow(fctx, m.Config.Follow, wake)
+	}()
+	m.server.SetReady(true)
+	m.Log.Info("serving", "addr", m.Addr(), "store", storeKind(m.Config.Store))
+	return nil
+}
+
+func storeKind(ref string) string {
+	if isPostgres(ref) {
+		return "postgres"
+	}
+	return "sqlite:" + ref
+}
+
+// Addr is the address the node listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Directory exposes the node's directory to tests.
+func (m *Main) Directory() *directory.Directory { return m.dir }
+
+// Close stops serving, waits for in-flight requests, and closes the store.
+func (m *Main) Close() error {
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = m.http.Shutdown(ctx)
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.store != nil {
+		return m.store.Close()
+	}
+	return nil
+}

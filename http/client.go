@@ -1,0 +1,326 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// Client calls a Gatehouse server's REST API with one API key. It is safe for
+// concurrent use. The admin CLI is built on it; the platform's other services
+// use Check, Explain, the lookups and Guard.
+type Client struct {
+	BaseURL string       // such as "http://127.0.0.1:8080", without /v1
+	Key     string       // the API key sent as a bearer token
+	HTTP    *http.Client // the transport; NewClient gives one with a timeout
+	// CLI marks requests as made by the admin CLI, so the audit log records
+	// via "cli" instead of "api".
+	CLI bool
+}
+
+// NewClient returns a client for the server at baseURL acting with key. A nil
+// hc means a default client with a 30-second timeout.
+func NewClient(baseURL, key string, hc *http.Client) *Client {
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), Key: key, HTTP: hc}
+}
+
+// APIError is an error answer of the server (its problem+json body). Errors
+// that never reached the server, such as a refused connection, are returned
+// as they are, not as *APIError.
+type APIError struct {
+	Status    int               // HTTP status
+	Code      string            // stable code clients may match on: "email_taken"
+	Detail    string            // what went wrong, safe to show to a person
+	Fields    map[string]string // per-field messages of invalid input
+	RequestID string            // identifies the request in the server's logs
+}
+
+// Error says what went wrong and which fields to correct, in one line.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Detail)
+	if b.Len() == 0 {
+		b.WriteString(http.StatusText(e.Status))
+	}
+	for _, name := range e.FieldNames() {
+		fmt.Fprintf(&b, "; %s %s", name, e.Fields[name])
+	}
+	fmt.Fprintf(&b, " (%d %s", e.Status, e.Code)
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, ", request %s", e.RequestID)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// FieldNames returns the names of the invalid fields in order.
+func (e *APIError) FieldNames() []string {
+	names := make([]string, 0, len(e.Fields))
+	for name := range e.Fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Do sends in (when not nil) as JSON to method path (which starts with /v1 and
+// may carry a query) and decodes the answer into out (when not nil). With out
+// of type *json.RawMessage the body is kept as the server sent it. An error
+// answer is returned as *APIError.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Key)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.CLI {
+		req.Header.Set("Gatehouse-Client", "cli")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return decodeProblem(resp, raw)
+	}
+	if out == nil {
+		return nil
+	}
+	if rm, ok := out.(*json.RawMessage); ok {
+		*rm = append((*rm)[:0], raw...)
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode the answer of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// decodeProblem turns an error answer into *APIError. Answers that are not
+// problem+json (a proxy's error page) keep their status and a short excerpt.
+func decodeProblem(resp *http.Response, raw []byte) *APIError {
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id")}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var p Problem
+	if (mt == "application/problem+json" || mt == "application/json") && json.Unmarshal(raw, &p) == nil && p.Code != "" {
+		e.Code, e.Detail, e.Fields = p.Code, p.Detail, p.Fields
+		if p.RequestID != "" {
+			e.RequestID = p.RequestID
+		}
+		return e
+	}
+	e.Code = "http_" + strconv.Itoa(resp.StatusCode)
+	e.Detail = "the server answered " + resp.Status
+	if s := strings.TrimSpace(string(raw)); s != "" {
+		if len(s) > 200 {
+			s = s[:200] + "…"
+		}
+		e.Detail += ": " + s
+	}
+	return e
+}
+
+// Consistency is what a reader asks of the index's freshness: pass a revision
+// a write returned as AtLeastRevision to be sure to see that write.
+type Consistency = directory.Consistency
+
+// CheckRequest is one access question. User is an id, or an email within Org;
+// Workspace an id or a slug. An organization capability is asked without a
+// workspace. Level defaults to full. The lookups read the same fields: Lookup
+// Workspaces ignores Workspace and LookupUsers ignores User.
+type CheckRequest struct {
+	Org         string        `json:"org,omitempty"`
+	User        string        `json:"user,omitempty"`
+	Workspace   string        `json:"workspace,omitempty"`
+	Capability  gh.Capability `json:"capability"`
+	Level       gh.Level      `json:"level,omitempty"`
+	Consistency *Consistency  `json:"consistency,omitempty"`
+}
+
+// Check asks whether a user may use a capability. A denial is an answer
+// (Allowed false), not an error; unknown users and workspaces are *APIError 404.
+func (c *Client) Check(ctx context.Context, q CheckRequest) (engine.Decision, error) {
+	var d engine.Decision
+	err := c.Do(ctx, "POST", "/v1/check", q, &d)
+	return d, err
+}
+
+// CheckResult is one answer of a batch: a decision, or the error of that question alone.
+type CheckResult struct {
+	engine.Decision
+	Err error // *APIError when this question was refused
+}
+
+// CheckBatch asks up to 1000 questions at once and returns the answers in
+// order with the revision they reflect. The server waits once for the whole
+// batch, so the strictest Consistency among the questions applies to all of them.
+func (c *Client) CheckBatch(ctx context.Context, qs []CheckRequest) ([]CheckResult, gh.Revision, error) {
+	var in struct {
+		Checks      []CheckRequest `json:"checks"`
+		Consistency *Consistency   `json:"consistency,omitempty"`
+	}
+	in.Checks = make([]CheckRequest, len(qs))
+	for i, q := range qs {
+		if q.Consistency != nil {
+			if in.Consistency == nil {
+				in.Consistency = &Consistency{}
+			}
+			in.Consistency.AtLeastRevision = max(in.Consistency.AtLeastRevision, q.Consistency.AtLeastRevision)
+			in.Consistency.FullyConsistent = in.Consistency.FullyConsistent || q.Consistency.FullyConsistent
+		}
+		q.Consistency = nil
+		in.Checks[i] = q
+	}
+	var out struct {
+		Results []struct {
+			engine.Decision
+			Error *Problem `json:"error"`
+		} `json:"results"`
+		Revision gh.Revision `json:"revision"`
+	}
+	if err := c.Do(ctx, "POST", "/v1/check/batch", in, &out); err != nil {
+		return nil, 0, err
+	}
+	res := make([]CheckResult, len(out.Results))
+	for i, r := range out.Results {
+		res[i].Decision = r.Decision
+		if p := r.Error; p != nil {
+			res[i].Err = &APIError{Status: p.Status, Code: p.Code, Detail: p.Detail, Fields: p.Fields}
+		}
+	}
+	return res, out.Revision, nil
+}
+
+// Explain answers like Check and says why, step by step, with the fix when denied.
+func (c *Client) Explain(ctx context.Context, q CheckRequest) (*engine.Explanation, error) {
+	var e engine.Explanation
+	if err := c.Do(ctx, "POST", "/v1/explain", q, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// LookupWorkspaces lists the workspaces where q.User holds q.Capability at q.Level or above.
+func (c *Client) LookupWorkspaces(ctx context.Context, q CheckRequest) ([]engine.WorkspaceAccess, gh.Revision, error) {
+	var out lookupResult[engine.WorkspaceAccess]
+	err := c.Do(ctx, "GET", "/v1/lookup/workspaces?"+q.Query().Encode(), nil, &out)
+	return out.Items, out.Revision, err
+}
+
+// LookupUsers lists the users holding q.Capability at q.Level or above in q.Workspace.
+func (c *Client) LookupUsers(ctx context.Context, q CheckRequest) ([]engine.UserAccess, gh.Revision, error) {
+	var out lookupResult[engine.UserAccess]
+	err := c.Do(ctx, "GET", "/v1/lookup/users?"+q.Query().Encode(), nil, &out)
+	return out.Items, out.Revision, err
+}
+
+// Query encodes the question as the query string of the lookup endpoints.
+func (q CheckRequest) Query() url.Values {
+	v := url.Values{"capability": {string(q.Capability)}}
+	for name, val := range map[string]string{"org": q.Org, "user": q.User, "workspace": q.Workspace} {
+		if val != "" {
+			v.Set(name, val)
+		}
+	}
+	if q.Level != gh.LevelNone {
+		v.Set("level", q.Level.String())
+	}
+	if c := q.Consistency; c != nil {
+		if c.AtLeastRevision > 0 {
+			v.Set("at_least_revision", strconv.FormatInt(int64(c.AtLeastRevision), 10))
+		}
+		if c.FullyConsistent {
+			v.Set("fully_consistent", "true")
+		}
+	}
+	return v
+}
+
+// Guard returns middleware that lets a request through only when Gatehouse
+// allows user (an id, or an email of the client key's organization) the
+// capability at full level in workspace (an id or slug), both named by the
+// user function. A denial, or a question Gatehouse refuses (unknown user or
+// workspace), answers 403; Gatehouse unreachable or failing answers 503, so an
+// outage never opens the door.
+func Guard(c *Client, capability gh.Capability, user func(*http.Request) (userRef, workspaceRef string)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, ws := user(r)
+			if u == "" {
+				guardRefuse(w, http.StatusForbidden, capability)
+				return
+			}
+			d, err := c.Check(r.Context(), CheckRequest{User: u, Workspace: ws, Capability: capability})
+			switch {
+			case err != nil:
+				guardRefuse(w, guardStatus(err), capability)
+			case !d.Allowed:
+				guardRefuse(w, http.StatusForbidden, capability)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// guardStatus maps a check error to the status Guard answers: the question
+// being refused (unknown user or workspace) is a denial; our own key being
+// refused, or the server failing or out of reach, is an outage.
+func guardStatus(err error) int {
+	var e *APIError
+	if errors.As(err, &e) {
+		switch e.Status {
+		case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound:
+			return http.StatusForbidden
+		}
+	}
+	return http.StatusServiceUnavailable
+}
+
+func guardRefuse(w http.ResponseWriter, status int, c gh.Capability) {
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Code: "forbidden", Detail: "this needs " + string(c) + " in this workspace"}
+	if status == http.StatusServiceUnavailable {
+		p.Code, p.Detail = "access_check_unavailable", "access cannot be checked right now; retry"
+		w.Header().Set("Retry-After", "1")
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = encodeJSON(w, p)
+}
