@@ -86,41 +86,17 @@ func (e *APIError) FieldNames() []string {
 // answer is returned as *APIError.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
+	contentType := ""
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
-		body = bytes.NewReader(b)
+		body, contentType = bytes.NewReader(b), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
-	if err != nil {
+	raw, err := c.Send(ctx, method, path, contentType, body)
+	if err != nil || out == nil {
 		return err
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.Key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Key)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.CLI {
-		req.Header.Set("Gatehouse-Client", "cli")
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
-	}
-	if resp.StatusCode >= 300 {
-		return decodeProblem(resp, raw)
-	}
-	if out == nil {
-		return nil
 	}
 	if rm, ok := out.(*json.RawMessage); ok {
 		*rm = append((*rm)[:0], raw...)
@@ -130,6 +106,38 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("decode the answer of %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// Send sends a body of any media type (a CSV file, say) and returns the
+// answer's bytes as they came; an error status becomes an *APIError.
+func (c *Client) Send(ctx context.Context, method, path, contentType string, body io.Reader) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json, text/csv")
+	if c.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Key)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.CLI {
+		req.Header.Set("Gatehouse-Client", "cli")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return nil, decodeProblem(resp, raw)
+	}
+	return raw, nil
 }
 
 // decodeProblem turns an error answer into *APIError. Answers that are not

@@ -484,3 +484,23 @@ func TestCLIGuard(t *testing.T) {
 		})
 	}
 }
+
+func TestCLIImportAndExport(t *testing.T) {
+	s := startCLIServer(t)
+	ws := []string{"--org", "northwind", "--workspace", "contoso"}
+	file := filepath.Join(t.TempDir(), "people.csv")
+	if err := os.WriteFile(file, []byte("email,first_name,last_name,role,group\nann@contoso.example,Ann,Ames,Incident Analyst,\nnot-an-email,Bad,Row,,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := s.revision()
+	_, errOut, code := s.run(s.admin, append([]string{"users", "import", file}, ws...)...)
+	if code == 0 || !strings.Contains(errOut, "nothing was imported") || !strings.Contains(errOut, "line 3.email") || s.revision() != before {
+		t.Fatalf("import with a bad row: exit %d, stderr %q; want a failure naming line 3 and no change", code, errOut)
+	}
+	out := s.mustRun(t, s.admin, append([]string{"users", "import", file, "--valid-only"}, ws...)...)
+	wantAll(t, "import --valid-only", out, "Imported 1 users", "skipped line 3")
+	csvOut := s.mustRun(t, s.admin, append([]string{"users", "export"}, ws...)...)
+	wantAll(t, "users export", csvOut, "id,email,first_name", "ann@contoso.example,Ann,Ames,active")
+	access := s.mustRun(t, s.admin, append([]string{"access", "export"}, ws...)...)
+	wantAll(t, "access export", access, "Contoso", "ann@contoso.example", "Incident Analyst", "nina.berg@northwind.example", "Night Shift > SOC Tier 1")
+}

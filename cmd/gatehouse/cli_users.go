@@ -29,6 +29,8 @@ func (g *cli) usersCmd() *cobra.Command {
 		}),
 		g.userCreate(s),
 		g.userUpdate(s),
+		g.userImport(s),
+		g.userExport(s),
 		g.verb("disable USER", "Disable a user: access, sessions and API keys end at once", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return g.patchUser(ctx, s, args[0], map[string]any{"status": gh.StatusDisabled}, "Disabled")
 		}),
