@@ -152,11 +152,13 @@ func (d *Directory) customRoleAt(a *Actor, s Scope, id gh.RoleID) (*gh.Role, err
 	return r, nil
 }
 
-// UpdateRole changes a custom role of the scope.
+// UpdateRole changes a custom role of the scope, named by id or name.
 func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.RoleID, in RolePatch, ifMatch gh.Revision) (*gh.Role, gh.Revision, error) {
-	if _, err := d.customRoleAt(a, s, id); err != nil {
+	r, err := d.customRoleAt(a, s, id)
+	if err != nil {
 		return nil, 0, err
 	}
+	id = r.ID // the caller may have named the role
 	if err := d.requireManage(a, s, gh.CapRolesAssign, "manage organization roles"); err != nil {
 		return nil, 0, err
 	}
@@ -203,11 +205,14 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 	return out, rev, err
 }
 
-// DeleteRole deletes a custom role that no assignment or template uses (KindConflict otherwise).
+// DeleteRole deletes a custom role (by id or name) that no assignment or
+// template uses (KindConflict otherwise).
 func (d *Directory) DeleteRole(ctx context.Context, a *Actor, s Scope, id gh.RoleID, ifMatch gh.Revision) (gh.Revision, error) {
-	if _, err := d.customRoleAt(a, s, id); err != nil {
+	r, err := d.customRoleAt(a, s, id)
+	if err != nil {
 		return 0, err
 	}
+	id = r.ID // the caller may have named the role
 	if err := d.requireManage(a, s, gh.CapRolesAssign, "manage organization roles"); err != nil {
 		return 0, err
 	}

@@ -595,6 +595,9 @@ func TestCustomRoleChangesApplyEverywhereAtOnce(t *testing.T) {
 		if !p.allowed(tom, "alpha", "incidents.close") || !p.allowed(tom, "beta", "incidents.close") {
 			t.Errorf("after editing the role: incidents.close denied, want allowed in both workspaces")
 		}
+		if got := p.must(p.admin, "PATCH", org+"/roles/Triage", obj{"description": "renamed by name"}, 200); got.str("id") != role {
+			t.Errorf("PATCH by name changed %v, want role %s", got.str("id"), role)
+		}
 		if _, out, _ := p.call(p.admin, "DELETE", org+"/roles/"+role, nil); out.str("code") != "role_in_use" {
 			t.Errorf("delete a role in use = %v, want role_in_use", out)
 		}
@@ -638,6 +641,11 @@ func TestConsistencyTokens(t *testing.T) {
 			"consistency": obj{"at_least_revision": rev}}
 		if got := p.must(p.admin, "POST", "/v1/check", check, 200); got.get("allowed") != true || got.num("revision") < rev {
 			t.Errorf("check at the assignment's revision = %v, want allowed at ≥ %d", got, rev)
+		}
+		batch := obj{"checks": []obj{{"org": "acme", "user": ana, "workspace": "alpha", "capability": "incidents.view",
+			"consistency": obj{"at_least_revision": rev + 1000}}}}
+		if got, out, _ := p.call(p.admin, "POST", "/v1/check/batch", batch); got != 503 {
+			t.Errorf("batch with one question at a future revision = %d %v, want 503", got, out)
 		}
 		check["consistency"] = obj{"at_least_revision": rev + 1000}
 		if got, out, _ := p.call(p.admin, "POST", "/v1/check", check); got != 503 || out.str("code") != "index_behind" {

@@ -44,6 +44,22 @@ func (s *Server) check(r *http.Request, a *directory.Actor, in checkRequest) (en
 	return s.dir.Check(a, q)
 }
 
+// strictest merges a batch's consistency with its questions' own: the batch
+// waits once for the latest revision any of them asks for.
+func strictest(c *directory.Consistency, qs []checkRequest) *directory.Consistency {
+	out := directory.Consistency{}
+	if c != nil {
+		out = *c
+	}
+	for _, q := range qs {
+		if q.Consistency != nil {
+			out.AtLeastRevision = max(out.AtLeastRevision, q.Consistency.AtLeastRevision)
+			out.FullyConsistent = out.FullyConsistent || q.Consistency.FullyConsistent
+		}
+	}
+	return &out
+}
+
 // maxBatch bounds the questions of one batch check.
 const maxBatch = 1000
 
@@ -71,7 +87,7 @@ func (s *Server) registerAccess() {
 		if len(in.Checks) == 0 || len(in.Checks) > maxBatch {
 			return gh.Invalid("invalid_input", "checks", "must hold 1 to 1000 questions")
 		}
-		if err := s.await(r, in.Consistency); err != nil {
+		if err := s.await(r, strictest(in.Consistency, in.Checks)); err != nil {
 			return err
 		}
 		out := make([]batchCheckResult, len(in.Checks))
