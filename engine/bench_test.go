@@ -119,3 +119,52 @@ func BenchmarkLoad(b *testing.B) {
 	runtime.ReadMemStats(&m)
 	b.ReportMetric(float64(m.HeapInuse)/(1<<20), "heap-MiB")
 }
+
+// BenchmarkMembershipChange1000Users applies one event that nests a group of
+// 1,000 users into another group and one that takes it out again: every one
+// of those users' group sets is recomputed.
+func BenchmarkMembershipChange1000Users(b *testing.B) {
+	s, _ := mssp(b)
+	x := engine.New(gh.DefaultCatalogue)
+	x.Load(s)
+	org := s.Orgs[0].ID
+	big := &gh.Group{ID: "grp_big", Home: gh.Home{Org: org}, Name: "Big"}
+	ev := func(rev gh.Revision, c gh.Change) *gh.Event {
+		return &gh.Event{Revision: rev, Changes: []gh.Change{c}}
+	}
+	rev := s.Revision
+	next := func() gh.Revision { rev++; return rev }
+	if err := x.Apply(ev(next(), gh.Change{Kind: gh.KindGroup, ID: "grp_big", After: gh.MustJSON(big)})); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for _, u := range s.Users {
+		if u.IsOrg() && n < 1000 {
+			m := &gh.Membership{Org: org, Group: "grp_big", Member: gh.UserPrincipal(u.ID)}
+			if err := x.Apply(ev(next(), gh.Change{Kind: gh.KindMembership, ID: m.Key(), After: gh.MustJSON(m)})); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	var top gh.GroupID
+	for _, g := range s.Groups {
+		if g.IsOrg() {
+			top = g.ID
+			break
+		}
+	}
+	link := &gh.Membership{Org: org, Group: top, Member: gh.GroupPrincipal("grp_big")}
+	add := gh.Change{Kind: gh.KindMembership, ID: link.Key(), After: gh.MustJSON(link)}
+	remove := gh.Change{Kind: gh.KindMembership, ID: link.Key(), Before: gh.MustJSON(link)}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := x.Apply(ev(next(), add)); err != nil {
+			b.Fatal(err)
+		}
+		if err := x.Apply(ev(next(), remove)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(2*b.N)/1000, "ms/change")
+}

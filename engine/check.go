@@ -47,7 +47,33 @@ func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
 	if !ok {
 		return gh.LevelNone
 	}
+	return levelOf(x.users[u], x.wsEnt[w], u, w, ci)
+}
+
+// CheckIDs is Check by ids that also reports the organizations of the user
+// and of the workspace ("" for one that does not exist) and whether the
+// capability is known, from the same single lookup of each: the caller
+// decides who may ask without reading the index twice.
+func (x *Index) CheckIDs(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.Level) (d Decision, userOrg, wsOrg gh.OrgID, known bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	d.Revision = x.rev
 	ue, we := x.users[u], x.wsEnt[w]
+	if ue != nil {
+		userOrg = ue.u.Org
+	}
+	if we != nil && we.ws != nil {
+		wsOrg = we.ws.Org
+	}
+	ci, known := x.capIdx[c]
+	if known {
+		d.Level = levelOf(ue, we, u, w, ci)
+		d.Allowed = d.Level >= want && d.Level > gh.LevelNone
+	}
+	return d, userOrg, wsOrg, known
+}
+
+func levelOf(ue *userEntry, we *wsEntry, u gh.UserID, w gh.WorkspaceID, ci int) gh.Level {
 	if ue == nil || we == nil || !usableEntries(ue, we, w) {
 		return gh.LevelNone
 	}

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -213,10 +217,17 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 		return nil, fmt.Errorf("could not draw questions from profile %s", c.profile)
 	}
 	bodies, expect := encodeQuestions(qs, c.batch)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.concurrency, MaxConnsPerHost: c.concurrency}, Timeout: 30 * time.Second}
-	path := c.url + "/v1/check"
+	u, err := url.Parse(c.url)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("--url %q: want http://host:port", c.url)
+	}
+	path := "/v1/check"
 	if c.batch > 1 {
 		path += "/batch"
+	}
+	requests := make([][]byte, len(bodies))
+	for i, b := range bodies {
+		requests[i] = rawRequest(u.Host, path, c.key, b)
 	}
 	var (
 		mu        sync.Mutex
@@ -232,13 +243,18 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 			defer wg.Done()
 			var local []time.Duration
 			var checks, wrong, errs, reqs int64
+			conn := &rawConn{addr: u.Host}
+			defer conn.close()
 			for i := w * 7919; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				k := i % len(bodies)
 				t0 := time.Now()
-				got, err := postCheck(client, path, c.key, bodies[k], c.batch > 1)
+				got, err := conn.check(requests[k], c.batch > 1)
 				local = append(local, time.Since(t0))
 				reqs++
 				if err != nil {
+					if errs == 0 && w == 0 {
+						fmt.Fprintln(os.Stderr, "bench: first error:", err) // the rest are counted
+					}
 					errs++
 					continue
 				}
@@ -298,28 +314,124 @@ func encodeQuestions(qs []benchQuestion, k int) ([][]byte, [][]bool) {
 	return bodies, expect
 }
 
-// postCheck sends one check or batch and returns the allowed answers in order.
-func postCheck(c *http.Client, url, key string, body []byte, batch bool) ([]bool, error) {
-	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+// rawRequest is a whole HTTP/1.1 request, built once and sent many times.
+func rawRequest(host, path, key string, body []byte) []byte {
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		path, host, key, len(body))
+	return append([]byte(head), body...)
+}
+
+// rawConn is a keep-alive HTTP/1.1 connection that writes prepared requests
+// and reads just the status, Content-Length and body of each answer. The load
+// tool shares the machine with the server, so it must cost far less than
+// net/http's client, which would measure the client instead of the server.
+type rawConn struct {
+	addr string
+	c    net.Conn
+	r    *bufio.Reader
+	body []byte
+}
+
+func (rc *rawConn) close() {
+	if rc.c != nil {
+		rc.c.Close()
+		rc.c = nil
+	}
+}
+
+// check sends one prepared request and returns the allowed answers in order.
+func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
+	if rc.c == nil {
+		c, err := net.Dial("tcp", rc.addr)
+		if err != nil {
+			return nil, err
+		}
+		rc.c, rc.r = c, bufio.NewReaderSize(c, 64<<10)
+	}
+	_ = rc.c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := rc.c.Write(req); err != nil {
+		rc.close()
+		return nil, err
+	}
+	status, n, keep, err := rc.readHead()
+	if err == nil {
+		if cap(rc.body) < n {
+			rc.body = make([]byte, n)
+		}
+		rc.body = rc.body[:n]
+		_, err = io.ReadFull(rc.r, rc.body)
+	}
+	if err != nil || !keep {
+		rc.close()
+	}
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %s", status, rc.body)
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, resp.Body)
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	return parseAnswers(rc.body, batch)
+}
+
+// readHead reads the status line and headers of an answer.
+func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
+	line, err := rc.r.ReadSlice('\n')
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, 0, false, fmt.Errorf("bad status line %q", line)
+	}
+	status, _ = strconv.Atoi(string(line[9:12]))
+	keep, length = true, -1
+	for {
+		line, err = rc.r.ReadSlice('\n')
+		if err != nil {
+			return 0, 0, false, err
+		}
+		h := bytes.TrimRight(line, "\r\n")
+		if len(h) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(h, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			length, _ = strconv.Atoi(string(value))
+		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
+			keep = false
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, 0, false, fmt.Errorf("chunked answers are not expected from /v1/check")
+		}
+	}
+	if length < 0 {
+		return 0, 0, false, fmt.Errorf("answer without Content-Length")
+	}
+	return status, length, keep, nil
+}
+
+// parseAnswers reads the "allowed" members of an answer in order with a scan
+// instead of a full decode; an answer holding an error is decoded fully.
+func parseAnswers(raw []byte, batch bool) ([]bool, error) {
+	if !bytes.Contains(raw, []byte(`"error"`)) {
+		var got []bool
+		for rest := raw; ; {
+			i := bytes.Index(rest, []byte(`"allowed":`))
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(`"allowed":`):]
+			got = append(got, bytes.HasPrefix(rest, []byte("true")))
+		}
+		if len(got) > 0 {
+			return got, nil
+		}
 	}
 	if !batch {
 		var d struct {
 			Allowed bool `json:"allowed"`
 		}
-		err := json.NewDecoder(resp.Body).Decode(&d)
+		err := json.Unmarshal(raw, &d)
 		return []bool{d.Allowed}, err
 	}
 	var out struct {
@@ -328,7 +440,7 @@ func postCheck(c *http.Client, url, key string, body []byte, batch bool) ([]bool
 			Error   any  `json:"error"`
 		} `json:"results"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, err
 	}
 	got := make([]bool, len(out.Results))

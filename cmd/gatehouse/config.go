@@ -19,6 +19,7 @@ type Config struct {
 	LogLevel    string        // debug, info, warn, error
 	Follow      time.Duration // how often to look for events written by other nodes
 	NoListen    bool          // do not wake on PostgreSQL notifications (tests of a lagging node)
+	DebugAddr   string        // where to serve Go's profiler (never on the public address)
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.

@@ -69,6 +69,7 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&cfg.Follow, "follow", cfg.Follow, "how often to look for changes made by other nodes")
 	f.BoolVar(&cfg.NoListen, "no-listen", false, "do not wake on PostgreSQL notifications (testing a lagging node)")
 	_ = f.MarkHidden("no-listen")
+	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060")
 	return cmd
 }
 

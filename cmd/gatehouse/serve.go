@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -87,6 +88,9 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		m.dir.Follow(fctx, m.Config.Follow, wake)
 	}()
+	if m.Config.DebugAddr != "" {
+		go m.serveDebug()
+	}
 	m.server.SetReady(true)
 	m.Log.Info("serving", "addr", m.Addr(), "store", storeKind(m.Config.Store))
 	return nil
@@ -125,4 +129,16 @@ func (m *Main) Close() error {
 		return m.store.Close()
 	}
 	return nil
+}
+
+// serveDebug serves the profiler on its own address, kept off the API listener.
+func (m *Main) serveDebug() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		m.Log.Error("debug listener", "err", err)
+	}
 }
