@@ -26,6 +26,9 @@ type Meta struct {
 	Revision  Revision  `json:"revision"`
 }
 
+// Rev returns the revision of the object's last change, which is its ETag.
+func (m *Meta) Rev() Revision { return m.Revision }
+
 // Touch stamps the object as changed at revision rev and time now.
 func (m *Meta) Touch(rev Revision, now time.Time) {
 	if m.CreatedAt.IsZero() {

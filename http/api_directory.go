@@ -98,31 +98,16 @@ func (s *Server) registerOrgs() {
 		writeObject(w, http.StatusCreated, rev, orgCreated{Org: o, Admin: admin})
 		return nil
 	})
-	s.handle("GET", "/v1/orgs/{org}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		o, err := s.dir.Org(a, r.PathValue("org"))
+	s.handle("GET", "/v1/orgs/{org}", s.inScope(getOf(func(c call) (orgView, error) {
+		return orgView{Org: c.sc.Org, Warnings: s.dir.OrgWarnings(c.sc.Org)}, nil
+	})))
+	s.handle("PATCH", "/v1/orgs/{org}", s.inScope(updateOf(func(c call, in directory.OrgPatch, m gh.Revision) (orgView, gh.Revision, error) {
+		o, rev, err := s.dir.UpdateOrg(c.r.Context(), c.a, c.sc.Org, in, m)
 		if err != nil {
-			return err
+			return orgView{}, 0, err
 		}
-		writeObject(w, http.StatusOK, o.Revision, orgView{Org: o, Warnings: s.dir.OrgWarnings(o)})
-		return nil
-	})
-	s.handle("PATCH", "/v1/orgs/{org}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		o, err := s.dir.Org(a, r.PathValue("org"))
-		if err != nil {
-			return err
-		}
-		var in directory.OrgPatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		o, rev, err := s.dir.UpdateOrg(r.Context(), a, o, in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, orgView{Org: o, Warnings: s.dir.OrgWarnings(o)})
-		return nil
-	})
+		return orgView{Org: o, Warnings: s.dir.OrgWarnings(o)}, rev, nil
+	})))
 }
 
 // decodePatch reads If-Match and a JSON patch body.
@@ -135,168 +120,44 @@ func decodePatch(w http.ResponseWriter, r *http.Request, dst any) (gh.Revision, 
 }
 
 func (s *Server) registerWorkspaces() {
-	s.handle("GET", "/v1/orgs/{org}/workspaces", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		o, err := s.dir.Org(a, r.PathValue("org"))
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		st, err := statusParam(r, gh.StatusActive, gh.StatusSuspended, gh.StatusArchived)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, s.dir.ListWorkspaces(a, o, st, p))
-		return nil
-	})
-	s.handle("POST", "/v1/orgs/{org}/workspaces", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		o, err := s.dir.Org(a, r.PathValue("org"))
-		if err != nil {
-			return err
-		}
-		var in directory.WorkspaceInput
-		if err := decode(w, r, &in); err != nil {
-			return err
-		}
-		ws, rev, err := s.dir.CreateWorkspace(r.Context(), a, o, in)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusCreated, rev, ws)
-		return nil
-	})
-	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, sc.Workspace.Revision, sc.Workspace)
-		return nil
-	})
-	s.handle("PATCH", "/v1/orgs/{org}/workspaces/{ws}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.WorkspacePatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		ws, rev, err := s.dir.UpdateWorkspace(r.Context(), a, sc.Workspace, in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, ws)
-		return nil
-	})
-	s.handle("DELETE", "/v1/orgs/{org}/workspaces/{ws}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.DeleteWorkspace(r.Context(), a, sc.Workspace, m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
+	const one = "/v1/orgs/{org}/workspaces/{ws}"
+	s.handle("GET", "/v1/orgs/{org}/workspaces", s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.Workspace], error) {
+		st, err := statusParam(c.r, gh.StatusActive, gh.StatusSuspended, gh.StatusArchived)
+		return s.dir.ListWorkspaces(c.a, c.sc.Org, st, p), err
+	})))
+	s.handle("POST", "/v1/orgs/{org}/workspaces", s.inScope(createOf(func(c call, in directory.WorkspaceInput) (*gh.Workspace, gh.Revision, error) {
+		return s.dir.CreateWorkspace(c.r.Context(), c.a, c.sc.Org, in)
+	})))
+	s.handle("GET", one, s.inScope(getOf(func(c call) (*gh.Workspace, error) { return c.sc.Workspace, nil })))
+	s.handle("PATCH", one, s.inScope(updateOf(func(c call, in directory.WorkspacePatch, m gh.Revision) (*gh.Workspace, gh.Revision, error) {
+		return s.dir.UpdateWorkspace(c.r.Context(), c.a, c.sc.Workspace, in, m)
+	})))
+	s.handle("DELETE", one, s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteWorkspace(c.r.Context(), c.a, c.sc.Workspace, m)
+	})))
 }
 
 func (s *Server) registerUsers() {
-	s.both("GET", "/users", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
+	s.both("GET", "/users", s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.User], error) {
+		st, err := statusParam(c.r, gh.StatusActive, gh.StatusInvited, gh.StatusDisabled)
 		if err != nil {
-			return err
+			return directory.List[*gh.User]{}, err
 		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		st, err := statusParam(r, gh.StatusActive, gh.StatusInvited, gh.StatusDisabled)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListUsers(a, sc, directory.UserFilter{Query: r.URL.Query().Get("q"), Status: st}, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.both("POST", "/users", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.UserInput
-		if err := decode(w, r, &in); err != nil {
-			return err
-		}
-		u, rev, err := s.dir.CreateUser(r.Context(), a, sc, in)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusCreated, rev, u)
-		return nil
-	})
-	s.both("GET", "/users/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		u, err := s.dir.GetUser(a, sc, gh.UserID(r.PathValue("id")))
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, u.Revision, u)
-		return nil
-	})
-	s.both("PATCH", "/users/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.UserPatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		u, rev, err := s.dir.UpdateUser(r.Context(), a, sc, gh.UserID(r.PathValue("id")), in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, u)
-		return nil
-	})
-	s.both("DELETE", "/users/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.DeleteUser(r.Context(), a, sc, gh.UserID(r.PathValue("id")), m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
-	s.both("GET", "/users/{id}/assignments", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
+		return s.dir.ListUsers(c.a, c.sc, directory.UserFilter{Query: c.query("q"), Status: st}, p)
+	})))
+	s.both("POST", "/users", s.inScope(createOf(func(c call, in directory.UserInput) (*gh.User, gh.Revision, error) {
+		return s.dir.CreateUser(c.r.Context(), c.a, c.sc, in)
+	})))
+	s.both("GET", "/users/{id}", s.inScope(getOf(func(c call) (*gh.User, error) {
+		return s.dir.GetUser(c.a, c.sc, gh.UserID(c.id()))
+	})))
+	s.both("PATCH", "/users/{id}", s.inScope(updateOf(func(c call, in directory.UserPatch, m gh.Revision) (*gh.User, gh.Revision, error) {
+		return s.dir.UpdateUser(c.r.Context(), c.a, c.sc, gh.UserID(c.id()), in, m)
+	})))
+	s.both("DELETE", "/users/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteUser(c.r.Context(), c.a, c.sc, gh.UserID(c.id()), m)
+	})))
+	s.both("GET", "/users/{id}/assignments", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		u, err := s.dir.GetUser(a, sc, gh.UserID(r.PathValue("id")))
 		if err != nil {
 			return err
@@ -307,108 +168,29 @@ func (s *Server) registerUsers() {
 		}
 		writeJSON(w, http.StatusOK, directory.List[directory.AssignmentView]{Items: list})
 		return nil
-	})
+	}))
 }
 
 func (s *Server) registerGroups() {
-	s.both("GET", "/groups", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListGroups(a, sc, r.URL.Query().Get("q"), p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.both("POST", "/groups", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.GroupInput
-		if err := decode(w, r, &in); err != nil {
-			return err
-		}
-		g, rev, err := s.dir.CreateGroup(r.Context(), a, sc, in)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusCreated, rev, g)
-		return nil
-	})
-	s.both("GET", "/groups/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		g, err := s.dir.GetGroup(a, sc, gh.GroupID(r.PathValue("id")))
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, g.Revision, g)
-		return nil
-	})
-	s.both("PATCH", "/groups/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.GroupPatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		g, rev, err := s.dir.UpdateGroup(r.Context(), a, sc, gh.GroupID(r.PathValue("id")), in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, g)
-		return nil
-	})
-	s.both("DELETE", "/groups/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.DeleteGroup(r.Context(), a, sc, gh.GroupID(r.PathValue("id")), m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
-	s.both("GET", "/groups/{id}/members", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListMembers(a, sc, gh.GroupID(r.PathValue("id")), p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.both("POST", "/groups/{id}/members", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
+	s.both("GET", "/groups", s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.Group], error) {
+		return s.dir.ListGroups(c.a, c.sc, c.query("q"), p)
+	})))
+	s.both("POST", "/groups", s.inScope(createOf(func(c call, in directory.GroupInput) (*gh.Group, gh.Revision, error) {
+		return s.dir.CreateGroup(c.r.Context(), c.a, c.sc, in)
+	})))
+	s.both("GET", "/groups/{id}", s.inScope(getOf(func(c call) (*gh.Group, error) {
+		return s.dir.GetGroup(c.a, c.sc, gh.GroupID(c.id()))
+	})))
+	s.both("PATCH", "/groups/{id}", s.inScope(updateOf(func(c call, in directory.GroupPatch, m gh.Revision) (*gh.Group, gh.Revision, error) {
+		return s.dir.UpdateGroup(c.r.Context(), c.a, c.sc, gh.GroupID(c.id()), in, m)
+	})))
+	s.both("DELETE", "/groups/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteGroup(c.r.Context(), c.a, c.sc, gh.GroupID(c.id()), m)
+	})))
+	s.both("GET", "/groups/{id}/members", s.inScope(listOf(func(c call, p directory.Page) (directory.List[directory.Member], error) {
+		return s.dir.ListMembers(c.a, c.sc, gh.GroupID(c.id()), p)
+	})))
+	s.both("POST", "/groups/{id}/members", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		var in memberInput
 		if err := decode(w, r, &in); err != nil {
 			return err
@@ -417,112 +199,45 @@ func (s *Server) registerGroups() {
 		if err != nil {
 			return err
 		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		writeJSON(w, status, memberAdded{in.Member, created, rev})
+		writeJSON(w, createdStatus(created), memberAdded{in.Member, created, rev})
 		return nil
-	})
-	s.both("DELETE", "/groups/{id}/members/{type}/{member}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
+	}))
+	s.both("DELETE", "/groups/{id}/members/{type}/{member}", s.inScope(deleteOf(func(c call, _ gh.Revision) (gh.Revision, error) {
+		p := gh.Principal{Type: gh.PrincipalType(c.r.PathValue("type")), ID: c.r.PathValue("member")}
 		if err := p.Validate(); err != nil {
-			return err
+			return 0, err
 		}
-		rev, err := s.dir.RemoveMember(r.Context(), a, sc, gh.GroupID(r.PathValue("id")), p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
+		return s.dir.RemoveMember(c.r.Context(), c.a, c.sc, gh.GroupID(c.id()), p)
+	})))
+}
+
+// createdStatus is 201 for something new, 200 when it was there already.
+func createdStatus(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
 }
 
 func (s *Server) registerRoles() {
-	s.both("GET", "/roles", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListRoles(a, sc, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.both("POST", "/roles", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.RoleInput
-		if err := decode(w, r, &in); err != nil {
-			return err
-		}
-		role, rev, err := s.dir.CreateRole(r.Context(), a, sc, in)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusCreated, rev, role)
-		return nil
-	})
-	s.both("GET", "/roles/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		role, err := s.dir.GetRole(a, sc, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, role.Revision, role)
-		return nil
-	})
-	s.both("PATCH", "/roles/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.RolePatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		role, rev, err := s.dir.UpdateRole(r.Context(), a, sc, gh.RoleID(r.PathValue("id")), in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, role)
-		return nil
-	})
-	s.both("DELETE", "/roles/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.DeleteRole(r.Context(), a, sc, gh.RoleID(r.PathValue("id")), m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
+	s.both("GET", "/roles", s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.Role], error) {
+		return s.dir.ListRoles(c.a, c.sc, p)
+	})))
+	s.both("POST", "/roles", s.inScope(createOf(func(c call, in directory.RoleInput) (*gh.Role, gh.Revision, error) {
+		return s.dir.CreateRole(c.r.Context(), c.a, c.sc, in)
+	})))
+	s.both("GET", "/roles/{id}", s.inScope(getOf(func(c call) (*gh.Role, error) {
+		return s.dir.GetRole(c.a, c.sc, c.id())
+	})))
+	s.both("PATCH", "/roles/{id}", s.inScope(updateOf(func(c call, in directory.RolePatch, m gh.Revision) (*gh.Role, gh.Revision, error) {
+		return s.dir.UpdateRole(c.r.Context(), c.a, c.sc, gh.RoleID(c.id()), in, m)
+	})))
+	s.both("DELETE", "/roles/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteRole(c.r.Context(), c.a, c.sc, gh.RoleID(c.id()), m)
+	})))
 }
 
-// assignInput is the body of POST …/assignments and PATCH …/assignments/{id}.
+// assignInput is the body of POST …/assignments.
 type assignInput struct {
 	Principal gh.Principal `json:"principal"`
 	Role      string       `json:"role"`
@@ -530,27 +245,10 @@ type assignInput struct {
 
 func (s *Server) registerAssignments() {
 	const base = "/v1/orgs/{org}/workspaces/{ws}/assignments"
-	s.handle("GET", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListAssignments(a, sc, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.handle("POST", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
+	s.handle("GET", base, s.inScope(listOf(func(c call, p directory.Page) (directory.List[directory.AssignmentView], error) {
+		return s.dir.ListAssignments(c.a, c.sc, p)
+	})))
+	s.handle("POST", base, s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		var in assignInput
 		if err := decode(w, r, &in); err != nil {
 			return err
@@ -571,159 +269,53 @@ func (s *Server) registerAssignments() {
 		if err != nil {
 			return err
 		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		writeObject(w, status, rev, v)
+		writeObject(w, createdStatus(created), rev, v)
 		return nil
-	})
-	s.handle("GET", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
+	}))
+	s.handle("GET", base+"/{id}", s.inScope(getOf(func(c call) (directory.AssignmentView, error) {
+		return s.dir.GetAssignment(c.a, c.sc, gh.AssignmentID(c.id()))
+	})))
+	s.handle("PATCH", base+"/{id}", s.inScope(updateOf(func(c call, in assignmentPatch, m gh.Revision) (directory.AssignmentView, gh.Revision, error) {
+		cur, err := s.dir.GetAssignment(c.a, c.sc, gh.AssignmentID(c.id()))
+		switch {
+		case err != nil:
+			return cur, 0, err
+		case in.Role == "":
+			return cur, 0, gh.Invalid("invalid_input", "role", "is required")
+		case m != 0 && m != cur.Revision:
+			return cur, 0, gh.Errorf(gh.KindPrecondition, "revision_mismatch", "the assignment changed since revision %d; read it again", m)
 		}
-		v, err := s.dir.GetAssignment(a, sc, gh.AssignmentID(r.PathValue("id")))
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, v.Revision, v)
-		return nil
-	})
-	s.handle("PATCH", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		cur, err := s.dir.GetAssignment(a, sc, gh.AssignmentID(r.PathValue("id")))
-		if err != nil {
-			return err
-		}
-		var in assignmentPatch
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		if in.Role == "" {
-			return gh.Invalid("invalid_input", "role", "is required")
-		}
-		if m != 0 && m != cur.Revision {
-			return gh.Errorf(gh.KindPrecondition, "revision_mismatch", "the assignment changed since revision %d; read it again", m)
-		}
-		v, _, rev, err := s.dir.Assign(r.Context(), a, sc, cur.Principal, in.Role)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, v)
-		return nil
-	})
-	s.handle("DELETE", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.Unassign(r.Context(), a, sc, gh.AssignmentID(r.PathValue("id")), m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
+		v, _, rev, err := s.dir.Assign(c.r.Context(), c.a, c.sc, cur.Principal, in.Role)
+		return v, rev, err
+	})))
+	s.handle("DELETE", base+"/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.Unassign(c.r.Context(), c.a, c.sc, gh.AssignmentID(c.id()), m)
+	})))
 }
 
 func (s *Server) registerTemplates() {
 	const base = "/v1/orgs/{org}/templates"
-	s.handle("GET", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		p, err := page(r)
-		if err != nil {
-			return err
-		}
-		list, err := s.dir.ListTemplates(a, sc.Org, p)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, list)
-		return nil
-	})
-	s.handle("POST", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.TemplateInput
-		if err := decode(w, r, &in); err != nil {
-			return err
-		}
-		t, rev, err := s.dir.CreateTemplate(r.Context(), a, sc.Org, in)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusCreated, rev, t)
-		return nil
-	})
-	s.handle("GET", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		t, err := s.dir.GetTemplate(a, sc.Org, gh.TemplateID(r.PathValue("id")))
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, t.Revision, t)
-		return nil
-	})
-	s.handle("PUT", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		var in directory.TemplateInput
-		m, err := decodePatch(w, r, &in)
-		if err != nil {
-			return err
-		}
-		t, rev, err := s.dir.ReplaceTemplate(r.Context(), a, sc.Org, gh.TemplateID(r.PathValue("id")), in, m)
-		if err != nil {
-			return err
-		}
-		writeObject(w, http.StatusOK, rev, t)
-		return nil
-	})
-	s.handle("DELETE", base+"/{id}", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
-		m, err := ifMatch(r)
-		if err != nil {
-			return err
-		}
-		rev, err := s.dir.DeleteTemplate(r.Context(), a, sc.Org, gh.TemplateID(r.PathValue("id")), m)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, revisionBody{rev})
-		return nil
-	})
-	s.handle("POST", "/v1/orgs/{org}/workspaces/{ws}/templates/{id}/apply", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-		sc, err := s.scope(r, a)
-		if err != nil {
-			return err
-		}
+	s.handle("GET", base, s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.Template], error) {
+		return s.dir.ListTemplates(c.a, c.sc.Org, p)
+	})))
+	s.handle("POST", base, s.inScope(createOf(func(c call, in directory.TemplateInput) (*gh.Template, gh.Revision, error) {
+		return s.dir.CreateTemplate(c.r.Context(), c.a, c.sc.Org, in)
+	})))
+	s.handle("GET", base+"/{id}", s.inScope(getOf(func(c call) (*gh.Template, error) {
+		return s.dir.GetTemplate(c.a, c.sc.Org, gh.TemplateID(c.id()))
+	})))
+	s.handle("PUT", base+"/{id}", s.inScope(updateOf(func(c call, in directory.TemplateInput, m gh.Revision) (*gh.Template, gh.Revision, error) {
+		return s.dir.ReplaceTemplate(c.r.Context(), c.a, c.sc.Org, gh.TemplateID(c.id()), in, m)
+	})))
+	s.handle("DELETE", base+"/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteTemplate(c.r.Context(), c.a, c.sc.Org, gh.TemplateID(c.id()), m)
+	})))
+	s.handle("POST", "/v1/orgs/{org}/workspaces/{ws}/templates/{id}/apply", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		res, rev, err := s.dir.ApplyTemplate(r.Context(), a, sc.Workspace, gh.TemplateID(r.PathValue("id")))
 		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, templateApplied{res, rev})
 		return nil
-	})
+	}))
 }
