@@ -67,7 +67,7 @@ const maxBatch = 1000
 func (s *Server) registerAccess() {
 	s.handle("POST", "/v1/check", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		var in checkRequest
-		if err := decode(w, r, &in); err != nil {
+		if err := decodeWith(w, r, &in, func(b []byte) bool { return fastCheck(b, &in) }); err != nil {
 			return err
 		}
 		if err := s.await(r, in.Consistency); err != nil {
@@ -82,7 +82,7 @@ func (s *Server) registerAccess() {
 	})
 	s.handle("POST", "/v1/check/batch", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		var in batchCheckRequest
-		if err := decode(w, r, &in); err != nil {
+		if err := decodeWith(w, r, &in, func(b []byte) bool { return fastBatch(b, &in) }); err != nil {
 			return err
 		}
 		if len(in.Checks) == 0 || len(in.Checks) > maxBatch {

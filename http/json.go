@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +20,27 @@ const maxBody = 1 << 20
 // decode reads exactly one JSON object into dst, refusing unknown fields,
 // trailing data, wrong content types and bodies over maxBody.
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeWith(w, r, dst, nil)
+}
+
+// decodeWith is decode with a fast path: fast, when given, decodes the plain
+// common form of a body and reports false for anything else, which then goes
+// through encoding/json (and its error messages) as usual.
+func decodeWith(w http.ResponseWriter, r *http.Request, dst any, fast func([]byte) bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the body as application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if fast != nil && fast(body) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return bodyError(err)
@@ -34,6 +49,23 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// readBody reads the whole body, up to maxBody, into a buffer sized by Content-Length when it is known.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, maxBody)
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			return nil, bodyError(err)
+		}
+		return buf, nil
+	}
+	buf, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return buf, nil
 }
 
 func bodyError(err error) error {
