@@ -24,6 +24,7 @@ type Store interface {
 	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 	// VerifyChain re-computes an organization's hash chain.
 	VerifyChain(ctx context.Context, org OrgID) (*ChainReport, error)
+	Vault
 	Close() error
 }
 
@@ -36,6 +37,8 @@ type Tx interface {
 	// Append writes ev's changes to the state tables and ev to the log. ev.Revision
 	// must equal Next(); Append fills PrevHash and Hash.
 	Append(ev *Event) error
+	// Vault writes secrets in the same transaction; they never enter an event.
+	Vault() VaultTx
 }
 
 // Snapshot is the whole directory at one revision.

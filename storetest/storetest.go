@@ -47,6 +47,11 @@ func Run(t *testing.T, h Harness) {
 		{"Chain", testChain},
 		{"VerifyChain", testVerifyChain},
 		{"Durability", testDurability},
+		{"VaultCredential", testVaultCredential},
+		{"VaultSessions", testVaultSessions},
+		{"VaultTokens", testVaultTokens},
+		{"VaultOutbox", testVaultOutbox},
+		{"VaultInUpdate", testVaultInUpdate},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

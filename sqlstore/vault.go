@@ -1,0 +1,311 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gatehouse.dev/gatehouse"
+)
+
+var _ gatehouse.Vault = (*DB)(nil)
+
+// execer is what both a pool and a transaction offer for writing and reading one row.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// vaultTx writes vault rows through a transaction: the directory's (Tx.Vault)
+// or one of its own (VaultUpdate).
+type vaultTx struct {
+	ctx context.Context
+	q   execer
+	d   *Dialect
+}
+
+// Vault returns the vault writer of a directory transaction.
+func (t *tx) Vault() gatehouse.VaultTx { return &vaultTx{ctx: t.ctx, q: t.tx, d: t.d} }
+
+func (v *vaultTx) exec(q string, args ...any) error {
+	if _, err := v.q.ExecContext(v.ctx, v.d.rebind(q), args...); err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: %w", err))
+	}
+	return nil
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func jsonList(l []string) string {
+	if l == nil {
+		l = []string{}
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+func (v *vaultTx) PutCredential(c *gatehouse.Credential) error {
+	return v.exec(`INSERT INTO credentials (user_id, org_id, password_hash, password_set_at, must_change, history,
+		failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, password_set_at = excluded.password_set_at,
+		must_change = excluded.must_change, history = excluded.history, failed_attempts = excluded.failed_attempts,
+		locked_until = excluded.locked_until, totp_secret = excluded.totp_secret, totp_confirmed = excluded.totp_confirmed,
+		totp_last_step = excluded.totp_last_step, recovery = excluded.recovery, password_version = excluded.password_version`,
+		string(c.User), string(c.Org), c.PasswordHash, nanos(c.PasswordSetAt), flag(c.MustChange), jsonList(c.History),
+		c.FailedAttempts, nanos(c.LockedUntil), c.TOTPSecret, flag(c.TOTPConfirmed), c.TOTPLastStep,
+		jsonList(c.RecoveryHashes), c.PasswordVersion)
+}
+
+func (v *vaultTx) PutSession(s *gatehouse.Session) error {
+	return v.exec(`INSERT INTO sessions (id, token_hash, csrf_hash, user_id, org_id, created_at, last_seen_at, expires_at,
+		mfa_pending, step_up_at, ip, user_agent, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash, csrf_hash = excluded.csrf_hash,
+		last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at, mfa_pending = excluded.mfa_pending,
+		step_up_at = excluded.step_up_at, ip = excluded.ip, user_agent = excluded.user_agent, device = excluded.device`,
+		s.ID, s.TokenHash, s.CSRFHash, string(s.User), string(s.Org), nanos(s.CreatedAt), nanos(s.LastSeenAt),
+		nanos(s.ExpiresAt), flag(s.MFAPending), nanos(s.StepUpAt), s.IP, s.UserAgent, s.Device)
+}
+
+func (v *vaultTx) DeleteSession(org gatehouse.OrgID, id string) error {
+	return v.exec("DELETE FROM sessions WHERE org_id = ? AND id = ?", string(org), id)
+}
+
+func (v *vaultTx) DeleteSessions(user gatehouse.UserID, keep string) (int, error) {
+	res, err := v.q.ExecContext(v.ctx, v.d.rebind("DELETE FROM sessions WHERE user_id = ? AND id <> ?"), string(user), keep)
+	if err != nil {
+		return 0, gatehouse.Internal(fmt.Errorf("vault: end sessions: %w", err))
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+func (v *vaultTx) ForgetUser(user gatehouse.UserID) error {
+	for _, q := range []string{"DELETE FROM sessions WHERE user_id = ?", "DELETE FROM tokens WHERE user_id = ?",
+		"DELETE FROM credentials WHERE user_id = ?"} {
+		if err := v.exec(q, string(user)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *vaultTx) PutToken(t *gatehouse.OneTimeToken) error {
+	return v.exec("INSERT INTO tokens (hash, kind, user_id, org_id, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)",
+		t.Hash, string(t.Kind), string(t.User), string(t.Org), nanos(t.ExpiresAt), nanos(t.UsedAt))
+}
+
+// UseToken marks the token used in the same statement that checks it, so two
+// requests racing with one link cannot both succeed.
+func (v *vaultTx) UseToken(hash string, kind gatehouse.TokenKind, now time.Time) (*gatehouse.OneTimeToken, error) {
+	res, err := v.q.ExecContext(v.ctx, v.d.rebind(`UPDATE tokens SET used_at = ?
+		WHERE hash = ? AND kind = ? AND used_at = 0 AND expires_at > ?`), nanos(now), hash, string(kind), nanos(now))
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: use token: %w", err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, gatehouse.NotFound("token")
+	}
+	t := &gatehouse.OneTimeToken{Hash: hash}
+	var k string
+	var exp, used int64
+	err = v.q.QueryRowContext(v.ctx, v.d.rebind("SELECT kind, user_id, org_id, expires_at, used_at FROM tokens WHERE hash = ?"), hash).
+		Scan(&k, &t.User, &t.Org, &exp, &used)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: read token: %w", err))
+	}
+	t.Kind, t.ExpiresAt, t.UsedAt = gatehouse.TokenKind(k), fromNanos(exp), fromNanos(used)
+	return t, nil
+}
+
+func (v *vaultTx) EnqueueMail(m *gatehouse.Mail) error {
+	return v.exec(`INSERT INTO outbox (id, org_id, to_addr, subject, body, kind, status, attempts, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, string(m.Org), m.To, m.Subject, m.Body, m.Kind, string(m.Status),
+		m.Attempts, nanos(m.NextAttempt), nanos(m.CreatedAt))
+}
+
+// VaultUpdate runs fn in a transaction of its own on the write pool.
+func (db *DB) VaultUpdate(ctx context.Context, fn func(gatehouse.VaultTx) error) error {
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: begin: %w", err))
+	}
+	defer t.Rollback()
+	if err := fn(&vaultTx{ctx: ctx, q: t, d: &db.d}); err != nil {
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: commit: %w", err))
+	}
+	return nil
+}
+
+// Credential reads a user's credential; KindNotFound when it has none.
+func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse.Credential, error) {
+	c := &gatehouse.Credential{}
+	var set, locked int64
+	var must, confirmed int
+	var history, recovery string
+	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT user_id, org_id, password_hash, password_set_at, must_change,
+		history, failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version
+		FROM credentials WHERE user_id = ?`), string(user)).Scan(&c.User, &c.Org, &c.PasswordHash, &set, &must, &history,
+		&c.FailedAttempts, &locked, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &recovery, &c.PasswordVersion)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("credential")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: read credential: %w", err))
+	}
+	c.PasswordSetAt, c.LockedUntil = fromNanos(set), fromNanos(locked)
+	c.MustChange, c.TOTPConfirmed = must == 1, confirmed == 1
+	if err := json.Unmarshal([]byte(history), &c.History); err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	if err := json.Unmarshal([]byte(recovery), &c.RecoveryHashes); err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	return c, nil
+}
+
+const sessionColumns = `id, token_hash, csrf_hash, user_id, org_id, created_at, last_seen_at, expires_at,
+	mfa_pending, step_up_at, ip, user_agent, device`
+
+func scanSession(row interface{ Scan(...any) error }) (*gatehouse.Session, error) {
+	s := &gatehouse.Session{}
+	var created, seen, expires, stepUp int64
+	var pending int
+	err := row.Scan(&s.ID, &s.TokenHash, &s.CSRFHash, &s.User, &s.Org, &created, &seen, &expires, &pending, &stepUp,
+		&s.IP, &s.UserAgent, &s.Device)
+	if err != nil {
+		return nil, err
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.StepUpAt = fromNanos(created), fromNanos(seen), fromNanos(expires), fromNanos(stepUp)
+	s.MFAPending = pending == 1
+	return s, nil
+}
+
+// SessionByHash finds a session by its token's hash; KindNotFound when none.
+func (db *DB) SessionByHash(ctx context.Context, tokenHash string) (*gatehouse.Session, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, db.d.rebind("SELECT "+sessionColumns+" FROM sessions WHERE token_hash = ?"), tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("session")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: read session: %w", err))
+	}
+	return s, nil
+}
+
+// Sessions lists a user's sessions, newest first.
+func (db *DB) Sessions(ctx context.Context, user gatehouse.UserID) ([]*gatehouse.Session, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind("SELECT "+sessionColumns+" FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id"), string(user))
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: list sessions: %w", err))
+	}
+	defer rows.Close()
+	var out []*gatehouse.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// TouchSession records activity at most once a minute per session, so that
+// reading a session is not a write on every request.
+func (db *DB) TouchSession(ctx context.Context, id string, at time.Time) error {
+	_, err := db.write.ExecContext(ctx, db.d.rebind("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?"),
+		nanos(at), id, nanos(at.Add(-time.Minute)))
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: touch session: %w", err))
+	}
+	return nil
+}
+
+const mailColumns = `id, org_id, to_addr, subject, body, kind, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+func scanMail(row interface{ Scan(...any) error }) (*gatehouse.Mail, error) {
+	m := &gatehouse.Mail{}
+	var status string
+	var next, created, sent int64
+	if err := row.Scan(&m.ID, &m.Org, &m.To, &m.Subject, &m.Body, &m.Kind, &status, &m.Attempts, &next, &m.LastError, &created, &sent); err != nil {
+		return nil, err
+	}
+	m.Status, m.NextAttempt, m.CreatedAt, m.SentAt = gatehouse.MailStatus(status), fromNanos(next), fromNanos(created), fromNanos(sent)
+	return m, nil
+}
+
+func (db *DB) mails(ctx context.Context, q string, args ...any) ([]*gatehouse.Mail, error) {
+	rows, err := db.write.QueryContext(ctx, db.d.rebind(q), args...)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: mail: %w", err))
+	}
+	defer rows.Close()
+	var out []*gatehouse.Mail
+	for rows.Next() {
+		m, err := scanMail(rows)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ClaimMail leases due messages. The lease is checked again in the outer
+// WHERE, so on PostgreSQL a second node waiting on the same rows re-reads
+// them after the first commits and finds them leased.
+func (db *DB) ClaimMail(ctx context.Context, now, leaseUntil time.Time, n int) ([]*gatehouse.Mail, error) {
+	return db.mails(ctx, `UPDATE outbox SET lease_until = ?
+		WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? AND id IN (
+			SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
+			ORDER BY next_attempt_at LIMIT ?)
+		RETURNING `+mailColumns, nanos(leaseUntil), nanos(now), nanos(now), nanos(now), nanos(now), n)
+}
+
+// FinishMail records an attempt and frees the lease.
+func (db *DB) FinishMail(ctx context.Context, m *gatehouse.Mail) error {
+	_, err := db.write.ExecContext(ctx, db.d.rebind(`UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?,
+		last_error = ?, sent_at = ?, lease_until = 0 WHERE id = ?`), string(m.Status), m.Attempts, nanos(m.NextAttempt),
+		m.LastError, nanos(m.SentAt), m.ID)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: finish mail: %w", err))
+	}
+	return nil
+}
+
+// ListMail lists an organization's newest messages, without their bodies.
+func (db *DB) ListMail(ctx context.Context, org gatehouse.OrgID, limit int) ([]*gatehouse.Mail, error) {
+	out, err := db.mails(ctx, "SELECT "+mailColumns+" FROM outbox WHERE org_id = ? ORDER BY created_at DESC, id LIMIT ?",
+		string(org), clampLimit(limit))
+	for _, m := range out {
+		m.Body = ""
+	}
+	return out, err
+}

@@ -1,0 +1,212 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"gatehouse.dev/gatehouse"
+)
+
+var vt0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func vaultWrite(t *testing.T, s gatehouse.Store, fn func(gatehouse.VaultTx) error) {
+	t.Helper()
+	if err := s.VaultUpdate(context.Background(), fn); err != nil {
+		t.Fatalf("VaultUpdate: %v", err)
+	}
+}
+
+func testVaultCredential(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	if _, err := s.Credential(ctx, "usr_none"); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Fatalf("Credential(absent) = %v, want not found", err)
+	}
+	c := &gatehouse.Credential{User: "usr_a", Org: "org_a", PasswordHash: "$argon2id$x", PasswordSetAt: vt0, MustChange: true,
+		History: []string{"h1", "h2"}, FailedAttempts: 3, LockedUntil: vt0.Add(time.Minute), TOTPSecret: "JBSWY3DP",
+		TOTPConfirmed: true, TOTPLastStep: 12345, RecoveryHashes: []string{"r1"}, PasswordVersion: 2}
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
+	got, err := s.Credential(ctx, "usr_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(c, got); d != "" {
+		t.Errorf("credential round trip (-want +got):\n%s", d)
+	}
+	c.FailedAttempts, c.History, c.RecoveryHashes = 0, nil, nil
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
+	got, _ = s.Credential(ctx, "usr_a")
+	if got.FailedAttempts != 0 || len(got.History) != 0 || len(got.RecoveryHashes) != 0 {
+		t.Errorf("credential update = %+v, want cleared counters and lists", got)
+	}
+}
+
+func testVaultSessions(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	mk := func(id, user string, at time.Time) *gatehouse.Session {
+		return &gatehouse.Session{ID: id, TokenHash: "tok-" + id, CSRFHash: "csrf-" + id, User: gatehouse.UserID(user), Org: "org_a",
+			CreatedAt: at, LastSeenAt: at, ExpiresAt: at.Add(time.Hour), IP: "192.0.2.1", UserAgent: "test", Device: "Linux"}
+	}
+	a, b, c := mk("s1", "usr_a", vt0), mk("s2", "usr_a", vt0.Add(time.Second)), mk("s3", "usr_b", vt0)
+	a.MFAPending = true
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error {
+		return errors.Join(v.PutSession(a), v.PutSession(b), v.PutSession(c))
+	})
+	got, err := s.SessionByHash(ctx, "tok-s1")
+	if err != nil || !cmp.Equal(got, a) {
+		t.Fatalf("SessionByHash = %+v, %v; want %+v", got, err, a)
+	}
+	list, _ := s.Sessions(ctx, "usr_a")
+	if len(list) != 2 || list[0].ID != "s2" {
+		t.Errorf("Sessions(usr_a) = %v, want s2 then s1", list)
+	}
+	if err := s.TouchSession(ctx, "s1", vt0.Add(30*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.SessionByHash(ctx, "tok-s1"); !got.LastSeenAt.Equal(vt0) {
+		t.Errorf("touch within a minute wrote %v, want it skipped", got.LastSeenAt)
+	}
+	_ = s.TouchSession(ctx, "s1", vt0.Add(2*time.Minute))
+	if got, _ := s.SessionByHash(ctx, "tok-s1"); !got.LastSeenAt.Equal(vt0.Add(2 * time.Minute)) {
+		t.Errorf("touch after two minutes = %v, want recorded", got.LastSeenAt)
+	}
+	var n int
+	vaultWrite(t, s, func(v gatehouse.VaultTx) (err error) { n, err = v.DeleteSessions("usr_a", "s2"); return })
+	if n != 1 {
+		t.Errorf("DeleteSessions keeping s2 ended %d, want 1", n)
+	}
+	if _, err := s.SessionByHash(ctx, "tok-s1"); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("ended session still found: %v", err)
+	}
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.DeleteSession("org_other", "s2") })
+	if _, err := s.SessionByHash(ctx, "tok-s2"); err != nil {
+		t.Errorf("DeleteSession from another organization removed it")
+	}
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.ForgetUser("usr_b") })
+	if _, err := s.SessionByHash(ctx, "tok-s3"); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("ForgetUser left a session")
+	}
+}
+
+func testVaultTokens(t *testing.T, h Harness) {
+	s := h.Open(t)
+	put := func(hash string, kind gatehouse.TokenKind, exp time.Time) {
+		vaultWrite(t, s, func(v gatehouse.VaultTx) error {
+			return v.PutToken(&gatehouse.OneTimeToken{Hash: hash, Kind: kind, User: "usr_a", Org: "org_a", ExpiresAt: exp})
+		})
+	}
+	put("inv", gatehouse.TokenInvitation, vt0.Add(time.Hour))
+	put("old", gatehouse.TokenReset, vt0.Add(-time.Second))
+	use := func(hash string, kind gatehouse.TokenKind) error {
+		return s.VaultUpdate(context.Background(), func(v gatehouse.VaultTx) error {
+			_, err := v.UseToken(hash, kind, vt0)
+			return err
+		})
+	}
+	cases := []struct {
+		name, hash string
+		kind       gatehouse.TokenKind
+		ok         bool
+	}{
+		{"wrong kind", "inv", gatehouse.TokenReset, false},
+		{"first use", "inv", gatehouse.TokenInvitation, true},
+		{"replay", "inv", gatehouse.TokenInvitation, false},
+		{"expired", "old", gatehouse.TokenReset, false},
+		{"unknown", "nope", gatehouse.TokenReset, false},
+	}
+	for _, c := range cases {
+		if err := use(c.hash, c.kind); (err == nil) != c.ok {
+			t.Errorf("%s: UseToken = %v, want ok=%v", c.name, err, c.ok)
+		}
+	}
+	// Racing uses of one link: exactly one wins.
+	put("race", gatehouse.TokenReset, vt0.Add(time.Hour))
+	var wg sync.WaitGroup
+	wins := make(chan bool, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); wins <- use("race", gatehouse.TokenReset) == nil }()
+	}
+	wg.Wait()
+	close(wins)
+	n := 0
+	for w := range wins {
+		if w {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("8 racing uses of one token: %d succeeded, want 1", n)
+	}
+}
+
+func testVaultOutbox(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	for i, id := range []string{"m1", "m2", "m3"} {
+		m := &gatehouse.Mail{ID: id, Org: "org_a", To: "a@x.example", Subject: "s", Body: "secret link", Kind: "invitation",
+			Status: gatehouse.MailPending, NextAttempt: vt0.Add(time.Duration(i) * time.Minute), CreatedAt: vt0.Add(time.Duration(i) * time.Second)}
+		vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.EnqueueMail(m) })
+	}
+	got, err := s.ClaimMail(ctx, vt0.Add(90*time.Second), vt0.Add(10*time.Minute), 10)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("ClaimMail at +90s = %d messages, %v; want the 2 due", len(got), err)
+	}
+	if again, _ := s.ClaimMail(ctx, vt0.Add(90*time.Second), vt0.Add(10*time.Minute), 10); len(again) != 0 {
+		t.Errorf("a second claim took %d leased messages, want 0", len(again))
+	}
+	got[0].Status, got[0].Attempts, got[0].SentAt = gatehouse.MailSent, 1, vt0.Add(time.Minute)
+	got[1].Attempts, got[1].NextAttempt, got[1].LastError = 1, vt0.Add(5*time.Minute), "451 try later"
+	for _, m := range got {
+		if err := s.FinishMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later, _ := s.ClaimMail(ctx, vt0.Add(6*time.Minute), vt0.Add(20*time.Minute), 10)
+	ids := map[string]bool{}
+	for _, m := range later {
+		ids[m.ID] = true
+	}
+	if len(later) != 2 || !ids[got[1].ID] || !ids["m3"] || ids[got[0].ID] {
+		t.Errorf("claim at +6m = %v, want the retried message and m3, not the sent one", ids)
+	}
+	list, _ := s.ListMail(ctx, "org_a", 10)
+	if len(list) != 3 || list[0].ID != "m3" || list[0].Body != "" {
+		t.Errorf("ListMail = %d, first %+v; want 3 newest first, without bodies", len(list), list[0])
+	}
+}
+
+// testVaultInUpdate checks that vault writes share the directory transaction:
+// they commit with its events and vanish with its rollback.
+func testVaultInUpdate(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.Vault().PutCredential(&gatehouse.Credential{User: "usr_r", Org: "org_a"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want boom", err)
+	}
+	if _, err := s.Credential(ctx, "usr_r"); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("a rolled-back Update left its vault write: %v", err)
+	}
+	err = s.Update(ctx, func(tx gatehouse.Tx) error {
+		return tx.Vault().PutCredential(&gatehouse.Credential{User: "usr_c", Org: "org_a"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Credential(ctx, "usr_c"); err != nil {
+		t.Errorf("a committed Update lost its vault write: %v", err)
+	}
+}

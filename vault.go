@@ -1,0 +1,121 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// The vault keeps what must never travel in events or reach the audit log:
+// password hashes, MFA secrets, sessions, one-time links and mail bodies. It
+// lives in the same database as the directory, in tables of its own; changes
+// that go with a directory change are written in the same transaction
+// (Tx.Vault), and their audit events carry no secret.
+
+// Credential is a user's sign-in material and lockout state.
+type Credential struct {
+	User            UserID    `json:"user_id"`
+	Org             OrgID     `json:"org_id"`
+	PasswordHash    string    `json:"-"` // argon2id, PHC string form with its parameters
+	PasswordSetAt   time.Time `json:"password_set_at"`
+	MustChange      bool      `json:"must_change"` // set by an admin's temporary password
+	History         []string  `json:"-"`           // previous password hashes, newest first
+	FailedAttempts  int       `json:"failed_attempts"`
+	LockedUntil     time.Time `json:"locked_until"`
+	TOTPSecret      string    `json:"-"` // base32; empty when not enrolled
+	TOTPConfirmed   bool      `json:"totp_confirmed"`
+	TOTPLastStep    int64     `json:"-"` // the last time step accepted: a code is never accepted twice
+	RecoveryHashes  []string  `json:"-"` // unused recovery codes, hashed
+	PasswordVersion int       `json:"-"` // bumped on every password change, for sessions to notice
+}
+
+// Session is a signed-in browser or client. Only the hash of its token is kept.
+type Session struct {
+	ID         string    `json:"id"`
+	TokenHash  string    `json:"-"`
+	CSRFHash   string    `json:"-"`
+	User       UserID    `json:"user_id"`
+	Org        OrgID     `json:"org_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"` // absolute timeout
+	MFAPending bool      `json:"mfa_pending"`
+	StepUpAt   time.Time `json:"step_up_at"` // last re-authentication, for sensitive actions
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"user_agent"`
+	Device     string    `json:"device"`
+}
+
+// TokenKind says what a one-time token is for.
+type TokenKind string
+
+const (
+	TokenInvitation TokenKind = "invitation"
+	TokenReset      TokenKind = "reset"
+)
+
+// OneTimeToken is a link sent by email; only its hash is kept, and it works once.
+type OneTimeToken struct {
+	Hash      string    `json:"-"`
+	Kind      TokenKind `json:"kind"`
+	User      UserID    `json:"user_id"`
+	Org       OrgID     `json:"org_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	UsedAt    time.Time `json:"used_at"`
+}
+
+// MailStatus is where a message of the outbox stands.
+type MailStatus string
+
+const (
+	MailPending MailStatus = "pending"
+	MailSent    MailStatus = "sent"
+	MailFailed  MailStatus = "failed" // gave up after the last retry
+)
+
+// Mail is one message of the transactional outbox.
+type Mail struct {
+	ID          string     `json:"id"`
+	Org         OrgID      `json:"org_id"`
+	To          string     `json:"to"`
+	Subject     string     `json:"subject"`
+	Body        string     `json:"-"` // may hold a one-time link
+	Kind        string     `json:"kind"`
+	Status      MailStatus `json:"status"`
+	Attempts    int        `json:"attempts"`
+	NextAttempt time.Time  `json:"next_attempt_at"`
+	LastError   string     `json:"last_error,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	SentAt      time.Time  `json:"sent_at"`
+}
+
+// VaultTx writes vault rows, inside a directory transaction or on its own.
+type VaultTx interface {
+	PutCredential(c *Credential) error
+	PutSession(s *Session) error
+	DeleteSession(org OrgID, id string) error
+	// DeleteSessions ends every session of a user except keep ("" for none); it returns how many.
+	DeleteSessions(user UserID, keep string) (int, error)
+	PutToken(t *OneTimeToken) error
+	// UseToken marks an unused, unexpired token used and returns it; KindNotFound otherwise.
+	UseToken(hash string, kind TokenKind, now time.Time) (*OneTimeToken, error)
+	EnqueueMail(m *Mail) error
+	// ForgetUser removes a deleted user's credential, sessions and tokens.
+	ForgetUser(user UserID) error
+}
+
+// Vault reads and writes vault rows. Reads of absent rows are KindNotFound.
+type Vault interface {
+	Credential(ctx context.Context, user UserID) (*Credential, error)
+	SessionByHash(ctx context.Context, tokenHash string) (*Session, error)
+	Sessions(ctx context.Context, user UserID) ([]*Session, error)
+	// TouchSession records activity; stores may skip writes closer than a minute apart.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// VaultUpdate runs fn in a transaction of vault writes alone (no event).
+	VaultUpdate(ctx context.Context, fn func(VaultTx) error) error
+	// ClaimMail leases up to n due messages to this caller until leaseUntil, so
+	// that two nodes never send the same message at once.
+	ClaimMail(ctx context.Context, now, leaseUntil time.Time, n int) ([]*Mail, error)
+	// FinishMail records a sending attempt's outcome.
+	FinishMail(ctx context.Context, m *Mail) error
+	ListMail(ctx context.Context, org OrgID, limit int) ([]*Mail, error)
+}
