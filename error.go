@@ -19,10 +19,11 @@ const (
 	KindUnavailable                 // retry later: the index is behind what was asked
 	KindTooLarge                    // the request body is over the limit
 	KindUnsupported                 // the body is of a media type the endpoint does not take
+	KindRateLimited                 // too many attempts; retry later
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden",
-	"precondition_failed", "unauthenticated", "unavailable", "too_large", "unsupported_media_type"}
+	"precondition_failed", "unauthenticated", "unavailable", "too_large", "unsupported_media_type", "rate_limited"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

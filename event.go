@@ -50,6 +50,7 @@ type Actor struct {
 // Source is where a change came from.
 type Source struct {
 	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"user_agent,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 	Via       string `json:"via,omitempty"` // api, cli, demo, bench
 }

@@ -40,10 +40,11 @@ func (m *Meta) Touch(rev Revision, now time.Time) {
 
 // Org is a security partner's organization.
 type Org struct {
-	ID     OrgID  `json:"id"`
-	Slug   string `json:"slug"`
-	Name   string `json:"name"`
-	Status Status `json:"status"`
+	ID     OrgID          `json:"id"`
+	Slug   string         `json:"slug"`
+	Name   string         `json:"name"`
+	Status Status         `json:"status"`
+	Policy SecurityPolicy `json:"policy"`
 	Meta
 }
 
@@ -111,6 +112,11 @@ func (o *Org) Validate() error {
 	}
 	if o.Status != StatusActive && o.Status != StatusSuspended {
 		f.Add("status", `must be "active" or "suspended"`)
+	}
+	if err := o.Policy.Validate(); err != nil {
+		for k, v := range AsError(err).Fields {
+			f.Add(k, v)
+		}
 	}
 	return f.Err()
 }

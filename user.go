@@ -18,6 +18,8 @@ type User struct {
 	Department string  `json:"department,omitempty"`
 	Status     Status  `json:"status"`
 	OrgRole    OrgRole `json:"org_role,omitempty"`
+	// AllowedCIDRs, when set, are the only addresses the user may sign in and work from.
+	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
 	Meta
 }
 
@@ -48,6 +50,9 @@ func (u *User) Validate() error {
 	case StatusInvited, StatusActive, StatusDisabled:
 	default:
 		f.Add("status", `must be "invited", "active" or "disabled"`)
+	}
+	if err := ValidCIDRs(u.AllowedCIDRs); err != "" {
+		f.Add("allowed_cidrs", err)
 	}
 	switch {
 	case u.IsOrg() && u.OrgRole != OrgRoleAdmin && u.OrgRole != OrgRoleMember:

@@ -82,6 +82,15 @@ func (d *Directory) seesWorkspace(a *Actor, w *gh.Workspace) bool {
 	return len(d.idx.Effective(a.User.ID, w.ID)) > 0
 }
 
+// requireFresh refuses sensitive actions to a session that signed in too long ago.
+func requireFresh(a *Actor, what string) error {
+	if a.StaleSession {
+		return gh.Errorf(gh.KindForbidden, "reauthentication_required",
+			"%s needs a recent sign-in: confirm your password (and code) at /v1/me/reauthenticate, then try again", what)
+	}
+	return nil
+}
+
 // requireOrgAdmin allows only the organization's admins (and the system).
 func (d *Directory) requireOrgAdmin(a *Actor, org gh.OrgID, what string) error {
 	if d.isOrgAdmin(a, org) {

@@ -59,6 +59,11 @@ func (d *Directory) Assign(ctx context.Context, a *Actor, s Scope, p gh.Principa
 		if r == nil {
 			return roleNotFound("role")
 		}
+		if r.ID == gh.RoleAdmin {
+			if err := requireFresh(a, "granting Admin"); err != nil {
+				return err
+			}
+		}
 		if err := d.mayAssign(a, s, home, r); err != nil {
 			return err
 		}

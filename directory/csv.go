@@ -45,6 +45,14 @@ const MaxImportRows = 10000
 // names every bad line), with onlyValid true the good rows are imported and
 // the bad ones reported. Each user is one event; all are one transaction.
 func (d *Directory) ImportUsers(ctx context.Context, a *Actor, s Scope, rows []ImportRow, onlyValid bool) (*ImportResult, error) {
+	return d.ImportUsersWith(ctx, a, s, rows, onlyValid, "", nil)
+}
+
+// ImportUsersWith is ImportUsers that creates the users with a status
+// (invited, say; active when empty) and runs after for each in the same
+// transaction (their invitation links and emails).
+func (d *Directory) ImportUsersWith(ctx context.Context, a *Actor, s Scope, rows []ImportRow, onlyValid bool,
+	status gh.Status, after func(c *Change, u *gh.User) error) (*ImportResult, error) {
 	if err := d.requireManage(a, s, gh.CapUsersAdd, "import organization users"); err != nil {
 		return nil, err
 	}
@@ -71,6 +79,9 @@ func (d *Directory) ImportUsers(ctx context.Context, a *Actor, s Scope, rows []I
 		}
 		res.Skipped = problems
 		for _, p := range plans {
+			if status != "" {
+				p.user.Status = status
+			}
 			ev := w.event(p.user.Org, p.user.Workspace, "user.create", gh.KindUser, string(p.user.ID))
 			ev.Source.Via = "csv"
 			p.user.Touch(w.rev(), w.now)
@@ -87,6 +98,11 @@ func (d *Directory) ImportUsers(ctx context.Context, a *Actor, s Scope, rows []I
 				change(ev, gh.KindAssignment, string(as.ID), nil, as)
 			}
 			res.Created = append(res.Created, p.user)
+			if after != nil {
+				if err := after(&Change{d: d, w: w}, p.user); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ package directory
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,6 +28,11 @@ type Directory struct {
 	// writeMu serialises this node's writers and every Apply to the index, so
 	// the index does not move while a change is being validated.
 	writeMu sync.Mutex
+
+	// BeforeCommit, when set, sees every change's events inside its
+	// transaction, so that what they cause (a notification to the security
+	// contacts, say) is written with them or not at all.
+	BeforeCommit func(c *Change, events []*gh.Event) error
 }
 
 // New returns a directory over store and idx. now is the clock (time.Now when nil).
@@ -111,7 +117,11 @@ type Actor struct {
 	System   bool
 	User     *gh.User
 	Key      gh.KeyID
-	Source   gh.Source
+	Session  string // the session's id when signed in with a cookie
+	// StaleSession is set for a session whose last password or code is too
+	// old for sensitive actions (API keys, granting Admin): sign in again.
+	StaleSession bool
+	Source       gh.Source
 }
 
 // SystemActor acts with every right, for seeding data; never reachable over the API.
@@ -133,6 +143,7 @@ type writer struct {
 	now    time.Time
 	base   gh.Revision
 	events []*gh.Event
+	vault  gh.VaultTx // secrets written in the same transaction
 }
 
 // event starts a new event; objects changed in it must be stamped with its revision.
@@ -201,9 +212,14 @@ func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) erro
 		if err != nil {
 			return err
 		}
-		w := &writer{actor: a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next()}
+		w := &writer{actor: a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault()}
 		if err := fn(w); err != nil {
 			return err
+		}
+		if d.BeforeCommit != nil && len(w.events) > 0 {
+			if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
+				return err
+			}
 		}
 		for _, ev := range w.events {
 			if err := tx.Append(ev); err != nil {

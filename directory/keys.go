@@ -42,6 +42,9 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 	if err != nil {
 		return nil, "", 0, err
 	}
+	if err := requireFresh(a, "creating an API key"); err != nil {
+		return nil, "", 0, err
+	}
 	if in.Name = strings.TrimSpace(in.Name); in.Name == "" {
 		in.Name = "personal key"
 	}

@@ -76,8 +76,9 @@ func (d *Directory) ListOrgs(a *Actor, p Page) List[*gh.Org] {
 
 // OrgPatch changes an organization; nil fields stay.
 type OrgPatch struct {
-	Name   *string    `json:"name"`
-	Status *gh.Status `json:"status"`
+	Name   *string            `json:"name"`
+	Status *gh.Status         `json:"status"`
+	Policy *gh.SecurityPolicy `json:"policy"` // replaces the whole policy
 }
 
 // UpdateOrg renames (operator or Org Admin) or suspends and reactivates (operator only) an organization.
@@ -85,8 +86,8 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 	if in.Status != nil && !a.Operator && !a.System {
 		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
 	}
-	if in.Name != nil && !a.Operator {
-		if err := d.requireOrgAdmin(a, o.ID, "rename the organization"); err != nil {
+	if (in.Name != nil || in.Policy != nil) && !a.Operator {
+		if err := d.requireOrgAdmin(a, o.ID, "change the organization's name or security policy"); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -106,10 +107,16 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if in.Status != nil {
 			next.Status = *in.Status
 		}
+		if in.Policy != nil {
+			next.Policy = *in.Policy
+		}
 		if err := next.Validate(); err != nil {
 			return err
 		}
 		action := "org.update"
+		if in.Policy != nil {
+			action = "org.policy.update"
+		}
 		if next.Status != cur.Status {
 			action = map[gh.Status]string{gh.StatusSuspended: "org.suspend", gh.StatusActive: "org.reactivate"}[next.Status]
 		}

@@ -44,6 +44,12 @@ func emailTaken() error {
 // or a user of the workspace (workspace.users.add there).
 // Errors: KindForbidden, KindInvalid, KindConflict (email taken).
 func (d *Directory) CreateUser(ctx context.Context, a *Actor, s Scope, in UserInput) (*gh.User, gh.Revision, error) {
+	return d.CreateUserWith(ctx, a, s, in, nil)
+}
+
+// CreateUserWith is CreateUser with more work in the same transaction (an
+// invitation's one-time link and email), which fails the creation if it fails.
+func (d *Directory) CreateUserWith(ctx context.Context, a *Actor, s Scope, in UserInput, after func(c *Change, u *gh.User) error) (*gh.User, gh.Revision, error) {
 	if err := d.requireManage(a, s, gh.CapUsersAdd, "create organization users"); err != nil {
 		return nil, 0, err
 	}
@@ -51,8 +57,19 @@ func (d *Directory) CreateUser(ctx context.Context, a *Actor, s Scope, in UserIn
 	if err := u.Validate(); err != nil {
 		return nil, 0, err
 	}
+	if u.OrgRole == gh.OrgRoleAdmin {
+		if err := requireFresh(a, "making an Organization Admin"); err != nil {
+			return nil, 0, err
+		}
+	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
-		return d.createUser(w, u)
+		if err := d.createUser(w, u); err != nil {
+			return err
+		}
+		if after != nil {
+			return after(&Change{d: d, w: w}, u)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, 0, err
@@ -68,6 +85,17 @@ func (d *Directory) createUser(w *writer, u *gh.User) error {
 	u.Touch(w.rev(), w.now)
 	change(ev, gh.KindUser, string(u.ID), nil, u)
 	return nil
+}
+
+// ManagedUser returns a user of the scope that the actor may manage
+// (Org Admins; workspace.users.add in a workspace), for changes made outside
+// the directory such as setting a temporary password.
+func (d *Directory) ManagedUser(a *Actor, s Scope, id gh.UserID) (*gh.User, error) {
+	u, err := d.GetUser(a, s, id)
+	if err != nil {
+		return nil, err
+	}
+	return u, d.requireManage(a, s, gh.CapUsersAdd, "manage organization users")
 }
 
 // GetUser returns a user of the scope's home. Errors: KindNotFound, KindForbidden.
@@ -103,17 +131,20 @@ func (d *Directory) ListUsers(a *Actor, s Scope, f UserFilter, p Page) (List[*gh
 
 // UserPatch changes a user; nil fields stay.
 type UserPatch struct {
-	Email      *string     `json:"email"`
-	GivenName  *string     `json:"given_name"`
-	FamilyName *string     `json:"family_name"`
-	Phone      *string     `json:"phone"`
-	JobTitle   *string     `json:"job_title"`
-	Department *string     `json:"department"`
-	Status     *gh.Status  `json:"status"`
-	OrgRole    *gh.OrgRole `json:"org_role"`
+	Email        *string     `json:"email"`
+	GivenName    *string     `json:"given_name"`
+	FamilyName   *string     `json:"family_name"`
+	Phone        *string     `json:"phone"`
+	JobTitle     *string     `json:"job_title"`
+	Department   *string     `json:"department"`
+	Status       *gh.Status  `json:"status"`
+	OrgRole      *gh.OrgRole `json:"org_role"`
+	AllowedCIDRs *[]string   `json:"allowed_cidrs"`
 }
 
-func (p UserPatch) profileOnly() bool { return p.Email == nil && p.Status == nil && p.OrgRole == nil }
+func (p UserPatch) profileOnly() bool {
+	return p.Email == nil && p.Status == nil && p.OrgRole == nil && p.AllowedCIDRs == nil
+}
 
 // UpdateUser changes a user's profile, status or organization role. Users may
 // edit their own names and contact details; everything else needs the right
@@ -158,11 +189,19 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 				return err
 			}
 		}
+		if next.OrgRole == gh.OrgRoleAdmin && cur.OrgRole != gh.OrgRoleAdmin {
+			if err := requireFresh(a, "making an Organization Admin"); err != nil {
+				return err
+			}
+		}
 		ev := w.event(cur.Org, cur.Workspace, userAction(cur, &next), gh.KindUser, string(id))
 		next.Touch(w.rev(), w.now)
 		change(ev, gh.KindUser, string(id), cur, &next)
 		if next.Status == gh.StatusDisabled && cur.Status != gh.StatusDisabled {
 			d.revokeKeys(ev, cur)
+			if _, err := w.vault.DeleteSessions(cur.ID, ""); err != nil { // disabling ends every session at once
+				return err
+			}
 		}
 		out = &next
 		return nil
@@ -187,6 +226,9 @@ func (p UserPatch) apply(u *gh.User) {
 	}
 	if p.OrgRole != nil {
 		u.OrgRole = *p.OrgRole
+	}
+	if p.AllowedCIDRs != nil {
+		u.AllowedCIDRs = *p.AllowedCIDRs
 	}
 }
 
@@ -244,7 +286,7 @@ func (d *Directory) DeleteUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		d.removePrincipal(ev, gh.UserPrincipal(id))
 		d.revokeKeys(ev, cur)
 		change(ev, gh.KindUser, string(id), cur, nil)
-		return nil
+		return w.vault.ForgetUser(id)
 	})
 }
 

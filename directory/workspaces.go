@@ -139,6 +139,9 @@ func (d *Directory) DeleteWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		for _, u := range users {
 			d.revokeKeys(ev, u)
 			change(ev, gh.KindUser, string(u.ID), u, nil)
+			if err := w.vault.ForgetUser(u.ID); err != nil {
+				return err
+			}
 		}
 		for _, r := range d.idx.Roles(cur.Org, func(r *gh.Role) bool { return r.Workspace == cur.ID }) {
 			change(ev, gh.KindRole, string(r.ID), r, nil)

@@ -20,6 +20,7 @@ var statusOf = map[gh.Kind]int{
 	gh.KindUnavailable:     http.StatusServiceUnavailable,
 	gh.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	gh.KindUnsupported:     http.StatusUnsupportedMediaType,
+	gh.KindRateLimited:     http.StatusTooManyRequests,
 }
 
 // Status returns the HTTP status for an error; protocol handlers with their

@@ -1,0 +1,152 @@
+package auth
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nbutton23/zxcvbn-go/frequency"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// PasswordPolicy is what an organization asks of passwords beyond the NIST
+// SP 800-63B baseline that CheckPassword always applies.
+type PasswordPolicy struct {
+	MinLength           int  // characters; below 8 counts as 8
+	MinLengthWithoutMFA int  // characters, for users without a second factor
+	Complexity          bool // ask for three of: lower, upper, digit, other
+	History             int  // how many previous passwords may not be reused; 0 allows reuse
+}
+
+// PasswordContext is what is known about the user whose password is checked.
+type PasswordContext struct {
+	Email          string
+	Names          []string // display name, given and family names, username…
+	HasMFA         bool
+	PreviousHashes []string // argon2id PHC strings, newest first
+}
+
+// Length limits of NIST SP 800-63B §5.1.1.2, counted in characters (runes)
+// after NFKC normalisation.
+const (
+	baseMinLength = 8
+	maxLength     = 256 // the guideline asks for at least 64
+	minNameLen    = 4   // shorter parts of an email or name are too common to refuse
+)
+
+// CheckPassword returns nil if pw may be set as the password of the user
+// described by c under policy p, or a KindInvalid error with code
+// "weak_password" whose Fields["password"] tells the person what to change.
+// It checks, cheapest first: length, the list of common passwords, the user's
+// email and names, complexity when asked, then reuse of the newest p.History
+// entries of c.PreviousHashes (each an argon2id verify, so each costs what a
+// sign-in does). A malformed previous hash is a KindInternal error.
+func CheckPassword(pw string, p PasswordPolicy, c PasswordContext, params Params) error {
+	pw = normalize(pw)
+	weak := func(msg string) error { return gh.Invalid("weak_password", "password", msg) }
+	least := minLength(p, c.HasMFA)
+	switch n := utf8.RuneCountInString(pw); {
+	case n < least:
+		return weak(fmt.Sprintf("must be at least %d characters long", least))
+	case n > maxLength:
+		return weak(fmt.Sprintf("must be at most %d characters long", maxLength))
+	}
+	if IsCommon(pw) {
+		return weak("is one of the most common passwords, which attackers try first; choose a less predictable one")
+	}
+	if containsPersonal(pw, c) {
+		return weak("must not contain your name or email address")
+	}
+	if p.Complexity && classes(pw) < 3 {
+		return weak("must mix at least three of: lower-case letters, upper-case letters, digits, and other characters")
+	}
+	prev := c.PreviousHashes
+	if len(prev) > p.History {
+		prev = prev[:max(p.History, 0)]
+	}
+	for _, h := range prev {
+		ok, _, err := Verify(h, pw, params)
+		if err != nil {
+			return fmt.Errorf("check password history: %w", err)
+		}
+		if ok {
+			return weak(fmt.Sprintf("was used recently; choose one you have not used in your last %d passwords", p.History))
+		}
+	}
+	return nil
+}
+
+// minLength is the larger of the baseline and what the policy asks of this user,
+// kept within reach of maxLength so that some password always passes.
+func minLength(p PasswordPolicy, hasMFA bool) int {
+	n := max(baseMinLength, p.MinLength)
+	if !hasMFA {
+		n = max(n, p.MinLengthWithoutMFA)
+	}
+	return min(n, maxLength)
+}
+
+// containsPersonal reports whether pw contains the local part of the user's
+// email, one of their names, or a word of either, of at least minNameLen
+// characters, ignoring case.
+func containsPersonal(pw string, c PasswordContext) bool {
+	lower := strings.ToLower(pw)
+	parts := append([]string{c.Email[:max(strings.LastIndex(c.Email, "@"), 0)]}, c.Names...)
+	for _, part := range parts {
+		part = strings.ToLower(normalize(part))
+		words := strings.FieldsFunc(part, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+		for _, w := range append(words, part) {
+			if utf8.RuneCountInString(w) >= minNameLen && strings.Contains(lower, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// classes counts which of lower-case, upper-case, digit and other characters pw has.
+func classes(pw string) int {
+	var seen [4]bool
+	for _, r := range pw {
+		switch {
+		case unicode.IsLower(r):
+			seen[0] = true
+		case unicode.IsUpper(r):
+			seen[1] = true
+		case unicode.IsDigit(r):
+			seen[2] = true
+		default:
+			seen[3] = true
+		}
+	}
+	n := 0
+	for _, s := range seen {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
+var (
+	commonOnce sync.Once
+	common     map[string]struct{}
+)
+
+// IsCommon reports whether pw, after NFKC and ignoring case, is on the list
+// of frequent passwords (the ~7,000 most common passwords of leaked sets,
+// as shipped with zxcvbn).
+func IsCommon(pw string) bool {
+	commonOnce.Do(func() {
+		list := frequency.Lists["Passwords"].List
+		common = make(map[string]struct{}, len(list))
+		for _, w := range list {
+			common[strings.ToLower(normalize(w))] = struct{}{}
+		}
+	})
+	_, ok := common[strings.ToLower(normalize(pw))]
+	return ok
+}

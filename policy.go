@@ -1,0 +1,146 @@
+package gatehouse
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// MFAMode says who must use a second factor.
+type MFAMode string
+
+const (
+	MFAOptional MFAMode = "optional"
+	MFAAdmins   MFAMode = "admins" // Organization Admins must
+	MFAEveryone MFAMode = "everyone"
+)
+
+// SessionLimitMode says what happens when a user signs in once too often.
+type SessionLimitMode string
+
+const (
+	SessionEndOldest SessionLimitMode = "end_oldest"
+	SessionRefuse    SessionLimitMode = "refuse"
+)
+
+// SecurityPolicy is what an organization sets for signing in. Zero fields
+// mean the default (see WithDefaults), so organizations made before a field
+// existed get its default.
+type SecurityPolicy struct {
+	PasswordMinLength           int              `json:"password_min_length"`             // 8 to 64; default 8 (NIST SP 800-63B)
+	PasswordMinLengthWithoutMFA int              `json:"password_min_length_without_mfa"` // 0 (off) or 8 to 64, e.g. 15
+	PasswordComplexity          bool             `json:"password_complexity"`             // 3 of lower, upper, digit, other
+	PasswordExpiryDays          int              `json:"password_expiry_days"`            // 0: never
+	PasswordHistory             int              `json:"password_history"`                // 0 to 24 previous passwords refused
+	LockoutThreshold            int              `json:"lockout_threshold"`               // failures before a lockout; default 10
+	LockoutMinutes              int              `json:"lockout_minutes"`                 // default 15
+	MFA                         MFAMode          `json:"mfa"`                             // default optional
+	SessionIdleMinutes          int              `json:"session_idle_minutes"`            // default 60
+	SessionAbsoluteHours        int              `json:"session_absolute_hours"`          // default 12
+	MaxSessions                 int              `json:"max_sessions"`                    // per user; default 10
+	SessionLimit                SessionLimitMode `json:"session_limit"`                   // default end_oldest
+	AllowedCIDRs                []string         `json:"allowed_cidrs,omitempty"`         // empty: any address
+	SecurityContacts            []string         `json:"security_contacts,omitempty"`     // emails told of lockouts and new admins
+}
+
+// WithDefaults fills the zero fields with their defaults.
+func (p SecurityPolicy) WithDefaults() SecurityPolicy {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&p.PasswordMinLength, 8)
+	def(&p.LockoutThreshold, 10)
+	def(&p.LockoutMinutes, 15)
+	def(&p.SessionIdleMinutes, 60)
+	def(&p.SessionAbsoluteHours, 12)
+	def(&p.MaxSessions, 10)
+	if p.MFA == "" {
+		p.MFA = MFAOptional
+	}
+	if p.SessionLimit == "" {
+		p.SessionLimit = SessionEndOldest
+	}
+	return p
+}
+
+// Validate reports values out of range, with the field named.
+func (p SecurityPolicy) Validate() error {
+	f := Fields{}
+	rng := func(field string, v, lo, hi int, zeroOK bool) {
+		if (v != 0 || !zeroOK) && (v < lo || v > hi) {
+			f.Add("policy."+field, "must be from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
+		}
+	}
+	rng("password_min_length", p.PasswordMinLength, 8, 64, true)
+	rng("password_min_length_without_mfa", p.PasswordMinLengthWithoutMFA, 8, 64, true)
+	rng("password_expiry_days", p.PasswordExpiryDays, 1, 3650, true)
+	rng("password_history", p.PasswordHistory, 1, 24, true)
+	rng("lockout_threshold", p.LockoutThreshold, 3, 100, true)
+	rng("lockout_minutes", p.LockoutMinutes, 1, 1440, true)
+	rng("session_idle_minutes", p.SessionIdleMinutes, 5, 1440, true)
+	rng("session_absolute_hours", p.SessionAbsoluteHours, 1, 720, true)
+	rng("max_sessions", p.MaxSessions, 1, 100, true)
+	switch p.MFA {
+	case "", MFAOptional, MFAAdmins, MFAEveryone:
+	default:
+		f.Add("policy.mfa", `must be "optional", "admins" or "everyone"`)
+	}
+	switch p.SessionLimit {
+	case "", SessionEndOldest, SessionRefuse:
+	default:
+		f.Add("policy.session_limit", `must be "end_oldest" or "refuse"`)
+	}
+	if err := ValidCIDRs(p.AllowedCIDRs); err != "" {
+		f.Add("policy.allowed_cidrs", err)
+	}
+	for _, c := range p.SecurityContacts {
+		if !ValidEmail(c) {
+			f.Add("policy.security_contacts", c+" is not an email address")
+		}
+	}
+	return f.Err()
+}
+
+// MFARequired reports whether the policy makes user u use a second factor.
+func (p SecurityPolicy) MFARequired(u *User) bool {
+	switch p.MFA {
+	case MFAEveryone:
+		return true
+	case MFAAdmins:
+		return u.IsOrg() && u.OrgRole == OrgRoleAdmin
+	}
+	return false
+}
+
+// ValidCIDRs returns "" when every entry is an IPv4 or IPv6 prefix, else what is wrong.
+func ValidCIDRs(cidrs []string) string {
+	if len(cidrs) > 100 {
+		return "at most 100 ranges"
+	}
+	for _, c := range cidrs {
+		if _, err := netip.ParsePrefix(strings.TrimSpace(c)); err != nil {
+			return c + " is not a range such as 203.0.113.0/24 or 2001:db8::/32"
+		}
+	}
+	return ""
+}
+
+// AllowedFrom reports whether ip falls in one of cidrs; an empty list allows every address.
+func AllowedFrom(cidrs []string, ip string) bool {
+	if len(cidrs) == 0 {
+		return true
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap() // an IPv4 client seen through an IPv6 socket
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(c)); err == nil && p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
