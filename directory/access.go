@@ -91,6 +91,15 @@ func requireFresh(a *Actor, what string) error {
 	return nil
 }
 
+// RequireOrgAdmin allows only the organization's admins (and the operator)
+// to do what, for services beside the directory.
+func (d *Directory) RequireOrgAdmin(a *Actor, o *gh.Org, what string) error {
+	if a.Operator {
+		return nil
+	}
+	return d.requireOrgAdmin(a, o.ID, what)
+}
+
 // requireOrgAdmin allows only the organization's admins (and the system).
 func (d *Directory) requireOrgAdmin(a *Actor, org gh.OrgID, what string) error {
 	if d.isOrgAdmin(a, org) {

@@ -22,6 +22,10 @@ func (d *Directory) Change(ctx context.Context, a *Actor, fn func(c *Change) err
 	return d.write(ctx, a, func(w *writer) error { return fn(&Change{d: d, w: w}) })
 }
 
+// ActAs names the user the events recorded from now on are by (a person
+// accepting an invitation is known only once its link is read).
+func (c *Change) ActAs(u *gh.User) { c.w.actor = &Actor{User: u, Source: c.w.actor.Source} }
+
 // Now is the transaction's clock reading: events and rows share it.
 func (c *Change) Now() time.Time { return c.w.now }
 

@@ -98,28 +98,32 @@ func csvError(err error) error {
 	return gh.Errorf(gh.KindInvalid, "csv_malformed", "the file is not valid CSV: %v", err)
 }
 
+// readUserCSV reads a text/csv body of users and its ?mode= (all or valid).
+func readUserCSV(w http.ResponseWriter, r *http.Request) ([]directory.ImportRow, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
+		return nil, gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the file as text/csv")
+	}
+	if mode := r.URL.Query().Get("mode"); mode != "" && mode != "all" && mode != "valid" {
+		return nil, gh.Invalid("invalid_query", "mode", `must be "all" (import nothing unless every row is good) or "valid" (import the good rows)`)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSV))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	return parseUserCSV(body)
+}
+
 func (s *Server) registerCSV() {
 	s.both("POST", "/users/import", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		sc, err := s.scope(r, a)
 		if err != nil {
 			return err
 		}
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
-			return gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the file as text/csv")
-		}
-		mode := r.URL.Query().Get("mode")
-		if mode != "" && mode != "all" && mode != "valid" {
-			return gh.Invalid("invalid_query", "mode", `must be "all" (import nothing unless every row is good) or "valid" (import the good rows)`)
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCSV))
-		if err != nil {
-			return bodyError(err)
-		}
-		rows, err := parseUserCSV(body)
+		rows, err := readUserCSV(w, r)
 		if err != nil {
 			return err
 		}
-		res, err := s.dir.ImportUsers(r.Context(), a, sc, rows, mode == "valid")
+		res, err := s.dir.ImportUsers(r.Context(), a, sc, rows, r.URL.Query().Get("mode") == "valid")
 		if err != nil {
 			return err
 		}

@@ -14,11 +14,13 @@ import (
 	"testing"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/postgres"
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
+	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sqlite"
 )
 
@@ -48,6 +50,7 @@ type env struct {
 	t        *testing.T
 	srv      *httptest.Server
 	dir      *directory.Directory
+	server   *ghttp.Server
 	operator string
 }
 
@@ -74,13 +77,15 @@ func newEnv(t *testing.T, store gh.Store) *env {
 		t.Fatalf("operator key: %v", err)
 	}
 	s := ghttp.New(dir, log)
+	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test"}, log)
+	s.EnableSignin(svc, ghttp.SigninOptions{})
 	s.SetReady(true)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		srv.Close()
 		store.Close()
 	})
-	return &env{t: t, srv: srv, dir: dir, operator: operatorKey}
+	return &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey}
 }
 
 // obj is a decoded JSON answer with dotted-path accessors.

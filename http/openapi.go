@@ -12,6 +12,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
+	"gatehouse.dev/gatehouse/signin"
 )
 
 // op is what the OpenAPI document says about one route beyond its method and
@@ -94,11 +95,33 @@ var operations = map[string]op{
 	"DELETE /v1/orgs/{org}/users/{id}/keys/{key}":               {id: "revokeKey", tag: "keys", summary: "Revoke an API key", out: typ[revisionBody]()},
 	"GET /v1/orgs/{org}/events":                                 {id: "listEvents", tag: "events", summary: "List the audit events of %s, newest first", out: typ[directory.List[*gh.Event]](), query: eventQuery, both: true},
 	"GET /v1/orgs/{org}/events/verify":                          {id: "verifyEvents", tag: "events", summary: "Verify the hash chain of an organization's events", out: typ[*gh.ChainReport]()},
-	"POST /v1/check":                                            {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
-	"POST /v1/check/batch":                                      {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
-	"POST /v1/explain":                                          {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
-	"GET /v1/lookup/workspaces":                                 {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability", out: typ[lookupResult[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
-	"GET /v1/lookup/users":                                      {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace (Organization Admins)", out: typ[lookupResult[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
+
+	"POST /v1/login":                                  {id: "login", tag: "signin", summary: "Sign in with email and password; the session is the gatehouse_session cookie", in: typ[signin.LoginInput](), out: typ[loginAnswer](), public: true},
+	"POST /v1/login/mfa":                              {id: "loginMFA", tag: "signin", summary: "Complete a sign-in with an authenticator or recovery code", in: typ[codeInput](), out: typ[loginAnswer]()},
+	"POST /v1/logout":                                 {id: "logout", tag: "signin", summary: "End this session", out: typ[struct{}]()},
+	"GET /v1/me":                                      {id: "getMe", tag: "signin", summary: "The signed-in user, its organization and second factor", out: typ[meAnswer]()},
+	"GET /v1/me/sessions":                             {id: "listMySessions", tag: "signin", summary: "List my sessions", out: typ[sessionList]()},
+	"DELETE /v1/me/sessions/{id}":                     {id: "endMySession", tag: "signin", summary: "End one of my sessions", out: typ[struct{}]()},
+	"POST /v1/me/password":                            {id: "changeMyPassword", tag: "signin", summary: "Change my password; my other sessions end", in: typ[passwordChange](), out: typ[struct{}]()},
+	"POST /v1/me/reauthenticate":                      {id: "reauthenticate", tag: "signin", summary: "Confirm my password (and code) before a sensitive action", in: typ[reauthInput](), out: typ[struct{}]()},
+	"POST /v1/me/mfa/totp":                            {id: "beginTOTP", tag: "signin", summary: "Start setting up an authenticator app (secret, otpauth URI and QR code, shown once)", out: typ[totpEnrolment]()},
+	"POST /v1/me/mfa/totp/confirm":                    {id: "confirmTOTP", tag: "signin", summary: "Turn the authenticator on with its first code; answers ten recovery codes, shown once", in: typ[codeInput](), out: typ[recoveryCodes]()},
+	"POST /v1/me/mfa/recovery-codes":                  {id: "renewRecoveryCodes", tag: "signin", summary: "Replace my recovery codes (needs a recent sign-in)", out: typ[recoveryCodes]()},
+	"POST /v1/orgs/{org}/users/{id}/password":         {id: "setUserPassword", tag: "signin", summary: "Set the password of a user of %s (temporary: changed at the next sign-in); its sessions end", in: typ[signin.SetPasswordInput](), out: typ[revisionBody](), both: true},
+	"POST /v1/orgs/{org}/users/{id}/mfa/reset":        {id: "resetUserMFA", tag: "signin", summary: "Remove the second factor of a user of %s; its sessions end", out: typ[revisionBody](), both: true},
+	"GET /v1/orgs/{org}/users/{id}/sessions":          {id: "listUserSessions", tag: "signin", summary: "List the sessions of a user of %s", out: typ[sessionList](), both: true},
+	"DELETE /v1/orgs/{org}/users/{id}/sessions/{sid}": {id: "endUserSession", tag: "signin", summary: "End a session of a user of %s", out: typ[struct{}](), both: true},
+	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), or the users of a CSV file (text/csv), by email", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, both: true},
+	"POST /v1/orgs/{org}/users/{id}/invitation":       {id: "resendInvitation", tag: "signin", summary: "Send an invited user of %s a new link", out: typ[revisionBody](), both: true},
+	"POST /v1/invitations/accept":                     {id: "acceptInvitation", tag: "signin", summary: "Set the password of an invitation link", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
+	"POST /v1/password/reset":                         {id: "requestReset", tag: "signin", summary: "Email a password reset link (the same answer whether or not the email exists)", in: typ[resetRequest](), out: typ[struct{}](), status: []int{202}, public: true},
+	"POST /v1/password/reset/confirm":                 {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
+	"GET /v1/orgs/{org}/mail":                         {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
+	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
+	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
+	"POST /v1/explain":                                {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
+	"GET /v1/lookup/workspaces":                       {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability", out: typ[lookupResult[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
+	"GET /v1/lookup/users":                            {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace (Organization Admins)", out: typ[lookupResult[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
 }
 
 // inputRequired names the fields a request body must have. Output types need
@@ -180,6 +203,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.",
+	"sessions": "The session's id.", "sid": "The session's id.",
 }
 
 // openAPIDoc is the document, built once when the program starts.
@@ -242,11 +266,14 @@ func openAPI() map[string]any {
 				"If-Match with the ETag a read returned.",
 		},
 		"paths":    paths,
-		"security": []any{map[string]any{"bearer": []string{}}},
+		"security": []any{map[string]any{"bearer": []string{}}, map[string]any{"session": []string{}}},
 		"components": map[string]any{
-			"schemas":         sc.defs,
-			"responses":       problemResponses(sc),
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API key."}},
+			"schemas":   sc.defs,
+			"responses": problemResponses(sc),
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "An API key."},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie, "description": "A session from POST /v1/login; requests that change something also send its CSRF token in X-CSRF-Token."},
+			},
 			"headers": map[string]any{"ETag": map[string]any{"description": "The object's revision, for If-Match.",
 				"schema": map[string]any{"type": "string", "pattern": `^"[0-9]+"$`}}},
 			"parameters": map[string]any{"IfMatch": map[string]any{"name": "If-Match", "in": "header",

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	ghttp "gatehouse.dev/gatehouse/http"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -76,7 +74,7 @@ func TestOpenAPIGolden(t *testing.T) {
 func TestOpenAPIRoutes(t *testing.T) {
 	e, _, doc := openAPIEnv(t)
 	paths := doc["paths"].(map[string]any)
-	routes := ghttp.New(e.dir, slog.New(slog.DiscardHandler)).Routes()
+	routes := e.server.Routes()
 	registered := map[string]bool{}
 	for _, r := range routes {
 		key := r.Method + " " + r.Pattern

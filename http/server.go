@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/signin"
 )
 
 // Server is the HTTP face of a directory.
@@ -26,6 +26,9 @@ type Server struct {
 	mux    *http.ServeMux
 	ready  atomic.Bool
 	routes []Route
+
+	signin     *signin.Service // nil: no sign-in endpoints, API keys only
+	signinOpts SigninOptions
 }
 
 // Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.
@@ -58,7 +61,7 @@ type handler func(w http.ResponseWriter, r *http.Request, a *directory.Actor) er
 func (s *Server) handle(method, pattern string, h handler) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Auth: true})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
-		a, err := s.authenticate(r)
+		a, r, err := s.authenticate(r, method+" "+pattern)
 		if err == nil {
 			err = h(w, r, a)
 		}
@@ -74,21 +77,27 @@ func (s *Server) handlePublic(method, pattern string, h http.HandlerFunc) {
 	s.mux.HandleFunc(method+" "+pattern, h)
 }
 
-func (s *Server) authenticate(r *http.Request) (*directory.Actor, error) {
-	auth := r.Header.Get("Authorization")
-	secret, ok := strings.CutPrefix(auth, "Bearer ")
-	if !ok || secret == "" {
-		return nil, gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "send an API key as Authorization: Bearer <key>")
+// authenticate finds the actor of a request: an API key in Authorization, or
+// else a session cookie. A user's organization and own address ranges apply
+// to every request, however it is authenticated.
+func (s *Server) authenticate(r *http.Request, pattern string) (*directory.Actor, *http.Request, error) {
+	var a *directory.Actor
+	var err error
+	if secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && secret != "" {
+		a, err = s.dir.Authenticate(strings.TrimSpace(secret), gh.Source{IP: s.clientIP(r), UserAgent: r.UserAgent(), RequestID: requestID(r), Via: via(r)})
+	} else {
+		a, r, err = s.authenticateSession(r, pattern)
 	}
-	return s.dir.Authenticate(strings.TrimSpace(secret), gh.Source{IP: clientIP(r), RequestID: requestID(r), Via: via(r)})
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return nil, r, err
 	}
-	return host
+	if u := a.User; u != nil {
+		o := s.dir.Index().Org(u.Org)
+		if o == nil || !gh.AllowedFrom(o.Policy.AllowedCIDRs, a.Source.IP) || !gh.AllowedFrom(u.AllowedCIDRs, a.Source.IP) {
+			return nil, r, gh.Errorf(gh.KindForbidden, "address_not_allowed", "your organization does not allow requests from this address")
+		}
+	}
+	return a, r, nil
 }
 
 // via names the interface a request came from; the CLI says so in a header.

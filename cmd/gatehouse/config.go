@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -20,6 +22,11 @@ type Config struct {
 	Follow      time.Duration // how often to look for events written by other nodes
 	NoListen    bool          // do not wake on PostgreSQL notifications (tests of a lagging node)
 	DebugAddr   string        // where to serve Go's profiler (never on the public address)
+
+	PublicURL      string // the service's address as people reach it; the only source of links in emails
+	SMTPURL        string // smtp://host:port; without it mail waits in the outbox
+	MailFrom       string // the sender of Gatehouse's emails
+	TrustedProxies string // comma-separated ranges whose X-Forwarded-For is believed
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.
@@ -38,6 +45,10 @@ func (c *Config) FromEnv() {
 	set("GATEHOUSE_STORE", &c.Store)
 	set("GATEHOUSE_OPERATOR_KEY", &c.OperatorKey)
 	set("GATEHOUSE_LOG_LEVEL", &c.LogLevel)
+	set("GATEHOUSE_PUBLIC_URL", &c.PublicURL)
+	set("GATEHOUSE_SMTP_URL", &c.SMTPURL)
+	set("GATEHOUSE_MAIL_FROM", &c.MailFrom)
+	set("GATEHOUSE_TRUSTED_PROXIES", &c.TrustedProxies)
 }
 
 // Validate names the first bad setting.
@@ -57,7 +68,39 @@ func (c *Config) Validate() error {
 	if c.Follow <= 0 {
 		return fmt.Errorf("follow interval must be positive")
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("public URL %q (GATEHOUSE_PUBLIC_URL): want http(s)://host[:port]", c.PublicURL)
+		}
+	}
+	if _, err := c.proxies(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// proxies parses the trusted proxy ranges.
+func (c *Config) proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxies (GATEHOUSE_TRUSTED_PROXIES): %q is not a range such as 10.0.0.0/8", s)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// publicURL is the configured public URL, or the listen address over plain HTTP.
+func (c *Config) publicURL(addr string) string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + addr
 }
 
 func (c *Config) level() (slog.Level, error) {

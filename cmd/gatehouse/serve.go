@@ -9,13 +9,18 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"sync"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
+	"gatehouse.dev/gatehouse/outbox"
+	"gatehouse.dev/gatehouse/signin"
+	"gatehouse.dev/gatehouse/smtp"
 )
 
 // Main is one running Gatehouse node: store, directory, index and HTTP server.
@@ -25,7 +30,11 @@ type Main struct {
 	Out    io.Writer // where first-start secrets and the demo guide are printed
 	Log    *slog.Logger
 
+	// Params are the password hashing costs; auth.DefaultParams when zero (tests lower them).
+	Params auth.Params
+
 	store    gh.Store
+	signin   *signin.Service
 	dir      *directory.Directory
 	server   *ghttp.Server
 	http     *http.Server
@@ -47,6 +56,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.store = store
 	m.dir = directory.New(store, engine.New(gh.DefaultCatalogue), m.Log, nil)
 	m.server = ghttp.New(m.dir, m.Log)
+	params := m.Params
+	if params == (auth.Params{}) {
+		params = auth.DefaultParams
+	}
 	start := time.Now()
 	if err := m.dir.Load(ctx); err != nil {
 		return fmt.Errorf("load the index: %w", err)
@@ -67,6 +80,21 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	public := m.Config.publicURL(m.listener.Addr().String())
+	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public}, m.Log)
+	proxies, _ := m.Config.proxies()
+	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
+	var mailer outbox.Sender
+	var permanent func(error) bool
+	if m.Config.SMTPURL != "" {
+		c, err := smtp.New(m.Config.SMTPURL, m.Config.MailFrom)
+		if err != nil {
+			return err
+		}
+		mailer, permanent = c, smtp.Permanent
+	} else {
+		m.Log.Warn("no GATEHOUSE_SMTP_URL: invitations and resets wait in the outbox until one is set")
+	}
 	m.http = &http.Server{Handler: m.server.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
@@ -76,6 +104,14 @@ func (m *Main) Run(ctx context.Context) error {
 			cancel()
 			return fmt.Errorf("listen for other nodes' changes: %w", err)
 		}
+	}
+	if mailer != nil {
+		w := &outbox.Worker{Vault: store, Sender: mailer, Permanent: permanent, Now: time.Now, Log: m.Log}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			w.Run(fctx, 5*time.Second, m.signin.MailQueued())
+		}()
 	}
 	m.wg.Add(2)
 	go func() {

@@ -1,0 +1,398 @@
+package signin
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// LoginInput is a sign-in with email and password, at an organization (by its
+// slug) or, when Org is empty, wherever the email is unambiguous.
+type LoginInput struct {
+	Org      string `json:"org"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Started is a new session: its token and CSRF token are shown once.
+type Started struct {
+	Token   gh.Secret
+	CSRF    gh.Secret
+	Session *gh.Session
+	// MFARequired: the session works for nothing but /v1/login/mfa until a code is given.
+	MFARequired bool
+	// MFAEnrolment: the policy asks for a second factor this user has not set up
+	// yet; the session works only for enrolling one.
+	MFAEnrolment bool
+	// MustChangePassword: a temporary or expired password; only a change is possible.
+	MustChangePassword bool
+}
+
+// findUser resolves the person signing in; nil when unknown or ambiguous.
+func (s *Service) findUser(orgRef, email string) *gh.User {
+	idx := s.dir.Index()
+	if orgRef != "" {
+		o := idx.OrgBySlug(strings.ToLower(strings.TrimSpace(orgRef)))
+		if o == nil {
+			return nil
+		}
+		return idx.UserByEmail(o.ID, email)
+	}
+	var found *gh.User
+	for _, o := range idx.Orgs(func(*gh.Org) bool { return true }) {
+		if u := idx.UserByEmail(o.ID, email); u != nil {
+			if found != nil {
+				return nil // the same email in two organizations: the slug is needed
+			}
+			found = u
+		}
+	}
+	return found
+}
+
+// Login checks a password and starts a session. Every failure gives the same
+// error after the same work, so nothing tells whether an account exists.
+func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (*Started, error) {
+	if err := s.allow(c, accountKey(in.Org, in.Email)); err != nil {
+		return nil, err
+	}
+	u := s.findUser(in.Org, in.Email)
+	var cred *gh.Credential
+	if u != nil {
+		var err error
+		if cred, err = s.store.Credential(ctx, u.ID); err != nil && gh.KindOf(err) != gh.KindNotFound {
+			return nil, err
+		}
+	}
+	if cred == nil || cred.PasswordHash == "" {
+		s.cfg.Params.DummyVerify(in.Password) // the same time as a real check
+		return nil, errSignIn
+	}
+	ok, rehash, err := auth.Verify(cred.PasswordHash, in.Password, s.cfg.Params)
+	if err != nil {
+		return nil, err
+	}
+	now := s.dir.Now()
+	o := s.dir.Index().Org(u.Org)
+	usable := u.Status == gh.StatusActive && o != nil && o.Active() && s.allowedFrom(u, c.IP) && !now.Before(cred.LockedUntil)
+	if !ok || !usable {
+		return nil, s.failed(ctx, u, cred, c, ok)
+	}
+	if rehash {
+		if err := s.setPassword(u, cred, in.Password, cred.PasswordSetAt, cred.MustChange); err != nil {
+			return nil, err
+		}
+		cred.History = cred.History[min(1, len(cred.History)):] // a rehash is not a new password
+		cred.PasswordVersion--
+	}
+	p := s.policy(u.Org)
+	st := &Started{
+		MFARequired:        cred.TOTPConfirmed,
+		MFAEnrolment:       !cred.TOTPConfirmed && p.MFARequired(u),
+		MustChangePassword: cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))),
+	}
+	_, err = s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
+		cred.FailedAttempts, cred.LockedUntil = 0, time.Time{}
+		if err := ch.Vault().PutCredential(cred); err != nil {
+			return err
+		}
+		if err := s.startSession(ctx, ch, u, c, st, p); err != nil {
+			return err
+		}
+		action := "login.success"
+		if st.MFARequired {
+			action = "login.password_ok"
+		}
+		ch.Record(u.Org, u.Workspace, action, userTarget(u))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// failed counts a failed attempt against a known account, locks it at the
+// policy's threshold, records both, and answers like any other failure.
+func (s *Service) failed(ctx context.Context, u *gh.User, cred *gh.Credential, c Client, passwordOK bool) error {
+	p := s.policy(u.Org)
+	_, err := s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
+		now := ch.Now()
+		if !passwordOK && !now.Before(cred.LockedUntil) {
+			cred.FailedAttempts++
+			if cred.FailedAttempts >= p.LockoutThreshold {
+				cred.FailedAttempts, cred.LockedUntil = 0, now.Add(time.Duration(p.LockoutMinutes)*time.Minute)
+				ch.Record(u.Org, u.Workspace, "login.lockout", userTarget(u))
+				s.tellContacts(ch, u.Org, "Account locked: "+u.Email,
+					fmt.Sprintf("After repeated failed sign-ins, %s is locked for %d minutes.\nLast attempt from %s.", u.Email, p.LockoutMinutes, c.IP))
+			}
+			if err := ch.Vault().PutCredential(cred); err != nil {
+				return err
+			}
+		}
+		ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return errSignIn
+}
+
+// startSession makes a session (ending the oldest, or refusing, at the
+// policy's limit) and fills st with its one-time secrets.
+func (s *Service) startSession(ctx context.Context, ch *directory.Change, u *gh.User, c Client, st *Started, p gh.SecurityPolicy) error {
+	existing, err := s.store.Sessions(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if len(existing) >= p.MaxSessions {
+		if p.SessionLimit == gh.SessionRefuse {
+			return gh.Errorf(gh.KindConflict, "session_limit", "you are signed in %d times already; sign out elsewhere first", len(existing))
+		}
+		sort.Slice(existing, func(i, j int) bool { return existing[i].CreatedAt.Before(existing[j].CreatedAt) })
+		for _, old := range existing[:len(existing)-p.MaxSessions+1] {
+			if err := ch.Vault().DeleteSession(u.Org, old.ID); err != nil {
+				return err
+			}
+			ch.Record(u.Org, u.Workspace, "session.end", gh.Target{Type: "session", ID: old.ID})
+		}
+	}
+	now := ch.Now()
+	token, hash := auth.NewToken()
+	csrf, csrfHash := auth.NewToken()
+	sess := &gh.Session{ID: gh.NewID("ses"), TokenHash: hash, CSRFHash: csrfHash, User: u.ID, Org: u.Org,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Duration(p.SessionAbsoluteHours) * time.Hour),
+		MFAPending: st.MFARequired, IP: c.IP, UserAgent: trim(c.UserAgent, 300), Device: device(c.UserAgent)}
+	if !st.MFARequired {
+		sess.StepUpAt = now
+	}
+	st.Token, st.CSRF, st.Session = token, csrf, sess
+	return ch.Vault().PutSession(sess)
+}
+
+// LoginMFA completes a sign-in with a TOTP code or a recovery code. The
+// session gets new tokens, so one seen before the second factor is useless after.
+func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client) (*Started, error) {
+	sess, err := s.store.SessionByHash(ctx, auth.HashToken(sessToken))
+	if err != nil || !sess.MFAPending {
+		return nil, errSignIn
+	}
+	u := s.dir.Index().User(sess.User)
+	if u == nil {
+		return nil, errSignIn
+	}
+	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
+		return nil, err
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	now := s.dir.Now()
+	if !cred.TOTPConfirmed || now.Before(cred.LockedUntil) || u.Status != gh.StatusActive {
+		return nil, errSignIn
+	}
+	used := "totp"
+	if step, ok := auth.CheckTOTP(cred.TOTPSecret, code, now, cred.TOTPLastStep); ok {
+		cred.TOTPLastStep = step
+	} else if rest, ok := auth.UseRecoveryCode(cred.RecoveryHashes, code); ok {
+		cred.RecoveryHashes, used = rest, "recovery_code"
+	} else {
+		return nil, s.failed(ctx, u, cred, c, false)
+	}
+	st := &Started{Session: sess}
+	_, err = s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
+		cred.FailedAttempts = 0
+		if err := ch.Vault().PutCredential(cred); err != nil {
+			return err
+		}
+		token, hash := auth.NewToken()
+		csrf, csrfHash := auth.NewToken()
+		sess.TokenHash, sess.CSRFHash, sess.MFAPending, sess.StepUpAt = hash, csrfHash, false, ch.Now()
+		st.Token, st.CSRF = token, csrf
+		if err := ch.Vault().PutSession(sess); err != nil {
+			return err
+		}
+		ch.Record(u.Org, u.Workspace, "login.success", userTarget(u))
+		if used == "recovery_code" {
+			ch.Record(u.Org, u.Workspace, "mfa.recovery_code.use", userTarget(u))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.MustChangePassword = cred.MustChange
+	return st, nil
+}
+
+// Gate is how far a session may go.
+type Gate int
+
+const (
+	GateFull       Gate = iota // everything the user may do
+	GateMFA                    // only the second factor (/v1/login/mfa)
+	GateEnrol                  // only enrolling a second factor the policy asks for
+	GatePassword               // only changing a temporary or expired password
+	GateSignedOut              // not signed in
+)
+
+// Authenticate finds the session of a cookie and the actor it stands for.
+// Expired, idle, ended sessions, disabled users, suspended organizations and
+// addresses outside the allowed ranges are all errSignIn.
+func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*directory.Actor, *gh.Session, Gate, error) {
+	sess, err := s.store.SessionByHash(ctx, auth.HashToken(token))
+	if err != nil {
+		return nil, nil, GateSignedOut, errSignIn
+	}
+	u := s.dir.Index().User(sess.User)
+	o := s.dir.Index().Org(sess.Org)
+	now := s.dir.Now()
+	if u == nil || o == nil || u.Status != gh.StatusActive || !o.Active() || !s.allowedFrom(u, c.IP) {
+		return nil, nil, GateSignedOut, errSignIn
+	}
+	p := o.Policy.WithDefaults()
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > time.Duration(p.SessionIdleMinutes)*time.Minute {
+		_ = s.store.VaultUpdate(ctx, func(v gh.VaultTx) error { return v.DeleteSession(sess.Org, sess.ID) })
+		return nil, nil, GateSignedOut, errSignIn
+	}
+	if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
+		s.log.Warn("touch session", "err", err)
+	}
+	a := &directory.Actor{User: u, Session: sess.ID, Source: c.source("console"),
+		StaleSession: now.Sub(sess.StepUpAt) > s.cfg.StepUp}
+	gate := GateFull
+	if sess.MFAPending {
+		return a, sess, GateMFA, nil
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, nil, GateSignedOut, err
+	}
+	switch {
+	case !cred.TOTPConfirmed && p.MFARequired(u):
+		gate = GateEnrol
+	case cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))):
+		gate = GatePassword
+	}
+	return a, sess, gate, nil
+}
+
+// CheckCSRF compares a request's CSRF token with its session's.
+func CheckCSRF(sess *gh.Session, token string) bool {
+	return token != "" && auth.HashToken(token) == sess.CSRFHash
+}
+
+// Logout ends the session.
+func (s *Service) Logout(ctx context.Context, a *directory.Actor, sess *gh.Session) error {
+	_, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		ch.Record(sess.Org, a.User.Workspace, "session.end", gh.Target{Type: "session", ID: sess.ID})
+		return ch.Vault().DeleteSession(sess.Org, sess.ID)
+	})
+	return err
+}
+
+// Sessions lists a user's sessions (its own, or any in scope for an admin).
+func (s *Service) Sessions(ctx context.Context, u gh.UserID) ([]*gh.Session, error) {
+	return s.store.Sessions(ctx, u)
+}
+
+// EndSession ends one session of user u; the caller has checked the right to.
+func (s *Service) EndSession(ctx context.Context, a *directory.Actor, u *gh.User, id string) error {
+	list, err := s.store.Sessions(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, sess := range list {
+		if sess.ID == id {
+			_, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
+				ch.Record(u.Org, u.Workspace, "session.end", gh.Target{Type: "session", ID: id})
+				return ch.Vault().DeleteSession(u.Org, id)
+			})
+			return err
+		}
+	}
+	return gh.NotFound("session")
+}
+
+// Reauthenticate confirms the password (and a code, with MFA) of a signed-in
+// user, so that sensitive actions are allowed for a while.
+func (s *Service) Reauthenticate(ctx context.Context, a *directory.Actor, sess *gh.Session, password, code string, c Client) error {
+	u := a.User
+	if err := s.allow(c, "reauth/"+string(u.ID)); err != nil {
+		return err
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return err
+	}
+	ok, _, err := auth.Verify(cred.PasswordHash, password, s.cfg.Params)
+	if cred.PasswordHash == "" || err != nil || !ok {
+		return s.failed(ctx, u, cred, c, false)
+	}
+	if cred.TOTPConfirmed {
+		step, ok := auth.CheckTOTP(cred.TOTPSecret, code, s.dir.Now(), cred.TOTPLastStep)
+		if !ok {
+			return s.failed(ctx, u, cred, c, false)
+		}
+		cred.TOTPLastStep = step
+	}
+	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		sess.StepUpAt = ch.Now()
+		ch.Record(u.Org, u.Workspace, "login.reauthenticate", userTarget(u))
+		return errorsJoin(ch.Vault().PutCredential(cred), ch.Vault().PutSession(sess))
+	})
+	return err
+}
+
+func errorsJoin(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func trim(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// device names the kind of client from its user agent, for session lists.
+func device(ua string) string {
+	l := strings.ToLower(ua)
+	var osName, app string
+	for _, o := range []struct{ key, name string }{{"iphone", "iPhone"}, {"ipad", "iPad"}, {"android", "Android"},
+		{"windows", "Windows"}, {"mac os", "macOS"}, {"linux", "Linux"}} {
+		if strings.Contains(l, o.key) {
+			osName = o.name
+			break
+		}
+	}
+	for _, b := range []struct{ key, name string }{{"edg/", "Edge"}, {"firefox", "Firefox"}, {"chrome", "Chrome"},
+		{"safari", "Safari"}, {"curl", "curl"}, {"go-http-client", "Go client"}} {
+		if strings.Contains(l, b.key) {
+			app = b.name
+			break
+		}
+	}
+	switch {
+	case app != "" && osName != "":
+		return app + " on " + osName
+	case app != "":
+		return app
+	case osName != "":
+		return osName
+	}
+	return "unknown device"
+}

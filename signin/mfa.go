@@ -1,0 +1,134 @@
+package signin
+
+import (
+	"context"
+	"encoding/base64"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Enrolment is a TOTP secret to put in an authenticator app; shown once.
+type Enrolment struct {
+	Secret gh.Secret `json:"-"`
+	URI    gh.Secret `json:"-"`
+	QRPNG  string    `json:"-"` // base64 PNG of URI
+}
+
+// BeginTOTP makes a new, unconfirmed TOTP secret for the signed-in user. A
+// confirmed factor is replaced only after an admin resets it, so a stolen
+// session cannot swap a user's second factor.
+func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment, error) {
+	u := a.User
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if cred.TOTPConfirmed {
+		return nil, gh.Errorf(gh.KindConflict, "mfa_enrolled", "a second factor is set up already; an admin can reset it")
+	}
+	o := s.dir.Index().Org(u.Org)
+	issuer := s.cfg.Issuer
+	if o != nil {
+		issuer += " (" + o.Name + ")"
+	}
+	secret, uri, png, err := auth.NewTOTP(issuer, u.Email)
+	if err != nil {
+		return nil, err
+	}
+	cred.TOTPSecret, cred.TOTPLastStep = secret, 0
+	err = s.store.VaultUpdate(ctx, func(v gh.VaultTx) error { return v.PutCredential(cred) })
+	if err != nil {
+		return nil, err
+	}
+	return &Enrolment{Secret: gh.Secret(secret), URI: gh.Secret(uri), QRPNG: base64.StdEncoding.EncodeToString(png)}, nil
+}
+
+// ConfirmTOTP turns the pending secret on with a first code and returns ten
+// recovery codes, shown once.
+func (s *Service) ConfirmTOTP(ctx context.Context, a *directory.Actor, sess *gh.Session, code string, c Client) ([]gh.Secret, error) {
+	u := a.User
+	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
+		return nil, err
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if cred.TOTPSecret == "" || cred.TOTPConfirmed {
+		return nil, gh.Errorf(gh.KindConflict, "no_pending_enrolment", "start an enrolment first (POST /v1/me/mfa/totp)")
+	}
+	step, ok := auth.CheckTOTP(cred.TOTPSecret, code, s.dir.Now(), cred.TOTPLastStep)
+	if !ok {
+		return nil, gh.Invalid("wrong_code", "code", "is not the code your app shows now")
+	}
+	codes, hashes := auth.NewRecoveryCodes()
+	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes = true, step, hashes
+		if sess != nil {
+			sess.StepUpAt = ch.Now()
+			if err := ch.Vault().PutSession(sess); err != nil {
+				return err
+			}
+		}
+		ch.Record(u.Org, u.Workspace, "mfa.enrol", userTarget(u))
+		return ch.Vault().PutCredential(cred)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// NewRecoveryCodes replaces the signed-in user's recovery codes (a sensitive action).
+func (s *Service) NewRecoveryCodes(ctx context.Context, a *directory.Actor) ([]gh.Secret, error) {
+	if a.StaleSession {
+		return nil, gh.Errorf(gh.KindForbidden, "reauthentication_required", "new recovery codes need a recent sign-in: confirm your password and code at /v1/me/reauthenticate")
+	}
+	u := a.User
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if !cred.TOTPConfirmed {
+		return nil, gh.Errorf(gh.KindConflict, "mfa_not_enrolled", "set up a second factor first")
+	}
+	codes, hashes := auth.NewRecoveryCodes()
+	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred.RecoveryHashes = hashes
+		ch.Record(u.Org, u.Workspace, "mfa.recovery_codes.renew", userTarget(u))
+		return ch.Vault().PutCredential(cred)
+	})
+	return codes, err
+}
+
+// ResetMFA removes a user's second factor, as an admin who may manage the
+// user; the user's sessions end and it enrols again at its next sign-in.
+func (s *Service) ResetMFA(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.UserID) (gh.Revision, error) {
+	u, err := s.dir.ManagedUser(a, sc, id)
+	if err != nil {
+		return 0, err
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return 0, err
+	}
+	return s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred.TOTPSecret, cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes = "", false, 0, nil
+		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {
+			return err
+		}
+		ch.Record(u.Org, u.Workspace, "mfa.reset", userTarget(u))
+		return ch.Vault().PutCredential(cred)
+	})
+}
+
+// MFAStatus tells whether a user has a second factor and how many recovery codes remain.
+func (s *Service) MFAStatus(ctx context.Context, u *gh.User) (enrolled bool, recoveryLeft int, err error) {
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return false, 0, err
+	}
+	return cred.TOTPConfirmed, len(cred.RecoveryHashes), nil
+}

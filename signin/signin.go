@@ -1,0 +1,180 @@
+// Package signin is how people sign in to Gatehouse: passwords, a second
+// factor, sessions, invitations and password resets, under each
+// organization's security policy. It keeps secrets in the store's vault and
+// records every security event in the audit log through the directory, in
+// the same transaction as the change that causes it.
+package signin
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Config is what the service needs beyond the directory.
+type Config struct {
+	Params    auth.Params   // argon2id cost of new hashes; auth.DefaultParams in production
+	PublicURL string        // the only source of links in emails, e.g. https://gatehouse.example.com
+	Issuer    string        // the name authenticator apps show; "Gatehouse" when empty
+	InviteTTL time.Duration // how long an invitation link works; 7 days when zero
+	ResetTTL  time.Duration // how long a reset link works; 1 hour when zero
+	StepUp    time.Duration // how recent a sign-in sensitive actions need; 15 minutes when zero
+}
+
+// Service signs people in.
+type Service struct {
+	dir   *directory.Directory
+	store gh.Store
+	cfg   Config
+	log   *slog.Logger
+
+	byIP      *auth.Limiter // sign-in, reset and invitation attempts per client address
+	byAccount *auth.Limiter // sign-in and reset attempts per organization and email
+	wake      chan struct{} // nudges the outbox worker after mail is queued
+}
+
+// New returns the service and hooks it into the directory, so that changes
+// that matter to an organization's security contacts notify them.
+func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger) *Service {
+	if cfg.Issuer == "" {
+		cfg.Issuer = "Gatehouse"
+	}
+	if cfg.InviteTTL == 0 {
+		cfg.InviteTTL = 7 * 24 * time.Hour
+	}
+	if cfg.ResetTTL == 0 {
+		cfg.ResetTTL = time.Hour
+	}
+	if cfg.StepUp == 0 {
+		cfg.StepUp = 15 * time.Minute
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{dir: dir, store: store, cfg: cfg, log: log,
+		byIP:      auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
+		byAccount: auth.NewLimiter(rate.Every(6*time.Second), 10, time.Hour),
+		wake:      make(chan struct{}, 1)}
+	dir.BeforeCommit = s.notifyContacts
+	return s
+}
+
+// MailQueued signals each time mail has been queued, for the outbox worker.
+func (s *Service) MailQueued() <-chan struct{} { return s.wake }
+
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Client is where a request comes from.
+type Client struct {
+	IP        string
+	UserAgent string
+	RequestID string
+}
+
+func (c Client) source(via string) gh.Source {
+	ua := c.UserAgent
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
+	return gh.Source{IP: c.IP, UserAgent: ua, RequestID: c.RequestID, Via: via}
+}
+
+// errSignIn is the one answer to every failed sign-in, whatever failed: an
+// unknown organization or email, a wrong password or code, a disabled or
+// locked account, an address outside the allowed ranges.
+var errSignIn = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials",
+	"the email, password or code is not right, or this account cannot sign in from here")
+
+var errTooMany = gh.Errorf(gh.KindRateLimited, "too_many_attempts", "too many attempts; wait a minute and try again")
+
+// allow applies the per-address and per-account limits.
+func (s *Service) allow(c Client, account string) error {
+	now := s.dir.Now()
+	if !s.byIP.Allow(c.IP, now) || (account != "" && !s.byAccount.Allow(account, now)) {
+		return errTooMany
+	}
+	return nil
+}
+
+func accountKey(org, email string) string {
+	return strings.ToLower(strings.TrimSpace(org)) + "/" + gh.NormalizeEmail(email)
+}
+
+// policy returns the effective policy of an organization.
+func (s *Service) policy(org gh.OrgID) gh.SecurityPolicy {
+	if o := s.dir.Index().Org(org); o != nil {
+		return o.Policy.WithDefaults()
+	}
+	return gh.SecurityPolicy{}.WithDefaults()
+}
+
+// allowedFrom applies the organization's and the user's address ranges.
+func (s *Service) allowedFrom(u *gh.User, ip string) bool {
+	return gh.AllowedFrom(s.policy(u.Org).AllowedCIDRs, ip) && gh.AllowedFrom(u.AllowedCIDRs, ip)
+}
+
+// userActor is the actor of events about a user's own sign-in.
+func userActor(u *gh.User, c Client) *directory.Actor {
+	return &directory.Actor{User: u, Source: c.source("signin")}
+}
+
+func userTarget(u *gh.User) gh.Target { return gh.Target{Type: gh.KindUser, ID: string(u.ID)} }
+
+// link makes an absolute link under the public URL; never from the request's Host.
+func (s *Service) link(path string, token gh.Secret) string {
+	return strings.TrimRight(s.cfg.PublicURL, "/") + path + "?token=" + url.QueryEscape(token.Reveal())
+}
+
+// credential reads a user's credential, or an empty one when it has none.
+func (s *Service) credential(ctx context.Context, u *gh.User) (*gh.Credential, error) {
+	c, err := s.store.Credential(ctx, u.ID)
+	if gh.KindOf(err) == gh.KindNotFound {
+		return &gh.Credential{User: u.ID, Org: u.Org}, nil
+	}
+	return c, err
+}
+
+// checkPassword applies the baseline and the organization's policy.
+func (s *Service) checkPassword(u *gh.User, cred *gh.Credential, pw string) error {
+	p := s.policy(u.Org)
+	prev := cred.History
+	if cred.PasswordHash != "" {
+		prev = append([]string{cred.PasswordHash}, prev...)
+	}
+	return auth.CheckPassword(pw, auth.PasswordPolicy{MinLength: p.PasswordMinLength, MinLengthWithoutMFA: p.PasswordMinLengthWithoutMFA,
+		Complexity: p.PasswordComplexity, History: p.PasswordHistory},
+		auth.PasswordContext{Email: u.Email, Names: []string{u.GivenName, u.FamilyName}, HasMFA: cred.TOTPConfirmed, PreviousHashes: prev},
+		s.cfg.Params)
+}
+
+// setPassword stores a new password hash, keeping the policy's history, and
+// bumps the version so every session made with the old one can be told apart.
+func (s *Service) setPassword(u *gh.User, cred *gh.Credential, pw string, now time.Time, temporary bool) error {
+	hash, err := s.cfg.Params.Hash(pw)
+	if err != nil {
+		return err
+	}
+	if cred.PasswordHash != "" {
+		cred.History = append([]string{cred.PasswordHash}, cred.History...)
+	}
+	if n := s.policy(u.Org).PasswordHistory; len(cred.History) > n {
+		cred.History = cred.History[:n]
+	}
+	cred.PasswordHash, cred.PasswordSetAt, cred.MustChange = hash, now, temporary
+	cred.FailedAttempts, cred.LockedUntil = 0, time.Time{}
+	cred.PasswordVersion++
+	return nil
+}
