@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

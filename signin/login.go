@@ -237,11 +237,11 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 type Gate int
 
 const (
-	GateFull       Gate = iota // everything the user may do
-	GateMFA                    // only the second factor (/v1/login/mfa)
-	GateEnrol                  // only enrolling a second factor the policy asks for
-	GatePassword               // only changing a temporary or expired password
-	GateSignedOut              // not signed in
+	GateFull      Gate = iota // everything the user may do
+	GateMFA                   // only the second factor (/v1/login/mfa)
+	GateEnrol                 // only enrolling a second factor the policy asks for
+	GatePassword              // only changing a temporary or expired password
+	GateSignedOut             // not signed in
 )
 
 // Authenticate finds the session of a cookie and the actor it stands for.
