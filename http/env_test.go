@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
@@ -51,6 +53,10 @@ type env struct {
 	srv      *httptest.Server
 	dir      *directory.Directory
 	server   *ghttp.Server
+	store    gh.Store
+	signin   *signin.Service
+	clock    *testClock    // every part of the server reads this clock
+	logs     *lockedBuffer // everything the server logged, as JSON lines
 	operator string
 }
 
@@ -68,8 +74,10 @@ func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t *testing.T, store gh.Store) *env {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	dir := directory.New(store, engine.New(gh.DefaultCatalogue), log, nil)
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := &testClock{t: time.Now().UTC()}
+	dir := directory.New(store, engine.New(gh.DefaultCatalogue), log, clock.Now)
 	if err := dir.Load(ctx); err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -85,7 +93,44 @@ func newEnv(t *testing.T, store gh.Store) *env {
 		srv.Close()
 		store.Close()
 	})
-	return &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey}
+	return &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc}
+}
+
+// testClock is a clock tests move by hand, for expiry, lockout windows and TOTP steps.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// lockedBuffer collects log lines written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // obj is a decoded JSON answer with dotted-path accessors.
