@@ -6,7 +6,9 @@ import (
 	"io"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/signin"
 )
 
 // demoSlug is the demo organization's slug; its presence means the demo was seeded.
@@ -16,7 +18,7 @@ const demoSlug = "northwind"
 // the recommended partner groups, three customers onboarded through a
 // template, partner and customer users, a nested group and a custom role.
 // Everything goes through the directory, so it is validated and audited like any change.
-func seedDemo(ctx context.Context, d *directory.Directory, out io.Writer, addr string) error {
+func seedDemo(ctx context.Context, d *directory.Directory, sign *signin.Service, out io.Writer, addr string) error {
 	if d.Index().OrgBySlug(demoSlug) != nil {
 		fmt.Fprintf(out, "Demo organization %q is already there.\n", demoSlug)
 		return nil
@@ -77,9 +79,18 @@ func seedDemo(ctx context.Context, d *directory.Directory, out io.Writer, addr s
 	if err != nil {
 		return err
 	}
+	password, _ := auth.NewToken() // a random password: the demo never ships a known one
+	pw := password.Reveal()[:20]
+	if _, err := sign.SetPassword(ctx, s.a, o, admin.ID, signin.SetPasswordInput{Password: pw}); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, `
 Demo organization %q is ready: 3 customer workspaces, 6 partner groups, 7 partner and 6 customer users.
 Organization Admin: %s, API key (shown once):
+
+  %s
+
+and password (shown once; sign in with POST /v1/login {"org":"%s","email":"%s","password":…}):
 
   %s
 
@@ -89,7 +100,7 @@ Try:
   curl -s -H "Authorization: Bearer $GATEHOUSE_KEY" -H "Content-Type: application/json" $GATEHOUSE_URL/v1/explain \
     -d '{"org":"%s","user":"nina.berg@northwind.example","workspace":"contoso","capability":"incidents.close"}'
 
-`, org.Name, admin.Email, key.Reveal(), addr, key.Reveal(), demoSlug, demoSlug)
+`, org.Name, admin.Email, key.Reveal(), demoSlug, admin.Email, pw, addr, key.Reveal(), demoSlug, demoSlug)
 	return nil
 }
 

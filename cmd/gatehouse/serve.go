@@ -72,11 +72,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if secret != "" {
 		fmt.Fprintf(m.Out, "\nOperator API key (shown once; keep it safe):\n\n  %s\n\n", secret.Reveal())
 	}
-	if m.Config.Demo {
-		if err := seedDemo(ctx, m.dir, m.Out, m.Config.Addr); err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-	}
 	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -84,6 +79,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
+	if m.Config.Demo {
+		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr()); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	var mailer outbox.Sender
 	var permanent func(error) bool
 	if m.Config.SMTPURL != "" {
