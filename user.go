@@ -8,20 +8,31 @@ import (
 // User is a person: an org user (Home.Workspace empty, with an org role) or a
 // workspace user (no org role, no organization capability, ever).
 type User struct {
-	ID         UserID  `json:"id"`
-	Home               // org_id, workspace_id
-	Email      string  `json:"email"`
-	GivenName  string  `json:"given_name"`
-	FamilyName string  `json:"family_name"`
-	Phone      string  `json:"phone,omitempty"`
-	JobTitle   string  `json:"job_title,omitempty"`
-	Department string  `json:"department,omitempty"`
-	Status     Status  `json:"status"`
-	OrgRole    OrgRole `json:"org_role,omitempty"`
+	ID         UserID   `json:"id"`
+	Kind       UserKind `json:"kind,omitempty"` // empty for people
+	Home                // org_id, workspace_id
+	Email      string   `json:"email"`
+	GivenName  string   `json:"given_name"`
+	FamilyName string   `json:"family_name"`
+	Phone      string   `json:"phone,omitempty"`
+	JobTitle   string   `json:"job_title,omitempty"`
+	Department string   `json:"department,omitempty"`
+	Status     Status   `json:"status"`
+	OrgRole    OrgRole  `json:"org_role,omitempty"`
 	// AllowedCIDRs, when set, are the only addresses the user may sign in and work from.
 	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
 	Meta
 }
+
+// UserKind tells people from service accounts.
+type UserKind string
+
+// KindService marks a service account: it has roles like a person but signs
+// in only with API keys, never with a password.
+const KindService UserKind = "service"
+
+// IsService reports whether u is a service account.
+func (u *User) IsService() bool { return u.Kind == KindService }
 
 // NormalizeEmail is the form emails are compared in: trimmed and lower-cased.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -50,6 +61,9 @@ func (u *User) Validate() error {
 	case StatusInvited, StatusActive, StatusDisabled:
 	default:
 		f.Add("status", `must be "invited", "active" or "disabled"`)
+	}
+	if u.Kind != "" && u.Kind != KindService {
+		f.Add("kind", `must be "service" for a service account, or absent for a person`)
 	}
 	if err := ValidCIDRs(u.AllowedCIDRs); err != "" {
 		f.Add("allowed_cidrs", err)

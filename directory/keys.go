@@ -14,10 +14,16 @@ type KeyInput struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// mayManageKeys allows the operator, the user's Org Admins and the user itself.
+// mayManageKeys allows the operator, the user's Org Admins and the user
+// itself; a workspace's service accounts also to those who manage its users.
 func (d *Directory) mayManageKeys(a *Actor, u *gh.User) error {
 	if a.Operator || a.System || d.isOrgAdmin(a, u.Org) || (a.User != nil && a.User.ID == u.ID) {
 		return nil
+	}
+	if u.IsService() && !u.IsOrg() && a.User != nil {
+		if w := d.idx.Workspace(u.Workspace); w != nil && d.requireCap(a, w, gh.CapUsersAdd) == nil {
+			return nil
+		}
 	}
 	return gh.Forbidden("only the user itself, an Organization Admin or the platform operator may manage a user's API keys")
 }

@@ -17,17 +17,24 @@ type UserInput struct {
 	Department string     `json:"department"`
 	Status     gh.Status  `json:"status"`   // active when empty
 	OrgRole    gh.OrgRole `json:"org_role"` // org users: member when empty
+	// Kind "service" makes a service account: no password, API keys only.
+	// Its email may be left out; one under service.invalid is made up.
+	Kind gh.UserKind `json:"kind"`
 }
 
 func (in UserInput) user(h gh.Home) *gh.User {
 	u := &gh.User{
-		ID: gh.UserID(gh.NewID("usr")), Home: h, Email: strings.TrimSpace(in.Email),
+		ID: gh.UserID(gh.NewID("usr")), Home: h, Email: strings.TrimSpace(in.Email), Kind: in.Kind,
 		GivenName: strings.TrimSpace(in.GivenName), FamilyName: strings.TrimSpace(in.FamilyName),
 		Phone: strings.TrimSpace(in.Phone), JobTitle: strings.TrimSpace(in.JobTitle),
 		Department: strings.TrimSpace(in.Department), Status: in.Status, OrgRole: in.OrgRole,
 	}
 	if u.Status == "" {
 		u.Status = gh.StatusActive
+	}
+	if u.IsService() && u.Email == "" {
+		// Reserved by RFC 2606: it can never receive mail or clash with a person's address.
+		u.Email = gh.Slugify(u.GivenName) + "-" + strings.ToLower(string(u.ID[len(u.ID)-6:])) + "@service.invalid"
 	}
 	if h.IsOrg() && u.OrgRole == "" {
 		u.OrgRole = gh.OrgRoleMember

@@ -3,6 +3,7 @@ package http_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // partner is the fixture of the acceptance scenarios: a partner organization
@@ -650,6 +651,41 @@ func TestConsistencyTokens(t *testing.T) {
 		check["consistency"] = obj{"at_least_revision": rev + 1000}
 		if got, out, _ := p.call(p.admin, "POST", "/v1/check", check); got != 503 || out.str("code") != "index_behind" {
 			t.Errorf("check at a future revision = %d %v, want 503 index_behind", got, out)
+		}
+	})
+}
+
+func TestServiceAccountsWorkWithKeysOnly(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ca := p.user(p.admin, org+"/workspaces/alpha", "it@customer.example")
+		p.assign(p.admin, "acme", "alpha", "user", ca, "admin")
+		caKey := p.key("acme", ca)
+
+		// A customer admin makes a service account for its SIEM, gives it a role and a key.
+		svc := p.must(caKey, "POST", org+"/workspaces/alpha/users", obj{"kind": "service", "given_name": "SIEM connector"}, 201)
+		if svc.str("kind") != "service" || !strings.HasSuffix(svc.str("email"), "@service.invalid") {
+			t.Fatalf("service account = %v, want kind service and a made-up address", svc)
+		}
+		p.assign(caKey, "acme", "alpha", "user", svc.str("id"), "incident_responder")
+		key := p.must(caKey, "POST", org+"/users/"+svc.str("id")+"/keys", obj{"name": "siem", "expires_at": e.clock.Now().Add(24 * time.Hour)}, 201).str("key")
+		if ok, _ := p.check(key, "acme", svc.str("id"), "alpha", "incidents.close"); !ok {
+			t.Errorf("the service account's key asking about itself: denied, want allowed")
+		}
+		if got, _, _ := p.call(key, "GET", org+"/workspaces/beta", nil); got != 404 {
+			t.Errorf("service account of alpha reading beta = %d, want 404", got)
+		}
+		// It never signs in with a password, and has none to set.
+		if got, _, _ := p.call("", "POST", "/v1/login", obj{"org": "acme", "email": svc.str("email"), "password": "whatever it is"}); got != 401 {
+			t.Errorf("service account sign-in = %d, want 401", got)
+		}
+		if _, out, _ := p.call(p.admin, "POST", org+"/workspaces/alpha/users/"+svc.str("id")+"/password", obj{"password": "Correct-Horse-Battery-9"}); out.str("code") != "service_account" {
+			t.Errorf("setting a service account's password = %v, want service_account", out)
+		}
+		// Its key stops at its expiry.
+		e.clock.Advance(25 * time.Hour)
+		if got, _, _ := p.call(key, "GET", org+"/workspaces/alpha", nil); got != 401 {
+			t.Errorf("expired key = %d, want 401", got)
 		}
 	})
 }

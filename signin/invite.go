@@ -41,6 +41,9 @@ func (s *Service) Invite(ctx context.Context, a *directory.Actor, sc directory.S
 	if err := s.allow(c, ""); err != nil {
 		return nil, 0, err
 	}
+	if in.Kind == gh.KindService {
+		return nil, 0, gh.Invalid("invalid_input", "kind", "service accounts are created, not invited; give them API keys")
+	}
 	in.Status = gh.StatusInvited
 	return s.dir.CreateUserWith(ctx, a, sc, in, func(ch *directory.Change, u *gh.User) error { return s.invitation(ch, u) })
 }

@@ -63,6 +63,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (*Started,
 		return nil, err
 	}
 	u := s.findUser(in.Org, in.Email)
+	if u != nil && u.IsService() {
+		u = nil // service accounts sign in with keys only
+	}
 	var cred *gh.Credential
 	if u != nil {
 		var err error

@@ -56,6 +56,9 @@ func (s *Service) SetPassword(ctx context.Context, a *directory.Actor, sc direct
 	if err != nil {
 		return 0, err
 	}
+	if u.IsService() {
+		return 0, gh.Errorf(gh.KindInvalid, "service_account", "service accounts have no password; give them API keys")
+	}
 	cred, err := s.credential(ctx, u)
 	if err != nil {
 		return 0, err
