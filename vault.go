@@ -118,4 +118,14 @@ type Vault interface {
 	// FinishMail records a sending attempt's outcome.
 	FinishMail(ctx context.Context, m *Mail) error
 	ListMail(ctx context.Context, org OrgID, limit int) ([]*Mail, error)
+	// TouchKey records that an API key was used, from where.
+	TouchKey(ctx context.Context, id KeyID, at time.Time, ip string) error
+	// KeyUsage returns when each of the keys was last used (absent: never).
+	KeyUsage(ctx context.Context, ids []KeyID) (map[KeyID]KeyUse, error)
+}
+
+// KeyUse is the last use of an API key.
+type KeyUse struct {
+	At time.Time `json:"last_used_at"`
+	IP string    `json:"last_used_ip"`
 }

@@ -689,3 +689,24 @@ func TestServiceAccountsWorkWithKeysOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestKeysShowTheirLastUse(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		p.must(p.admin, "GET", org, nil, 200)
+		keys := p.must(p.admin, "GET", org+"/users/"+p.adminID+"/keys", nil, 200).list("items")
+		if len(keys) != 1 {
+			t.Fatalf("keys = %v, want the admin's one key", keys)
+		}
+		k := obj(keys[0].(map[string]any))
+		if k.str("last_used_ip") != "127.0.0.1" || k.str("last_used_at") == "" || k.get("hash") != nil {
+			t.Errorf("key = %v, want its last use from 127.0.0.1 and never its hash", k)
+		}
+		if got, _, _ := p.call(p.admin, "DELETE", org+"/users/"+p.adminID+"/keys/"+k.str("id"), nil); got != 200 {
+			t.Fatalf("revoke own key = %d", got)
+		}
+		if got, _, _ := p.call(p.admin, "GET", org, nil); got != 401 {
+			t.Errorf("revoked key = %d, want 401", got)
+		}
+	})
+}

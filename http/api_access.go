@@ -180,12 +180,14 @@ func (s *Server) lookupParams(r *http.Request) (gh.Level, error) {
 
 // keyView is an API key as lists show it: never its secret or hash.
 type keyView struct {
-	ID        gh.KeyID   `json:"id"`
-	Name      string     `json:"name"`
-	Prefix    string     `json:"prefix"`
-	User      gh.UserID  `json:"user_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	ID         gh.KeyID   `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	User       gh.UserID  `json:"user_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	LastUsedIP string     `json:"last_used_ip,omitempty"`
 }
 
 func viewKey(k *gh.APIKey) keyView {
@@ -203,9 +205,20 @@ func (s *Server) registerKeys() {
 		if err != nil {
 			return err
 		}
+		ids := make([]gh.KeyID, len(keys))
+		for i, k := range keys {
+			ids[i] = k.ID
+		}
+		used, err := s.dir.Store().KeyUsage(r.Context(), ids)
+		if err != nil {
+			return err
+		}
 		out := make([]keyView, len(keys))
 		for i, k := range keys {
 			out[i] = viewKey(k)
+			if u, ok := used[k.ID]; ok {
+				out[i].LastUsedAt, out[i].LastUsedIP = &u.At, u.IP
+			}
 		}
 		writeJSON(w, http.StatusOK, directory.List[keyView]{Items: out})
 		return nil

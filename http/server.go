@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,7 @@ type Server struct {
 
 	signin     *signin.Service // nil: no sign-in endpoints, API keys only
 	signinOpts SigninOptions
+	keyUsed    sync.Map // key id → when this node last recorded its use
 }
 
 // Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.
@@ -91,6 +93,9 @@ func (s *Server) authenticate(r *http.Request, pattern string) (*directory.Actor
 	if err != nil {
 		return nil, r, err
 	}
+	if a.Key != "" {
+		s.recordKeyUse(r, a)
+	}
 	if u := a.User; u != nil {
 		o := s.dir.Index().Org(u.Org)
 		if o == nil || !gh.AllowedFrom(o.Policy.AllowedCIDRs, a.Source.IP) || !gh.AllowedFrom(u.AllowedCIDRs, a.Source.IP) {
@@ -101,6 +106,19 @@ func (s *Server) authenticate(r *http.Request, pattern string) (*directory.Actor
 }
 
 // via names the interface a request came from; the CLI says so in a header.
+// recordKeyUse writes a key's last use at most once a minute per node, so
+// that the check path is not a write per request.
+func (s *Server) recordKeyUse(r *http.Request, a *directory.Actor) {
+	now := s.dir.Now()
+	if last, ok := s.keyUsed.Load(a.Key); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	s.keyUsed.Store(a.Key, now)
+	if err := s.dir.Store().TouchKey(r.Context(), a.Key, now, a.Source.IP); err != nil {
+		s.log.Warn("record key use", "err", err, "key_id", a.Key)
+	}
+}
+
 func via(r *http.Request) string {
 	if v := r.Header.Get("Gatehouse-Client"); v == "cli" {
 		return "cli"

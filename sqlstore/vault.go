@@ -309,3 +309,32 @@ func (db *DB) ListMail(ctx context.Context, org gatehouse.OrgID, limit int) ([]*
 	}
 	return out, err
 }
+
+// TouchKey records a key's last use; newer uses win.
+func (db *DB) TouchKey(ctx context.Context, id gatehouse.KeyID, at time.Time, ip string) error {
+	_, err := db.write.ExecContext(ctx, db.d.rebind(`INSERT INTO key_usage (key_id, last_used_at, last_ip) VALUES (?, ?, ?)
+		ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at, last_ip = excluded.last_ip
+		WHERE key_usage.last_used_at < excluded.last_used_at`), string(id), nanos(at), ip)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: touch key: %w", err))
+	}
+	return nil
+}
+
+// KeyUsage reads the last use of each key.
+func (db *DB) KeyUsage(ctx context.Context, ids []gatehouse.KeyID) (map[gatehouse.KeyID]gatehouse.KeyUse, error) {
+	out := map[gatehouse.KeyID]gatehouse.KeyUse{}
+	for _, id := range ids {
+		var at int64
+		var ip string
+		err := db.read.QueryRowContext(ctx, db.d.rebind("SELECT last_used_at, last_ip FROM key_usage WHERE key_id = ?"), string(id)).Scan(&at, &ip)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("vault: key usage: %w", err))
+		}
+		out[id] = gatehouse.KeyUse{At: fromNanos(at), IP: ip}
+	}
+	return out, nil
+}

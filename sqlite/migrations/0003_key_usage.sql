@@ -1,0 +1,6 @@
+-- When each API key was last used, written at most once a minute per key and node.
+CREATE TABLE key_usage (
+    key_id       TEXT PRIMARY KEY,
+    last_used_at INTEGER NOT NULL,
+    last_ip      TEXT NOT NULL DEFAULT ''
+) STRICT;
