@@ -2,6 +2,7 @@ package gatehouse
 
 import (
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -41,6 +42,9 @@ type SecurityPolicy struct {
 	SessionLimit                SessionLimitMode `json:"session_limit"`                   // default end_oldest
 	AllowedCIDRs                []string         `json:"allowed_cidrs,omitempty"`         // empty: any address
 	SecurityContacts            []string         `json:"security_contacts,omitempty"`     // emails told of lockouts and new admins
+	// WebhookURL receives the same notices as JSON, signed with HMAC-SHA256
+	// (X-Gatehouse-Signature) by the key from POST /v1/orgs/{org}/webhook/secret.
+	WebhookURL string `json:"webhook_url,omitempty"`
 }
 
 // WithDefaults fills the zero fields with their defaults.
@@ -94,6 +98,11 @@ func (p SecurityPolicy) Validate() error {
 	}
 	if err := ValidCIDRs(p.AllowedCIDRs); err != "" {
 		f.Add("policy.allowed_cidrs", err)
+	}
+	if p.WebhookURL != "" {
+		if u, err := url.Parse(p.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			f.Add("policy.webhook_url", "must be an http(s) URL")
+		}
 	}
 	for _, c := range p.SecurityContacts {
 		if !ValidEmail(c) {

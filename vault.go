@@ -101,6 +101,8 @@ type VaultTx interface {
 	EnqueueMail(m *Mail) error
 	// ForgetUser removes a deleted user's credential, sessions and tokens.
 	ForgetUser(user UserID) error
+	// PutWebhookSecret sets the key an organization's webhook calls are signed with.
+	PutWebhookSecret(org OrgID, secret string) error
 }
 
 // Vault reads and writes vault rows. Reads of absent rows are KindNotFound.
@@ -122,6 +124,8 @@ type Vault interface {
 	TouchKey(ctx context.Context, id KeyID, at time.Time, ip string) error
 	// KeyUsage returns when each of the keys was last used (absent: never).
 	KeyUsage(ctx context.Context, ids []KeyID) (map[KeyID]KeyUse, error)
+	// WebhookSecret returns an organization's webhook signing key; KindNotFound when none.
+	WebhookSecret(ctx context.Context, org OrgID) (string, error)
 }
 
 // KeyUse is the last use of an API key.

@@ -192,6 +192,10 @@ type (
 	mailList struct {
 		Items []*gh.Mail `json:"items"`
 	}
+	webhookSecret struct {
+		Secret   string      `json:"secret"`
+		Revision gh.Revision `json:"revision"`
+	}
 )
 
 func reveal(ss []gh.Secret) []string {
@@ -439,6 +443,15 @@ func (s *Server) registerSignin() {
 			return err
 		}
 		writeJSON(w, http.StatusOK, acceptedAnswer{u.ID, u.Email})
+		return nil
+	}))
+	s.handle("POST", "/v1/orgs/{org}/webhook/secret", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
+		secret, rev, err := s.signin.RotateWebhookSecret(r.Context(), a, sc.Org)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, webhookSecret{secret.Reveal(), rev})
 		return nil
 	}))
 	s.handle("GET", "/v1/orgs/{org}/mail", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {

@@ -6,6 +6,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,27 @@ import (
 // Sender delivers one message; Permanent reports errors not worth retrying.
 type Sender interface {
 	Send(ctx context.Context, m *gh.Mail) error
+}
+
+// ErrNotConfigured is what a Route answers for mail when no SMTP server is
+// set: the message waits, without counting an attempt, until one is.
+var ErrNotConfigured = errors.New("no SMTP server is configured (GATEHOUSE_SMTP_URL)")
+
+// Route sends each message with the sender of its kind, and mail with Mail.
+type Route struct {
+	Mail  Sender // nil: mail waits in the outbox
+	Kinds map[string]Sender
+}
+
+// Send implements Sender.
+func (r Route) Send(ctx context.Context, m *gh.Mail) error {
+	if s, ok := r.Kinds[m.Kind]; ok {
+		return s.Send(ctx, m)
+	}
+	if r.Mail == nil {
+		return ErrNotConfigured
+	}
+	return r.Mail.Send(ctx, m)
 }
 
 // Worker sends due messages of the outbox.
@@ -55,6 +77,9 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		m.Attempts++
 		err := w.Sender.Send(ctx, m)
 		switch {
+		case errors.Is(err, ErrNotConfigured):
+			m.Attempts-- // not the message's fault: it waits for a server
+			m.NextAttempt, m.LastError = w.Now().Add(time.Minute), err.Error()
 		case err == nil:
 			m.Status, m.SentAt, m.LastError = gh.MailSent, w.Now(), ""
 			sent++

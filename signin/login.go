@@ -129,10 +129,14 @@ func (s *Service) failed(ctx context.Context, u *gh.User, cred *gh.Credential, c
 		now := ch.Now()
 		if !passwordOK && !now.Before(cred.LockedUntil) {
 			cred.FailedAttempts++
+			if cred.FailedAttempts == max(2, p.LockoutThreshold/2) && cred.FailedAttempts < p.LockoutThreshold {
+				s.tellContacts(ch, u.Org, "repeated_failures", "Repeated failed sign-ins: "+u.Email,
+					fmt.Sprintf("%d failed sign-ins in a row for %s; the last from %s.", cred.FailedAttempts, u.Email, c.IP))
+			}
 			if cred.FailedAttempts >= p.LockoutThreshold {
 				cred.FailedAttempts, cred.LockedUntil = 0, now.Add(time.Duration(p.LockoutMinutes)*time.Minute)
 				ch.Record(u.Org, u.Workspace, "login.lockout", userTarget(u))
-				s.tellContacts(ch, u.Org, "Account locked: "+u.Email,
+				s.tellContacts(ch, u.Org, "lockout", "Account locked: "+u.Email,
 					fmt.Sprintf("After repeated failed sign-ins, %s is locked for %d minutes.\nLast attempt from %s.", u.Email, p.LockoutMinutes, c.IP))
 			}
 			if err := ch.Vault().PutCredential(cred); err != nil {

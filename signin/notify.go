@@ -1,16 +1,33 @@
 package signin
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/webhook"
 )
 
-// tellContacts queues a message to the organization's security contacts in the change's transaction.
-func (s *Service) tellContacts(ch *directory.Change, org gh.OrgID, subject, body string) {
-	for _, to := range s.policy(org).SecurityContacts {
+// tellContacts queues a notice to the organization's security contacts, and
+// to its webhook, in the change's transaction.
+func (s *Service) tellContacts(ch *directory.Change, org gh.OrgID, kind, subject, body string) {
+	p := s.policy(org)
+	for _, to := range p.SecurityContacts {
 		s.queue(ch, org, to, "security_notice", "[Gatehouse] "+subject, body)
+	}
+	if p.WebhookURL != "" {
+		notice, _ := json.Marshal(struct {
+			Type    string    `json:"type"`
+			Org     gh.OrgID  `json:"org_id"`
+			Subject string    `json:"subject"`
+			Text    string    `json:"text"`
+			Time    time.Time `json:"time"`
+		}{kind, org, subject, body, ch.Now()})
+		s.queue(ch, org, p.WebhookURL, webhook.Kind, kind, string(notice))
 	}
 }
 
@@ -32,7 +49,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 			case gh.KindUser:
 				var before, after gh.User
 				if decodeSide(c.After, &after) && after.IsOrgAdmin() && !(decodeSide(c.Before, &before) && before.IsOrgAdmin()) {
-					s.tellContacts(ch, ev.Org, "New Organization Admin: "+after.Email,
+					s.tellContacts(ch, ev.Org, "org_admin_added", "New Organization Admin: "+after.Email,
 						fmt.Sprintf("%s is now an Organization Admin (change by %s, revision %d).", after.Email, actorName(ev), ev.Revision))
 				}
 			case gh.KindAssignment:
@@ -42,7 +59,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 					if w := idx.Workspace(after.Workspace); w != nil {
 						where = w.Name
 					}
-					s.tellContacts(ch, ev.Org, "Admin granted in "+where,
+					s.tellContacts(ch, ev.Org, "admin_granted", "Admin granted in "+where,
 						fmt.Sprintf("%s now has the Admin role in workspace %s (change by %s, revision %d).", who, where, actorName(ev), ev.Revision))
 				}
 			}
@@ -59,4 +76,21 @@ func actorName(ev *gh.Event) string {
 		return string(ev.Actor.Type)
 	}
 	return "unknown"
+}
+
+// RotateWebhookSecret makes a new signing key for the organization's webhook
+// (Org Admins, with a recent sign-in) and returns it once.
+func (s *Service) RotateWebhookSecret(ctx context.Context, a *directory.Actor, o *gh.Org) (gh.Secret, gh.Revision, error) {
+	if err := s.dir.RequireOrgAdmin(a, o, "rotate the webhook secret"); err != nil {
+		return "", 0, err
+	}
+	if a.StaleSession {
+		return "", 0, gh.Errorf(gh.KindForbidden, "reauthentication_required", "rotating the webhook secret needs a recent sign-in")
+	}
+	secret, _ := auth.NewToken()
+	rev, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		ch.Record(o.ID, "", "webhook.secret.rotate", gh.Target{Type: gh.KindOrg, ID: string(o.ID)})
+		return ch.Vault().PutWebhookSecret(o.ID, secret.Reveal())
+	})
+	return secret, rev, err
 }

@@ -338,3 +338,21 @@ func (db *DB) KeyUsage(ctx context.Context, ids []gatehouse.KeyID) (map[gatehous
 	}
 	return out, nil
 }
+
+func (v *vaultTx) PutWebhookSecret(org gatehouse.OrgID, secret string) error {
+	return v.exec(`INSERT INTO webhook_secrets (org_id, secret) VALUES (?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET secret = excluded.secret`, string(org), secret)
+}
+
+// WebhookSecret reads an organization's webhook signing key.
+func (db *DB) WebhookSecret(ctx context.Context, org gatehouse.OrgID) (string, error) {
+	var secret string
+	err := db.read.QueryRowContext(ctx, db.d.rebind("SELECT secret FROM webhook_secrets WHERE org_id = ?"), string(org)).Scan(&secret)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", gatehouse.NotFound("webhook secret")
+	}
+	if err != nil {
+		return "", gatehouse.Internal(fmt.Errorf("vault: webhook secret: %w", err))
+	}
+	return secret, nil
+}

@@ -27,6 +27,7 @@ type Config struct {
 	SMTPURL        string // smtp://host:port; without it mail waits in the outbox
 	MailFrom       string // the sender of Gatehouse's emails
 	TrustedProxies string // comma-separated ranges whose X-Forwarded-For is believed
+	WebhookPrivate bool   // let security webhooks reach loopback and private addresses
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.
@@ -49,6 +50,7 @@ func (c *Config) FromEnv() {
 	set("GATEHOUSE_SMTP_URL", &c.SMTPURL)
 	set("GATEHOUSE_MAIL_FROM", &c.MailFrom)
 	set("GATEHOUSE_TRUSTED_PROXIES", &c.TrustedProxies)
+	c.WebhookPrivate = os.Getenv("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") == "true"
 }
 
 // Validate names the first bad setting.

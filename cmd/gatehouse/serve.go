@@ -21,6 +21,7 @@ import (
 	"gatehouse.dev/gatehouse/outbox"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/smtp"
+	"gatehouse.dev/gatehouse/webhook"
 )
 
 // Main is one running Gatehouse node: store, directory, index and HTTP server.
@@ -84,14 +85,14 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
-	var mailer outbox.Sender
-	var permanent func(error) bool
+	route := outbox.Route{Kinds: map[string]outbox.Sender{
+		webhook.Kind: &webhook.Sender{Vault: store, Now: time.Now, AllowPrivate: m.Config.WebhookPrivate}}}
 	if m.Config.SMTPURL != "" {
 		c, err := smtp.New(m.Config.SMTPURL, m.Config.MailFrom)
 		if err != nil {
 			return err
 		}
-		mailer, permanent = c, smtp.Permanent
+		route.Mail = c
 	} else {
 		m.Log.Warn("no GATEHOUSE_SMTP_URL: invitations and resets wait in the outbox until one is set")
 	}
@@ -105,14 +106,13 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("listen for other nodes' changes: %w", err)
 		}
 	}
-	if mailer != nil {
-		w := &outbox.Worker{Vault: store, Sender: mailer, Permanent: permanent, Now: time.Now, Log: m.Log}
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			w.Run(fctx, 5*time.Second, m.signin.MailQueued())
-		}()
-	}
+	w := &outbox.Worker{Vault: store, Sender: route, Now: time.Now, Log: m.Log,
+		Permanent: func(err error) bool { return smtp.Permanent(err) || webhook.Permanent(err) }}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		w.Run(fctx, 5*time.Second, m.signin.MailQueued())
+	}()
 	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
