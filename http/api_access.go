@@ -232,6 +232,15 @@ func (s *Server) registerKeys() {
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
+		if s.signin != nil {
+			who := "keys/operator"
+			if a.User != nil {
+				who = "keys/" + string(a.User.ID)
+			}
+			if err := s.signin.Throttle(s.client(r), who); err != nil {
+				return err
+			}
+		}
 		k, secret, rev, err := s.dir.CreateKey(r.Context(), a, o, gh.UserID(r.PathValue("id")), in)
 		if err != nil {
 			return err

@@ -58,10 +58,16 @@ func (s *Service) findUser(orgRef, email string) *gh.User {
 
 // Login checks a password and starts a session. Every failure gives the same
 // error after the same work, so nothing tells whether an account exists.
-func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (*Started, error) {
+func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Started, err error) {
 	if err := s.allow(c, accountKey(in.Org, in.Email)); err != nil {
 		return nil, err
 	}
+	start := time.Now() // real time: the floor is about what a caller can measure
+	defer func() {
+		if err != nil && s.cfg.FailureFloor > 0 {
+			time.Sleep(s.cfg.FailureFloor - time.Since(start))
+		}
+	}()
 	u := s.findUser(in.Org, in.Email)
 	if u != nil && u.IsService() {
 		u = nil // service accounts sign in with keys only
@@ -95,7 +101,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (*Started,
 		cred.PasswordVersion--
 	}
 	p := s.policy(u.Org)
-	st := &Started{
+	st = &Started{
 		MFARequired:        cred.TOTPConfirmed,
 		MFAEnrolment:       !cred.TOTPConfirmed && p.MFARequired(u),
 		MustChangePassword: cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))),

@@ -27,6 +27,10 @@ type Config struct {
 	InviteTTL time.Duration // how long an invitation link works; 7 days when zero
 	ResetTTL  time.Duration // how long a reset link works; 1 hour when zero
 	StepUp    time.Duration // how recent a sign-in sensitive actions need; 15 minutes when zero
+	// FailureFloor is the least time a failed sign-in takes, so that the
+	// bookkeeping of a known account's failure (a write) cannot be told, by
+	// timing, from an unknown one. Zero: no floor (tests).
+	FailureFloor time.Duration
 }
 
 // Service signs people in.
@@ -99,6 +103,10 @@ var errSignIn = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials",
 	"the email, password or code is not right, or this account cannot sign in from here")
 
 var errTooMany = gh.Errorf(gh.KindRateLimited, "too_many_attempts", "too many attempts; wait a minute and try again")
+
+// Throttle applies the sign-in limits to other sensitive endpoints (API key
+// creation): per address, and per account when one is named.
+func (s *Service) Throttle(c Client, account string) error { return s.allow(c, account) }
 
 // allow applies the per-address and per-account limits.
 func (s *Service) allow(c Client, account string) error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -49,7 +50,7 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-			m := &Main{Config: cfg, Out: stdout, Log: log}
+			m := &Main{Config: cfg, Out: stdout, Log: log, FailureFloor: 250 * time.Millisecond}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if err := m.Run(ctx); err != nil {

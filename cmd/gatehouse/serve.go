@@ -33,6 +33,8 @@ type Main struct {
 
 	// Params are the password hashing costs; auth.DefaultParams when zero (tests lower them).
 	Params auth.Params
+	// FailureFloor is the least time a failed sign-in takes (see signin.Config).
+	FailureFloor time.Duration
 
 	store    gh.Store
 	signin   *signin.Service
@@ -77,7 +79,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	public := m.Config.publicURL(m.listener.Addr().String())
-	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public}, m.Log)
+	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	if m.Config.Demo {
