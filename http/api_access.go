@@ -237,7 +237,7 @@ func (s *Server) registerKeys() {
 			if a.User != nil {
 				who = "keys/" + string(a.User.ID)
 			}
-			if err := s.signin.Throttle(s.client(r), who); err != nil {
+			if err := s.signin.Throttle(who); err != nil {
 				return err
 			}
 		}

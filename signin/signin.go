@@ -42,6 +42,7 @@ type Service struct {
 
 	byIP      *auth.Limiter // sign-in, reset and invitation attempts per client address
 	byAccount *auth.Limiter // sign-in and reset attempts per organization and email
+	sensitive *auth.Limiter // other sensitive actions per account
 	wake      chan struct{} // nudges the outbox worker after mail is queued
 }
 
@@ -66,6 +67,7 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 	s := &Service{dir: dir, store: store, cfg: cfg, log: log,
 		byIP:      auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
 		byAccount: auth.NewLimiter(rate.Every(6*time.Second), 10, time.Hour),
+		sensitive: auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
 		wake:      make(chan struct{}, 1)}
 	dir.BeforeCommit = s.notifyContacts
 	return s
@@ -104,9 +106,14 @@ var errSignIn = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials",
 
 var errTooMany = gh.Errorf(gh.KindRateLimited, "too_many_attempts", "too many attempts; wait a minute and try again")
 
-// Throttle applies the sign-in limits to other sensitive endpoints (API key
-// creation): per address, and per account when one is named.
-func (s *Service) Throttle(c Client, account string) error { return s.allow(c, account) }
+// Throttle limits other sensitive endpoints (API key creation) per account,
+// with a budget of their own so they never use up anyone's sign-in attempts.
+func (s *Service) Throttle(account string) error {
+	if !s.sensitive.Allow(account, s.dir.Now()) {
+		return errTooMany
+	}
+	return nil
+}
 
 // allow applies the per-address and per-account limits.
 func (s *Service) allow(c Client, account string) error {
