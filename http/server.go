@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,15 +131,24 @@ type ctxKey struct{}
 
 var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// Request ids are a random prefix per process and a counter: unique across
+// nodes and restarts in practice, and no random read per request.
+var (
+	idPrefix  = func() string { var b [6]byte; _, _ = rand.Read(b[:]); return hex.EncodeToString(b[:]) }()
+	idCounter atomic.Uint64
+)
+
+func newRequestID() string {
+	return idPrefix + strconv.FormatUint(idCounter.Add(1), 36)
+}
+
 // withRequestID gives every request an id (the caller's X-Request-Id when it is
 // sane), echoes it, and logs the request once it is done.
 func (s *Server) withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
-		if !requestIDRE.MatchString(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+		if id == "" || !requestIDRE.MatchString(id) {
+			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
