@@ -99,6 +99,8 @@ type VaultTx interface {
 	// UseToken marks an unused, unexpired token used and returns it; KindNotFound otherwise.
 	UseToken(hash string, kind TokenKind, now time.Time) (*OneTimeToken, error)
 	EnqueueMail(m *Mail) error
+	// RevokeTokens makes every unused one-time link of a user useless.
+	RevokeTokens(user UserID) error
 	// ForgetUser removes a deleted user's credential, sessions and tokens.
 	ForgetUser(user UserID) error
 	// PutWebhookSecret sets the key an organization's webhook calls are signed with.

@@ -201,6 +201,12 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 				return err
 			}
 		}
+		if !self && gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) {
+			// A new address receives the user's reset links: as sensitive as setting a password.
+			if err := requireFresh(a, "changing someone's email"); err != nil {
+				return err
+			}
+		}
 		ev := w.event(cur.Org, cur.Workspace, userAction(cur, &next), gh.KindUser, string(id))
 		next.Touch(w.rev(), w.now)
 		change(ev, gh.KindUser, string(id), cur, &next)

@@ -122,6 +122,9 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {
 			return err
 		}
+		if err := ch.Vault().RevokeTokens(u.ID); err != nil { // the other links of the user die with this one
+			return err
+		}
 		out = u
 		if kind == gh.TokenReset {
 			ch.Record(u.Org, u.Workspace, "password.reset", userTarget(u))

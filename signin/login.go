@@ -59,7 +59,15 @@ func (s *Service) findUser(orgRef, email string) *gh.User {
 // Login checks a password and starts a session. Every failure gives the same
 // error after the same work, so nothing tells whether an account exists.
 func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Started, err error) {
-	if err := s.allow(c, accountKey(in.Org, in.Email)); err != nil {
+	u := s.findUser(in.Org, in.Email)
+	if u != nil && u.IsService() {
+		u = nil // service accounts sign in with keys only
+	}
+	account := accountKey(in.Org, in.Email)
+	if u != nil {
+		account = "user/" + string(u.ID) // one allowance per account, however it is named
+	}
+	if err := s.allow(c, account); err != nil {
 		return nil, err
 	}
 	start := time.Now() // real time: the floor is about what a caller can measure
@@ -68,13 +76,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 			time.Sleep(s.cfg.FailureFloor - time.Since(start))
 		}
 	}()
-	u := s.findUser(in.Org, in.Email)
-	if u != nil && u.IsService() {
-		u = nil // service accounts sign in with keys only
-	}
 	var cred *gh.Credential
 	if u != nil {
-		var err error
 		if cred, err = s.store.Credential(ctx, u.ID); err != nil && gh.KindOf(err) != gh.KindNotFound {
 			return nil, err
 		}
@@ -83,34 +86,45 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 		s.cfg.Params.DummyVerify(in.Password) // the same time as a real check
 		return nil, errSignIn
 	}
+	// The expensive check runs outside the write lock; what it decided is
+	// applied inside, against the credential as it is then.
 	ok, rehash, err := auth.Verify(cred.PasswordHash, in.Password, s.cfg.Params)
 	if err != nil {
 		return nil, err
 	}
-	now := s.dir.Now()
 	o := s.dir.Index().Org(u.Org)
-	usable := u.Status == gh.StatusActive && o != nil && o.Active() && s.allowedFrom(u, c.IP) && !now.Before(cred.LockedUntil)
+	usable := u.Status == gh.StatusActive && o != nil && o.Active() && s.allowedFrom(u, c.IP)
 	if !ok || !usable {
-		return nil, s.failed(ctx, u, cred, c, ok)
+		return nil, s.failed(ctx, u, c, !ok)
 	}
+	newHash := ""
 	if rehash {
-		if err := s.setPassword(u, cred, in.Password, cred.PasswordSetAt, cred.MustChange); err != nil {
+		if newHash, err = s.cfg.Params.Hash(in.Password); err != nil {
 			return nil, err
 		}
-		cred.History = cred.History[min(1, len(cred.History)):] // a rehash is not a new password
-		cred.PasswordVersion--
 	}
 	p := s.policy(u.Org)
-	st = &Started{
-		MFARequired:        cred.TOTPConfirmed,
-		MFAEnrolment:       !cred.TOTPConfirmed && p.MFARequired(u),
-		MustChangePassword: cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))),
-	}
+	st = &Started{}
+	refused := false
 	_, err = s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
-		cred.FailedAttempts, cred.LockedUntil = 0, time.Time{}
-		if err := ch.Vault().PutCredential(cred); err != nil {
+		cur, err := s.credential(ctx, u)
+		if err != nil {
 			return err
 		}
+		if ch.Now().Before(cur.LockedUntil) || cur.PasswordVersion != cred.PasswordVersion {
+			refused = true // locked, or the password changed, since it was checked
+			return nil
+		}
+		cur.FailedAttempts, cur.LockedUntil = 0, time.Time{}
+		if newHash != "" {
+			cur.PasswordHash = newHash // new cost parameters; not a new password
+		}
+		if err := ch.Vault().PutCredential(cur); err != nil {
+			return err
+		}
+		st.MFARequired = cur.TOTPConfirmed
+		st.MFAEnrolment = !cur.TOTPConfirmed && p.MFARequired(u)
+		st.MustChangePassword = mustChange(cur, p, ch.Now())
 		if err := s.startSession(ctx, ch, u, c, st, p); err != nil {
 			return err
 		}
@@ -124,28 +138,29 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 	if err != nil {
 		return nil, err
 	}
+	if refused {
+		return nil, s.failed(ctx, u, c, false)
+	}
 	return st, nil
 }
 
-// failed counts a failed attempt against a known account, locks it at the
-// policy's threshold, records both, and answers like any other failure.
-func (s *Service) failed(ctx context.Context, u *gh.User, cred *gh.Credential, c Client, passwordOK bool) error {
-	p := s.policy(u.Org)
+// mustChange reports a temporary or expired password.
+func mustChange(c *gh.Credential, p gh.SecurityPolicy, now time.Time) bool {
+	return c.MustChange || (p.PasswordExpiryDays > 0 && now.After(c.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays)))
+}
+
+// failed records a failed attempt against a known account and, when counts,
+// counts it, locking the account at the policy's threshold. The credential is
+// read inside the write transaction, which every writer waits for, so
+// attempts made in parallel all count. It answers like any other failure.
+func (s *Service) failed(ctx context.Context, u *gh.User, c Client, counts bool) error {
 	_, err := s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
-		now := ch.Now()
-		if !passwordOK && !now.Before(cred.LockedUntil) {
-			cred.FailedAttempts++
-			if cred.FailedAttempts == max(2, p.LockoutThreshold/2) && cred.FailedAttempts < p.LockoutThreshold {
-				s.tellContacts(ch, u.Org, "repeated_failures", "Repeated failed sign-ins: "+u.Email,
-					fmt.Sprintf("%d failed sign-ins in a row for %s; the last from %s.", cred.FailedAttempts, u.Email, c.IP))
+		if counts {
+			cred, err := s.credential(ctx, u)
+			if err != nil {
+				return err
 			}
-			if cred.FailedAttempts >= p.LockoutThreshold {
-				cred.FailedAttempts, cred.LockedUntil = 0, now.Add(time.Duration(p.LockoutMinutes)*time.Minute)
-				ch.Record(u.Org, u.Workspace, "login.lockout", userTarget(u))
-				s.tellContacts(ch, u.Org, "lockout", "Account locked: "+u.Email,
-					fmt.Sprintf("After repeated failed sign-ins, %s is locked for %d minutes.\nLast attempt from %s.", u.Email, p.LockoutMinutes, c.IP))
-			}
-			if err := ch.Vault().PutCredential(cred); err != nil {
+			if err := s.countFailure(ch, u, cred, c); err != nil {
 				return err
 			}
 		}
@@ -156,6 +171,27 @@ func (s *Service) failed(ctx context.Context, u *gh.User, cred *gh.Credential, c
 		return err
 	}
 	return errSignIn
+}
+
+// countFailure adds one failed attempt to cred, inside ch; the caller read cred in ch.
+func (s *Service) countFailure(ch *directory.Change, u *gh.User, cred *gh.Credential, c Client) error {
+	p := s.policy(u.Org)
+	now := ch.Now()
+	if now.Before(cred.LockedUntil) {
+		return nil // already locked: the lock does not grow
+	}
+	cred.FailedAttempts++
+	if cred.FailedAttempts == max(2, p.LockoutThreshold/2) && cred.FailedAttempts < p.LockoutThreshold {
+		s.tellContacts(ch, u.Org, "repeated_failures", "Repeated failed sign-ins: "+u.Email,
+			fmt.Sprintf("%d failed sign-ins in a row for %s; the last from %s.", cred.FailedAttempts, u.Email, c.IP))
+	}
+	if cred.FailedAttempts >= p.LockoutThreshold {
+		cred.FailedAttempts, cred.LockedUntil = 0, now.Add(time.Duration(p.LockoutMinutes)*time.Minute)
+		ch.Record(u.Org, u.Workspace, "login.lockout", userTarget(u))
+		s.tellContacts(ch, u.Org, "lockout", "Account locked: "+u.Email,
+			fmt.Sprintf("After repeated failed sign-ins, %s is locked for %d minutes.\nLast attempt from %s.", u.Email, p.LockoutMinutes, c.IP))
+	}
+	return ch.Vault().PutCredential(cred)
 }
 
 // startSession makes a session (ending the oldest, or refusing, at the
@@ -193,43 +229,57 @@ func (s *Service) startSession(ctx context.Context, ch *directory.Change, u *gh.
 // LoginMFA completes a sign-in with a TOTP code or a recovery code. The
 // session gets new tokens, so one seen before the second factor is useless after.
 func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client) (*Started, error) {
-	sess, err := s.store.SessionByHash(ctx, auth.HashToken(sessToken))
-	if err != nil || !sess.MFAPending {
+	hash := auth.HashToken(sessToken)
+	first, err := s.store.SessionByHash(ctx, hash)
+	if err != nil || !first.MFAPending {
 		return nil, errSignIn
 	}
-	u := s.dir.Index().User(sess.User)
-	if u == nil {
+	u := s.dir.Index().User(first.User)
+	if u == nil || u.Status != gh.StatusActive {
 		return nil, errSignIn
 	}
 	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
 		return nil, err
 	}
-	cred, err := s.credential(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	now := s.dir.Now()
-	if !cred.TOTPConfirmed || now.Before(cred.LockedUntil) || u.Status != gh.StatusActive {
-		return nil, errSignIn
-	}
-	used := "totp"
-	if step, ok := auth.CheckTOTP(cred.TOTPSecret, code, now, cred.TOTPLastStep); ok {
-		cred.TOTPLastStep = step
-	} else if rest, ok := auth.UseRecoveryCode(cred.RecoveryHashes, code); ok {
-		cred.RecoveryHashes, used = rest, "recovery_code"
-	} else {
-		return nil, s.failed(ctx, u, cred, c, false)
-	}
-	st := &Started{Session: sess}
+	// Session and credential are read again inside the write transaction, so
+	// that one code sent on many requests at once is accepted once.
+	st, bad := &Started{}, false
 	_, err = s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
+		sess, err := s.store.SessionByHash(ctx, hash)
+		if err != nil || !sess.MFAPending {
+			bad = true
+			return nil
+		}
+		cred, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
+		now := ch.Now()
+		if !cred.TOTPConfirmed || now.Before(cred.LockedUntil) {
+			bad = true
+			ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
+			return nil
+		}
+		used := "totp"
+		if step, ok := auth.CheckTOTP(cred.TOTPSecret, code, now, cred.TOTPLastStep); ok {
+			cred.TOTPLastStep = step
+		} else if rest, ok := auth.UseRecoveryCode(cred.RecoveryHashes, code); ok {
+			cred.RecoveryHashes, used = rest, "recovery_code"
+		} else {
+			bad = true
+			ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
+			return s.countFailure(ch, u, cred, c)
+		}
 		cred.FailedAttempts = 0
 		if err := ch.Vault().PutCredential(cred); err != nil {
 			return err
 		}
-		token, hash := auth.NewToken()
+		token, tokenHash := auth.NewToken()
 		csrf, csrfHash := auth.NewToken()
-		sess.TokenHash, sess.CSRFHash, sess.MFAPending, sess.StepUpAt = hash, csrfHash, false, ch.Now()
-		st.Token, st.CSRF = token, csrf
+		sess.TokenHash, sess.CSRFHash, sess.MFAPending = tokenHash, csrfHash, false
+		sess.StepUpAt, sess.LastSeenAt = now, now
+		st.Token, st.CSRF, st.Session = token, csrf, sess
+		st.MustChangePassword = mustChange(cred, s.policy(u.Org), now)
 		if err := ch.Vault().PutSession(sess); err != nil {
 			return err
 		}
@@ -242,7 +292,9 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 	if err != nil {
 		return nil, err
 	}
-	st.MustChangePassword = cred.MustChange
+	if bad {
+		return nil, errSignIn
+	}
 	return st, nil
 }
 
@@ -348,21 +400,43 @@ func (s *Service) Reauthenticate(ctx context.Context, a *directory.Actor, sess *
 	}
 	ok, _, err := auth.Verify(cred.PasswordHash, password, s.cfg.Params)
 	if cred.PasswordHash == "" || err != nil || !ok {
-		return s.failed(ctx, u, cred, c, false)
+		return s.failed(ctx, u, c, true)
 	}
-	if cred.TOTPConfirmed {
-		step, ok := auth.CheckTOTP(cred.TOTPSecret, code, s.dir.Now(), cred.TOTPLastStep)
-		if !ok {
-			return s.failed(ctx, u, cred, c, false)
-		}
-		cred.TOTPLastStep = step
-	}
+	bad := false
 	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
-		sess.StepUpAt = ch.Now()
+		cur, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
+		if cur.PasswordVersion != cred.PasswordVersion || ch.Now().Before(cur.LockedUntil) {
+			bad = true
+			return nil
+		}
+		if cur.TOTPConfirmed {
+			step, ok := auth.CheckTOTP(cur.TOTPSecret, code, ch.Now(), cur.TOTPLastStep)
+			if !ok {
+				bad = true
+				ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
+				return s.countFailure(ch, u, cur, c)
+			}
+			cur.TOTPLastStep = step
+		}
+		// The session as it is now, so that the activity this request recorded stays.
+		now, err := s.store.SessionByHash(ctx, sess.TokenHash)
+		if err != nil {
+			return err
+		}
+		now.StepUpAt, now.LastSeenAt = ch.Now(), ch.Now()
 		ch.Record(u.Org, u.Workspace, "login.reauthenticate", userTarget(u))
-		return errorsJoin(ch.Vault().PutCredential(cred), ch.Vault().PutSession(sess))
+		return errorsJoin(ch.Vault().PutCredential(cur), ch.Vault().PutSession(now))
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	if bad {
+		return errSignIn
+	}
+	return nil
 }
 
 func errorsJoin(errs ...error) error {

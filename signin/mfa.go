@@ -21,13 +21,6 @@ type Enrolment struct {
 // session cannot swap a user's second factor.
 func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment, error) {
 	u := a.User
-	cred, err := s.credential(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	if cred.TOTPConfirmed {
-		return nil, gh.Errorf(gh.KindConflict, "mfa_enrolled", "a second factor is set up already; an admin can reset it")
-	}
 	o := s.dir.Index().Org(u.Org)
 	issuer := s.cfg.Issuer
 	if o != nil {
@@ -37,8 +30,18 @@ func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment
 	if err != nil {
 		return nil, err
 	}
-	cred.TOTPSecret, cred.TOTPLastStep = secret, 0
-	err = s.store.VaultUpdate(ctx, func(v gh.VaultTx) error { return v.PutCredential(cred) })
+	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
+		if cred.TOTPConfirmed {
+			return gh.Errorf(gh.KindConflict, "mfa_enrolled", "a second factor is set up already; an admin can reset it")
+		}
+		cred.TOTPSecret, cred.TOTPLastStep = secret, 0
+		ch.Record(u.Org, u.Workspace, "mfa.enrol_start", userTarget(u))
+		return ch.Vault().PutCredential(cred)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -52,23 +55,28 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *directory.Actor, sess *gh.
 	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
 		return nil, err
 	}
-	cred, err := s.credential(ctx, u)
-	if err != nil {
-		return nil, err
-	}
-	if cred.TOTPSecret == "" || cred.TOTPConfirmed {
-		return nil, gh.Errorf(gh.KindConflict, "no_pending_enrolment", "start an enrolment first (POST /v1/me/mfa/totp)")
-	}
-	step, ok := auth.CheckTOTP(cred.TOTPSecret, code, s.dir.Now(), cred.TOTPLastStep)
-	if !ok {
-		return nil, gh.Invalid("wrong_code", "code", "is not the code your app shows now")
-	}
 	codes, hashes := auth.NewRecoveryCodes()
-	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+	_, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
+		if cred.TOTPSecret == "" || cred.TOTPConfirmed {
+			return gh.Errorf(gh.KindConflict, "no_pending_enrolment", "start an enrolment first (POST /v1/me/mfa/totp)")
+		}
+		step, ok := auth.CheckTOTP(cred.TOTPSecret, code, ch.Now(), cred.TOTPLastStep)
+		if !ok {
+			return gh.Invalid("wrong_code", "code", "is not the code your app shows now")
+		}
 		cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes = true, step, hashes
 		if sess != nil {
-			sess.StepUpAt = ch.Now()
-			if err := ch.Vault().PutSession(sess); err != nil {
+			// The session as it is now, so that the activity this request recorded stays.
+			cur, err := s.store.SessionByHash(ctx, sess.TokenHash)
+			if err != nil {
+				return err
+			}
+			cur.StepUpAt, cur.LastSeenAt = ch.Now(), ch.Now()
+			if err := ch.Vault().PutSession(cur); err != nil {
 				return err
 			}
 		}
@@ -83,19 +91,19 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *directory.Actor, sess *gh.
 
 // NewRecoveryCodes replaces the signed-in user's recovery codes (a sensitive action).
 func (s *Service) NewRecoveryCodes(ctx context.Context, a *directory.Actor) ([]gh.Secret, error) {
-	if a.StaleSession {
-		return nil, gh.Errorf(gh.KindForbidden, "reauthentication_required", "new recovery codes need a recent sign-in: confirm your password and code at /v1/me/reauthenticate")
-	}
-	u := a.User
-	cred, err := s.credential(ctx, u)
-	if err != nil {
+	if err := stale(a, "new recovery codes"); err != nil {
 		return nil, err
 	}
-	if !cred.TOTPConfirmed {
-		return nil, gh.Errorf(gh.KindConflict, "mfa_not_enrolled", "set up a second factor first")
-	}
+	u := a.User
 	codes, hashes := auth.NewRecoveryCodes()
-	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
+	_, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
+		if !cred.TOTPConfirmed {
+			return gh.Errorf(gh.KindConflict, "mfa_not_enrolled", "set up a second factor first")
+		}
 		cred.RecoveryHashes = hashes
 		ch.Record(u.Org, u.Workspace, "mfa.recovery_codes.renew", userTarget(u))
 		return ch.Vault().PutCredential(cred)
@@ -110,11 +118,14 @@ func (s *Service) ResetMFA(ctx context.Context, a *directory.Actor, sc directory
 	if err != nil {
 		return 0, err
 	}
-	cred, err := s.credential(ctx, u)
-	if err != nil {
+	if err := stale(a, "removing someone's second factor"); err != nil {
 		return 0, err
 	}
 	return s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cred, err := s.credential(ctx, u)
+		if err != nil {
+			return err
+		}
 		cred.TOTPSecret, cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes = "", false, 0, nil
 		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {
 			return err

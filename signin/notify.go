@@ -84,8 +84,8 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, a *directory.Actor, o
 	if err := s.dir.RequireOrgAdmin(a, o, "rotate the webhook secret"); err != nil {
 		return "", 0, err
 	}
-	if a.StaleSession {
-		return "", 0, gh.Errorf(gh.KindForbidden, "reauthentication_required", "rotating the webhook secret needs a recent sign-in")
+	if err := stale(a, "rotating the webhook secret"); err != nil {
+		return "", 0, err
 	}
 	secret, _ := auth.NewToken()
 	rev, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {

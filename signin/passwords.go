@@ -31,9 +31,14 @@ func (s *Service) ChangePassword(ctx context.Context, a *directory.Actor, curren
 		return err
 	}
 	_, err = s.dir.Change(ctx, a, func(ch *directory.Change) error {
-		if err := s.setPassword(u, cred, next, ch.Now(), false); err != nil {
+		cur, err := s.current(ctx, u, cred)
+		if err != nil {
 			return err
 		}
+		if err := s.setPassword(u, cur, next, ch.Now(), false); err != nil {
+			return err
+		}
+		cred = cur
 		if _, err := ch.Vault().DeleteSessions(u.ID, a.Session); err != nil {
 			return err
 		}
@@ -59,6 +64,11 @@ func (s *Service) SetPassword(ctx context.Context, a *directory.Actor, sc direct
 	if u.IsService() {
 		return 0, gh.Errorf(gh.KindInvalid, "service_account", "service accounts have no password; give them API keys")
 	}
+	if a.User == nil || a.User.ID != u.ID {
+		if err := stale(a, "setting someone's password"); err != nil {
+			return 0, err
+		}
+	}
 	cred, err := s.credential(ctx, u)
 	if err != nil {
 		return 0, err
@@ -67,6 +77,11 @@ func (s *Service) SetPassword(ctx context.Context, a *directory.Actor, sc direct
 		return 0, err
 	}
 	return s.dir.Change(ctx, a, func(ch *directory.Change) error {
+		cur, err := s.current(ctx, u, cred)
+		if err != nil {
+			return err
+		}
+		cred = cur
 		if err := s.setPassword(u, cred, in.Password, ch.Now(), in.Temporary); err != nil {
 			return err
 		}
@@ -76,4 +91,18 @@ func (s *Service) SetPassword(ctx context.Context, a *directory.Actor, sc direct
 		ch.Record(u.Org, u.Workspace, "password.set", userTarget(u))
 		return ch.Vault().PutCredential(cred)
 	})
+}
+
+// current re-reads a credential inside a write transaction and refuses the
+// change if the password changed since the caller checked the new one
+// against the old (its history rules would be stale).
+func (s *Service) current(ctx context.Context, u *gh.User, checked *gh.Credential) (*gh.Credential, error) {
+	cur, err := s.credential(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if cur.PasswordVersion != checked.PasswordVersion {
+		return nil, gh.Errorf(gh.KindConflict, "password_changed", "the password changed meanwhile; try again")
+	}
+	return cur, nil
 }

@@ -106,6 +106,16 @@ var errSignIn = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials",
 
 var errTooMany = gh.Errorf(gh.KindRateLimited, "too_many_attempts", "too many attempts; wait a minute and try again")
 
+// stale refuses sensitive actions to a session that signed in too long ago
+// (taking over another account needs as fresh a sign-in as making a key).
+func stale(a *directory.Actor, what string) error {
+	if a.StaleSession {
+		return gh.Errorf(gh.KindForbidden, "reauthentication_required",
+			"%s needs a recent sign-in: confirm your password (and code) at /v1/me/reauthenticate, then try again", what)
+	}
+	return nil
+}
+
 // Throttle limits other sensitive endpoints (API key creation) per account,
 // with a budget of their own so they never use up anyone's sign-in attempts.
 func (s *Service) Throttle(account string) error {

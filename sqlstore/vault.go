@@ -113,6 +113,10 @@ func (v *vaultTx) ForgetUser(user gatehouse.UserID) error {
 	return nil
 }
 
+func (v *vaultTx) RevokeTokens(user gatehouse.UserID) error {
+	return v.exec("DELETE FROM tokens WHERE user_id = ? AND used_at = 0", string(user))
+}
+
 func (v *vaultTx) PutToken(t *gatehouse.OneTimeToken) error {
 	return v.exec("INSERT INTO tokens (hash, kind, user_id, org_id, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)",
 		t.Hash, string(t.Kind), string(t.User), string(t.Org), nanos(t.ExpiresAt), nanos(t.UsedAt))
