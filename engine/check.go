@@ -429,12 +429,8 @@ type UserAccess struct {
 func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([]UserAccess, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	cand := map[gh.UserID]struct{}{}
-	for _, a := range x.wsAssign[w] {
-		x.usersUnder(a.Principal, cand)
-	}
 	out := []UserAccess{}
-	for u := range cand {
+	for u := range x.reached(w) {
 		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
 			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Level: l, Paths: x.paths(u, w, c)})
 		}
@@ -449,16 +445,21 @@ func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([
 func (x *Index) Reach(w gh.WorkspaceID) ([]UserAccess, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	cand := map[gh.UserID]struct{}{}
-	for _, a := range x.wsAssign[w] {
-		x.usersUnder(a.Principal, cand)
-	}
 	out := []UserAccess{}
-	for u := range cand {
+	for u := range x.reached(w) {
 		if x.usable(u, w) {
 			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Paths: x.paths(u, w, "")})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
 	return out, x.rev
+}
+
+// reached returns every user some assignment in w reaches, usable or not.
+func (x *Index) reached(w gh.WorkspaceID) map[gh.UserID]struct{} {
+	out := map[gh.UserID]struct{}{}
+	for _, a := range x.wsAssign[w] {
+		x.usersUnder(a.Principal, out)
+	}
+	return out
 }

@@ -170,8 +170,18 @@ func (o obj) list(path string) []any {
 	return l
 }
 
-// call sends a request and returns the status, decoded body and response.
+// call sends a request with an API key (none when key is empty) and returns
+// the status, decoded body and response.
 func (e *env) call(key, method, path string, body any, headers ...string) (int, obj, *http.Response) {
+	e.t.Helper()
+	if key != "" {
+		headers = append([]string{"Authorization", "Bearer " + key}, headers...)
+	}
+	return e.callWith(e.srv.Client(), method, path, body, headers...)
+}
+
+// callWith sends a request through a given client (one with a cookie jar, say).
+func (e *env) callWith(c *http.Client, method, path string, body any, headers ...string) (int, obj, *http.Response) {
 	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -189,16 +199,13 @@ func (e *env) call(key, method, path string, body any, headers ...string) (int, 
 	if err != nil {
 		e.t.Fatalf("request: %v", err)
 	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.Client().Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}

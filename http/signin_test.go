@@ -148,42 +148,6 @@ func (b *browser) mfa(code string) (int, obj) {
 	return got, out
 }
 
-// callWith is env.call through a given client and without an API key.
-func (e *env) callWith(c *http.Client, method, path string, body any, headers ...string) (int, obj, *http.Response) {
-	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
-			e.t.Fatalf("marshal: %v", err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		e.t.Fatalf("request: %v", err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	out := obj{}
-	if len(raw) > 0 && strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			e.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
-		}
-	}
-	return resp.StatusCode, out, resp
-}
-
 // raw GETs path with key and returns the body as it came.
 func (e *env) raw(key, path string) string {
 	e.t.Helper()
