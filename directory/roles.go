@@ -8,7 +8,7 @@ import (
 )
 
 // RoleInput creates a custom role, from scratch (Grants) or as a copy of
-// another role (BasedOn, when Grants is empty).
+// another role (BasedOn) whose grants Grants then changes.
 type RoleInput struct {
 	Name        string                     `json:"name"`
 	Description string                     `json:"description"`
@@ -73,8 +73,14 @@ func (d *Directory) CreateRole(ctx context.Context, a *Actor, s Scope, in RoleIn
 			return nil, 0, roleNotFound("based_on")
 		}
 		r.BasedOn = base.ID
-		if len(r.Grants) == 0 {
-			r.Grants = copyGrants(base.Grants)
+		// A copy, with the given grants changed on top ("none" removes one).
+		r.Grants = copyGrants(base.Grants)
+		for c, l := range in.Grants {
+			if l == gh.LevelNone {
+				delete(r.Grants, c)
+			} else {
+				r.Grants[c] = l
+			}
 		}
 	}
 	if err := r.Validate(d.cat); err != nil {
@@ -119,13 +125,19 @@ func (d *Directory) GetRole(a *Actor, s Scope, ref string) (*gh.Role, error) {
 	return nil, gh.NotFound("role")
 }
 
-// ListRoles lists the custom roles defined at the scope itself, by id.
-func (d *Directory) ListRoles(a *Actor, s Scope, p Page) (List[*gh.Role], error) {
+// ListRoles lists the custom roles defined at the scope itself, by id; with
+// usable, every role that may be assigned there: the built-in ones first,
+// then the organization's, then (in a workspace) the workspace's own.
+func (d *Directory) ListRoles(a *Actor, s Scope, usable bool, p Page) (List[*gh.Role], error) {
 	if err := d.requireRead(a, s); err != nil {
 		return List[*gh.Role]{}, err
 	}
 	_, ws := roleHome(s)
-	rs := d.idx.Roles(s.Org.ID, func(r *gh.Role) bool { return r.Workspace == ws })
+	rs := d.idx.Roles(s.Org.ID, func(r *gh.Role) bool { return r.Workspace == ws || (usable && usableIn(r, s)) })
+	if usable {
+		rs = append(d.cat.BuiltinRoles()[:len(d.cat.BuiltinRoles()):len(d.cat.BuiltinRoles())], rs...)
+		return List[*gh.Role]{Items: rs}, nil
+	}
 	return paginate(rs, func(r *gh.Role) string { return string(r.ID) }, p), nil
 }
 

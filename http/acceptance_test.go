@@ -599,6 +599,15 @@ func TestCustomRoleChangesApplyEverywhereAtOnce(t *testing.T) {
 		if got := p.must(p.admin, "PATCH", org+"/roles/Triage", obj{"description": "renamed by name"}, 200); got.str("id") != role {
 			t.Errorf("PATCH by name changed %v, want role %s", got.str("id"), role)
 		}
+		usable := p.must(p.admin, "GET", org+"/workspaces/alpha/roles?usable=true", nil, 200).list("items")
+		if len(usable) != 6 || obj(usable[0].(map[string]any)).str("id") != "admin" || obj(usable[5].(map[string]any)).str("id") != role {
+			t.Errorf("roles usable in alpha = %d items, want the 5 built-ins then Triage", len(usable))
+		}
+		copied := p.must(p.admin, "POST", org+"/roles", obj{"name": "Analyst Plus", "based_on": "incident_analyst",
+			"grants": obj{"incidents.close": "full", "incidents.comment": "none"}}, 201)
+		if g := copied["grants"].(map[string]any); g["incidents.close"] != "full" || g["incidents.comment"] != nil || g["incidents.view"] != "full" {
+			t.Errorf("copy with changes = %v, want the analyst's grants plus close, without comment", g)
+		}
 		if _, out, _ := p.call(p.admin, "DELETE", org+"/roles/"+role, nil); out.str("code") != "role_in_use" {
 			t.Errorf("delete a role in use = %v, want role_in_use", out)
 		}

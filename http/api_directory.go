@@ -221,7 +221,7 @@ func createdStatus(created bool) int {
 
 func (s *Server) registerRoles() {
 	s.both("GET", "/roles", s.inScope(listOf(func(c call, p directory.Page) (directory.List[*gh.Role], error) {
-		return s.dir.ListRoles(c.a, c.sc, p)
+		return s.dir.ListRoles(c.a, c.sc, c.query("usable") == "true", p)
 	})))
 	s.both("POST", "/roles", s.inScope(createOf(func(c call, in directory.RoleInput) (*gh.Role, gh.Revision, error) {
 		return s.dir.CreateRole(c.r.Context(), c.a, c.sc, in)

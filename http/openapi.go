@@ -74,7 +74,7 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/groups/{id}/members":                    {id: "listGroupMembers", tag: "groups", summary: "List the members of a group of %s", out: typ[directory.List[directory.Member]](), query: pages, both: true},
 	"POST /v1/orgs/{org}/groups/{id}/members":                   {id: "addGroupMember", tag: "groups", summary: "Add a user or group to a group of %s (200 when it was already a member)", in: typ[memberInput](), out: typ[memberAdded](), status: createdOrKept, both: true},
 	"DELETE /v1/orgs/{org}/groups/{id}/members/{type}/{member}": {id: "removeGroupMember", tag: "groups", summary: "Remove a member from a group of %s", out: typ[revisionBody](), both: true},
-	"GET /v1/orgs/{org}/roles":                                  {id: "listRoles", tag: "roles", summary: "List the custom roles defined in %s", out: typ[directory.List[*gh.Role]](), query: pages, both: true},
+	"GET /v1/orgs/{org}/roles":                                  {id: "listRoles", tag: "roles", summary: "List the custom roles defined in %s (usable=true: every role that may be assigned there)", out: typ[directory.List[*gh.Role]](), query: append(pages, qUsable), both: true},
 	"POST /v1/orgs/{org}/roles":                                 {id: "createRole", tag: "roles", summary: "Create a custom role in %s", in: typ[directory.RoleInput](), out: typ[*gh.Role](), status: created, etag: true, both: true},
 	"GET /v1/orgs/{org}/roles/{id}":                             {id: "getRole", tag: "roles", summary: "Get a role usable in %s, by id or name", out: typ[*gh.Role](), etag: true, both: true},
 	"PATCH /v1/orgs/{org}/roles/{id}":                           {id: "updateRole", tag: "roles", summary: "Change a custom role of %s", in: typ[directory.RolePatch](), out: typ[*gh.Role](), etag: true, ifMatch: true, both: true},
@@ -171,6 +171,7 @@ var (
 		{name: "cursor", desc: "The next_cursor of the previous page.", schema: str},
 	}
 	qUsers           = param{name: "q", desc: "Only users whose email or name contains this text, in any case.", schema: str}
+	qUsable          = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
 	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
 	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
 	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
