@@ -144,6 +144,23 @@ func (d *Directory) CheckOrg(a *Actor, orgRef, userRef string, c gh.Capability) 
 	return d.idx.CheckOrg(u.ID, u.Org, c), nil
 }
 
+// ExplainOrg answers CheckOrg with the reasons.
+func (d *Directory) ExplainOrg(a *Actor, orgRef, userRef string, c gh.Capability) (*engine.Explanation, error) {
+	f := gh.Fields{}
+	if userRef == "" {
+		f.Add("user", "is required")
+	}
+	d.checkCapability(f, c, gh.ScopeOrganization)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	u, err := d.resolveUser(a, orgRef, userRef)
+	if err != nil {
+		return nil, err
+	}
+	return d.idx.ExplainOrg(u.ID, u.Org, c), nil
+}
+
 // LookupWorkspaces lists the workspaces where the user holds the capability.
 func (d *Directory) LookupWorkspaces(a *Actor, orgRef, userRef string, c gh.Capability, l gh.Level) ([]engine.WorkspaceAccess, gh.Revision, error) {
 	f := gh.Fields{}

@@ -463,3 +463,39 @@ func (x *Index) reached(w gh.WorkspaceID) map[gh.UserID]struct{} {
 	}
 	return out
 }
+
+// ExplainOrg answers an organization-capability question with its reasons:
+// organization and user status, whether the user is an organization user at
+// all, and what its organization role grants.
+func (x *Index) ExplainOrg(u gh.UserID, org gh.OrgID, c gh.Capability) *Explanation {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e := &Explanation{User: u, Capability: c, Want: gh.LevelFull, Paths: []Path{}}
+	e.Revision = x.rev
+	add := func(step string, ok bool, format string, args ...any) bool {
+		e.Steps = append(e.Steps, Step{Step: step, OK: ok, Detail: fmt.Sprintf(format, args...)})
+		return ok
+	}
+	ue, oi := x.users[u], x.orgs[org]
+	if ue == nil || oi == nil || ue.u.Org != org {
+		add("user", false, "no such user in this organization")
+		e.Fix = "check the user id or email"
+		return e
+	}
+	user := ue.u
+	switch {
+	case !add("organization", oi.org.Active(), "organization %q is %s", oi.org.Name, oi.org.Status):
+		e.Fix = fmt.Sprintf("the platform operator must reactivate organization %q", oi.org.Name)
+	case !add("user", user.Status == gh.StatusActive, "%s is %s", user.Email, user.Status):
+		e.Fix = fmt.Sprintf("an admin must enable %s", user.Email)
+	case !add("home", user.IsOrg(), "%s is a user of a workspace; only organization users hold organization capabilities", user.Email):
+		e.Fix = "give the person an organization account"
+	default:
+		e.Level = x.cat.OrgRoleGrants(user.OrgRole)[c]
+		e.Allowed = e.Level == gh.LevelFull
+		if !add("grant", e.Allowed, "the organization role %q %s %s", user.OrgRole, map[bool]string{true: "grants", false: "does not grant"}[e.Allowed], c) {
+			e.Fix = fmt.Sprintf("make %s an Organization Admin", user.Email)
+		}
+	}
+	return e
+}

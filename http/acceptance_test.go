@@ -119,6 +119,15 @@ func TestDeniedCheckExplainedStepByStep(t *testing.T) {
 			t.Errorf("explain unassigned: last step %v, fix %q; want a failed assignment step and a fix that assigns", last, ex.str("fix"))
 		}
 
+		// Organization capabilities are explained from the organization role.
+		ex = p.must(p.admin, "POST", "/v1/explain", obj{"org": "acme", "user": nina, "capability": "org.users.manage"}, 200)
+		if ex.get("allowed") != false || !strings.Contains(ex.str("fix"), "Organization Admin") {
+			t.Errorf("explain org.users.manage for a member = %v, want denied with the fix to make them an admin", ex)
+		}
+		if ex := p.must(p.admin, "POST", "/v1/explain", obj{"org": "acme", "user": p.adminID, "capability": "org.users.manage"}, 200); ex.get("allowed") != true {
+			t.Errorf("explain org.users.manage for the admin = %v, want allowed", ex)
+		}
+
 		// A disabled user fails at the user step.
 		p.must(p.admin, "PATCH", org+"/users/"+nina, obj{"status": "disabled"}, 200)
 		ex = p.must(p.admin, "POST", "/v1/explain", obj{"org": "acme", "user": nina, "workspace": "alpha", "capability": "incidents.view"}, 200)

@@ -119,7 +119,12 @@ func (s *Server) registerAccess() {
 		if err != nil {
 			return err
 		}
-		e, err := s.dir.Explain(a, q)
+		var e *engine.Explanation
+		if ci, ok := s.dir.Catalogue().Lookup(in.Capability); ok && ci.Scope == gh.ScopeOrganization && in.Workspace == "" {
+			e, err = s.dir.ExplainOrg(a, in.Org, in.User, in.Capability)
+		} else {
+			e, err = s.dir.Explain(a, q)
+		}
 		if err != nil {
 			return err
 		}
