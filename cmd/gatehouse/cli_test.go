@@ -504,3 +504,17 @@ func TestCLIImportAndExport(t *testing.T) {
 	access := s.mustRun(t, s.admin, append([]string{"access", "export"}, ws...)...)
 	wantAll(t, "access export", access, "Contoso", "ann@contoso.example", "Incident Analyst", "nina.berg@northwind.example", "Night Shift > SOC Tier 1")
 }
+
+func TestCLIInvitesAndShowsTheOutbox(t *testing.T) {
+	s := startCLIServer(t)
+	org := []string{"--org", "northwind"}
+	out := s.mustRun(t, s.admin, append([]string{"users", "invite", "kim@northwind.example", "--given-name", "Kim"}, org...)...)
+	wantAll(t, "users invite", out, "Invited kim@northwind.example")
+	out = s.mustRun(t, s.admin, append([]string{"mail"}, org...)...)
+	wantAll(t, "mail", out, "invitation", "kim@northwind.example", "pending")
+	out = s.mustRun(t, s.admin, append([]string{"users", "reset-mfa", "sam.okafor@northwind.example"}, org...)...)
+	wantAll(t, "users reset-mfa", out, "Second factor of sam.okafor@northwind.example removed")
+	if _, errOut, code := s.run(s.admin, append([]string{"users", "invite", "not-an-email", "--given-name", "X"}, org...)...); code == 0 || !strings.Contains(errOut, "email") {
+		t.Errorf("inviting a bad address: exit %d, stderr %q; want a failure naming the email", code, errOut)
+	}
+}

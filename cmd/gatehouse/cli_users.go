@@ -31,6 +31,9 @@ func (g *cli) usersCmd() *cobra.Command {
 		g.userUpdate(s),
 		g.userImport(s),
 		g.userExport(s),
+		g.userInvite(s),
+		g.userSetPassword(s),
+		g.userResetMFA(s),
 		g.verb("disable USER", "Disable a user: access, sessions and API keys end at once", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return g.patchUser(ctx, s, args[0], map[string]any{"status": gh.StatusDisabled}, "Disabled")
 		}),
