@@ -1,0 +1,45 @@
+package gatehouse
+
+import "testing"
+
+func TestAllowedFrom(t *testing.T) {
+	cases := []struct {
+		name  string
+		cidrs []string
+		ip    string
+		want  bool
+	}{
+		{"no ranges allow everyone", nil, "198.51.100.7", true},
+		{"IPv4 inside", []string{"198.51.100.0/24"}, "198.51.100.7", true},
+		{"IPv4 outside", []string{"198.51.100.0/24"}, "203.0.113.1", false},
+		{"IPv6 inside", []string{"2001:db8::/32"}, "2001:db8:1::5", true},
+		{"IPv6 outside", []string{"2001:db8::/32"}, "2001:db9::1", false},
+		{"IPv4 seen through an IPv6 socket", []string{"198.51.100.0/24"}, "::ffff:198.51.100.7", true},
+		{"one of several", []string{"10.0.0.0/8", "2001:db8::/32"}, "2001:db8::1", true},
+		{"not an address", []string{"10.0.0.0/8"}, "localhost", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := AllowedFrom(c.cidrs, c.ip); got != c.want {
+				t.Errorf("AllowedFrom(%v, %s) = %v, want %v", c.cidrs, c.ip, got, c.want)
+			}
+		})
+	}
+	if ValidCIDRs([]string{"10.0.0.0/8", "2001:db8::/32"}) != "" || ValidCIDRs([]string{"10.0.0.0/33"}) == "" || ValidCIDRs([]string{"nope"}) == "" {
+		t.Errorf("ValidCIDRs accepts or refuses the wrong ranges")
+	}
+}
+
+func TestPolicyDefaultsAndLimits(t *testing.T) {
+	p := SecurityPolicy{}.WithDefaults()
+	if p.PasswordMinLength != 8 || p.LockoutThreshold != 10 || p.MFA != MFAOptional || p.SessionLimit != SessionEndOldest {
+		t.Errorf("defaults = %+v", p)
+	}
+	bad := SecurityPolicy{PasswordMinLength: 4, MFA: "sometimes", AllowedCIDRs: []string{"x"}, SecurityContacts: []string{"no"}, WebhookURL: "ftp://x"}
+	err := AsError(bad.Validate())
+	for _, f := range []string{"policy.password_min_length", "policy.mfa", "policy.allowed_cidrs", "policy.security_contacts", "policy.webhook_url"} {
+		if _, ok := err.Fields[f]; !ok {
+			t.Errorf("Validate(%+v) fields = %v, want a message for %s", bad, err.Fields, f)
+		}
+	}
+}
