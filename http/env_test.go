@@ -85,7 +85,11 @@ func newEnv(t *testing.T, store gh.Store) *env {
 		t.Fatalf("operator key: %v", err)
 	}
 	s := ghttp.New(dir, log)
-	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test"}, log)
+	sealer, err := auth.NewSealer("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=") // a fixed test key
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer}, log)
 	s.EnableSignin(svc, ghttp.SigninOptions{})
 	s.SetReady(true)
 	srv := httptest.NewServer(s.Handler())

@@ -116,7 +116,7 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 		if err := s.setPassword(u, cred, in.Password, ch.Now(), false); err != nil {
 			return err
 		}
-		if err := ch.Vault().PutCredential(cred); err != nil {
+		if err := s.putCred(ch.Vault(), cred); err != nil {
 			return err
 		}
 		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {

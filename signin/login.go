@@ -119,7 +119,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 		if newHash != "" {
 			cur.PasswordHash = newHash // new cost parameters; not a new password
 		}
-		if err := ch.Vault().PutCredential(cur); err != nil {
+		if err := s.putCred(ch.Vault(), cur); err != nil {
 			return err
 		}
 		st.MFARequired = cur.TOTPConfirmed
@@ -191,7 +191,7 @@ func (s *Service) countFailure(ch *directory.Change, u *gh.User, cred *gh.Creden
 		s.tellContacts(ch, u.Org, "lockout", "Account locked: "+u.Email,
 			fmt.Sprintf("After repeated failed sign-ins, %s is locked for %d minutes.\nLast attempt from %s.", u.Email, p.LockoutMinutes, c.IP))
 	}
-	return ch.Vault().PutCredential(cred)
+	return s.putCred(ch.Vault(), cred)
 }
 
 // startSession makes a session (ending the oldest, or refusing, at the
@@ -271,7 +271,7 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 			return s.countFailure(ch, u, cred, c)
 		}
 		cred.FailedAttempts = 0
-		if err := ch.Vault().PutCredential(cred); err != nil {
+		if err := s.putCred(ch.Vault(), cred); err != nil {
 			return err
 		}
 		token, tokenHash := auth.NewToken()
@@ -428,7 +428,7 @@ func (s *Service) Reauthenticate(ctx context.Context, a *directory.Actor, sess *
 		}
 		now.StepUpAt, now.LastSeenAt = ch.Now(), ch.Now()
 		ch.Record(u.Org, u.Workspace, "login.reauthenticate", userTarget(u))
-		return errorsJoin(ch.Vault().PutCredential(cur), ch.Vault().PutSession(now))
+		return errorsJoin(s.putCred(ch.Vault(), cur), ch.Vault().PutSession(now))
 	})
 	if err != nil {
 		return err

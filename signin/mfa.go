@@ -40,7 +40,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment
 		}
 		cred.TOTPSecret, cred.TOTPLastStep = secret, 0
 		ch.Record(u.Org, u.Workspace, "mfa.enrol_start", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a *directory.Actor, sess *gh.
 			}
 		}
 		ch.Record(u.Org, u.Workspace, "mfa.enrol", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, a *directory.Actor) ([]g
 		}
 		cred.RecoveryHashes = hashes
 		ch.Record(u.Org, u.Workspace, "mfa.recovery_codes.renew", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 	return codes, err
 }
@@ -131,7 +131,7 @@ func (s *Service) ResetMFA(ctx context.Context, a *directory.Actor, sc directory
 			return err
 		}
 		ch.Record(u.Org, u.Workspace, "mfa.reset", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 }
 

@@ -90,7 +90,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, a *directory.Actor, o
 	secret, _ := auth.NewToken()
 	rev, err := s.dir.Change(ctx, a, func(ch *directory.Change) error {
 		ch.Record(o.ID, "", "webhook.secret.rotate", gh.Target{Type: gh.KindOrg, ID: string(o.ID)})
-		return ch.Vault().PutWebhookSecret(o.ID, secret.Reveal())
+		return ch.Vault().PutWebhookSecret(o.ID, s.cfg.Sealer.Seal(secret.Reveal()))
 	})
 	return secret, rev, err
 }

@@ -43,7 +43,7 @@ func (s *Service) ChangePassword(ctx context.Context, a *directory.Actor, curren
 			return err
 		}
 		ch.Record(u.Org, u.Workspace, "password.change", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 	return err
 }
@@ -89,7 +89,7 @@ func (s *Service) SetPassword(ctx context.Context, a *directory.Actor, sc direct
 			return err
 		}
 		ch.Record(u.Org, u.Workspace, "password.set", userTarget(u))
-		return ch.Vault().PutCredential(cred)
+		return s.putCred(ch.Vault(), cred)
 	})
 }
 

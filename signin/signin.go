@@ -27,6 +27,8 @@ type Config struct {
 	InviteTTL time.Duration // how long an invitation link works; 7 days when zero
 	ResetTTL  time.Duration // how long a reset link works; 1 hour when zero
 	StepUp    time.Duration // how recent a sign-in sensitive actions need; 15 minutes when zero
+	// Sealer encrypts TOTP seeds and webhook keys before they are stored.
+	Sealer auth.Sealer
 	// FailureFloor is the least time a failed sign-in takes, so that the
 	// bookkeeping of a known account's failure (a write) cannot be told, by
 	// timing, from an unknown one. Zero: no floor (tests).
@@ -163,13 +165,27 @@ func (s *Service) link(path string, token gh.Secret) string {
 	return strings.TrimRight(s.cfg.PublicURL, "/") + path + "?token=" + url.QueryEscape(token.Reveal())
 }
 
-// credential reads a user's credential, or an empty one when it has none.
+// credential reads a user's credential, or an empty one when it has none,
+// with its TOTP seed unsealed.
 func (s *Service) credential(ctx context.Context, u *gh.User) (*gh.Credential, error) {
 	c, err := s.store.Credential(ctx, u.ID)
 	if gh.KindOf(err) == gh.KindNotFound {
 		return &gh.Credential{User: u.ID, Org: u.Org}, nil
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	if c.TOTPSecret, err = s.cfg.Sealer.Open(c.TOTPSecret); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// putCred stores a credential with its TOTP seed sealed.
+func (s *Service) putCred(v gh.VaultTx, c *gh.Credential) error {
+	stored := *c
+	stored.TOTPSecret = s.cfg.Sealer.Seal(c.TOTPSecret)
+	return v.PutCredential(&stored)
 }
 
 // checkPassword applies the baseline and the organization's policy.

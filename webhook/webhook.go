@@ -47,6 +47,8 @@ func Sign(secret string, ts int64, body []byte) string {
 type Sender struct {
 	Vault gh.Vault
 	Now   func() time.Time
+	// Unseal turns a stored secret into the key (auth.Sealer.Open); nil: stored as is.
+	Unseal func(string) (string, error)
 	// AllowPrivate lets notices go to loopback and private addresses. Off by
 	// default: an admin-set URL must not reach into the service's own network.
 	AllowPrivate bool
@@ -67,6 +69,11 @@ func (s *Sender) Send(ctx context.Context, m *gh.Mail) error {
 	secret, err := s.Vault.WebhookSecret(ctx, m.Org)
 	if err != nil {
 		return errPermanent{fmt.Errorf("no webhook secret: make one with POST /v1/orgs/{org}/webhook/secret")}
+	}
+	if s.Unseal != nil {
+		if secret, err = s.Unseal(secret); err != nil {
+			return err
+		}
 	}
 	u, err := url.Parse(m.To)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"gatehouse.dev/gatehouse/auth"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -28,6 +30,7 @@ type Config struct {
 	MailFrom       string // the sender of Gatehouse's emails
 	TrustedProxies string // comma-separated ranges whose X-Forwarded-For is believed
 	WebhookPrivate bool   // let security webhooks reach loopback and private addresses
+	SecretKey      string // base64 AES-256 key sealing TOTP seeds and webhook keys in the database
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.
@@ -51,6 +54,7 @@ func (c *Config) FromEnv() {
 	set("GATEHOUSE_MAIL_FROM", &c.MailFrom)
 	set("GATEHOUSE_TRUSTED_PROXIES", &c.TrustedProxies)
 	c.WebhookPrivate = os.Getenv("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") == "true"
+	set("GATEHOUSE_SECRET_KEY", &c.SecretKey)
 }
 
 // Validate names the first bad setting.
@@ -77,6 +81,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.proxies(); err != nil {
 		return err
+	}
+	if c.SecretKey != "" {
+		if _, err := auth.NewSealer(c.SecretKey); err != nil {
+			return err
+		}
 	}
 	return nil
 }

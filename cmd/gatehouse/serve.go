@@ -79,7 +79,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	public := m.Config.publicURL(m.listener.Addr().String())
-	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor}, m.Log)
+	var sealer auth.Sealer
+	if m.Config.SecretKey != "" {
+		sealer, _ = auth.NewSealer(m.Config.SecretKey) // Validate checked it
+	} else {
+		m.Log.Warn("no GATEHOUSE_SECRET_KEY: TOTP seeds and webhook keys are stored unencrypted in the database")
+	}
+	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	if m.Config.Demo {
@@ -88,7 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	route := outbox.Route{Kinds: map[string]outbox.Sender{
-		webhook.Kind: &webhook.Sender{Vault: store, Now: time.Now, AllowPrivate: m.Config.WebhookPrivate}}}
+		webhook.Kind: &webhook.Sender{Vault: store, Now: time.Now, AllowPrivate: m.Config.WebhookPrivate, Unseal: sealer.Open}}}
 	if m.Config.SMTPURL != "" {
 		c, err := smtp.New(m.Config.SMTPURL, m.Config.MailFrom)
 		if err != nil {
