@@ -77,6 +77,7 @@ func (s *Server) registerAccess() {
 		if err != nil {
 			return err
 		}
+		s.metrics.checks.WithLabelValues(strconv.FormatBool(d.Allowed)).Inc()
 		writeRaw(w, appendDecision(make([]byte, 0, 64), d))
 		return nil
 	})

@@ -24,6 +24,7 @@ type op struct {
 	in, out reflect.Type
 	csvIn   bool   // the body is a CSV file of users instead of JSON
 	csvOut  string // the answer is a CSV file with these columns instead of JSON
+	textOut string // the answer is plain text of this kind instead of JSON
 	status  []int  // success statuses, all with the body out; 200 when empty
 	query   []param
 	etag    bool // the answer carries the object's revision as ETag
@@ -39,6 +40,7 @@ func typ[T any]() reflect.Type { return reflect.TypeFor[T]() }
 var operations = map[string]op{
 	"GET /healthz":      {id: "health", tag: "health", summary: "Liveness: the process answers", out: typ[healthBody](), public: true},
 	"GET /readyz":       {id: "ready", tag: "health", summary: "Readiness: 503 until the index has caught up", out: typ[readyBody](), status: []int{200, 503}, public: true},
+	"GET /metrics":      {id: "getMetrics", tag: "health", summary: "Prometheus metrics", textOut: "Metrics in the Prometheus text exposition format.", public: true},
 	"GET /openapi.json": {id: "getOpenAPI", tag: "health", summary: "This OpenAPI document", out: typ[map[string]any](), public: true},
 
 	"GET /v1/capabilities": {id: "listCapabilities", tag: "catalogue", summary: "List the capability catalogue", out: typ[directory.List[gh.CapabilityInfo]]()},
@@ -354,6 +356,9 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		case o.csvOut != "":
 			r["description"] = "A CSV file with a header line and the columns " + o.csvOut + "."
 			r["content"] = map[string]any{"text/csv": map[string]any{"schema": str}}
+		case o.textOut != "":
+			r["description"] = o.textOut
+			r["content"] = map[string]any{"text/plain": map[string]any{"schema": str}}
 		}
 		if o.etag {
 			r["headers"] = map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}}

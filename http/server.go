@@ -32,6 +32,7 @@ type Server struct {
 	signin     *signin.Service // nil: no sign-in endpoints, API keys only
 	signinOpts SigninOptions
 	keyUsed    sync.Map // key id → when this node last recorded its use
+	metrics    *metrics
 }
 
 // Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.
@@ -44,6 +45,7 @@ type Route struct {
 // New returns a server over dir. It answers /readyz with 503 until SetReady(true).
 func New(dir *directory.Directory, log *slog.Logger) *Server {
 	s := &Server{dir: dir, log: log, mux: http.NewServeMux()}
+	s.metrics = newMetrics(s)
 	s.register()
 	return s
 }
@@ -155,6 +157,11 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(sw, r)
+		route := r.Pattern // set by the mux for matched requests; empty for unknown paths
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.observe(route, sw.status, time.Since(start))
 		if r.URL.Path != "/v1/check" && r.URL.Path != "/v1/check/batch" { // the hot path stays quiet
 			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
@@ -196,6 +203,7 @@ func (s *Server) register() {
 	s.handlePublic("GET", "/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, healthBody{Status: "ok"})
 	})
+	s.handlePublic("GET", "/metrics", s.metrics.handler().ServeHTTP)
 	s.handlePublic("GET", "/readyz", func(w http.ResponseWriter, r *http.Request) {
 		body := readyBody{Ready: s.ready.Load(), Revision: s.dir.Index().Revision()}
 		if !s.ready.Load() {
