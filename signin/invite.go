@@ -92,11 +92,16 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 	if err := s.allow(c, ""); err != nil {
 		return nil, err
 	}
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	// The password is checked first, against the user the link names, so a
 	// weak password does not use the link up. The link itself is used in the
 	// same transaction as the password is set.
 	var out *gh.User
-	_, err := s.dir.Change(ctx, &directory.Actor{Source: c.source("signin")}, func(ch *directory.Change) error {
+	_, err = s.dir.Change(ctx, &directory.Actor{Source: c.source("signin")}, func(ch *directory.Change) error {
 		tok, err := ch.Vault().UseToken(auth.HashToken(in.Token), kind, ch.Now())
 		if err != nil {
 			return errLink

@@ -76,6 +76,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 			time.Sleep(s.cfg.FailureFloor - time.Since(start))
 		}
 	}()
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	var cred *gh.Credential
 	if u != nil {
 		if cred, err = s.store.Credential(ctx, u.ID); err != nil && gh.KindOf(err) != gh.KindNotFound {

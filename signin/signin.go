@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,6 +47,10 @@ type Service struct {
 	byAccount *auth.Limiter // sign-in and reset attempts per organization and email
 	sensitive *auth.Limiter // other sensitive actions per account
 	wake      chan struct{} // nudges the outbox worker after mail is queued
+	// hashing bounds the password hashes computed at once for callers not
+	// signed in: each takes ~19 MiB and tens of milliseconds, so a flood of
+	// sign-ins from many addresses waits here instead of exhausting the node.
+	hashing chan struct{}
 }
 
 // New returns the service and hooks it into the directory, so that changes
@@ -70,9 +75,20 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 		byIP:      auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
 		byAccount: auth.NewLimiter(rate.Every(6*time.Second), 10, time.Hour),
 		sensitive: auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
-		wake:      make(chan struct{}, 1)}
+		wake:      make(chan struct{}, 1),
+		hashing:   make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
 	dir.BeforeCommit = s.notifyContacts
 	return s
+}
+
+// hashSlot waits for a turn to hash a password; release it when done.
+func (s *Service) hashSlot(ctx context.Context) (release func(), err error) {
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing }, nil
+	case <-ctx.Done():
+		return nil, gh.Errorf(gh.KindUnavailable, "busy", "too many sign-ins at once; try again")
+	}
 }
 
 // MailQueued signals each time mail has been queued, for the outbox worker.
