@@ -64,7 +64,28 @@ func strictest(c *directory.Consistency, qs []checkRequest) *directory.Consisten
 // maxBatch bounds the questions of one batch check.
 const maxBatch = 1000
 
+// indexDigest is what GET /v1/index/digest answers.
+type indexDigest struct {
+	Revision gh.Revision `json:"revision"`
+	Digest   string      `json:"digest"`
+}
+
 func (s *Server) registerAccess() {
+	// Two nodes at the same revision must hold the same directory: the
+	// operator compares their digests (and so do the restart tests).
+	s.handle("GET", "/v1/index/digest", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		if !a.Operator {
+			return gh.Forbidden("only the platform operator may read the index digest")
+		}
+		var c directory.Consistency
+		c.FullyConsistent = r.URL.Query().Get("fully_consistent") == "true"
+		if err := s.await(r, &c); err != nil {
+			return err
+		}
+		idx := s.dir.Index()
+		writeJSON(w, http.StatusOK, indexDigest{Revision: idx.Revision(), Digest: idx.Digest()})
+		return nil
+	})
 	s.handle("POST", "/v1/check", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		var in checkRequest
 		if err := decodeWith(w, r, &in, func(b []byte) bool { return fastCheck(b, &in) }); err != nil {

@@ -135,6 +135,7 @@ func (p *proc) must(t *testing.T, key, method, path string, in any, want int) ma
 // change with the change's revision: B must never answer from before it.
 // A third node that never wakes (no LISTEN, follows once an hour) shows why
 // the token matters: asked without it, it keeps allowing a revoked user.
+// Then B is killed and restarted, and must hold exactly what A holds.
 func TestNoNewEnemyAcrossProcesses(t *testing.T) {
 	dsn := postgrestest.DSN(t)
 	a := startProc(t, dsn)
@@ -185,6 +186,22 @@ func TestNoNewEnemyAcrossProcesses(t *testing.T) {
 	}
 	if stale == 0 {
 		t.Errorf("the lagging node never answered from a stale state without a token; the test would not notice a token being ignored")
+	}
+
+	// Restart: kill B outright, change more on A, start B again; it rebuilds
+	// exactly the directory of A, which never stopped.
+	if err := b.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = b.cmd.Wait()
+	for i := range 5 {
+		a.must(t, admin, "POST", "/v1/orgs/enemy/groups", map[string]any{"name": fmt.Sprint("after the kill ", i)}, 201)
+	}
+	restarted := startProc(t, dsn)
+	da := a.must(t, op, "GET", "/v1/index/digest?fully_consistent=true", nil, 200)
+	db := restarted.must(t, op, "GET", "/v1/index/digest?fully_consistent=true", nil, 200)
+	if da["revision"] != db["revision"] || da["digest"] != db["digest"] || da["digest"] == "" {
+		t.Errorf("after a kill and a restart: A %v, B %v; want the same revision and digest", da, db)
 	}
 	t.Logf("%d grant/revoke rounds: B never stale with the token; the lagging node without a token was stale %d times", iterations, stale)
 }
