@@ -210,27 +210,6 @@ func newDefaultCatalogue() *Catalogue {
 	return c
 }
 
-// ExtendCatalogue returns a copy of the default catalogue with extra workspace
-// capabilities, so the platform can add capabilities as data. Only the Admin
-// built-in role receives them (at full), as Admin holds everything in a workspace.
-func ExtendCatalogue(extra []CapabilityInfo) (*Catalogue, error) {
-	c := newDefaultCatalogue()
-	for _, ci := range extra {
-		if _, dup := c.byID[ci.ID]; dup {
-			return nil, fmt.Errorf("capability %q is defined twice", ci.ID)
-		}
-		if ci.Scope == "" {
-			ci.Scope = ScopeWorkspace
-		}
-		if ci.Scope != ScopeWorkspace {
-			return nil, fmt.Errorf("capability %q: only workspace capabilities can be added", ci.ID)
-		}
-		c.add(ci)
-		c.builtins[0].Grants[ci.ID] = LevelFull
-	}
-	return c, nil
-}
-
 func (c *Catalogue) add(ci CapabilityInfo) {
 	c.caps = append(c.caps, ci)
 	c.byID[ci.ID] = ci

@@ -39,9 +39,6 @@ func NewSealer(key string) (Sealer, error) {
 	return Sealer{aead: aead}, nil
 }
 
-// Enabled reports whether values are sealed.
-func (s Sealer) Enabled() bool { return s.aead != nil }
-
 // Seal returns the stored form of a secret.
 func (s Sealer) Seal(plain string) string {
 	if s.aead == nil || plain == "" {

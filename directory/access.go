@@ -1,8 +1,6 @@
 package directory
 
 import (
-	"time"
-
 	gh "gatehouse.dev/gatehouse"
 )
 
@@ -199,5 +197,3 @@ func (d *Directory) requireRead(a *Actor, s Scope) error {
 	}
 	return nil // Workspace() already refused actors who cannot see it
 }
-
-func (d *Directory) nowUTC() time.Time { return d.now().UTC() }

@@ -161,41 +161,15 @@ func (w *writer) event(org gh.OrgID, ws gh.WorkspaceID, action string, kind gh.O
 func (w *writer) rev() gh.Revision { return w.base + gh.Revision(len(w.events)) - 1 }
 
 // change records one object's before and after (either may be nil) in ev.
-func change(ev *gh.Event, kind gh.ObjectKind, id string, before, after any) {
+func change[T any](ev *gh.Event, kind gh.ObjectKind, id string, before, after *T) {
 	c := gh.Change{Kind: kind, ID: id}
-	if !isNil(before) {
+	if before != nil {
 		c.Before = gh.MustJSON(before)
 	}
-	if !isNil(after) {
+	if after != nil {
 		c.After = gh.MustJSON(after)
 	}
 	ev.Changes = append(ev.Changes, c)
-}
-
-func isNil(v any) bool {
-	switch p := v.(type) {
-	case nil:
-		return true
-	case *gh.Org:
-		return p == nil
-	case *gh.Workspace:
-		return p == nil
-	case *gh.User:
-		return p == nil
-	case *gh.Group:
-		return p == nil
-	case *gh.Membership:
-		return p == nil
-	case *gh.Role:
-		return p == nil
-	case *gh.Assignment:
-		return p == nil
-	case *gh.Template:
-		return p == nil
-	case *gh.APIKey:
-		return p == nil
-	}
-	return false
 }
 
 // write runs fn inside one store transaction after bringing the index to the

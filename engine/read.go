@@ -229,20 +229,6 @@ func (x *Index) GroupsOf(p gh.Principal, nested bool) []gh.GroupID {
 	return sortedGroups(seen)
 }
 
-// UsersUnder returns every user that is p or is inside p through any nesting.
-func (x *Index) UsersUnder(p gh.Principal) []gh.UserID {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	set := map[gh.UserID]struct{}{}
-	x.usersUnder(p, set)
-	out := make([]gh.UserID, 0, len(set))
-	for u := range set {
-		out = append(out, u)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
 // Height returns the longest chain of groups from g downwards (1 for a group
 // without group members), and Depth the longest chain from g upwards (1 for a
 // group in no group). Nesting is bounded by their sum.
