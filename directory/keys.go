@@ -15,14 +15,18 @@ type KeyInput struct {
 }
 
 // mayManageKeys allows the operator, the user's Org Admins and the user
-// itself; a workspace's service accounts also to those who manage its users.
+// itself; a workspace's service accounts also to those who manage its users
+// and hold at least what the account holds.
 func (d *Directory) mayManageKeys(a *Actor, u *gh.User) error {
 	if a.Operator || a.System || d.isOrgAdmin(a, u.Org) || (a.User != nil && a.User.ID == u.ID) {
 		return nil
 	}
 	if u.IsService() && !u.IsOrg() && a.User != nil {
 		if w := d.idx.Workspace(u.Workspace); w != nil && d.requireCap(a, w, gh.CapUsersAdd) == nil {
-			return nil
+			// A key acts with all the account holds: minting one is granting
+			// that, so the actor must hold at least as much (DESIGN §2).
+			held := &gh.Role{Name: "the access of " + u.Email, Grants: d.idx.Effective(u.ID, w.ID)}
+			return d.requireCovered(a, w, held)
 		}
 	}
 	return gh.Forbidden("only the user itself, an Organization Admin or the platform operator may manage a user's API keys")

@@ -102,7 +102,21 @@ func (d *Directory) ManagedUser(a *Actor, s Scope, id gh.UserID) (*gh.User, erro
 	if err != nil {
 		return nil, err
 	}
-	return u, d.requireManage(a, s, gh.CapUsersAdd, "manage organization users")
+	if err := d.requireManage(a, s, gh.CapUsersAdd, "manage organization users"); err != nil {
+		return nil, err
+	}
+	return u, d.requireCoversUser(a, s, u)
+}
+
+// requireCoversUser refuses, outside Org Admins, to take over (set the
+// password, email or second factor of) a workspace user who holds more there
+// than the actor: signing in as them would be granting oneself their access.
+func (d *Directory) requireCoversUser(a *Actor, s Scope, u *gh.User) error {
+	if s.Workspace == nil || d.isOrgAdmin(a, s.Org.ID) || (a.User != nil && a.User.ID == u.ID) {
+		return nil
+	}
+	held := &gh.Role{Name: "the access of " + u.Email, Grants: d.idx.Effective(u.ID, s.Workspace.ID)}
+	return d.requireCovered(a, s.Workspace, held)
 }
 
 // GetUser returns a user of the scope's home. Errors: KindNotFound, KindForbidden.
@@ -204,6 +218,9 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		if !self && gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) {
 			// A new address receives the user's reset links: as sensitive as setting a password.
 			if err := requireFresh(a, "changing someone's email"); err != nil {
+				return err
+			}
+			if err := d.requireCoversUser(a, s, cur); err != nil {
 				return err
 			}
 		}

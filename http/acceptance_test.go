@@ -700,6 +700,31 @@ func TestServiceAccountsWorkWithKeysOnly(t *testing.T) {
 		if _, out, _ := p.call(p.admin, "POST", org+"/workspaces/alpha/users/"+svc.str("id")+"/password", obj{"password": "Correct-Horse-Battery-9"}); out.str("code") != "service_account" {
 			t.Errorf("setting a service account's password = %v, want service_account", out)
 		}
+		// Someone who may manage the workspace's users but holds less than the
+		// account cannot mint its keys: the key would hand them its access.
+		helper := p.create(p.admin, org+"/roles", obj{"name": "Helpdesk", "grants": obj{"workspace.users.add": "full", "incidents.view": "full"}})
+		hd := p.user(p.admin, org+"/workspaces/alpha", "helpdesk@customer.example")
+		p.assign(p.admin, "acme", "alpha", "user", hd, helper)
+		hdKey := p.key("acme", hd)
+		if got, out, _ := p.call(hdKey, "POST", org+"/users/"+svc.str("id")+"/keys", obj{"name": "mine"}); got != 403 || out.str("code") != "escalation" {
+			t.Errorf("helpdesk minting the responder account's key = %d %v, want 403 escalation", got, out)
+		}
+
+		// Nor can it take over the workspace's admin by password, email or second factor.
+		for _, c := range []struct {
+			path string
+			body any
+			verb string
+		}{
+			{org + "/workspaces/alpha/users/" + ca + "/password", obj{"password": "Correct-Horse-Battery-9"}, "POST"},
+			{org + "/workspaces/alpha/users/" + ca, obj{"email": "mine@customer.example"}, "PATCH"},
+			{org + "/workspaces/alpha/users/" + ca + "/mfa/reset", nil, "POST"},
+		} {
+			if got, out, _ := p.call(hdKey, c.verb, c.path, c.body); got != 403 || out.str("code") != "escalation" {
+				t.Errorf("helpdesk %s %s = %d %v, want 403 escalation", c.verb, c.path, got, out)
+			}
+		}
+
 		// Its key stops at its expiry.
 		e.clock.Advance(25 * time.Hour)
 		if got, _, _ := p.call(key, "GET", org+"/workspaces/alpha", nil); got != 401 {
