@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	"gatehouse.dev/gatehouse"
 )
@@ -23,16 +24,17 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 	if err := rtx.QueryRowContext(ctx, "SELECT revision FROM head WHERE id = 1").Scan(&s.Revision); err != nil {
 		return nil, gatehouse.Internal(fmt.Errorf("snapshot: head: %w", err))
 	}
+	in := make(interner, 1<<16)
 	for _, load := range []func() error{
-		loadAll(ctx, rtx, gatehouse.KindOrg, &s.Orgs),
-		loadAll(ctx, rtx, gatehouse.KindWorkspace, &s.Workspaces),
-		loadAll(ctx, rtx, gatehouse.KindUser, &s.Users),
-		loadAll(ctx, rtx, gatehouse.KindGroup, &s.Groups),
-		loadAll(ctx, rtx, gatehouse.KindMembership, &s.Memberships),
-		loadAll(ctx, rtx, gatehouse.KindRole, &s.Roles),
-		loadAll(ctx, rtx, gatehouse.KindAssignment, &s.Assignments),
-		loadAll(ctx, rtx, gatehouse.KindTemplate, &s.Templates),
-		loadAll(ctx, rtx, gatehouse.KindAPIKey, &s.Keys),
+		loadAll(ctx, rtx, in, gatehouse.KindOrg, &s.Orgs),
+		loadAll(ctx, rtx, in, gatehouse.KindWorkspace, &s.Workspaces),
+		loadAll(ctx, rtx, in, gatehouse.KindUser, &s.Users),
+		loadAll(ctx, rtx, in, gatehouse.KindGroup, &s.Groups),
+		loadAll(ctx, rtx, in, gatehouse.KindMembership, &s.Memberships),
+		loadAll(ctx, rtx, in, gatehouse.KindRole, &s.Roles),
+		loadAll(ctx, rtx, in, gatehouse.KindAssignment, &s.Assignments),
+		loadAll(ctx, rtx, in, gatehouse.KindTemplate, &s.Templates),
+		loadAll(ctx, rtx, in, gatehouse.KindAPIKey, &s.Keys),
 	} {
 		if err := load(); err != nil {
 			return nil, gatehouse.Internal(fmt.Errorf("snapshot: %w", err))
@@ -41,8 +43,9 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 	return s, nil
 }
 
-// loadAll returns a step that decodes every row of kind's table into dst.
-func loadAll[T any](ctx context.Context, q querier, kind gatehouse.ObjectKind, dst *[]*T) func() error {
+// loadAll returns a step that decodes every row of kind's table into dst,
+// sharing repeated strings through in.
+func loadAll[T any](ctx context.Context, q querier, in interner, kind gatehouse.ObjectKind, dst *[]*T) func() error {
 	return func() error {
 		tbl := tables[kind]
 		rows, err := q.QueryContext(ctx, "SELECT data FROM "+tbl.name+" ORDER BY "+tbl.orderBy())
@@ -59,6 +62,7 @@ func loadAll[T any](ctx context.Context, q querier, kind gatehouse.ObjectKind, d
 			if err := json.Unmarshal(data, v); err != nil {
 				return fmt.Errorf("decode %s: %w", tbl.name, err)
 			}
+			in.walk(reflect.ValueOf(v))
 			*dst = append(*dst, v)
 		}
 		return rows.Err()
