@@ -394,10 +394,16 @@ func appendBatch(b []byte, r batchCheckResponse) []byte {
 	return append(b, '}', '\n')
 }
 
+// jsonContentType is shared by every raw answer; nothing writes to it.
+var jsonContentType = []string{"application/json"}
+
 // writeRaw sends an already encoded JSON answer with status 200.
 func writeRaw(w http.ResponseWriter, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body))) // one write, no chunking
+	// Canonical keys assigned directly: Set would allocate a fresh slice for
+	// each value on the hottest path, and net/http copies the map anyway.
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(body))} // one write, no chunking
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

@@ -27,7 +27,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 // common form of a body and reports false for anything else, which then goes
 // through encoding/json (and its error messages) as usual.
 func decodeWith(w http.ResponseWriter, r *http.Request, dst any, fast func([]byte) bool) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return gh.Errorf(gh.KindUnsupported, "unsupported_media_type", "send the body as application/json")

@@ -50,6 +50,7 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+			tuneRuntime(log)
 			m := &Main{Config: cfg, Out: stdout, Log: log, FailureFloor: 250 * time.Millisecond}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
