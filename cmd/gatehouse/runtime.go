@@ -14,9 +14,10 @@ const (
 	// core, a processor whose thread the kernel has set aside (another
 	// process holds the core until the next scheduler tick, 4 ms on a 250 Hz
 	// kernel) keeps its queued requests waiting even when the other core is
-	// idle. Spare processors let another thread take them. On two shared
-	// cores this halves the 99th-percentile check latency (BENCHMARKS.md);
-	// machines with eight or more cores are left as they are.
+	// idle. Spare processors let another thread take them. On two cores
+	// shared with a load tool this alone took the 99th-percentile check
+	// latency from 8 ms to about 5.5 ms (BENCHMARKS.md); machines with eight
+	// or more cores are left as they are.
 	minProcs = 8
 	// gcPercent lets the heap grow to three times what is live before a
 	// collection. Most of a node's heap is the index, which lives as long as
