@@ -69,6 +69,8 @@ type CapabilityInfo struct {
 	ID          Capability `json:"id"`
 	Scope       Scope      `json:"scope"`
 	Description string     `json:"description"`
+	// Custom marks a capability the platform operator added (CustomCapability).
+	Custom bool `json:"custom,omitempty"`
 }
 
 // Workspace capabilities. The names are the contract with the platform's services.
@@ -149,11 +151,13 @@ var workspaceMatrix = []capabilityRow{
 	{CapSettingsWrite, "F--L-", "Modify workspace settings"},
 }
 
-var builtinRoleMeta = []struct {
+type builtinRoleInfo struct {
 	id          RoleID
 	name        string
 	description string
-}{
+}
+
+var builtinRoleMeta = []builtinRoleInfo{
 	{RoleAdmin, "Admin", "Everything in the workspace, including its users, groups and roles"},
 	{RoleIncidentResponder, "Incident Responder", "Investigate and respond to incidents, run gamebooks"},
 	{RoleIncidentAnalyst, "Incident Analyst", "Read and comment on incidents"},
@@ -162,15 +166,15 @@ var builtinRoleMeta = []struct {
 }
 
 var orgCapabilities = []CapabilityInfo{
-	{CapOrgDashboard, ScopeOrganization, "View the organization dashboard"},
-	{CapOrgSettings, ScopeOrganization, "Manage organization settings"},
-	{CapOrgWorkspaces, ScopeOrganization, "Create, suspend and delete workspaces"},
-	{CapOrgUsers, ScopeOrganization, "Manage organization users"},
-	{CapOrgGroups, ScopeOrganization, "Manage organization groups"},
-	{CapOrgAssign, ScopeOrganization, "Assign principals to workspaces"},
-	{CapOrgBilling, ScopeOrganization, "View billing"},
-	{CapOrgAPIKeys, ScopeOrganization, "Manage API keys"},
-	{CapOrgSSO, ScopeOrganization, "Configure single sign-on and provisioning"},
+	{ID: CapOrgDashboard, Scope: ScopeOrganization, Description: "View the organization dashboard"},
+	{ID: CapOrgSettings, Scope: ScopeOrganization, Description: "Manage organization settings"},
+	{ID: CapOrgWorkspaces, Scope: ScopeOrganization, Description: "Create, suspend and delete workspaces"},
+	{ID: CapOrgUsers, Scope: ScopeOrganization, Description: "Manage organization users"},
+	{ID: CapOrgGroups, Scope: ScopeOrganization, Description: "Manage organization groups"},
+	{ID: CapOrgAssign, Scope: ScopeOrganization, Description: "Assign principals to workspaces"},
+	{ID: CapOrgBilling, Scope: ScopeOrganization, Description: "View billing"},
+	{ID: CapOrgAPIKeys, Scope: ScopeOrganization, Description: "Manage API keys"},
+	{ID: CapOrgSSO, Scope: ScopeOrganization, Description: "Configure single sign-on and provisioning"},
 }
 
 // Catalogue is the set of known capabilities and the built-in roles made of them.

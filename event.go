@@ -18,6 +18,7 @@ const (
 	KindAssignment ObjectKind = "assignment"
 	KindTemplate   ObjectKind = "template"
 	KindAPIKey     ObjectKind = "apikey"
+	KindCapability ObjectKind = "capability"
 )
 
 // Change is one object created (Before empty), updated, or deleted (After empty).

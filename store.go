@@ -53,6 +53,8 @@ type Snapshot struct {
 	Assignments []*Assignment
 	Templates   []*Template
 	Keys        []*APIKey
+	// Capabilities are the workspace capabilities the operator added.
+	Capabilities []*CustomCapability
 }
 
 // EventFilter selects audit events. Zero fields do not filter.

@@ -21,7 +21,6 @@ import (
 type Directory struct {
 	store gh.Store
 	idx   *engine.Index
-	cat   *gh.Catalogue
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -43,7 +42,7 @@ func New(store gh.Store, idx *engine.Index, log *slog.Logger, now func() time.Ti
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Directory{store: store, idx: idx, cat: idx.Catalogue(), log: log, now: now}
+	return &Directory{store: store, idx: idx, log: log, now: now}
 }
 
 // Index returns the access index the directory keeps current.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -275,7 +276,7 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 		}
 	}
 	for _, r := range gh.DefaultCatalogue.BuiltinRoles() {
-		m.r.roles[r.ID] = &refRole{id: r.ID, grants: r.Grants}
+		m.r.roles[r.ID] = &refRole{id: r.ID, grants: maps.Clone(r.Grants)} // custom capabilities change them
 	}
 	defer func() {
 		if t.Failed() {
@@ -290,7 +291,7 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 	}{
 		{6, m.opAssign}, {5, m.opAddMember}, {2, m.opRemoveMember}, {2, m.opUnassign}, {3, m.opCreateUser},
 		{2, m.opSetStatus}, {1, m.opDeleteUser}, {1, m.opCreateGroup}, {1, m.opDeleteGroup}, {2, m.opCreateRole},
-		{2, m.opUpdateRole}, {1, m.opWorkspaceStatus}, {1, m.opOrgRole},
+		{2, m.opUpdateRole}, {1, m.opWorkspaceStatus}, {1, m.opOrgRole}, {1, m.opCapability},
 	}
 	total := 0
 	for _, o := range ops {
@@ -790,6 +791,71 @@ func (m *model) opUpdateRole() {
 	}
 	if m.outcome("update role "+string(id), ra, want, err) {
 		rr.grants = grants
+	}
+}
+
+// opCapability adds a custom capability, changes the levels built-in roles
+// hold of one, or removes one — as the operator two times in three, else as a
+// user, who must be refused.
+func (m *model) opCapability() {
+	a, ra := m.actor()
+	want := m.rng.IntN(3) != 0
+	if want {
+		a = &directory.Actor{Operator: true}
+	}
+	var custom []gh.Capability
+	for _, c := range m.caps {
+		if strings.HasPrefix(string(c), "custom.") {
+			custom = append(custom, c)
+		}
+	}
+	builtin := map[gh.RoleID]gh.Level{}
+	for _, r := range []gh.RoleID{gh.RoleIncidentResponder, gh.RoleIncidentAnalyst, gh.RoleDataSourceAdmin, gh.RoleContentAdmin} {
+		if l := gh.Level(m.rng.IntN(3)); l != gh.LevelNone {
+			builtin[r] = l
+		}
+	}
+	switch k := m.rng.IntN(3); {
+	case k == 0 || len(custom) == 0:
+		id := gh.Capability(fmt.Sprintf("custom.cap%d", m.n))
+		_, _, err := m.d.CreateCapability(m.ctx, a, directory.CapabilityInput{ID: id, Description: "model", BuiltinGrants: builtin})
+		if m.outcome("create capability "+string(id), ra, want, err) {
+			m.caps = append(m.caps, id)
+			m.setBuiltinGrants(id, builtin)
+		}
+	case k == 1:
+		id := custom[m.rng.IntN(len(custom))]
+		_, _, err := m.d.UpdateCapability(m.ctx, a, id, directory.CapabilityPatch{BuiltinGrants: &builtin}, 0)
+		if m.outcome("update capability "+string(id), ra, want, err) {
+			m.setBuiltinGrants(id, builtin)
+		}
+	default:
+		id := custom[m.rng.IntN(len(custom))]
+		for _, r := range m.r.roles {
+			want = want && (r.org == "" || r.grants[id] == gh.LevelNone) // a custom role granting it keeps it
+		}
+		_, err := m.d.DeleteCapability(m.ctx, a, id, 0)
+		if m.outcome("delete capability "+string(id), ra, want, err) {
+			m.caps = slices.DeleteFunc(m.caps, func(c gh.Capability) bool { return c == id })
+			m.setBuiltinGrants(id, nil)
+			delete(m.r.roles[gh.RoleAdmin].grants, id)
+		}
+	}
+}
+
+// setBuiltinGrants records in the reference what the built-in roles hold of a
+// custom capability: Admin everything, the others what the operator gave.
+func (m *model) setBuiltinGrants(id gh.Capability, levels map[gh.RoleID]gh.Level) {
+	for rid, r := range m.r.roles {
+		switch {
+		case r.org != "":
+		case rid == gh.RoleAdmin:
+			r.grants[id] = gh.LevelFull
+		case levels[rid] != gh.LevelNone:
+			r.grants[id] = levels[rid]
+		default:
+			delete(r.grants, id)
+		}
 	}
 }
 

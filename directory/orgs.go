@@ -17,8 +17,8 @@ type OrgInput struct {
 // CreateOrg creates an organization and its first admin (operator only).
 // Errors: KindForbidden, KindInvalid, KindConflict (slug taken).
 func (d *Directory) CreateOrg(ctx context.Context, a *Actor, in OrgInput) (*gh.Org, *gh.User, gh.Revision, error) {
-	if !a.Operator && !a.System {
-		return nil, nil, 0, gh.Forbidden("only the platform operator may create organizations")
+	if err := requireOperator(a, "create organizations"); err != nil {
+		return nil, nil, 0, err
 	}
 	if in.Slug == "" {
 		in.Slug = gh.Slugify(in.Name)

@@ -85,7 +85,7 @@ func (d *Directory) question(a *Actor, q Question) (*gh.User, *gh.Workspace, err
 }
 
 func (d *Directory) checkCapability(f gh.Fields, c gh.Capability, scope gh.Scope) {
-	ci, ok := d.cat.Lookup(c)
+	ci, ok := d.idx.Catalogue().Lookup(c)
 	switch {
 	case c == "":
 		f.Add("capability", "is required")
@@ -106,7 +106,7 @@ func (d *Directory) Check(a *Actor, q Question) (engine.Decision, error) {
 		dec, userOrg, wsOrg, known := d.idx.CheckIDs(uid, gh.WorkspaceID(q.Workspace), q.Capability, q.Level)
 		if known && userOrg != "" && wsOrg != "" && (a.Operator || wsOrg == userOrg) && d.mayAsk(a, userOrg, uid) &&
 			(q.Org == "" || q.Org == string(userOrg)) {
-			if ci, _ := d.cat.Lookup(q.Capability); ci.Scope == gh.ScopeWorkspace {
+			if ci, _ := d.idx.Catalogue().Lookup(q.Capability); ci.Scope == gh.ScopeWorkspace {
 				return dec, nil
 			}
 		}

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -17,10 +18,10 @@ type RoleInput struct {
 }
 
 // BuiltinRoles lists the immutable built-in roles.
-func (d *Directory) BuiltinRoles() []*gh.Role { return d.cat.BuiltinRoles() }
+func (d *Directory) BuiltinRoles() []*gh.Role { return d.idx.Catalogue().BuiltinRoles() }
 
 // Catalogue returns the capability catalogue.
-func (d *Directory) Catalogue() *gh.Catalogue { return d.cat }
+func (d *Directory) Catalogue() *gh.Catalogue { return d.idx.Catalogue() }
 
 // usableIn reports whether role r may be assigned in scope s (built-in,
 // organization-wide, or defined in the scope's own workspace).
@@ -83,7 +84,7 @@ func (d *Directory) CreateRole(ctx context.Context, a *Actor, s Scope, in RoleIn
 			}
 		}
 	}
-	if err := r.Validate(d.cat); err != nil {
+	if err := r.Validate(d.idx.Catalogue()); err != nil {
 		return nil, 0, err
 	}
 	if s.Workspace != nil {
@@ -135,7 +136,7 @@ func (d *Directory) ListRoles(a *Actor, s Scope, usable bool, p Page) (List[*gh.
 	_, ws := roleHome(s)
 	rs := d.idx.Roles(s.Org.ID, func(r *gh.Role) bool { return r.Workspace == ws || (usable && usableIn(r, s)) })
 	if usable {
-		rs = append(d.cat.BuiltinRoles()[:len(d.cat.BuiltinRoles()):len(d.cat.BuiltinRoles())], rs...)
+		rs = append(slices.Clip(d.idx.Catalogue().BuiltinRoles()), rs...)
 		return List[*gh.Role]{Items: rs}, nil
 	}
 	return paginate(rs, func(r *gh.Role) string { return string(r.ID) }, p), nil
@@ -193,7 +194,7 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 		if in.Grants != nil {
 			next.Grants = in.Grants
 		}
-		if err := next.Validate(d.cat); err != nil {
+		if err := next.Validate(d.idx.Catalogue()); err != nil {
 			return err
 		}
 		if s.Workspace != nil {

@@ -112,7 +112,7 @@ func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
 	if user == nil || oi == nil || user.Org != org || !user.IsOrg() || user.Status != gh.StatusActive || !oi.org.Active() {
 		return d
 	}
-	d.Level = x.cat.OrgRoleGrants(user.OrgRole)[c]
+	d.Level = x.cat.Load().OrgRoleGrants(user.OrgRole)[c]
 	d.Allowed = d.Level == gh.LevelFull
 	return d
 }
@@ -364,7 +364,7 @@ func roleNames(ps []Path) string {
 // rolesGranting names the built-in roles that grant c at level want or above.
 func (x *Index) rolesGranting(c gh.Capability, want gh.Level) string {
 	s := ""
-	for _, r := range x.cat.BuiltinRoles() {
+	for _, r := range x.cat.Load().BuiltinRoles() {
 		if r.Level(c) >= want {
 			if s != "" {
 				s += ", "
@@ -491,7 +491,7 @@ func (x *Index) ExplainOrg(u gh.UserID, org gh.OrgID, c gh.Capability) *Explanat
 	case !add("home", user.IsOrg(), "%s is a user of a workspace; only organization users hold organization capabilities", user.Email):
 		e.Fix = "give the person an organization account"
 	default:
-		e.Level = x.cat.OrgRoleGrants(user.OrgRole)[c]
+		e.Level = x.cat.Load().OrgRoleGrants(user.OrgRole)[c]
 		e.Allowed = e.Level == gh.LevelFull
 		if !add("grant", e.Allowed, "the organization role %q %s %s", user.OrgRole, map[bool]string{true: "grants", false: "does not grant"}[e.Allowed], c) {
 			e.Fix = fmt.Sprintf("make %s an Organization Admin", user.Email)

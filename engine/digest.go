@@ -47,6 +47,7 @@ func (x *Index) Digest() string {
 	put(keysOf(x.assignments), func(k string) any { return x.assignments[gh.AssignmentID(k)] })
 	put(keysOf(x.templates), func(k string) any { return x.templates[gh.TemplateID(k)] })
 	put(keysOf(x.keys), func(k string) any { return x.keys[gh.KeyID(k)] })
+	put(keysOf(x.custom), func(k string) any { return x.custom[gh.Capability(k)] })
 	return hex.EncodeToString(h.Sum(nil))
 }
 

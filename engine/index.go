@@ -14,13 +14,17 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	gh "gatehouse.dev/gatehouse"
 )
 
 // Index is one node's view of the whole directory.
 type Index struct {
-	cat *gh.Catalogue
+	base *gh.Catalogue // the built-in catalogue the index was made with
+	// cat is base with the operator's custom capabilities; replaced whole
+	// under mu, read without it (the hot path asks it about every capability).
+	cat atomic.Pointer[gh.Catalogue]
 
 	// OnApply, when set before use, is called with every event the index
 	// applies, in order, under its write lock (tests watch the feed with it).
@@ -40,6 +44,7 @@ type Index struct {
 	templates   map[gh.TemplateID]*gh.Template
 	keys        map[gh.KeyID]*gh.APIKey
 	keyByHash   map[string]*gh.APIKey
+	custom      map[gh.Capability]*gh.CustomCapability
 
 	members map[gh.GroupID]map[gh.Principal]*gh.Membership // direct members
 	parents map[gh.Principal]map[gh.GroupID]struct{}       // groups directly containing a principal
@@ -97,13 +102,15 @@ type orgIndex struct {
 
 // New returns an empty index at revision 0 knowing the catalogue's built-in roles.
 func New(cat *gh.Catalogue) *Index {
-	x := &Index{cat: cat}
+	x := &Index{base: cat}
 	x.reset()
 	return x
 }
 
 func (x *Index) reset() {
 	x.rev = 0
+	x.cat.Store(x.base)
+	x.custom = map[gh.Capability]*gh.CustomCapability{}
 	x.orgs = map[gh.OrgID]*orgIndex{}
 	x.orgBySlug = map[string]gh.OrgID{}
 	x.workspaces = map[gh.WorkspaceID]*gh.Workspace{}
@@ -120,13 +127,13 @@ func (x *Index) reset() {
 	x.groupAssign = map[gh.GroupID]map[gh.WorkspaceID]*gh.Assignment{}
 	x.wsAssign = map[gh.WorkspaceID]map[gh.AssignmentID]*gh.Assignment{}
 	x.capIdx = map[gh.Capability]int{}
-	for i, c := range x.cat.Capabilities() {
+	for i, c := range x.base.Capabilities() {
 		x.capIdx[c.ID] = i
 	}
 	x.gid = map[gh.GroupID]int32{}
 	x.roleEnt = map[gh.RoleID]*roleEntry{}
 	x.wsEnt = map[gh.WorkspaceID]*wsEntry{}
-	for _, r := range x.cat.BuiltinRoles() {
+	for _, r := range x.base.BuiltinRoles() {
 		x.roles[r.ID] = r
 		x.roleEntry(r.ID).levels = x.levels(r.Grants)
 	}
@@ -170,8 +177,40 @@ func (x *Index) groupInt(id gh.GroupID) int32 {
 	return g
 }
 
-// Catalogue returns the capability catalogue the index was made with.
-func (x *Index) Catalogue() *gh.Catalogue { return x.cat }
+// Catalogue returns the capability catalogue as of the index's revision: the
+// built-in one and the capabilities the operator added. The value returned
+// never changes; a later change to the catalogue makes a new one.
+func (x *Index) Catalogue() *gh.Catalogue { return x.cat.Load() }
+
+// CustomCapability returns a capability the operator added, or nil.
+func (x *Index) CustomCapability(id gh.Capability) *gh.CustomCapability {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.custom[id]
+}
+
+// rebuildCatalogue makes the catalogue from the base and the custom
+// capabilities, then recomputes every role's levels by capability position.
+// Role entries are updated in place, so the workspaces that point at them see
+// the change at once. Catalogue changes are rare; this costs a pass over the roles.
+func (x *Index) rebuildCatalogue() {
+	custom := make([]*gh.CustomCapability, 0, len(x.custom))
+	for _, c := range x.custom {
+		custom = append(custom, c)
+	}
+	cat := x.base.With(custom)
+	x.cat.Store(cat)
+	x.capIdx = map[gh.Capability]int{}
+	for i, c := range cat.Capabilities() {
+		x.capIdx[c.ID] = i
+	}
+	for _, r := range cat.BuiltinRoles() {
+		x.roles[r.ID] = r
+	}
+	for id, r := range x.roles {
+		x.roleEntry(id).levels = x.levels(r.Grants)
+	}
+}
 
 // Revision returns the revision of the last applied event.
 func (x *Index) Revision() gh.Revision {
@@ -185,6 +224,12 @@ func (x *Index) Load(s *gh.Snapshot) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.reset()
+	for _, c := range s.Capabilities {
+		x.custom[c.ID] = c
+	}
+	if len(x.custom) > 0 {
+		x.rebuildCatalogue()
+	}
 	for _, o := range s.Orgs {
 		x.putOrg(o)
 	}
@@ -338,6 +383,14 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			return nil
 		}
 		return put(c.After, x.putKey)
+	case gh.KindCapability:
+		if del {
+			delete(x.custom, gh.Capability(c.ID))
+		} else if err := put(c.After, func(cc *gh.CustomCapability) { x.custom[cc.ID] = cc }); err != nil {
+			return err
+		}
+		x.rebuildCatalogue()
+		return nil
 	}
 	return fmt.Errorf("unknown object kind %q", c.Kind)
 }

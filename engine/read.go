@@ -86,7 +86,7 @@ func (x *Index) RoleByName(org gh.OrgID, name string) *gh.Role {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := foldName(name)
-	for _, r := range x.cat.BuiltinRoles() {
+	for _, r := range x.cat.Load().BuiltinRoles() {
 		if foldName(r.Name) == n {
 			return r
 		}
@@ -363,4 +363,19 @@ func sortedValues[K ~string, V any](m map[K]V, keep func(V) bool) []V {
 		out[i] = m[k]
 	}
 	return out
+}
+
+// CustomCapabilities lists the capabilities the operator added, by id.
+func (x *Index) CustomCapabilities() []*gh.CustomCapability {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return sortedValues(x.custom, func(*gh.CustomCapability) bool { return true })
+}
+
+// RolesGranting lists the custom roles, of any organization, that grant c at
+// any level, by id.
+func (x *Index) RolesGranting(c gh.Capability) []*gh.Role {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return sortedValues(x.roles, func(r *gh.Role) bool { return !r.Builtin && r.Grants[c] != gh.LevelNone })
 }

@@ -45,11 +45,35 @@ func (s *Server) both(method, orgPattern string, h handler) {
 	s.handle(method, "/v1/orgs/{org}/workspaces/{ws}"+orgPattern, h)
 }
 
+// unscoped runs a scope handler for a path that names no organization.
+func unscoped(h scopeHandler) handler {
+	return func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		return h(w, r, a, directory.Scope{})
+	}
+}
+
 func (s *Server) registerCatalogue() {
 	s.handle("GET", "/v1/capabilities", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		writeJSON(w, http.StatusOK, directory.List[gh.CapabilityInfo]{Items: s.dir.Catalogue().Capabilities()})
 		return nil
 	})
+	// The operator's own additions to the catalogue.
+	const custom = "/v1/capabilities/custom"
+	s.handle("GET", custom, unscoped(listOf(func(c call, p directory.Page) (directory.List[*gh.CustomCapability], error) {
+		return s.dir.ListCapabilities(c.a, p)
+	})))
+	s.handle("POST", custom, unscoped(createOf(func(c call, in directory.CapabilityInput) (*gh.CustomCapability, gh.Revision, error) {
+		return s.dir.CreateCapability(c.r.Context(), c.a, in)
+	})))
+	s.handle("GET", custom+"/{id}", unscoped(getOf(func(c call) (*gh.CustomCapability, error) {
+		return s.dir.GetCapability(c.a, gh.Capability(c.id()))
+	})))
+	s.handle("PATCH", custom+"/{id}", unscoped(updateOf(func(c call, in directory.CapabilityPatch, m gh.Revision) (*gh.CustomCapability, gh.Revision, error) {
+		return s.dir.UpdateCapability(c.r.Context(), c.a, gh.Capability(c.id()), in, m)
+	})))
+	s.handle("DELETE", custom+"/{id}", unscoped(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
+		return s.dir.DeleteCapability(c.r.Context(), c.a, gh.Capability(c.id()), m)
+	})))
 	s.handle("GET", "/v1/roles", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		writeJSON(w, http.StatusOK, directory.List[*gh.Role]{Items: s.dir.BuiltinRoles()})
 		return nil

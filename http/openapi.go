@@ -43,9 +43,14 @@ var operations = map[string]op{
 	"GET /metrics":      {id: "getMetrics", tag: "health", summary: "Prometheus metrics", textOut: "Metrics in the Prometheus text exposition format.", public: true},
 	"GET /openapi.json": {id: "getOpenAPI", tag: "health", summary: "This OpenAPI document", out: typ[map[string]any](), public: true},
 
-	"GET /v1/capabilities": {id: "listCapabilities", tag: "catalogue", summary: "List the capability catalogue", out: typ[directory.List[gh.CapabilityInfo]]()},
-	"GET /v1/roles":        {id: "listBuiltinRoles", tag: "catalogue", summary: "List the built-in roles", out: typ[directory.List[*gh.Role]]()},
-	"GET /v1/roles/{id}":   {id: "getBuiltinRole", tag: "catalogue", summary: "Get a built-in role", out: typ[*gh.Role]()},
+	"GET /v1/capabilities":                {id: "listCapabilities", tag: "catalogue", summary: "List the capability catalogue", out: typ[directory.List[gh.CapabilityInfo]]()},
+	"GET /v1/capabilities/custom":         {id: "listCustomCapabilities", tag: "catalogue", summary: "List the capabilities the operator added (operator only)", out: typ[directory.List[*gh.CustomCapability]](), query: pages},
+	"POST /v1/capabilities/custom":        {id: "createCustomCapability", tag: "catalogue", summary: "Add a workspace capability to the catalogue (operator only)", in: typ[directory.CapabilityInput](), out: typ[*gh.CustomCapability](), status: created, etag: true},
+	"GET /v1/capabilities/custom/{id}":    {id: "getCustomCapability", tag: "catalogue", summary: "Get a capability the operator added", out: typ[*gh.CustomCapability](), etag: true},
+	"PATCH /v1/capabilities/custom/{id}":  {id: "updateCustomCapability", tag: "catalogue", summary: "Change a custom capability's description or built-in grants", in: typ[directory.CapabilityPatch](), out: typ[*gh.CustomCapability](), etag: true, ifMatch: true},
+	"DELETE /v1/capabilities/custom/{id}": {id: "deleteCustomCapability", tag: "catalogue", summary: "Remove a custom capability no custom role grants", out: typ[revisionBody](), ifMatch: true},
+	"GET /v1/roles":                       {id: "listBuiltinRoles", tag: "catalogue", summary: "List the built-in roles", out: typ[directory.List[*gh.Role]]()},
+	"GET /v1/roles/{id}":                  {id: "getBuiltinRole", tag: "catalogue", summary: "Get a built-in role", out: typ[*gh.Role]()},
 
 	"GET /v1/orgs":         {id: "listOrgs", tag: "orgs", summary: "List the organizations the key may see", out: typ[directory.List[*gh.Org]](), query: pages},
 	"POST /v1/orgs":        {id: "createOrg", tag: "orgs", summary: "Create an organization with its first Organization Admin (operator only)", in: typ[directory.OrgInput](), out: typ[orgCreated](), status: created, etag: true},
@@ -207,7 +212,7 @@ var pathParams = map[string]string{
 	"org": "The organization's id or slug.", "ws": "The workspace's id or slug.",
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
-	"assignments": "The assignment's id.", "templates": "The template's id.",
+	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
 	"sessions": "The session's id.", "sid": "The session's id.",
 }
 

@@ -16,7 +16,8 @@ type Directory struct {
 	assign  map[gh.WorkspaceID][]*gh.Assignment
 }
 
-// New arranges a snapshot; the catalogue gives the built-in roles.
+// New arranges a snapshot; the catalogue, with the snapshot's custom
+// capabilities, gives the built-in roles.
 func New(s *gh.Snapshot, cat *gh.Catalogue) *Directory {
 	d := &Directory{orgs: map[gh.OrgID]*gh.Org{}, ws: map[gh.WorkspaceID]*gh.Workspace{}, users: map[gh.UserID]*gh.User{},
 		roles: map[gh.RoleID]*gh.Role{}, members: map[gh.GroupID][]gh.Principal{}, assign: map[gh.WorkspaceID][]*gh.Assignment{}}
@@ -29,7 +30,7 @@ func New(s *gh.Snapshot, cat *gh.Catalogue) *Directory {
 	for _, u := range s.Users {
 		d.users[u.ID] = u
 	}
-	for _, r := range cat.BuiltinRoles() {
+	for _, r := range cat.With(s.Capabilities).BuiltinRoles() {
 		d.roles[r.ID] = r
 	}
 	for _, r := range s.Roles {

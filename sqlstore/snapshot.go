@@ -35,6 +35,7 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 		loadAll(ctx, rtx, in, gatehouse.KindAssignment, &s.Assignments),
 		loadAll(ctx, rtx, in, gatehouse.KindTemplate, &s.Templates),
 		loadAll(ctx, rtx, in, gatehouse.KindAPIKey, &s.Keys),
+		loadAll(ctx, rtx, in, gatehouse.KindCapability, &s.Capabilities),
 	} {
 		if err := load(); err != nil {
 			return nil, gatehouse.Internal(fmt.Errorf("snapshot: %w", err))

@@ -72,6 +72,10 @@ var tables = map[gatehouse.ObjectKind]*table{
 			return []any{string(k.ID), null(k.Org), null(k.User), k.Hash}
 		}),
 	},
+	gatehouse.KindCapability: {
+		name: "capabilities", cols: []string{"id"}, nkey: 1, clash: "capability already exists",
+		keys: keysOf(func(c *gatehouse.CustomCapability) []any { return []any{string(c.ID)} }),
+	},
 }
 
 // keysOf adapts a typed key extractor to raw JSON.
