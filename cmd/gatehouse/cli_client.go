@@ -37,7 +37,7 @@ func addClientCommands(root *cobra.Command) {
 	for _, c := range []*cobra.Command{
 		g.orgsCmd(), g.workspacesCmd(), g.usersCmd(), g.groupsCmd(), g.rolesCmd(),
 		g.assignCmd(), g.assignmentsCmd(), g.templatesCmd(), g.keysCmd(),
-		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.accessCmd(), g.mailCmd(),
+		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.accessCmd(), g.mailCmd(), g.capabilitiesCmd(),
 	} {
 		f := c.PersistentFlags()
 		f.StringVar(&g.server, "server", "", "Gatehouse URL (GATEHOUSE_URL, else the saved login, else "+defaultServer+")")

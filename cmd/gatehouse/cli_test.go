@@ -518,3 +518,36 @@ func TestCLIInvitesAndShowsTheOutbox(t *testing.T) {
 		t.Errorf("inviting a bad address: exit %d, stderr %q; want a failure naming the email", code, errOut)
 	}
 }
+
+func TestCLICapabilities(t *testing.T) {
+	s := startCLIServer(t)
+	ws := []string{"--org", "northwind", "--workspace", "contoso"}
+	before := s.revision()
+	for _, bad := range []struct {
+		key  string
+		args []string
+		want string
+	}{
+		{s.admin, []string{"capabilities", "add", "vulns.triage", "--description", "Triage findings"}, "only the platform operator may add capabilities"},
+		{s.operator, []string{"capabilities", "add", "vulns.triage", "--description", "Triage", "--builtin", "incident_analyst=max"}, `--builtin "incident_analyst=max"`},
+		{s.operator, []string{"capabilities", "add", "vulns.triage"}, "description: is required"},
+		{s.operator, []string{"capabilities", "add", "incidents.view", "--description", "again"}, "already has this capability"},
+	} {
+		if out, errOut, code := s.run(bad.key, bad.args...); code == 0 || out != "" || !strings.Contains(errOut, bad.want) {
+			t.Errorf("gatehouse %s: exit %d, stdout %q, stderr %q; want a failure saying %q", strings.Join(bad.args, " "), code, out, errOut, bad.want)
+		}
+	}
+	if s.revision() != before {
+		t.Fatalf("refused commands changed the directory")
+	}
+	out := s.mustRun(t, s.operator, "capabilities", "add", "vulns.triage", "--description", "Triage findings", "--builtin", "incident_analyst=limited")
+	wantAll(t, "capabilities add", out, "Added capability vulns.triage; Admin and 1 other built-in role(s) hold it.")
+	wantAll(t, "capabilities list", s.mustRun(t, s.admin, "capabilities", "list"), "vulns.triage", "workspace", "added", "Triage findings", "incidents.view", "built-in")
+	check := append([]string{"check", "--user", "nina.berg@northwind.example", "--capability", "vulns.triage"}, ws...)
+	wantAll(t, "check at limited", s.mustRun(t, s.admin, append(check, "--level", "limited")...), "allowed: nina.berg@northwind.example has vulns.triage at level limited")
+	wantAll(t, "check at full", s.mustRun(t, s.admin, check...), "denied")
+	s.mustRun(t, s.admin, "roles", "create", "Vuln Triage", "--org", "northwind", "--grant", "vulns.triage=full")
+	if _, errOut, code := s.run(s.operator, "capabilities", "remove", "vulns.triage"); code == 0 || !strings.Contains(errOut, "custom roles grant this capability: Vuln Triage") {
+		t.Errorf("remove while a role grants it: exit %d, stderr %q", code, errOut)
+	}
+}
