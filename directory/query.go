@@ -225,6 +225,24 @@ func (d *Directory) ListEvents(ctx context.Context, a *Actor, s Scope, f gh.Even
 	return d.store.ListEvents(ctx, f)
 }
 
+// ListOperatorEvents lists the deployment's own events — the operator's
+// changes to the capability catalogue and its keys — newest first (operator only).
+func (d *Directory) ListOperatorEvents(ctx context.Context, a *Actor, f gh.EventFilter) ([]*gh.Event, error) {
+	if err := requireOperator(a, "read the deployment's audit log"); err != nil {
+		return nil, err
+	}
+	f.Org, f.Workspace = "", ""
+	return d.store.ListEvents(ctx, f)
+}
+
+// VerifyOperatorChain re-computes the hash chain of the deployment's own events (operator only).
+func (d *Directory) VerifyOperatorChain(ctx context.Context, a *Actor) (*gh.ChainReport, error) {
+	if err := requireOperator(a, "verify the deployment's audit log"); err != nil {
+		return nil, err
+	}
+	return d.store.VerifyChain(ctx, "")
+}
+
 func (d *Directory) mayAudit(a *Actor, s Scope) error {
 	if a.Operator {
 		return nil

@@ -291,31 +291,48 @@ func (s *Server) registerKeys() {
 }
 
 func (s *Server) registerEvents() {
-	list := func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+	// events serves one audit log; read lists it for the request's scope.
+	events := func(read func(r *http.Request, a *directory.Actor, f gh.EventFilter) ([]*gh.Event, error)) handler {
+		return func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+			f, err := eventFilter(r)
+			if err != nil {
+				return err
+			}
+			evs, err := read(r, a, f)
+			if err != nil {
+				return err
+			}
+			out := directory.List[*gh.Event]{Items: evs}
+			if evs == nil {
+				out.Items = []*gh.Event{}
+			}
+			if len(evs) > 0 && len(evs) == f.Limit {
+				out.Next = strconv.FormatInt(int64(evs[len(evs)-1].Revision), 10)
+			}
+			writeJSON(w, http.StatusOK, out)
+			return nil
+		}
+	}
+	list := events(func(r *http.Request, a *directory.Actor, f gh.EventFilter) ([]*gh.Event, error) {
 		sc, err := s.scope(r, a)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		f, err := eventFilter(r)
-		if err != nil {
-			return err
-		}
-		evs, err := s.dir.ListEvents(r.Context(), a, sc, f)
-		if err != nil {
-			return err
-		}
-		out := directory.List[*gh.Event]{Items: evs}
-		if evs == nil {
-			out.Items = []*gh.Event{}
-		}
-		if len(evs) > 0 && len(evs) == f.Limit {
-			out.Next = strconv.FormatInt(int64(evs[len(evs)-1].Revision), 10)
-		}
-		writeJSON(w, http.StatusOK, out)
-		return nil
-	}
+		return s.dir.ListEvents(r.Context(), a, sc, f)
+	})
 	s.handle("GET", "/v1/orgs/{org}/events", list)
 	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}/events", list)
+	s.handle("GET", "/v1/events", events(func(r *http.Request, a *directory.Actor, f gh.EventFilter) ([]*gh.Event, error) {
+		return s.dir.ListOperatorEvents(r.Context(), a, f)
+	}))
+	s.handle("GET", "/v1/events/verify", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		rep, err := s.dir.VerifyOperatorChain(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return nil
+	})
 	s.handle("GET", "/v1/orgs/{org}/events/verify", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		o, err := s.dir.Org(a, r.PathValue("org"))
 		if err != nil {

@@ -102,6 +102,8 @@ var operations = map[string]op{
 	"DELETE /v1/orgs/{org}/users/{id}/keys/{key}":               {id: "revokeKey", tag: "keys", summary: "Revoke an API key", out: typ[revisionBody]()},
 	"GET /v1/orgs/{org}/events":                                 {id: "listEvents", tag: "events", summary: "List the audit events of %s, newest first", out: typ[directory.List[*gh.Event]](), query: eventQuery, both: true},
 	"GET /v1/orgs/{org}/events/verify":                          {id: "verifyEvents", tag: "events", summary: "Verify the hash chain of an organization's events", out: typ[*gh.ChainReport]()},
+	"GET /v1/events":                                            {id: "listOperatorEvents", tag: "events", summary: "List the deployment's own events (capability catalogue, operator keys), newest first (operator only)", out: typ[directory.List[*gh.Event]](), query: eventQuery},
+	"GET /v1/events/verify":                                     {id: "verifyOperatorEvents", tag: "events", summary: "Verify the hash chain of the deployment's own events (operator only)", out: typ[*gh.ChainReport]()},
 
 	"POST /v1/login":                                  {id: "login", tag: "signin", summary: "Sign in with email and password; the session is the gatehouse_session cookie", in: typ[signin.LoginInput](), out: typ[loginAnswer](), public: true},
 	"POST /v1/login/mfa":                              {id: "loginMFA", tag: "signin", summary: "Complete a sign-in with an authenticator or recovery code", in: typ[codeInput](), out: typ[loginAnswer]()},
