@@ -128,6 +128,12 @@ type Vault interface {
 	KeyUsage(ctx context.Context, ids []KeyID) (map[KeyID]KeyUse, error)
 	// WebhookSecret returns an organization's webhook signing key; KindNotFound when none.
 	WebhookSecret(ctx context.Context, org OrgID) (string, error)
+	// TakeToken takes a token from key's bucket (burst tokens, refilled at
+	// perSecond) at now and reports whether there was one. Every node sees
+	// the same buckets, so N nodes allow what one would.
+	TakeToken(ctx context.Context, key string, now time.Time, perSecond float64, burst int) (bool, error)
+	// SweepTokens forgets the buckets that are full again at now.
+	SweepTokens(ctx context.Context, now time.Time) error
 }
 
 // KeyUse is the last use of an API key.

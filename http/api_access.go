@@ -264,7 +264,7 @@ func (s *Server) registerKeys() {
 			if a.User != nil {
 				who = "keys/" + string(a.User.ID)
 			}
-			if err := s.signin.Throttle(who); err != nil {
+			if err := s.signin.Throttle(r.Context(), who); err != nil {
 				return err
 			}
 		}

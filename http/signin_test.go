@@ -690,6 +690,31 @@ func TestManySignInAttemptsAreRateLimited(t *testing.T) {
 	})
 }
 
+// Two nodes behind one load balancer share the limits: an address gets 20
+// attempts in all, not 20 on each node.
+func TestRateLimitsHoldAcrossNodes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, a *env) {
+		p := newPartner(t, a)
+		p.member("ray@acme.example", pwOne)
+		b := newEnv(t, a.store) // a second node on the same database
+		nodes := []*browser{a.browser(curlUA), b.browser(curlUA)}
+		var got int
+		var out obj
+		n := 0
+		for ; n < 40; n++ {
+			if got, out, _ = nodes[n%2].login("acme", fmt.Sprintf("guess%d@acme.example", n), pwWrong); got != 401 {
+				break
+			}
+		}
+		if got != 429 || out.str("code") != "too_many_attempts" || n != 20 {
+			t.Fatalf("attempt %d, alternating between two nodes = %d %v, want 429 after 20 in all", n+1, got, out)
+		}
+		if got, _, _ := nodes[1].login("acme", "ray@acme.example", pwOne); got != 429 {
+			t.Errorf("the other node lets the limited address sign in: %d, want 429", got)
+		}
+	})
+}
+
 func TestSessionsAreListedAndEnded(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		p := newPartner(t, e)

@@ -38,7 +38,7 @@ func (s *Service) invitation(ch *directory.Change, u *gh.User) error {
 // Invite creates an invited user at the scope's home and emails a one-time
 // link to set a password; the user, the link and the email are one transaction.
 func (s *Service) Invite(ctx context.Context, a *directory.Actor, sc directory.Scope, in directory.UserInput, c Client) (*gh.User, gh.Revision, error) {
-	if err := s.allow(c, ""); err != nil {
+	if err := s.allow(ctx, c, ""); err != nil {
 		return nil, 0, err
 	}
 	if in.Kind == gh.KindService {
@@ -50,7 +50,7 @@ func (s *Service) Invite(ctx context.Context, a *directory.Actor, sc directory.S
 
 // InviteMany invites the rows of a CSV file, all or (onlyValid) the good ones.
 func (s *Service) InviteMany(ctx context.Context, a *directory.Actor, sc directory.Scope, rows []directory.ImportRow, onlyValid bool, c Client) (*directory.ImportResult, error) {
-	if err := s.allow(c, ""); err != nil {
+	if err := s.allow(ctx, c, ""); err != nil {
 		return nil, err
 	}
 	return s.dir.ImportUsersWith(ctx, a, sc, rows, onlyValid, gh.StatusInvited, s.invitation)
@@ -89,7 +89,7 @@ func (s *Service) ConfirmReset(ctx context.Context, in AcceptInput, c Client) (*
 }
 
 func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind, c Client) (*gh.User, error) {
-	if err := s.allow(c, ""); err != nil {
+	if err := s.allow(ctx, c, ""); err != nil {
 		return nil, err
 	}
 	release, err := s.hashSlot(ctx)
@@ -153,7 +153,7 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 // RequestReset emails a reset link to an active user. It answers the same
 // way whether or not the email belongs to anyone.
 func (s *Service) RequestReset(ctx context.Context, org, email string, c Client) error {
-	if err := s.allow(c, accountKey(org, email)); err != nil {
+	if err := s.allow(ctx, c, accountKey(org, email)); err != nil {
 		return err
 	}
 	u := s.findUser(org, email)

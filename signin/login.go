@@ -67,7 +67,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 	if u != nil {
 		account = "user/" + string(u.ID) // one allowance per account, however it is named
 	}
-	if err := s.allow(c, account); err != nil {
+	if err := s.allow(ctx, c, account); err != nil {
 		return nil, err
 	}
 	start := time.Now() // real time: the floor is about what a caller can measure
@@ -243,7 +243,7 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 	if u == nil || u.Status != gh.StatusActive {
 		return nil, errSignIn
 	}
-	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
+	if err := s.allow(ctx, c, "mfa/"+string(u.ID)); err != nil {
 		return nil, err
 	}
 	// Session and credential are read again inside the write transaction, so
@@ -396,7 +396,7 @@ func (s *Service) EndSession(ctx context.Context, a *directory.Actor, u *gh.User
 // user, so that sensitive actions are allowed for a while.
 func (s *Service) Reauthenticate(ctx context.Context, a *directory.Actor, sess *gh.Session, password, code string, c Client) error {
 	u := a.User
-	if err := s.allow(c, "reauth/"+string(u.ID)); err != nil {
+	if err := s.allow(ctx, c, "reauth/"+string(u.ID)); err != nil {
 		return err
 	}
 	cred, err := s.credential(ctx, u)

@@ -52,7 +52,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment
 // recovery codes, shown once.
 func (s *Service) ConfirmTOTP(ctx context.Context, a *directory.Actor, sess *gh.Session, code string, c Client) ([]gh.Secret, error) {
 	u := a.User
-	if err := s.allow(c, "mfa/"+string(u.ID)); err != nil {
+	if err := s.allow(ctx, c, "mfa/"+string(u.ID)); err != nil {
 		return nil, err
 	}
 	codes, hashes := auth.NewRecoveryCodes()

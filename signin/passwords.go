@@ -17,7 +17,7 @@ func decodeSide(raw json.RawMessage, v any) bool {
 // current one; every other session of the user ends.
 func (s *Service) ChangePassword(ctx context.Context, a *directory.Actor, current, next string, c Client) error {
 	u := a.User
-	if err := s.allow(c, "password/"+string(u.ID)); err != nil {
+	if err := s.allow(ctx, c, "password/"+string(u.ID)); err != nil {
 		return err
 	}
 	cred, err := s.credential(ctx, u)

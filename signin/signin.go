@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
@@ -43,9 +41,9 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 
-	byIP      *auth.Limiter // sign-in, reset and invitation attempts per client address
-	byAccount *auth.Limiter // sign-in and reset attempts per organization and email
-	sensitive *auth.Limiter // other sensitive actions per account
+	byIP      *limit        // sign-in, reset and invitation attempts per client address
+	byAccount *limit        // sign-in and reset attempts per organization and email
+	sensitive *limit        // other sensitive actions per account
 	wake      chan struct{} // nudges the outbox worker after mail is queued
 	// hashing bounds the password hashes computed at once for callers not
 	// signed in: each takes ~19 MiB and tens of milliseconds, so a flood of
@@ -72,11 +70,12 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{dir: dir, store: store, cfg: cfg, log: log,
-		byIP:      auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
-		byAccount: auth.NewLimiter(rate.Every(6*time.Second), 10, time.Hour),
-		sensitive: auth.NewLimiter(rate.Every(3*time.Second), 20, time.Hour),
+		byIP:      newLimit("ip", 3*time.Second, 20, store, log),
+		byAccount: newLimit("account", 6*time.Second, 10, store, log),
+		sensitive: newLimit("sensitive", 3*time.Second, 20, store, log),
 		wake:      make(chan struct{}, 1),
-		hashing:   make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+		// Hashing is CPU work: more at once than twice the cores only queues it.
+		hashing: make(chan struct{}, 2*runtime.NumCPU())}
 	dir.BeforeCommit = s.notifyContacts
 	return s
 }
@@ -136,17 +135,17 @@ func stale(a *directory.Actor, what string) error {
 
 // Throttle limits other sensitive endpoints (API key creation) per account,
 // with a budget of their own so they never use up anyone's sign-in attempts.
-func (s *Service) Throttle(account string) error {
-	if !s.sensitive.Allow(account, s.dir.Now()) {
+func (s *Service) Throttle(ctx context.Context, account string) error {
+	if !s.sensitive.allow(ctx, account, s.dir.Now()) {
 		return errTooMany
 	}
 	return nil
 }
 
 // allow applies the per-address and per-account limits.
-func (s *Service) allow(c Client, account string) error {
+func (s *Service) allow(ctx context.Context, c Client, account string) error {
 	now := s.dir.Now()
-	if !s.byIP.Allow(c.IP, now) || (account != "" && !s.byAccount.Allow(account, now)) {
+	if !s.byIP.allow(ctx, c.IP, now) || (account != "" && !s.byAccount.allow(ctx, account, now)) {
 		return errTooMany
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gatehouse.dev/gatehouse"
@@ -360,3 +361,44 @@ func (db *DB) WebhookSecret(ctx context.Context, org gatehouse.OrgID) (string, e
 	}
 	return secret, nil
 }
+
+// takeTokenSQL takes one token from a bucket in one statement, so concurrent
+// callers on any node serialise on the row. The refill never exceeds the
+// burst and never runs backwards when nodes' clocks disagree.
+const takeTokenSQL = `INSERT INTO rate_buckets (key, tokens, at, rate, burst, full_at, ok) VALUES (?, ?, ?, ?, ?, ?, 1)
+	ON CONFLICT (key) DO UPDATE SET
+		tokens = CASE WHEN {refill} >= 1 THEN {refill} - 1 ELSE {refill} END,
+		ok = CASE WHEN {refill} >= 1 THEN 1 ELSE 0 END,
+		at = CASE WHEN excluded.at > rate_buckets.at THEN excluded.at ELSE rate_buckets.at END,
+		rate = excluded.rate, burst = excluded.burst, full_at = excluded.full_at
+	RETURNING ok`
+
+// takeTokenQuery is takeTokenSQL with the refill written out: the tokens left
+// plus what the time since the last take has added, capped at the burst.
+var takeTokenQuery = func() string {
+	added := "rate_buckets.tokens + (CASE WHEN excluded.at > rate_buckets.at THEN excluded.at - rate_buckets.at ELSE 0 END) * excluded.rate"
+	refill := "(CASE WHEN " + added + " > excluded.burst THEN excluded.burst ELSE " + added + " END)"
+	return strings.ReplaceAll(takeTokenSQL, "{refill}", refill)
+}()
+
+// TakeToken takes a token from key's bucket (burst tokens, refilled at
+// perSecond) at now, and reports whether there was one.
+func (db *DB) TakeToken(ctx context.Context, key string, now time.Time, perSecond float64, burst int) (bool, error) {
+	t, b := unixSeconds(now), float64(burst)
+	var ok int
+	err := db.write.QueryRowContext(ctx, db.d.rebind(takeTokenQuery), key, b-1, t, perSecond, b, t+b/perSecond).Scan(&ok)
+	if err != nil {
+		return false, gatehouse.Internal(fmt.Errorf("vault: take token: %w", err))
+	}
+	return ok == 1, nil
+}
+
+// SweepTokens deletes the buckets that are full again at now.
+func (db *DB) SweepTokens(ctx context.Context, now time.Time) error {
+	if _, err := db.write.ExecContext(ctx, db.d.rebind("DELETE FROM rate_buckets WHERE full_at < ?"), unixSeconds(now)); err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: sweep tokens: %w", err))
+	}
+	return nil
+}
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"VaultTokens", testVaultTokens},
 		{"VaultOutbox", testVaultOutbox},
 		{"VaultInUpdate", testVaultInUpdate},
+		{"VaultTokenBuckets", testVaultTokenBuckets},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

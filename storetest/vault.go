@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -208,5 +210,75 @@ func testVaultInUpdate(t *testing.T, h Harness) {
 	}
 	if _, err := s.Credential(ctx, "usr_c"); err != nil {
 		t.Errorf("a committed Update lost its vault write: %v", err)
+	}
+}
+
+// testVaultTokenBuckets checks the shared rate-limit buckets: a burst, then a
+// refusal until time refills a token, keys apart, concurrent takers never
+// getting more than the burst, and the sweep forgetting only full buckets.
+func testVaultTokenBuckets(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	take := func(key string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.TakeToken(ctx, key, at, 0.5, 3) // a token every 2 s, 3 at once
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	var got []bool
+	for range 4 {
+		got = append(got, take("ip:198.51.100.7", vt0))
+	}
+	if fmt.Sprint(got) != "[true true true false]" {
+		t.Fatalf("4 takes at once = %v, want the burst of 3 then a refusal", got)
+	}
+	if !take("ip:203.0.113.9", vt0) {
+		t.Errorf("another key shares the first one's bucket")
+	}
+	if take("ip:198.51.100.7", vt0.Add(time.Second)) {
+		t.Errorf("a token after 1 s at one per 2 s")
+	}
+	if !take("ip:198.51.100.7", vt0.Add(2100*time.Millisecond)) || take("ip:198.51.100.7", vt0.Add(2200*time.Millisecond)) {
+		t.Errorf("after 2.1 s: want exactly one token back")
+	}
+	if take("ip:198.51.100.7", vt0.Add(-time.Hour)) {
+		t.Errorf("a taker whose clock is an hour behind got a token")
+	}
+
+	// Eight concurrent takers on a fresh key: exactly the burst succeeds.
+	var wg sync.WaitGroup
+	var won atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, err := s.TakeToken(ctx, "acct:acme/ana", vt0, 0.5, 3); err == nil && ok {
+				won.Add(1)
+			} else if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 3 {
+		t.Errorf("%d of 8 concurrent takers got a token, want 3", won.Load())
+	}
+
+	// At +7 s every bucket has refilled (3 tokens at one per 2 s) and may go.
+	if err := s.SweepTokens(ctx, vt0.Add(3*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if take("acct:acme/ana", vt0.Add(3*time.Second)) && take("acct:acme/ana", vt0.Add(3*time.Second)) {
+		t.Errorf("a sweep before the bucket was full forgot what it had taken")
+	}
+	if err := s.SweepTokens(ctx, vt0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if !take("acct:acme/ana", vt0.Add(time.Minute)) {
+			t.Errorf("take %d after the sweep of full buckets refused", i+1)
+		}
 	}
 }
