@@ -21,12 +21,28 @@ const (
 	MaxLimit     = 1000
 )
 
-func paginate[T any](items []T, id func(T) string, p Page) List[T] {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+// limit is the page's size: the default when none was asked for, never over MaxLimit.
+func (p Page) limit() int {
+	if p.Limit <= 0 {
+		return DefaultLimit
 	}
-	limit = min(limit, MaxLimit)
+	return min(p.Limit, MaxLimit)
+}
+
+// paged wraps a page already cut from an ordered source.
+func paged[T any](items []T, more bool, id func(T) string) List[T] {
+	out := List[T]{Items: items}
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	if more && len(items) > 0 {
+		out.Next = id(items[len(items)-1])
+	}
+	return out
+}
+
+func paginate[T any](items []T, id func(T) string, p Page) List[T] {
+	limit := p.limit()
 	start := 0
 	if p.After != "" {
 		start = sort.Search(len(items), func(i int) bool { return id(items[i]) > p.After })

@@ -143,11 +143,11 @@ func (d *Directory) ListUsers(a *Actor, s Scope, f UserFilter, p Page) (List[*gh
 		return List[*gh.User]{}, err
 	}
 	q := strings.ToLower(f.Query)
-	users := d.idx.Users(s.Org.ID, func(u *gh.User) bool {
-		return s.Contains(u.Home) && (f.Status == "" || u.Status == f.Status) &&
+	users, more := d.idx.UsersPage(s.Org.ID, s.Home().Workspace, p.After, p.limit(), func(u *gh.User) bool {
+		return (f.Status == "" || u.Status == f.Status) &&
 			(q == "" || strings.Contains(strings.ToLower(u.Email+" "+u.GivenName+" "+u.FamilyName), q))
 	})
-	return paginate(users, func(u *gh.User) string { return string(u.ID) }, p), nil
+	return paged(users, more, func(u *gh.User) string { return string(u.ID) }), nil
 }
 
 // UserPatch changes a user; nil fields stay.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -115,6 +117,66 @@ func TestLoadedSnapshotAnswersLikeTheFeed(t *testing.T) {
 		}
 		if a, b := fed.Check("usr_1", "ws_1", c.ID, gh.LevelLimited), loaded.Check("usr_1", "ws_1", c.ID, gh.LevelLimited); a != b {
 			t.Errorf("Check(%s): fed %+v, loaded %+v", c.ID, a, b)
+		}
+	}
+}
+
+// Paging users walks kept-in-order ids instead of sorting everyone; after any
+// sequence of creations, changes and deletions, every page of every home must
+// be what sorting the home's users would give.
+func TestUsersPageMatchesASortedListing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	b := &builder{}
+	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
+	homes := []gh.WorkspaceID{"", "ws_1", "ws_2"}
+	for _, w := range homes[1:] {
+		b.put(gh.KindWorkspace, string(w), &gh.Workspace{ID: w, Org: "org_1", Slug: string(w), Name: string(w), Status: gh.StatusActive})
+	}
+	live := map[gh.UserID]*gh.User{}
+	x := engine.New(gh.DefaultCatalogue)
+	for step := range 600 {
+		id := gh.UserID(fmt.Sprintf("usr_%03d", rng.IntN(150))) // ids out of creation order too
+		if u := live[id]; u != nil && rng.IntN(3) == 0 {
+			b.del(gh.KindUser, string(id), u)
+			delete(live, id)
+		} else {
+			u := &gh.User{ID: id, Home: gh.Home{Org: "org_1", Workspace: homes[rng.IntN(len(homes))]}, Email: string(id) + "@x.example",
+				Status: []gh.Status{gh.StatusActive, gh.StatusDisabled}[rng.IntN(2)]}
+			if old := live[id]; old != nil {
+				u.Workspace = old.Workspace // a user's home never changes
+			}
+			b.put(gh.KindUser, string(id), u)
+			live[id] = u
+		}
+		if err := x.Apply(b.events...); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range homes {
+			var want, got []string
+			for id, u := range live {
+				if u.Workspace == w && u.Status == gh.StatusActive {
+					want = append(want, string(id))
+				}
+			}
+			slices.Sort(want)
+			limit := 1 + rng.IntN(7)
+			after := ""
+			for {
+				page, more := x.UsersPage("org_1", w, after, limit, func(u *gh.User) bool { return u.Status == gh.StatusActive })
+				for _, u := range page {
+					got = append(got, string(u.ID))
+				}
+				if !more {
+					break
+				}
+				if len(page) != limit {
+					t.Fatalf("step %d: a page of %d before the end, want %d", step, len(page), limit)
+				}
+				after = string(page[len(page)-1].ID)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("step %d, home %q, pages of %d: %v, want %v", step, w, limit, got, want)
+			}
 		}
 	}
 }

@@ -94,10 +94,14 @@ type orgIndex struct {
 	workspaces map[gh.WorkspaceID]*gh.Workspace
 	wsBySlug   map[string]gh.WorkspaceID
 	users      map[gh.UserID]*gh.User
-	byEmail    map[string]gh.UserID
-	groups     map[gh.GroupID]*gh.Group
-	roles      map[gh.RoleID]*gh.Role // custom roles only
-	templates  map[gh.TemplateID]*gh.Template
+	// byHome lists the users of each home ("" for the organization's own) in
+	// id order, so a page of a 100,000-user directory costs its own length
+	// rather than a sort of everyone.
+	byHome    map[gh.WorkspaceID]*sortedIDs[gh.UserID]
+	byEmail   map[string]gh.UserID
+	groups    map[gh.GroupID]*gh.Group
+	roles     map[gh.RoleID]*gh.Role // custom roles only
+	templates map[gh.TemplateID]*gh.Template
 }
 
 // New returns an empty index at revision 0 knowing the catalogue's built-in roles.
@@ -411,7 +415,7 @@ func (x *Index) putOrg(o *gh.Org) {
 	if oi == nil {
 		oi = &orgIndex{
 			workspaces: map[gh.WorkspaceID]*gh.Workspace{}, wsBySlug: map[string]gh.WorkspaceID{},
-			users: map[gh.UserID]*gh.User{}, byEmail: map[string]gh.UserID{},
+			users: map[gh.UserID]*gh.User{}, byEmail: map[string]gh.UserID{}, byHome: map[gh.WorkspaceID]*sortedIDs[gh.UserID]{},
 			groups: map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
 			templates: map[gh.TemplateID]*gh.Template{},
 		}
@@ -466,7 +470,14 @@ func (x *Index) putUser(u *gh.User) {
 	}
 	if old := oi.users[u.ID]; old != nil {
 		delete(oi.byEmail, gh.NormalizeEmail(old.Email))
+		oi.byHome[old.Workspace].remove(u.ID)
 	}
+	home := oi.byHome[u.Workspace]
+	if home == nil {
+		home = &sortedIDs[gh.UserID]{}
+		oi.byHome[u.Workspace] = home
+	}
+	home.insert(u.ID)
 	oi.users[u.ID] = u
 	oi.byEmail[gh.NormalizeEmail(u.Email)] = u.ID
 	if e := x.users[u.ID]; e != nil {
@@ -484,6 +495,9 @@ func (x *Index) deleteUser(id gh.UserID) {
 	if oi := x.org(e.u.Org); oi != nil {
 		delete(oi.users, id)
 		delete(oi.byEmail, gh.NormalizeEmail(e.u.Email))
+		if home := oi.byHome[e.u.Workspace]; home != nil {
+			home.remove(id)
+		}
 	}
 	delete(x.users, id)
 	delete(x.userAssign, id)
@@ -706,3 +720,22 @@ func (x *Index) refreshAncestors(id gh.UserID) {
 
 // foldName is how names are compared for uniqueness.
 func foldName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// sortedIDs is a set of ids kept in order. Ids are time-ordered, so new ones
+// land at the end and inserting costs a binary search.
+type sortedIDs[K ~string] struct{ ids []K }
+
+func (s *sortedIDs[K]) insert(id K) {
+	if i, found := slices.BinarySearch(s.ids, id); !found {
+		s.ids = slices.Insert(s.ids, i, id)
+	}
+}
+
+func (s *sortedIDs[K]) remove(id K) {
+	if s == nil {
+		return
+	}
+	if i, found := slices.BinarySearch(s.ids, id); found {
+		s.ids = slices.Delete(s.ids, i, i+1)
+	}
+}

@@ -379,3 +379,27 @@ func (x *Index) RolesGranting(c gh.Capability) []*gh.Role {
 	defer x.mu.RUnlock()
 	return sortedValues(x.roles, func(r *gh.Role) bool { return !r.Builtin && r.Grants[c] != gh.LevelNone })
 }
+
+// UsersPage lists, in id order, up to limit users of org whose home is ws
+// ("" for the organization's own users) with ids after after and accepted by
+// keep, and whether more follow.
+func (x *Index) UsersPage(org gh.OrgID, ws gh.WorkspaceID, after string, limit int, keep func(*gh.User) bool) ([]*gh.User, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	oi := x.orgs[org]
+	if oi == nil || oi.byHome[ws] == nil {
+		return nil, false
+	}
+	ids := oi.byHome[ws].ids
+	i := sort.Search(len(ids), func(i int) bool { return string(ids[i]) > after })
+	var out []*gh.User
+	for ; i < len(ids) && len(out) <= limit; i++ {
+		if u := oi.users[ids[i]]; keep(u) {
+			out = append(out, u)
+		}
+	}
+	if len(out) > limit {
+		return out[:limit], true
+	}
+	return out, false
+}
