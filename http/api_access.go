@@ -98,7 +98,7 @@ func (s *Server) registerAccess() {
 		if err != nil {
 			return err
 		}
-		s.metrics.checks.WithLabelValues(strconv.FormatBool(d.Allowed)).Inc()
+		s.metrics.countChecks(boolInt(d.Allowed), boolInt(!d.Allowed))
 		writeRaw(w, appendDecision(make([]byte, 0, 64), d))
 		return nil
 	})
@@ -115,6 +115,7 @@ func (s *Server) registerAccess() {
 		}
 		out := make([]batchCheckResult, len(in.Checks))
 		var rev gh.Revision
+		var allowed, denied int
 		for i, c := range in.Checks {
 			d, err := s.check(r, a, c)
 			if err != nil {
@@ -125,7 +126,13 @@ func (s *Server) registerAccess() {
 			}
 			out[i].Decision = d
 			rev = max(rev, d.Revision)
+			if d.Allowed {
+				allowed++
+			} else {
+				denied++
+			}
 		}
+		s.metrics.countChecks(allowed, denied)
 		writeRaw(w, appendBatch(make([]byte, 0, 16+48*len(out)), batchCheckResponse{out, max(rev, s.dir.Index().Revision())}))
 		return nil
 	})

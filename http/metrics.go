@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,23 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	checks   *prometheus.CounterVec
+	allowed  prometheus.Counter // checks' children, resolved once
+	denied   prometheus.Counter
+
+	// series caches the children of requests and latency by route and
+	// status: resolving label values hashes them on every request otherwise.
+	// Routes are the mux's patterns, so the cache stays small.
+	series sync.Map // seriesKey → *routeSeries
+}
+
+type seriesKey struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 func newMetrics(s *Server) *metrics {
@@ -29,6 +47,7 @@ func newMetrics(s *Server) *metrics {
 		checks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_checks_total",
 			Help: "Access checks answered, allowed or denied."}, []string{"allowed"}),
 	}
+	m.allowed, m.denied = m.checks.WithLabelValues("true"), m.checks.WithLabelValues("false")
 	m.reg.MustRegister(m.requests, m.latency, m.checks,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gatehouse_index_revision",
 			Help: "The last revision this node's index applied."}, func() float64 { return float64(s.dir.Index().Revision()) }),
@@ -46,8 +65,33 @@ func newMetrics(s *Server) *metrics {
 // observe records one request against its route pattern (never the raw
 // path, whose ids would make a series per object).
 func (m *metrics) observe(route string, status int, took time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(took.Seconds())
+	k := seriesKey{route, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &routeSeries{
+			requests: m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			latency:  m.latency.WithLabelValues(route)})
+	}
+	rs := v.(*routeSeries)
+	rs.requests.Inc()
+	rs.latency.Observe(took.Seconds())
+}
+
+// countChecks counts answered checks, single or in a batch.
+func (m *metrics) countChecks(allowed, denied int) {
+	if allowed > 0 {
+		m.allowed.Add(float64(allowed))
+	}
+	if denied > 0 {
+		m.denied.Add(float64(denied))
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (m *metrics) handler() http.Handler {

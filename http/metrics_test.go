@@ -17,6 +17,8 @@ func TestMetricsCountChecksAndRequests(t *testing.T) {
 	for _, c := range []string{"incidents.view", "incidents.view", "incidents.close"} {
 		p.check(p.admin, "acme", ana, "alpha", c)
 	}
+	q := func(c string) obj { return obj{"org": "acme", "user": ana, "workspace": "alpha", "capability": c} }
+	p.must(p.admin, "POST", "/v1/check/batch", obj{"checks": []obj{q("incidents.view"), q("incidents.close"), q("incidents.delete")}}, 200)
 	resp, err := http.Get(e.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -50,11 +52,12 @@ func TestMetricsCountChecksAndRequests(t *testing.T) {
 		}
 		return 0
 	}
-	if got := value("gatehouse_checks_total", map[string]string{"allowed": "true"}); got != 2 {
-		t.Errorf("allowed checks = %v, want 2", got)
+	// Checks in a batch count one by one.
+	if got := value("gatehouse_checks_total", map[string]string{"allowed": "true"}); got != 3 {
+		t.Errorf("allowed checks = %v, want 3", got)
 	}
-	if got := value("gatehouse_checks_total", map[string]string{"allowed": "false"}); got != 1 {
-		t.Errorf("denied checks = %v, want 1", got)
+	if got := value("gatehouse_checks_total", map[string]string{"allowed": "false"}); got != 3 {
+		t.Errorf("denied checks = %v, want 3", got)
 	}
 	if got := value("gatehouse_http_requests_total", map[string]string{"route": "POST /v1/check", "status": "200"}); got != 3 {
 		t.Errorf("check requests = %v, want 3", got)
