@@ -8,7 +8,8 @@ import (
 )
 
 // Runtime settings for a serving node, applied only where the operator has
-// not set GOMAXPROCS or GOGC (which always win).
+// not set GOMAXPROCS or GOGC (which always win), and processors only where no
+// CPU quota applies.
 const (
 	// minProcs is the fewest Go processors a node runs with. With one per
 	// core, a processor whose thread the kernel has set aside (another
@@ -28,7 +29,10 @@ const (
 
 // tuneRuntime applies minProcs and gcPercent and logs what the node runs with.
 func tuneRuntime(log *slog.Logger) {
-	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < minProcs {
+	// Under a CPU quota (a container limit), Go already sets fewer processors
+	// than the machine's CPUs, and spare ones would spend the quota sooner and
+	// be throttled for the rest of each period: leave those as they are.
+	if procs := runtime.GOMAXPROCS(0); os.Getenv("GOMAXPROCS") == "" && procs == runtime.NumCPU() && procs < minProcs {
 		runtime.GOMAXPROCS(minProcs)
 	}
 	if os.Getenv("GOGC") == "" {
