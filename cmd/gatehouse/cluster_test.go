@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -57,9 +59,15 @@ type proc struct {
 // startProc starts a node on the store and waits until it is ready.
 func startProc(t *testing.T, store string, extra ...string) *proc {
 	t.Helper()
+	return startProcEnv(t, nil, store, extra...)
+}
+
+// startProcEnv is startProc with more environment variables.
+func startProcEnv(t *testing.T, env []string, store string, extra ...string) *proc {
+	t.Helper()
 	args := append([]string{"serve", "--store", store, "--addr", "127.0.0.1:0", "--log-level", "info"}, extra...)
 	cmd := exec.Command(gatehouseBinary(t), args...)
-	cmd.Env = append(os.Environ(), "GATEHOUSE_OPERATOR_KEY="+clusterOperatorKey)
+	cmd.Env = append(append(os.Environ(), "GATEHOUSE_OPERATOR_KEY="+clusterOperatorKey), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -204,4 +212,58 @@ func TestNoNewEnemyAcrossProcesses(t *testing.T) {
 		t.Errorf("after a kill and a restart: A %v, B %v; want the same revision and digest", da, db)
 	}
 	t.Logf("%d grant/revoke rounds: B never stale with the token; the lagging node without a token was stale %d times", iterations, stale)
+}
+
+// A node raises its Go processors to 8 and its collector target to 200 when
+// the environment says nothing (and no CPU quota applies); GOMAXPROCS and GOGC
+// in the environment win. The node's own /metrics tell.
+func TestServeRuntimeSettings(t *testing.T) {
+	gauge := func(p *proc, name string) float64 {
+		t.Helper()
+		resp, err := http.Get(p.url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("no %s in /metrics", name)
+		return 0
+	}
+	clean := []string{"GOMAXPROCS=", "GOGC="} // the test's own environment must not decide
+	p := startProcEnv(t, clean, filepath.Join(t.TempDir(), "a.db"))
+	wantProcs := float64(runtime.NumCPU())
+	if runtime.NumCPU() < 8 && quotaFree() {
+		wantProcs = 8
+	}
+	if got := gauge(p, "go_sched_gomaxprocs_threads"); got != wantProcs && quotaFree() {
+		t.Errorf("processors by default = %v, want %v", got, wantProcs)
+	}
+	if got := gauge(p, "go_gc_gogc_percent"); got != 200 {
+		t.Errorf("GOGC by default = %v, want 200", got)
+	}
+	q := startProcEnv(t, []string{"GOMAXPROCS=3", "GOGC=150"}, filepath.Join(t.TempDir(), "b.db"))
+	if got := gauge(q, "go_sched_gomaxprocs_threads"); got != 3 {
+		t.Errorf("processors with GOMAXPROCS=3 = %v, want 3", got)
+	}
+	if got := gauge(q, "go_gc_gogc_percent"); got != 150 {
+		t.Errorf("GOGC=150 in the environment gave %v", got)
+	}
+}
+
+// quotaFree reports whether Go's own choice of processors here is every CPU,
+// as it is where no container quota applies.
+func quotaFree() bool {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return true // the test process's setting hides Go's choice; the child ignores it
+	}
+	return runtime.GOMAXPROCS(0) == runtime.NumCPU()
 }
