@@ -26,7 +26,35 @@ type Credential struct {
 	TOTPLastStep    int64     `json:"-"` // the last time step accepted: a code is never accepted twice
 	RecoveryHashes  []string  `json:"-"` // unused recovery codes, hashed
 	PasswordVersion int       `json:"-"` // bumped on every password change, for sessions to notice
+	Passkeys        []Passkey `json:"-"`
 }
+
+// Passkey is a WebAuthn credential: a key on the user's device that signs
+// them in without a password. The device checks the person (fingerprint,
+// face or PIN) before it signs, so a passkey counts as both factors.
+type Passkey struct {
+	ID         string    `json:"id"` // the credential id, base64url
+	Name       string    `json:"name"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+	Key        []byte    `json:"-"` // public key, signature counter and flags, as the WebAuthn library keeps them
+}
+
+// Ceremony is a WebAuthn registration or sign-in under way: what the server
+// asked the device to sign, kept until the answer comes back, once.
+type Ceremony struct {
+	ID        string
+	Kind      string // CeremonyRegister or CeremonyLogin
+	User      UserID // who registers a passkey; empty for a sign-in
+	Data      []byte // the WebAuthn library's session data (challenge, allowed credentials)
+	ExpiresAt time.Time
+}
+
+// The kinds of ceremony.
+const (
+	CeremonyRegister = "passkey.register"
+	CeremonyLogin    = "passkey.login"
+)
 
 // Session is a signed-in browser or client. Only the hash of its token is kept.
 type Session struct {
@@ -105,6 +133,11 @@ type VaultTx interface {
 	ForgetUser(user UserID) error
 	// PutWebhookSecret sets the key an organization's webhook calls are signed with.
 	PutWebhookSecret(org OrgID, secret string) error
+	// PutCeremony keeps a WebAuthn ceremony until it is taken or expires,
+	// and forgets those expired at now.
+	PutCeremony(c *Ceremony, now time.Time) error
+	// TakeCeremony removes and returns an unexpired ceremony of kind; KindNotFound otherwise.
+	TakeCeremony(id, kind string, now time.Time) (*Ceremony, error)
 }
 
 // Vault reads and writes vault rows. Reads of absent rows are KindNotFound.

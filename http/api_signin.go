@@ -192,6 +192,9 @@ type (
 	mailList struct {
 		Items []*gh.Mail `json:"items"`
 	}
+	passkeyList struct {
+		Items []gh.Passkey `json:"items"`
+	}
 	webhookSecret struct {
 		Secret   string      `json:"secret"`
 		Revision gh.Revision `json:"revision"`
@@ -323,6 +326,63 @@ func (s *Server) registerSignin() {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusOK, recoveryCodes{reveal(codes)})
+		return nil
+	}))
+	s.handle("POST", "/v1/me/passkeys/begin", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		o, err := s.signin.BeginPasskey(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, o)
+		return nil
+	}))
+	s.handle("POST", "/v1/me/passkeys", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		var in signin.PasskeyAnswer
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		pk, err := s.signin.FinishPasskey(r.Context(), a, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, pk)
+		return nil
+	}))
+	s.handle("GET", "/v1/me/passkeys", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		pks, err := s.signin.Passkeys(r.Context(), a)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, passkeyList{nonNil(pks)})
+		return nil
+	}))
+	s.handle("DELETE", "/v1/me/passkeys/{id}", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		if err := s.signin.RemovePasskey(r.Context(), a, r.PathValue("id")); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, struct{}{})
+		return nil
+	}))
+	s.handlePublic("POST", "/v1/login/passkey/begin", s.public(func(w http.ResponseWriter, r *http.Request) error {
+		o, err := s.signin.BeginPasskeyLogin(r.Context(), s.client(r))
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusOK, o)
+		return nil
+	}))
+	s.handlePublic("POST", "/v1/login/passkey", s.public(func(w http.ResponseWriter, r *http.Request) error {
+		var in signin.PasskeyAnswer
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		st, err := s.signin.FinishPasskeyLogin(r.Context(), in, s.client(r))
+		if err != nil {
+			return err
+		}
+		s.started(w, st)
 		return nil
 	}))
 	s.handle("POST", "/v1/me/mfa/recovery-codes", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {

@@ -113,6 +113,12 @@ var operations = map[string]op{
 	"DELETE /v1/me/sessions/{id}":                     {id: "endMySession", tag: "signin", summary: "End one of my sessions", out: typ[struct{}]()},
 	"POST /v1/me/password":                            {id: "changeMyPassword", tag: "signin", summary: "Change my password; my other sessions end", in: typ[passwordChange](), out: typ[struct{}]()},
 	"POST /v1/me/reauthenticate":                      {id: "reauthenticate", tag: "signin", summary: "Confirm my password (and code) before a sensitive action", in: typ[reauthInput](), out: typ[struct{}]()},
+	"POST /v1/me/passkeys/begin":                      {id: "beginPasskey", tag: "signin", summary: "Start adding a passkey (browser session, recent sign-in): options for navigator.credentials.create", out: typ[signin.Options]()},
+	"POST /v1/me/passkeys":                            {id: "addPasskey", tag: "signin", summary: "Keep the passkey the device made for the ceremony", in: typ[signin.PasskeyAnswer](), out: typ[gh.Passkey](), status: created},
+	"GET /v1/me/passkeys":                             {id: "listMyPasskeys", tag: "signin", summary: "List my passkeys", out: typ[passkeyList]()},
+	"DELETE /v1/me/passkeys/{id}":                     {id: "removePasskey", tag: "signin", summary: "Remove one of my passkeys (browser session, recent sign-in)", out: typ[struct{}]()},
+	"POST /v1/login/passkey/begin":                    {id: "beginPasskeyLogin", tag: "signin", summary: "Start signing in with a passkey: options for navigator.credentials.get", out: typ[signin.Options](), public: true},
+	"POST /v1/login/passkey":                          {id: "passkeyLogin", tag: "signin", summary: "Sign in with the device's signed answer; the session is the gatehouse_session cookie", in: typ[signin.PasskeyAnswer](), out: typ[loginAnswer](), public: true},
 	"POST /v1/me/mfa/totp":                            {id: "beginTOTP", tag: "signin", summary: "Start setting up an authenticator app (secret, otpauth URI and QR code, shown once)", out: typ[totpEnrolment]()},
 	"POST /v1/me/mfa/totp/confirm":                    {id: "confirmTOTP", tag: "signin", summary: "Turn the authenticator on with its first code; answers ten recovery codes, shown once", in: typ[codeInput](), out: typ[recoveryCodes]()},
 	"POST /v1/me/mfa/recovery-codes":                  {id: "renewRecoveryCodes", tag: "signin", summary: "Replace my recovery codes (needs a recent sign-in)", out: typ[recoveryCodes]()},
@@ -215,7 +221,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
-	"sessions": "The session's id.", "sid": "The session's id.",
+	"sessions": "The session's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
 }
 
 // openAPIDoc is the document, built once when the program starts.

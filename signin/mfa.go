@@ -126,7 +126,8 @@ func (s *Service) ResetMFA(ctx context.Context, a *directory.Actor, sc directory
 		if err != nil {
 			return err
 		}
-		cred.TOTPSecret, cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes = "", false, 0, nil
+		// Passkeys go too: the device they are on may be the one that was lost.
+		cred.TOTPSecret, cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes, cred.Passkeys = "", false, 0, nil, nil
 		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {
 			return err
 		}

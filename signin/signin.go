@@ -7,6 +7,7 @@ package signin
 
 import (
 	"context"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"log/slog"
 	"net/url"
 	"runtime"
@@ -49,6 +50,7 @@ type Service struct {
 	// signed in: each takes ~19 MiB and tens of milliseconds, so a flood of
 	// sign-ins from many addresses waits here instead of exhausting the node.
 	hashing chan struct{}
+	wa      *webauthn.WebAuthn // the passkeys' relying party; nil without a usable public URL
 }
 
 // New returns the service and hooks it into the directory, so that changes
@@ -76,6 +78,7 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 		wake:      make(chan struct{}, 1),
 		// Hashing is CPU work: more at once than twice the cores only queues it.
 		hashing: make(chan struct{}, 2*runtime.NumCPU())}
+	s.wa = newWebAuthn(cfg.PublicURL, cfg.Issuer)
 	dir.BeforeCommit = s.notifyContacts
 	return s
 }

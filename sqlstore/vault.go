@@ -70,15 +70,73 @@ func jsonList(l []string) string {
 
 func (v *vaultTx) PutCredential(c *gatehouse.Credential) error {
 	return v.exec(`INSERT INTO credentials (user_id, org_id, password_hash, password_set_at, must_change, history,
-		failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, password_set_at = excluded.password_set_at,
 		must_change = excluded.must_change, history = excluded.history, failed_attempts = excluded.failed_attempts,
 		locked_until = excluded.locked_until, totp_secret = excluded.totp_secret, totp_confirmed = excluded.totp_confirmed,
-		totp_last_step = excluded.totp_last_step, recovery = excluded.recovery, password_version = excluded.password_version`,
+		totp_last_step = excluded.totp_last_step, recovery = excluded.recovery, password_version = excluded.password_version,
+		passkeys = excluded.passkeys`,
 		string(c.User), string(c.Org), c.PasswordHash, nanos(c.PasswordSetAt), flag(c.MustChange), jsonList(c.History),
 		c.FailedAttempts, nanos(c.LockedUntil), c.TOTPSecret, flag(c.TOTPConfirmed), c.TOTPLastStep,
-		jsonList(c.RecoveryHashes), c.PasswordVersion)
+		jsonList(c.RecoveryHashes), c.PasswordVersion, storedPasskeys(c.Passkeys))
+}
+
+// passkeyRow is a passkey as stored: with its key, which the API never shows.
+type passkeyRow struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	CreatedAt  int64  `json:"created_at"`
+	LastUsedAt int64  `json:"last_used_at"`
+	Key        []byte `json:"key"`
+}
+
+func storedPasskeys(ps []gatehouse.Passkey) string {
+	rows := make([]passkeyRow, len(ps))
+	for i, p := range ps {
+		rows[i] = passkeyRow{p.ID, p.Name, nanos(p.CreatedAt), nanos(p.LastUsedAt), p.Key}
+	}
+	b, _ := json.Marshal(rows)
+	return string(b)
+}
+
+func loadPasskeys(raw string) ([]gatehouse.Passkey, error) {
+	var rows []passkeyRow
+	if err := json.Unmarshal([]byte(raw), &rows); err != nil {
+		return nil, err
+	}
+	var out []gatehouse.Passkey
+	for _, r := range rows {
+		out = append(out, gatehouse.Passkey{ID: r.ID, Name: r.Name, CreatedAt: fromNanos(r.CreatedAt), LastUsedAt: fromNanos(r.LastUsedAt), Key: r.Key})
+	}
+	return out, nil
+}
+
+func (v *vaultTx) PutCeremony(c *gatehouse.Ceremony, now time.Time) error {
+	if err := v.exec("DELETE FROM ceremonies WHERE expires_at < ?", nanos(now)); err != nil {
+		return err // abandoned ceremonies go as new ones come
+	}
+	return v.exec("INSERT INTO ceremonies (id, kind, user_id, data, expires_at) VALUES (?, ?, ?, ?, ?)",
+		c.ID, c.Kind, string(c.User), string(c.Data), nanos(c.ExpiresAt))
+}
+
+func (v *vaultTx) TakeCeremony(id, kind string, now time.Time) (*gatehouse.Ceremony, error) {
+	c := &gatehouse.Ceremony{ID: id, Kind: kind}
+	var user, data string
+	var exp int64
+	err := v.q.QueryRowContext(v.ctx, v.d.rebind("DELETE FROM ceremonies WHERE id = ? AND kind = ? RETURNING user_id, data, expires_at"),
+		id, kind).Scan(&user, &data, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("ceremony")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: take ceremony: %w", err))
+	}
+	c.User, c.Data, c.ExpiresAt = gatehouse.UserID(user), []byte(data), fromNanos(exp)
+	if !now.Before(c.ExpiresAt) {
+		return nil, gatehouse.NotFound("ceremony")
+	}
+	return c, nil
 }
 
 func (v *vaultTx) PutSession(s *gatehouse.Session) error {
@@ -173,11 +231,11 @@ func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse
 	c := &gatehouse.Credential{}
 	var set, locked int64
 	var must, confirmed int
-	var history, recovery string
+	var history, recovery, passkeys string
 	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT user_id, org_id, password_hash, password_set_at, must_change,
-		history, failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version
+		history, failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys
 		FROM credentials WHERE user_id = ?`), string(user)).Scan(&c.User, &c.Org, &c.PasswordHash, &set, &must, &history,
-		&c.FailedAttempts, &locked, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &recovery, &c.PasswordVersion)
+		&c.FailedAttempts, &locked, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &recovery, &c.PasswordVersion, &passkeys)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gatehouse.NotFound("credential")
 	}
@@ -190,6 +248,9 @@ func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse
 		return nil, gatehouse.Internal(err)
 	}
 	if err := json.Unmarshal([]byte(recovery), &c.RecoveryHashes); err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	if c.Passkeys, err = loadPasskeys(passkeys); err != nil {
 		return nil, gatehouse.Internal(err)
 	}
 	return c, nil

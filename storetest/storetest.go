@@ -53,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"VaultOutbox", testVaultOutbox},
 		{"VaultInUpdate", testVaultInUpdate},
 		{"VaultTokenBuckets", testVaultTokenBuckets},
+		{"VaultCeremonies", testVaultCeremonies},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

@@ -31,7 +31,8 @@ func testVaultCredential(t *testing.T, h Harness) {
 	}
 	c := &gatehouse.Credential{User: "usr_a", Org: "org_a", PasswordHash: "$argon2id$x", PasswordSetAt: vt0, MustChange: true,
 		History: []string{"h1", "h2"}, FailedAttempts: 3, LockedUntil: vt0.Add(time.Minute), TOTPSecret: "JBSWY3DP",
-		TOTPConfirmed: true, TOTPLastStep: 12345, RecoveryHashes: []string{"r1"}, PasswordVersion: 2}
+		TOTPConfirmed: true, TOTPLastStep: 12345, RecoveryHashes: []string{"r1"}, PasswordVersion: 2,
+		Passkeys: []gatehouse.Passkey{{ID: "cred-1", Name: "laptop", CreatedAt: vt0, LastUsedAt: vt0.Add(time.Hour), Key: []byte(`{"k":1}`)}}}
 	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
 	got, err := s.Credential(ctx, "usr_a")
 	if err != nil {
@@ -40,10 +41,10 @@ func testVaultCredential(t *testing.T, h Harness) {
 	if d := cmp.Diff(c, got); d != "" {
 		t.Errorf("credential round trip (-want +got):\n%s", d)
 	}
-	c.FailedAttempts, c.History, c.RecoveryHashes = 0, nil, nil
+	c.FailedAttempts, c.History, c.RecoveryHashes, c.Passkeys = 0, nil, nil, nil
 	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
 	got, _ = s.Credential(ctx, "usr_a")
-	if got.FailedAttempts != 0 || len(got.History) != 0 || len(got.RecoveryHashes) != 0 {
+	if got.FailedAttempts != 0 || len(got.History) != 0 || len(got.RecoveryHashes) != 0 || len(got.Passkeys) != 0 {
 		t.Errorf("credential update = %+v, want cleared counters and lists", got)
 	}
 }
@@ -280,5 +281,41 @@ func testVaultTokenBuckets(t *testing.T, h Harness) {
 		if !take("acct:acme/ana", vt0.Add(time.Minute)) {
 			t.Errorf("take %d after the sweep of full buckets refused", i+1)
 		}
+	}
+}
+
+// testVaultCeremonies checks that a WebAuthn challenge is answered once, by
+// its kind, before it expires.
+func testVaultCeremonies(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	put := func(id string, exp time.Time) {
+		vaultWrite(t, s, func(v gatehouse.VaultTx) error {
+			return v.PutCeremony(&gatehouse.Ceremony{ID: id, Kind: gatehouse.CeremonyLogin, Data: []byte(`{"challenge":"abc"}`), ExpiresAt: exp}, vt0)
+		})
+	}
+	take := func(id, kind string, now time.Time) (*gatehouse.Ceremony, error) {
+		var c *gatehouse.Ceremony
+		err := s.VaultUpdate(ctx, func(v gatehouse.VaultTx) error {
+			var err error
+			c, err = v.TakeCeremony(id, kind, now)
+			return err
+		})
+		return c, err
+	}
+	put("c1", vt0.Add(5*time.Minute))
+	put("c2", vt0.Add(5*time.Minute))
+	if _, err := take("c1", gatehouse.CeremonyRegister, vt0); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("taking a sign-in ceremony as a registration = %v, want not found", err)
+	}
+	c, err := take("c1", gatehouse.CeremonyLogin, vt0.Add(time.Minute))
+	if err != nil || string(c.Data) != `{"challenge":"abc"}` || !c.ExpiresAt.Equal(vt0.Add(5*time.Minute)) {
+		t.Fatalf("take = %+v, %v", c, err)
+	}
+	if _, err := take("c1", gatehouse.CeremonyLogin, vt0.Add(time.Minute)); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("a ceremony taken twice: %v, want not found", err)
+	}
+	if _, err := take("c2", gatehouse.CeremonyLogin, vt0.Add(6*time.Minute)); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("an expired ceremony was taken: %v", err)
 	}
 }
