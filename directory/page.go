@@ -42,18 +42,10 @@ func paged[T any](items []T, more bool, id func(T) string) List[T] {
 }
 
 func paginate[T any](items []T, id func(T) string, p Page) List[T] {
-	limit := p.limit()
 	start := 0
 	if p.After != "" {
 		start = sort.Search(len(items), func(i int) bool { return id(items[i]) > p.After })
 	}
-	end := min(start+limit, len(items))
-	out := List[T]{Items: items[start:end]}
-	if out.Items == nil {
-		out.Items = []T{}
-	}
-	if end < len(items) {
-		out.Next = id(items[end-1])
-	}
-	return out
+	end := min(start+p.limit(), len(items))
+	return paged(items[start:end], end < len(items), id)
 }

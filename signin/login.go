@@ -97,9 +97,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 	if err != nil {
 		return nil, err
 	}
-	o := s.dir.Index().Org(u.Org)
-	usable := u.Status == gh.StatusActive && o != nil && o.Active() && s.allowedFrom(u, c.IP)
-	if !ok || !usable {
+	if !ok || !s.mayEnter(u, c.IP) {
 		return nil, s.failed(ctx, u, c, !ok)
 	}
 	newHash := ""
@@ -325,7 +323,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*di
 	u := s.dir.Index().User(sess.User)
 	o := s.dir.Index().Org(sess.Org)
 	now := s.dir.Now()
-	if u == nil || o == nil || u.Status != gh.StatusActive || !o.Active() || !s.allowedFrom(u, c.IP) {
+	if o == nil || !s.mayEnter(u, c.IP) {
 		return nil, nil, GateSignedOut, errSignIn
 	}
 	p := o.Policy.WithDefaults()

@@ -302,8 +302,7 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, in PasskeyAnswer, c Cl
 		}
 		return nil, errSignIn
 	}
-	o := s.dir.Index().Org(u.Org)
-	if u.Status != gh.StatusActive || o == nil || !o.Active() || !s.allowedFrom(u, c.IP) {
+	if !s.mayEnter(u, c.IP) {
 		return nil, s.failed(ctx, u, c, false)
 	}
 	id := base64.RawURLEncoding.EncodeToString(used.ID)

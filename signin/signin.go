@@ -166,9 +166,14 @@ func (s *Service) policy(org gh.OrgID) gh.SecurityPolicy {
 	return gh.SecurityPolicy{}.WithDefaults()
 }
 
-// allowedFrom applies the organization's and the user's address ranges.
-func (s *Service) allowedFrom(u *gh.User, ip string) bool {
-	return gh.AllowedFrom(s.policy(u.Org).AllowedCIDRs, ip) && gh.AllowedFrom(u.AllowedCIDRs, ip)
+// mayEnter reports whether u may sign in, or go on working, from ip: an
+// active user of an active organization, at an address both its ranges allow.
+func (s *Service) mayEnter(u *gh.User, ip string) bool {
+	if u == nil || u.Status != gh.StatusActive {
+		return false
+	}
+	o := s.dir.Index().Org(u.Org)
+	return o != nil && o.Active() && gh.AllowedFrom(o.Policy.AllowedCIDRs, ip) && gh.AllowedFrom(u.AllowedCIDRs, ip)
 }
 
 // userActor is the actor of events about a user's own sign-in.
