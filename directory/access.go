@@ -80,6 +80,35 @@ func (d *Directory) seesWorkspace(a *Actor, w *gh.Workspace) bool {
 	return len(d.idx.Effective(a.User.ID, w.ID)) > 0
 }
 
+// seesPrincipal reports whether the actor may know that principal p, living
+// at home h, exists. Anything else must answer exactly as if it did not
+// (DESIGN §2): the operator and the organization's admins see everything of
+// it; org users see the organization's own principals; a workspace's
+// principals are seen by whoever sees the workspace; and an org principal is
+// seen from a workspace only where it is assigned by name, as assignment
+// lists show it there.
+func (d *Directory) seesPrincipal(a *Actor, h gh.Home, p gh.Principal) bool {
+	switch {
+	case a.Operator || a.System:
+		return true
+	case a.User == nil || a.User.Org != h.Org:
+		return false
+	case d.isOrgAdmin(a, h.Org) || (p.Type == gh.PrincipalUser && gh.UserID(p.ID) == a.User.ID):
+		return true
+	case !h.IsOrg():
+		w := d.idx.Workspace(h.Workspace)
+		return w != nil && d.seesWorkspace(a, w)
+	case a.User.IsOrg():
+		return true
+	}
+	return d.idx.AssignmentFor(p, a.User.Workspace) != nil
+}
+
+// seesUser is seesPrincipal for a user.
+func (d *Directory) seesUser(a *Actor, u *gh.User) bool {
+	return d.seesPrincipal(a, u.Home, gh.UserPrincipal(u.ID))
+}
+
 // requireFresh refuses sensitive actions to a session that signed in too long ago.
 func requireFresh(a *Actor, what string) error {
 	if a.StaleSession {

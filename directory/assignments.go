@@ -48,7 +48,7 @@ func (d *Directory) Assign(ctx context.Context, a *Actor, s Scope, p gh.Principa
 	var out *gh.Assignment
 	var created bool
 	rev, err := d.write(ctx, a, func(w *writer) error {
-		home, err := d.principalHome(s.Org.ID, p)
+		home, err := d.principalHome(a, s.Org.ID, p)
 		if err != nil {
 			return memberErr(err)
 		}
@@ -143,7 +143,7 @@ func (d *Directory) Unassign(ctx context.Context, a *Actor, s Scope, id gh.Assig
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		home, err := d.principalHome(s.Org.ID, cur.Principal)
+		home, err := d.principalHome(a, s.Org.ID, cur.Principal)
 		if err != nil {
 			return err
 		}

@@ -190,23 +190,27 @@ func (d *Directory) principalName(p gh.Principal) string {
 	return ""
 }
 
-// principalHome returns the home of an existing principal of org, or KindNotFound.
-func (d *Directory) principalHome(org gh.OrgID, p gh.Principal) (gh.Home, error) {
+// principalHome returns the home of a principal of org that the actor may
+// see, or KindNotFound.
+func (d *Directory) principalHome(a *Actor, org gh.OrgID, p gh.Principal) (gh.Home, error) {
 	if err := p.Validate(); err != nil {
 		return gh.Home{}, err
 	}
+	var h gh.Home
 	switch p.Type {
 	case gh.PrincipalUser:
-		if u := d.idx.User(gh.UserID(p.ID)); u != nil && u.Org == org {
-			return u.Home, nil
+		if u := d.idx.User(gh.UserID(p.ID)); u != nil {
+			h = u.Home
 		}
-		return gh.Home{}, gh.NotFound("user")
 	default:
-		if g := d.idx.Group(gh.GroupID(p.ID)); g != nil && g.Org == org {
-			return g.Home, nil
+		if g := d.idx.Group(gh.GroupID(p.ID)); g != nil {
+			h = g.Home
 		}
-		return gh.Home{}, gh.NotFound("group")
 	}
+	if h.Org != org || !d.seesPrincipal(a, h, p) {
+		return gh.Home{}, gh.NotFound(string(p.Type))
+	}
+	return h, nil
 }
 
 // AddMember puts a user or group into a group. Members share the group's home;
@@ -240,7 +244,7 @@ func (d *Directory) AddMember(ctx context.Context, a *Actor, s Scope, id gh.Grou
 }
 
 func (d *Directory) checkMember(a *Actor, s Scope, g *gh.Group, p gh.Principal) error {
-	h, err := d.principalHome(g.Org, p)
+	h, err := d.principalHome(a, g.Org, p)
 	if err != nil {
 		return memberErr(err)
 	}

@@ -35,10 +35,7 @@ func (d *Directory) mayManageKeys(a *Actor, u *gh.User) error {
 // keyUser resolves the user whose keys are managed, as the actor may see it.
 func (d *Directory) keyUser(a *Actor, o *gh.Org, id gh.UserID) (*gh.User, error) {
 	u := d.idx.User(id)
-	if u == nil || u.Org != o.ID {
-		return nil, gh.NotFound("user")
-	}
-	if a.User != nil && !a.User.IsOrg() && a.User.ID != id && !(u.Workspace == a.User.Workspace) {
+	if u == nil || u.Org != o.ID || !d.seesUser(a, u) {
 		return nil, gh.NotFound("user")
 	}
 	return u, d.mayManageKeys(a, u)

@@ -30,7 +30,7 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 	} else if a.User != nil {
 		u = d.idx.UserByEmail(a.User.Org, ref)
 	}
-	if u == nil || (a.User != nil && a.User.Org != u.Org) {
+	if u == nil || !d.seesUser(a, u) {
 		return nil, gh.NotFound("user")
 	}
 	if d.mayAsk(a, u.Org, u.ID) {
@@ -47,7 +47,7 @@ func (d *Directory) mayAsk(a *Actor, org gh.OrgID, u gh.UserID) bool {
 
 // resolveQuestionWorkspace finds a workspace by id, or by slug in org. A
 // workspace of another organization is "not found" except for the operator,
-// whose question is then simply denied.
+// whose question is then simply denied; so is one the actor may not see.
 func (d *Directory) resolveQuestionWorkspace(a *Actor, org gh.OrgID, ref string) (*gh.Workspace, error) {
 	var w *gh.Workspace
 	if gh.HasIDPrefix(ref, "ws") {
@@ -55,7 +55,7 @@ func (d *Directory) resolveQuestionWorkspace(a *Actor, org gh.OrgID, ref string)
 	} else {
 		w = d.idx.WorkspaceBySlug(org, ref)
 	}
-	if w == nil || (!a.Operator && w.Org != org) {
+	if w == nil || (!a.Operator && (w.Org != org || !d.seesWorkspace(a, w))) {
 		return nil, gh.NotFound("workspace")
 	}
 	return w, nil

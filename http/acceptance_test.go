@@ -258,7 +258,9 @@ func TestCustomerStakeholderIsReadOnlyInTheirWorkspaceOnly(t *testing.T) {
 			{"GET", org + "/users/" + p.adminID, nil, 403},
 			{"POST", org + "/workspaces", obj{"name": "Mine"}, 403},
 			{"GET", "/v1/lookup/users?org=acme&workspace=alpha&capability=incidents.view", nil, 403},
-			{"POST", "/v1/check", obj{"org": "acme", "user": p.adminID, "workspace": "alpha", "capability": "incidents.view"}, 403},
+			// The Org Admin is not assigned to alpha: to a customer it does not exist.
+			{"POST", "/v1/check", obj{"org": "acme", "user": p.adminID, "workspace": "alpha", "capability": "incidents.view"}, 404},
+			{"POST", "/v1/check", obj{"org": "acme", "user": "nobody@acme.example", "workspace": "alpha", "capability": "incidents.view"}, 404},
 		}
 		for _, c := range cases {
 			if got, out, _ := p.call(calKey, c.method, c.path, c.body); got != c.want {
@@ -298,7 +300,9 @@ func TestCustomerAdminManagesOnlyItsOwnWorkspace(t *testing.T) {
 			{"other workspace's users", "POST", org + "/workspaces/beta/users", obj{"email": "y@x.example", "given_name": "Y"}, 404},
 			{"other workspace's user by id", "GET", org + "/workspaces/alpha/users/" + other, nil, 404},
 			{"assign a user of another workspace", "POST", org + "/workspaces/alpha/assignments", obj{"principal": obj{"type": "user", "id": other}, "role": "admin"}, 400},
-			{"assign an org group", "POST", org + "/workspaces/alpha/assignments", obj{"principal": obj{"type": "group", "id": p.t2}, "role": "incident_analyst"}, 403},
+			// t2 is not assigned to alpha, so the customer cannot know it exists; t1 is, by name, read-only.
+			{"assign an org group it cannot see", "POST", org + "/workspaces/alpha/assignments", obj{"principal": obj{"type": "group", "id": p.t2}, "role": "incident_analyst"}, 400},
+			{"change an org group's role", "POST", org + "/workspaces/alpha/assignments", obj{"principal": obj{"type": "group", "id": p.t1}, "role": "incident_responder"}, 403},
 			{"org users", "POST", org + "/users", obj{"email": "z@acme.example", "given_name": "Z"}, 403},
 			{"org groups", "POST", org + "/groups", obj{"name": "Mine"}, 403},
 			{"org group members", "POST", org + "/groups/" + p.t1 + "/members", obj{"member": obj{"type": "user", "id": colleague}}, 403},
