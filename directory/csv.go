@@ -156,8 +156,8 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 		email := gh.NormalizeEmail(r.Email)
 		if first, dup := seen[email]; dup && email != "" {
 			bad("email", fmt.Sprintf("repeats line %d", first))
-		} else if d.idx.UserByEmail(s.Org.ID, email) != nil {
-			bad("email", "is already in use in this organization")
+		} else if d.idx.UserByEmail(s.Home(), email) != nil {
+			bad("email", "is already in use here")
 		}
 		seen[email] = r.Line
 		if r.Group != "" {

@@ -25,10 +25,16 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 		u = d.idx.User(gh.UserID(ref))
 	} else if orgRef != "" {
 		if o, err := d.Org(a, orgRef); err == nil {
-			u = d.idx.UserByEmail(o.ID, ref)
+			var err error
+			if u, err = d.userByEmail(a, o.ID, ref); err != nil {
+				return nil, err
+			}
 		}
 	} else if a.User != nil {
-		u = d.idx.UserByEmail(a.User.Org, ref)
+		var err error
+		if u, err = d.userByEmail(a, a.User.Org, ref); err != nil {
+			return nil, err
+		}
 	}
 	if u == nil || !d.seesUser(a, u) {
 		return nil, gh.NotFound("user")
@@ -37,6 +43,28 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 		return u, nil
 	}
 	return nil, gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization")
+}
+
+// userByEmail finds the one user of org with that email among those the
+// actor sees; the actor itself wins. The same email may live in several
+// homes: when the actor sees more than one, the user must be named by id.
+func (d *Directory) userByEmail(a *Actor, org gh.OrgID, email string) (*gh.User, error) {
+	var seen []*gh.User
+	for _, u := range d.idx.UsersByEmail(org, email) {
+		if a.User != nil && a.User.ID == u.ID {
+			return u, nil
+		}
+		if d.seesUser(a, u) {
+			seen = append(seen, u)
+		}
+	}
+	switch len(seen) {
+	case 0:
+		return nil, nil
+	case 1:
+		return seen[0], nil
+	}
+	return nil, gh.Invalid("ambiguous_user", "user", "belongs to users of several homes (the organization and workspaces); name the user by id")
 }
 
 // mayAsk reports whether the actor may ask about user u of org: the operator,

@@ -37,14 +37,34 @@ func usableIn(r *gh.Role, s Scope) bool {
 
 // findRole resolves a role by id or name among those usable in s.
 func (d *Directory) findRole(s Scope, ref string) *gh.Role {
-	r := d.idx.Role(gh.RoleID(ref))
-	if r == nil {
-		r = d.idx.RoleByName(s.Org.ID, ref)
-	}
-	if r == nil || !usableIn(r, s) {
+	if r := d.idx.Role(gh.RoleID(ref)); r != nil {
+		if usableIn(r, s) {
+			return r
+		}
 		return nil
 	}
-	return r
+	for _, r := range d.idx.RolesNamed(s.Org.ID, ref) {
+		if usableIn(r, s) {
+			return r // names are unique among the roles usable in one place
+		}
+	}
+	return nil
+}
+
+// roleNameTaken reports whether a role of scope s named name (other than the
+// role except) would share its name with a role usable where it is. A
+// workspace role is compared with the built-ins, the organization's roles and
+// its own workspace's only: a customer must not learn, from a refused name,
+// what another customer called its roles. An organization role is usable in
+// every workspace, so it is compared with all of them (its author, an Org
+// Admin, sees them all).
+func (d *Directory) roleNameTaken(s Scope, name string, except gh.RoleID) error {
+	for _, r := range d.idx.RolesNamed(s.Org.ID, name) {
+		if r.ID != except && (s.Workspace == nil || usableIn(r, s)) {
+			return nameTaken("role usable here (built-in, of the organization or of this workspace)")
+		}
+	}
+	return nil
 }
 
 func roleNotFound(field string) error {
@@ -60,7 +80,7 @@ func roleHome(s Scope) (gh.OrgID, gh.WorkspaceID) {
 
 // CreateRole creates a custom role at the scope: Org Admins for organization
 // roles; workspace.roles.assign for a workspace's, whose grants must stay within
-// the actor's own. Names are unique across built-ins, the organization and all its workspaces.
+// the actor's own. Names are unique among the roles usable in any one place (see roleNameTaken).
 func (d *Directory) CreateRole(ctx context.Context, a *Actor, s Scope, in RoleInput) (*gh.Role, gh.Revision, error) {
 	if err := d.requireManage(a, s, gh.CapRolesAssign, "manage organization roles"); err != nil {
 		return nil, 0, err
@@ -93,8 +113,8 @@ func (d *Directory) CreateRole(ctx context.Context, a *Actor, s Scope, in RoleIn
 		}
 	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
-		if d.idx.RoleByName(org, r.Name) != nil {
-			return nameTaken("role (built-in, or of this organization or one of its workspaces)")
+		if err := d.roleNameTaken(s, r.Name, ""); err != nil {
+			return err
 		}
 		ev := w.event(org, ws, "role.create", gh.KindRole, string(r.ID))
 		r.Touch(w.rev(), w.now)
@@ -206,8 +226,8 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 				return err
 			}
 		}
-		if other := d.idx.RoleByName(cur.Org, next.Name); other != nil && other.ID != id {
-			return nameTaken("role (built-in, or of this organization or one of its workspaces)")
+		if err := d.roleNameTaken(s, next.Name, id); err != nil {
+			return err
 		}
 		ev := w.event(cur.Org, cur.Workspace, "role.update", gh.KindRole, string(id))
 		next.Touch(w.rev(), w.now)

@@ -42,9 +42,12 @@ func (in UserInput) user(h gh.Home) *gh.User {
 	return u
 }
 
+// emailTaken is the conflict of two users of one home with one email. Emails
+// are unique per home (the organization, or one workspace), never across
+// homes: a refusal must not tell a customer who exists elsewhere.
 func emailTaken() error {
-	return &gh.Error{Kind: gh.KindConflict, Code: "email_taken", Message: "another user of this organization has this email",
-		Fields: map[string]string{"email": "is already in use in this organization"}}
+	return &gh.Error{Kind: gh.KindConflict, Code: "email_taken", Message: "another user here has this email",
+		Fields: map[string]string{"email": "is already in use here"}}
 }
 
 // CreateUser creates a user at the scope's home: an org user (Org Admins only)
@@ -85,7 +88,7 @@ func (d *Directory) CreateUserWith(ctx context.Context, a *Actor, s Scope, in Us
 }
 
 func (d *Directory) createUser(w *writer, u *gh.User) error {
-	if d.idx.UserByEmail(u.Org, u.Email) != nil {
+	if d.idx.UserByEmail(u.Home, u.Email) != nil {
 		return emailTaken()
 	}
 	ev := w.event(u.Org, u.Workspace, "user.create", gh.KindUser, string(u.ID))
@@ -202,7 +205,7 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		if err := next.Validate(); err != nil {
 			return err
 		}
-		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Org, next.Email) != nil {
+		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Home, next.Email) != nil {
 			return emailTaken()
 		}
 		if cur.IsOrgAdmin() && !next.IsOrgAdmin() {

@@ -97,8 +97,10 @@ type orgIndex struct {
 	// byHome lists the users of each home ("" for the organization's own) in
 	// id order, so a page of a 100,000-user directory costs its own length
 	// rather than a sort of everyone.
-	byHome    map[gh.WorkspaceID]*sortedIDs[gh.UserID]
-	byEmail   map[string]gh.UserID
+	byHome map[gh.WorkspaceID]*sortedIDs[gh.UserID]
+	// byEmail lists the users of each normalized email: one per home at most,
+	// since emails are unique per home, not per organization.
+	byEmail   map[string][]gh.UserID
 	groups    map[gh.GroupID]*gh.Group
 	roles     map[gh.RoleID]*gh.Role // custom roles only
 	templates map[gh.TemplateID]*gh.Template
@@ -415,7 +417,7 @@ func (x *Index) putOrg(o *gh.Org) {
 	if oi == nil {
 		oi = &orgIndex{
 			workspaces: map[gh.WorkspaceID]*gh.Workspace{}, wsBySlug: map[string]gh.WorkspaceID{},
-			users: map[gh.UserID]*gh.User{}, byEmail: map[string]gh.UserID{}, byHome: map[gh.WorkspaceID]*sortedIDs[gh.UserID]{},
+			users: map[gh.UserID]*gh.User{}, byEmail: map[string][]gh.UserID{}, byHome: map[gh.WorkspaceID]*sortedIDs[gh.UserID]{},
 			groups: map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
 			templates: map[gh.TemplateID]*gh.Template{},
 		}
@@ -469,7 +471,7 @@ func (x *Index) putUser(u *gh.User) {
 		return
 	}
 	if old := oi.users[u.ID]; old != nil {
-		delete(oi.byEmail, gh.NormalizeEmail(old.Email))
+		oi.forgetEmail(old)
 		oi.byHome[old.Workspace].remove(u.ID)
 	}
 	home := oi.byHome[u.Workspace]
@@ -479,11 +481,23 @@ func (x *Index) putUser(u *gh.User) {
 	}
 	home.insert(u.ID)
 	oi.users[u.ID] = u
-	oi.byEmail[gh.NormalizeEmail(u.Email)] = u.ID
+	e := gh.NormalizeEmail(u.Email)
+	oi.byEmail[e] = append(oi.byEmail[e], u.ID)
 	if e := x.users[u.ID]; e != nil {
 		e.u = u
 	} else {
 		x.users[u.ID] = &userEntry{u: u}
+	}
+}
+
+// forgetEmail removes u from the users of its email.
+func (oi *orgIndex) forgetEmail(u *gh.User) {
+	e := gh.NormalizeEmail(u.Email)
+	ids := slices.DeleteFunc(oi.byEmail[e], func(id gh.UserID) bool { return id == u.ID })
+	if len(ids) == 0 {
+		delete(oi.byEmail, e)
+	} else {
+		oi.byEmail[e] = ids
 	}
 }
 
@@ -494,7 +508,7 @@ func (x *Index) deleteUser(id gh.UserID) {
 	}
 	if oi := x.org(e.u.Org); oi != nil {
 		delete(oi.users, id)
-		delete(oi.byEmail, gh.NormalizeEmail(e.u.Email))
+		oi.forgetEmail(e.u)
 		if home := oi.byHome[e.u.Workspace]; home != nil {
 			home.remove(id)
 		}

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 )
@@ -56,14 +58,33 @@ func (x *Index) User(id gh.UserID) *gh.User {
 	return nil
 }
 
-// UserByEmail returns the user of org with that email, compared case-insensitively.
-func (x *Index) UserByEmail(org gh.OrgID, email string) *gh.User {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	if oi := x.orgs[org]; oi != nil {
-		return oi.users[oi.byEmail[gh.NormalizeEmail(email)]]
+// UserByEmail returns the user of home h with that email, compared in its
+// normalized form.
+func (x *Index) UserByEmail(h gh.Home, email string) *gh.User {
+	for _, u := range x.UsersByEmail(h.Org, email) {
+		if u.Workspace == h.Workspace {
+			return u
+		}
 	}
 	return nil
+}
+
+// UsersByEmail returns every user of org with that email, one per home at
+// most, the organization's own first.
+func (x *Index) UsersByEmail(org gh.OrgID, email string) []*gh.User {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	oi := x.orgs[org]
+	if oi == nil {
+		return nil
+	}
+	ids := oi.byEmail[gh.NormalizeEmail(email)]
+	out := make([]*gh.User, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, oi.users[id])
+	}
+	slices.SortFunc(out, func(a, b *gh.User) int { return strings.Compare(string(a.Workspace), string(b.Workspace)) })
+	return out
 }
 
 // Group returns a group by id.
@@ -80,25 +101,26 @@ func (x *Index) Role(id gh.RoleID) *gh.Role {
 	return x.roles[id]
 }
 
-// RoleByName returns the built-in role, or the custom role of org (at the
-// organization or in any of its workspaces), with that name, ignoring case.
-func (x *Index) RoleByName(org gh.OrgID, name string) *gh.Role {
+// RolesNamed returns the built-in roles and the custom roles of org (at the
+// organization or in any of its workspaces) with that name, ignoring case.
+func (x *Index) RolesNamed(org gh.OrgID, name string) []*gh.Role {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	n := foldName(name)
+	var out []*gh.Role
 	for _, r := range x.cat.Load().BuiltinRoles() {
 		if foldName(r.Name) == n {
-			return r
+			out = append(out, r)
 		}
 	}
 	if oi := x.orgs[org]; oi != nil {
 		for _, r := range oi.roles {
 			if foldName(r.Name) == n {
-				return r
+				out = append(out, r)
 			}
 		}
 	}
-	return nil
+	return out
 }
 
 // Assignment returns an assignment by id.

@@ -150,20 +150,25 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 	return out, nil
 }
 
-// RequestReset emails a reset link to an active user. It answers the same
-// way whether or not the email belongs to anyone.
+// RequestReset emails a reset link to each active account of the email (one
+// per home where it has several: the mailbox owns them all). It answers the
+// same way whether or not the email belongs to anyone.
 func (s *Service) RequestReset(ctx context.Context, org, email string, c Client) error {
 	if err := s.allow(ctx, c, accountKey(org, email)); err != nil {
 		return err
 	}
-	u := s.findUser(org, email)
-	if u == nil || u.Status != gh.StatusActive {
-		return nil
+	for _, u := range s.findUsers(org, "", email) {
+		if u.Status != gh.StatusActive {
+			continue
+		}
+		_, err := s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
+			ch.Record(u.Org, u.Workspace, "password.reset_request", userTarget(u))
+			return s.sendLink(ch, u, gh.TokenReset, "Reset your Gatehouse password",
+				fmt.Sprintf("Hello %s,\n\nsomeone asked to reset your password (from %s). Set a new one here:", u.GivenName, c.IP), "/password/reset")
+		})
+		if err != nil {
+			return err
+		}
 	}
-	_, err := s.dir.Change(ctx, userActor(u, c), func(ch *directory.Change) error {
-		ch.Record(u.Org, u.Workspace, "password.reset_request", userTarget(u))
-		return s.sendLink(ch, u, gh.TokenReset, "Reset your Gatehouse password",
-			fmt.Sprintf("Hello %s,\n\nsomeone asked to reset your password (from %s). Set a new one here:", u.GivenName, c.IP), "/password/reset")
-	})
-	return err
+	return nil
 }

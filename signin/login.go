@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,14 +11,19 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/engine"
 )
 
 // LoginInput is a sign-in with email and password, at an organization (by its
-// slug) or, when Org is empty, wherever the email is unambiguous.
+// slug) or, when Org is empty, wherever the email is unambiguous. Emails are
+// unique per home, so one address may hold accounts in the organization and
+// in workspaces: Workspace (a slug; "-" for the organization itself) picks
+// one, and without it the password decides (see Login).
 type LoginInput struct {
-	Org      string `json:"org"`
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Org       string `json:"org"`
+	Workspace string `json:"workspace,omitempty"`
+	Email     string `json:"email"`
+	Password  string `json:"password"`
 }
 
 // Started is a new session: its token and CSRF token are shown once.
@@ -34,38 +40,58 @@ type Started struct {
 	MustChangePassword bool
 }
 
-// findUser resolves the person signing in; nil when unknown or ambiguous.
-func (s *Service) findUser(orgRef, email string) *gh.User {
+// maxHomes bounds the accounts one sign-in tries: each costs a password hash.
+const maxHomes = 4
+
+// findUsers returns the people an email may sign in as: those of the
+// organization (all of them when orgRef is empty and the email is in one
+// organization only), narrowed to one home by wsRef. Service accounts sign in
+// with keys only and are left out.
+func (s *Service) findUsers(orgRef, wsRef, email string) []*gh.User {
 	idx := s.dir.Index()
+	var us []*gh.User
 	if orgRef != "" {
 		o := idx.OrgBySlug(strings.ToLower(strings.TrimSpace(orgRef)))
 		if o == nil {
 			return nil
 		}
-		return idx.UserByEmail(o.ID, email)
-	}
-	var found *gh.User
-	for _, o := range idx.Orgs(func(*gh.Org) bool { return true }) {
-		if u := idx.UserByEmail(o.ID, email); u != nil {
-			if found != nil {
-				return nil // the same email in two organizations: the slug is needed
+		us = idx.UsersByEmail(o.ID, email)
+	} else {
+		for _, o := range idx.Orgs(func(*gh.Org) bool { return true }) {
+			if found := idx.UsersByEmail(o.ID, email); len(found) > 0 {
+				if len(us) > 0 {
+					return nil // the same email in two organizations: the slug is needed
+				}
+				us = found
 			}
-			found = u
 		}
 	}
-	return found
+	us = slices.DeleteFunc(us, func(u *gh.User) bool { return u.IsService() || !inHome(idx, u, wsRef) })
+	if len(us) > maxHomes {
+		us = us[:maxHomes]
+	}
+	return us
+}
+
+// inHome reports whether u lives in the home wsRef names ("" for any).
+func inHome(idx *engine.Index, u *gh.User, wsRef string) bool {
+	switch wsRef = strings.ToLower(strings.TrimSpace(wsRef)); wsRef {
+	case "":
+		return true
+	case "-":
+		return u.IsOrg()
+	}
+	w := idx.Workspace(u.Workspace)
+	return w != nil && (w.Slug == wsRef || string(w.ID) == wsRef)
 }
 
 // Login checks a password and starts a session. Every failure gives the same
 // error after the same work, so nothing tells whether an account exists.
 func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Started, err error) {
-	u := s.findUser(in.Org, in.Email)
-	if u != nil && u.IsService() {
-		u = nil // service accounts sign in with keys only
-	}
+	us := s.findUsers(in.Org, in.Workspace, in.Email)
 	account := accountKey(in.Org, in.Email)
-	if u != nil {
-		account = "user/" + string(u.ID) // one allowance per account, however it is named
+	if len(us) == 1 {
+		account = "user/" + string(us[0].ID) // one allowance per account, however it is named
 	}
 	if err := s.allow(ctx, c, account); err != nil {
 		return nil, err
@@ -81,24 +107,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 		return nil, err
 	}
 	defer release()
-	var cred *gh.Credential
-	if u != nil {
-		if cred, err = s.store.Credential(ctx, u.ID); err != nil && gh.KindOf(err) != gh.KindNotFound {
-			return nil, err
-		}
-	}
-	if cred == nil || cred.PasswordHash == "" {
-		s.cfg.Params.DummyVerify(in.Password) // the same time as a real check
-		return nil, errSignIn
-	}
-	// The expensive check runs outside the write lock; what it decided is
-	// applied inside, against the credential as it is then.
-	ok, rehash, err := auth.Verify(cred.PasswordHash, in.Password, s.cfg.Params)
+	u, cred, rehash, err := s.verifyAmong(ctx, us, in.Password, c)
 	if err != nil {
 		return nil, err
 	}
-	if !ok || !s.mayEnter(u, c.IP) {
-		return nil, s.failed(ctx, u, c, !ok)
+	if !s.mayEnter(u, c.IP) {
+		return nil, s.failed(ctx, u, c, false)
 	}
 	newHash := ""
 	if rehash {
@@ -145,6 +159,66 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 		return nil, s.failed(ctx, u, c, false)
 	}
 	return st, nil
+}
+
+// verifyAmong checks the password against each account the email names. The
+// expensive check runs outside the write lock; what it decided is applied
+// later, against the credential as it is then. No match counts a failure
+// against every account; more than one asks for the home — safe to say, as
+// the caller has just proved it knows the password of each.
+func (s *Service) verifyAmong(ctx context.Context, us []*gh.User, password string, c Client) (*gh.User, *gh.Credential, bool, error) {
+	if len(us) == 0 {
+		s.cfg.Params.DummyVerify(password) // the same time as a real check
+		return nil, nil, false, errSignIn
+	}
+	var match, known []*gh.User
+	var creds []*gh.Credential
+	var rehash bool
+	for _, u := range us {
+		cred, err := s.store.Credential(ctx, u.ID)
+		if err != nil && gh.KindOf(err) != gh.KindNotFound {
+			return nil, nil, false, err
+		}
+		if cred == nil || cred.PasswordHash == "" {
+			s.cfg.Params.DummyVerify(password)
+			continue
+		}
+		ok, re, err := auth.Verify(cred.PasswordHash, password, s.cfg.Params)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		known = append(known, u)
+		if ok {
+			match, creds, rehash = append(match, u), append(creds, cred), re
+		}
+	}
+	switch len(match) {
+	case 0:
+		for _, u := range known {
+			if err := s.failed(ctx, u, c, true); gh.KindOf(err) != gh.KindUnauthenticated {
+				return nil, nil, false, err
+			}
+		}
+		return nil, nil, false, errSignIn
+	case 1:
+		return match[0], creds[0], rehash, nil
+	}
+	return nil, nil, false, s.homeRequired(match)
+}
+
+// homeRequired asks which of the accounts the password opened to sign in to.
+func (s *Service) homeRequired(us []*gh.User) error {
+	homes := make([]string, 0, len(us))
+	for _, u := range us {
+		if w := s.dir.Index().Workspace(u.Workspace); w != nil {
+			homes = append(homes, w.Slug)
+		} else {
+			homes = append(homes, "-")
+		}
+	}
+	return &gh.Error{Kind: gh.KindConflict, Code: "home_required",
+		Message: "this email and password open accounts in several places; sign in again naming one in workspace (\"-\" for the organization): " + strings.Join(homes, ", "),
+		Fields:  map[string]string{"workspace": "one of " + strings.Join(homes, ", ")}}
 }
 
 // mustChange reports a temporary or expired password.

@@ -32,7 +32,7 @@ var tables = map[gatehouse.ObjectKind]*table{
 	gatehouse.KindUser: {
 		name: "users", cols: []string{"id", "org_id", "workspace_id", "email_norm"}, nkey: 1, clash: "email already in use",
 		keys: keysOf(func(u *gatehouse.User) []any {
-			return []any{string(u.ID), string(u.Org), null(u.Workspace), gatehouse.NormalizeEmail(u.Email)}
+			return []any{string(u.ID), string(u.Org), null(u.Workspace), inHome(u.Workspace, gatehouse.NormalizeEmail(u.Email))}
 		}),
 	},
 	gatehouse.KindGroup: {
@@ -51,7 +51,7 @@ var tables = map[gatehouse.ObjectKind]*table{
 	gatehouse.KindRole: {
 		name: "roles", cols: []string{"id", "org_id", "workspace_id", "name_norm"}, nkey: 1, clash: "name already in use",
 		keys: keysOf(func(r *gatehouse.Role) []any {
-			return []any{string(r.ID), string(r.Org), null(r.Workspace), normName(r.Name)}
+			return []any{string(r.ID), string(r.Org), null(r.Workspace), inHome(r.Workspace, normName(r.Name))}
 		}),
 	},
 	gatehouse.KindAssignment: {
@@ -96,6 +96,10 @@ func null[S ~string](s S) any {
 	}
 	return string(s)
 }
+
+// inHome qualifies a value that is unique per home (migration 0008): the
+// home's workspace id, empty for the organization, then a space.
+func inHome(ws gatehouse.WorkspaceID, v string) string { return string(ws) + " " + v }
 
 // normName is the form names are unique in: trimmed and lower-cased.
 func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -50,14 +50,15 @@ var conflictCases = []struct {
 	code   string // "conflict" (unique) or "reference" (foreign key)
 	msg    string // for unique violations: what clashed
 }{
+	// Emails and role names are unique per home (the organization, or one workspace).
 	{"user email differs only in case", func(a, _ *world) gatehouse.Change {
-		u := *a.wsUser
+		u := *a.admin
 		u.ID, u.Email = "usr_a9", " ANA@Example.com"
 		return create(&u)
 	}, "conflict", "email already in use"},
 	{"user updated to a taken email", func(a, _ *world) gatehouse.Change {
 		u := *a.wsUser
-		u.Email = a.admin.Email
+		u.Home, u.Email = a.admin.Home, a.admin.Email
 		return update(a.wsUser, &u)
 	}, "conflict", "email already in use"},
 	{"org slug", func(a, _ *world) gatehouse.Change {
@@ -73,9 +74,9 @@ var conflictCases = []struct {
 		g.ID, g.Name = "grp_a9", " soc analysts"
 		return create(&g)
 	}, "conflict", "name already in use"},
-	{"role name across org and workspace", func(a, _ *world) gatehouse.Change {
+	{"role name within one home", func(a, _ *world) gatehouse.Change {
 		r := *a.wsRole
-		r.ID, r.Name = "rol_a9", "TRIAGE "
+		r.ID, r.Name = "rol_a9", "ACME viewer "
 		return create(&r)
 	}, "conflict", "name already in use"},
 	{"second assignment of a principal in a workspace", func(a, _ *world) gatehouse.Change {
@@ -184,6 +185,18 @@ func testAllowed(t *testing.T, h Harness) {
 			g := *a.wsGroup
 			g.ID, g.Workspace = "grp_a9", ws.ID
 			return []gatehouse.Change{create(&ws), create(&g)}
+		}},
+		{"the organization's email again in a workspace", func(a, _ *world) []gatehouse.Change {
+			u := *a.wsUser
+			u.ID, u.Email = "usr_a9", a.admin.Email
+			return []gatehouse.Change{create(&u)}
+		}},
+		{"workspace role named like another workspace's", func(a, _ *world) []gatehouse.Change {
+			ws := *a.ws
+			ws.ID, ws.Slug = "wsp_a9", "globex"
+			r := *a.wsRole
+			r.ID, r.Workspace = "rol_a9", ws.ID
+			return []gatehouse.Change{create(&ws), create(&r)}
 		}},
 		{"org deleted with everything in it", func(_, b *world) []gatehouse.Change {
 			var cs []gatehouse.Change

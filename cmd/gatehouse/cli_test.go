@@ -199,7 +199,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"missing given name", s.admin, append([]string{"users", "create", "ann@contoso.example"}, ws...),
 			[]string{"--given-name: is required"}},
 		{"email taken", s.admin, append([]string{"users", "create", "ciso@contoso.example", "--given-name", "C"}, ws...),
-			[]string{"error: another user of this organization has this email"}},
+			[]string{"error: another user here has this email"}},
 		{"missing --org", s.admin, []string{"users", "list"},
 			[]string{`required flag(s) "org" not set`}},
 		{"missing --user or --group", s.admin, append([]string{"assign", "--role", "admin"}, ws...),

@@ -1,0 +1,94 @@
+package http_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// Emails and role names are unique per home, so a customer creating a user or
+// a role learns nothing of what exists in the partner's organization or in a
+// sibling workspace (docs/design.md, "Uniqueness").
+func TestNamesAreUniquePerHome(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ca := p.user(p.admin, org+"/workspaces/alpha", "it@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", ca, "admin")
+		caKey := p.key("acme", ca)
+		p.user(p.admin, org, "nina@acme.example")
+		p.user(p.admin, org+"/workspaces/beta", "bo@beta.example")
+		p.create(p.admin, org+"/workspaces/beta/roles", obj{"name": "Auditor", "based_on": "incident_analyst"})
+
+		// What the customer admin cannot see does not stand in its way.
+		for _, email := range []string{"nina@acme.example", "bo@beta.example", "admin@acme.example"} {
+			p.must(caKey, "POST", org+"/workspaces/alpha/users", obj{"email": email, "given_name": "Same"}, 201)
+		}
+		p.must(caKey, "POST", org+"/workspaces/alpha/roles", obj{"name": "Auditor", "based_on": "incident_analyst"}, 201)
+
+		// Inside one home the rules hold as before.
+		p.refused(caKey, "POST", org+"/workspaces/alpha/users", obj{"email": "NINA@acme.example", "given_name": "Again"}, 409, "email_taken")
+		p.refused(caKey, "POST", org+"/workspaces/alpha/roles", obj{"name": "auditor", "based_on": "incident_analyst"}, 409, "name_taken")
+		// A built-in's name is taken everywhere, and an org role is usable in
+		// every workspace, so its name may not repeat a workspace's (the Org
+		// Admin sees them all).
+		p.refused(caKey, "POST", org+"/workspaces/alpha/roles", obj{"name": "Admin", "based_on": "incident_analyst"}, 409, "name_taken")
+		p.refused(p.admin, "POST", org+"/roles", obj{"name": "Auditor", "based_on": "incident_analyst"}, 409, "name_taken")
+
+		// Each home resolves a role name to its own role.
+		for _, ws := range []string{"alpha", "beta"} {
+			got := p.must(p.admin, "GET", org+"/workspaces/"+ws+"/roles/Auditor", nil, 200)
+			if got.str("workspace_id") == "" {
+				t.Errorf("role Auditor in %s = %v, want the workspace's own", ws, got)
+			}
+		}
+		// Asking about an email held in several homes names the user by id.
+		p.refused(p.admin, "POST", "/v1/check", obj{"org": "acme", "user": "nina@acme.example", "workspace": "alpha", "capability": "incidents.view"}, 400, "ambiguous_user")
+	})
+}
+
+// One person with accounts in two homes signs in to the one its password
+// opens; when it opens both, the answer asks which, and only then.
+func TestSignInWithOneEmailInTwoHomes(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		orgUser := p.member("kim@acme.example", "partner passphrase one")
+		wsUser := p.user(p.admin, org+"/workspaces/alpha", "kim@acme.example")
+		p.must(p.admin, "POST", org+"/workspaces/alpha/users/"+wsUser+"/password", obj{"password": "customer passphrase two"}, 200)
+
+		signedIn := func(in obj) string {
+			b := e.browser("probe")
+			if got, out, _ := b.call("POST", "/v1/login", in); got != http.StatusOK {
+				t.Fatalf("sign in %v = %d %v, want 200", in, got, out)
+			}
+			return b.must("GET", "/v1/me", nil, 200).str("user.id")
+		}
+		as := func(password string) obj {
+			return obj{"org": "acme", "email": "kim@acme.example", "password": password}
+		}
+		if got := signedIn(as("customer passphrase two")); got != wsUser {
+			t.Errorf("sign in with the workspace account's password = %s, want user %s", got, wsUser)
+		}
+		if got := signedIn(as("partner passphrase one")); got != orgUser {
+			t.Errorf("sign in with the org account's password = %s, want user %s", got, orgUser)
+		}
+		wrong, _, _ := e.browser("probe").login("acme", "kim@acme.example", "neither of the two")
+		absent, _, _ := e.browser("probe").login("acme", "nobody@acme.example", "neither of the two")
+		if wrong != http.StatusUnauthorized || absent != wrong {
+			t.Errorf("wrong password = %d, unknown email = %d; want both 401", wrong, absent)
+		}
+
+		p.must(p.admin, "POST", org+"/workspaces/alpha/users/"+wsUser+"/password", obj{"password": "partner passphrase one"}, 200)
+		got, out, _ := e.browser("probe").login("acme", "kim@acme.example", "partner passphrase one")
+		if got != http.StatusConflict || out.str("code") != "home_required" {
+			t.Fatalf("one password for both accounts = %d %v, want 409 home_required", got, out)
+		}
+		in := as("partner passphrase one")
+		in["workspace"] = "alpha"
+		if got := signedIn(in); got != wsUser {
+			t.Errorf("sign in naming workspace alpha = %s, want user %s", got, wsUser)
+		}
+		in["workspace"] = "-"
+		if got := signedIn(in); got != orgUser {
+			t.Errorf("sign in naming the organization = %s, want user %s", got, orgUser)
+		}
+	})
+}
