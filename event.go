@@ -46,6 +46,8 @@ type Actor struct {
 	User  UserID    `json:"user_id,omitempty"`
 	Email string    `json:"email,omitempty"`
 	Key   KeyID     `json:"key_id,omitempty"`
+	// Name is set only in what a customer reads of partner staff: never stored.
+	Name string `json:"name,omitempty"`
 }
 
 // Source is where a change came from.

@@ -45,7 +45,28 @@ type Org struct {
 	Name   string         `json:"name"`
 	Status Status         `json:"status"`
 	Policy SecurityPolicy `json:"policy"`
+	// StaffShownAs is how partner staff are named to customers (assignment
+	// lists, a workspace's audit log); empty means StaffNameEmail.
+	StaffShownAs StaffDisplay `json:"partner_staff_shown_as,omitempty"`
 	Meta
+}
+
+// StaffDisplay says how an organization's own users and groups are named to
+// the users of its workspaces.
+type StaffDisplay string
+
+const (
+	StaffNameEmail StaffDisplay = "name_email" // "Nina Berg <nina@partner.example>"; groups by name
+	StaffName      StaffDisplay = "name"       // "Nina Berg"; groups by name
+	StaffOrgOnly   StaffDisplay = "org"        // the organization's name for every user and group
+)
+
+// StaffDisplay returns the setting in force.
+func (o *Org) StaffDisplay() StaffDisplay {
+	if o.StaffShownAs == "" {
+		return StaffNameEmail
+	}
+	return o.StaffShownAs
 }
 
 // Workspace is one customer of an organization.
@@ -112,6 +133,11 @@ func (o *Org) Validate() error {
 	}
 	if o.Status != StatusActive && o.Status != StatusSuspended {
 		f.Add("status", `must be "active" or "suspended"`)
+	}
+	switch o.StaffShownAs {
+	case "", StaffNameEmail, StaffName, StaffOrgOnly:
+	default:
+		f.Add("partner_staff_shown_as", `must be "name_email", "name" or "org"`)
 	}
 	if err := o.Policy.Validate(); err != nil {
 		for k, v := range AsError(err).Fields {

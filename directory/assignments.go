@@ -13,8 +13,8 @@ type AssignmentView struct {
 	RoleName      string `json:"role_name"`
 }
 
-func (d *Directory) view(as *gh.Assignment) AssignmentView {
-	v := AssignmentView{Assignment: as, PrincipalName: d.principalName(as.Principal)}
+func (d *Directory) view(a *Actor, as *gh.Assignment) AssignmentView {
+	v := AssignmentView{Assignment: as, PrincipalName: d.principalSeenBy(a, as.Org, as.Principal)}
 	if r := d.idx.Role(as.Role); r != nil {
 		v.RoleName = r.Name
 	}
@@ -91,7 +91,7 @@ func (d *Directory) Assign(ctx context.Context, a *Actor, s Scope, p gh.Principa
 	if err != nil {
 		return AssignmentView{}, false, 0, err
 	}
-	return d.view(out), created, rev, nil
+	return d.view(a, out), created, rev, nil
 }
 
 // GetAssignment returns an assignment of the scope's workspace.
@@ -100,7 +100,7 @@ func (d *Directory) GetAssignment(a *Actor, s Scope, id gh.AssignmentID) (Assign
 	if s.Workspace == nil || as == nil || as.Workspace != s.Workspace.ID {
 		return AssignmentView{}, gh.NotFound("assignment")
 	}
-	return d.view(as), nil
+	return d.view(a, as), nil
 }
 
 // ListAssignments lists the assignments of the scope's workspace, by id.
@@ -111,7 +111,7 @@ func (d *Directory) ListAssignments(a *Actor, s Scope, p Page) (List[AssignmentV
 	all := d.idx.AssignmentsIn(s.Workspace.ID)
 	views := make([]AssignmentView, len(all))
 	for i, as := range all {
-		views[i] = d.view(as)
+		views[i] = d.view(a, as)
 	}
 	return paginate(views, func(v AssignmentView) string { return string(v.ID) }, p), nil
 }
@@ -124,7 +124,7 @@ func (d *Directory) PrincipalAssignments(a *Actor, s Scope, p gh.Principal) ([]A
 	out := []AssignmentView{}
 	for _, as := range d.idx.AssignmentsOf(p) {
 		if ws := d.idx.Workspace(as.Workspace); ws != nil && d.seesWorkspace(a, ws) {
-			out = append(out, d.view(as))
+			out = append(out, d.view(a, as))
 		}
 	}
 	return out, nil

@@ -23,7 +23,8 @@ func (d *Directory) CreateOrg(ctx context.Context, a *Actor, in OrgInput) (*gh.O
 	if in.Slug == "" {
 		in.Slug = gh.Slugify(in.Name)
 	}
-	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive}
+	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive,
+		StaffShownAs: gh.StaffNameEmail}
 	f := gh.Fields{}
 	mergeFields(f, "", o.Validate())
 	admin := in.Admin.user(gh.Home{Org: o.ID})
@@ -71,7 +72,11 @@ func mergeFields(f gh.Fields, prefix string, err error) {
 // ListOrgs lists the organizations the actor can see: all for the operator, its own for a user.
 func (d *Directory) ListOrgs(a *Actor, p Page) List[*gh.Org] {
 	orgs := d.idx.Orgs(func(o *gh.Org) bool { return a.Operator || (a.User != nil && a.User.Org == o.ID) })
-	return paginate(orgs, func(o *gh.Org) string { return string(o.ID) }, p)
+	l := paginate(orgs, func(o *gh.Org) string { return string(o.ID) }, p)
+	for i, o := range l.Items {
+		l.Items[i] = OrgSeenBy(a, o)
+	}
+	return l
 }
 
 // OrgPatch changes an organization; nil fields stay.
@@ -79,6 +84,8 @@ type OrgPatch struct {
 	Name   *string            `json:"name"`
 	Status *gh.Status         `json:"status"`
 	Policy *gh.SecurityPolicy `json:"policy"` // replaces the whole policy
+	// StaffShownAs is how partner staff are named to customers.
+	StaffShownAs *gh.StaffDisplay `json:"partner_staff_shown_as"`
 }
 
 // UpdateOrg renames (operator or Org Admin) or suspends and reactivates (operator only) an organization.
@@ -86,7 +93,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 	if in.Status != nil && !a.Operator && !a.System {
 		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
 	}
-	if (in.Name != nil || in.Policy != nil) && !a.Operator {
+	if (in.Name != nil || in.Policy != nil || in.StaffShownAs != nil) && !a.Operator {
 		if err := d.requireOrgAdmin(a, o.ID, "change the organization's name or security policy"); err != nil {
 			return nil, 0, err
 		}
@@ -109,6 +116,9 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		}
 		if in.Policy != nil {
 			next.Policy = *in.Policy
+		}
+		if in.StaffShownAs != nil {
+			next.StaffShownAs = *in.StaffShownAs
 		}
 		if err := next.Validate(); err != nil {
 			return err

@@ -250,7 +250,11 @@ func (d *Directory) ListEvents(ctx context.Context, a *Actor, s Scope, f gh.Even
 	if s.Workspace != nil {
 		f.Workspace = s.Workspace.ID
 	}
-	return d.store.ListEvents(ctx, f)
+	evs, err := d.store.ListEvents(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return d.eventsSeenBy(a, s.Org, evs), nil
 }
 
 // ListOperatorEvents lists the deployment's own events — the operator's

@@ -182,9 +182,9 @@ func (d *Directory) ApplyTemplate(ctx context.Context, a *Actor, ws *gh.Workspac
 			switch {
 			case cur == nil:
 			case cur.Role == e.Role:
-				res.Unchanged = append(res.Unchanged, d.view(cur))
+				res.Unchanged = append(res.Unchanged, d.view(a, cur))
 			default:
-				res.Kept = append(res.Kept, d.view(cur))
+				res.Kept = append(res.Kept, d.view(a, cur))
 			}
 		}
 		if len(res.Unchanged)+len(res.Kept) == len(t.Entries) {
@@ -198,7 +198,7 @@ func (d *Directory) ApplyTemplate(ctx context.Context, a *Actor, ws *gh.Workspac
 		return nil, 0, err
 	}
 	for _, as := range created {
-		res.Created = append(res.Created, d.view(as))
+		res.Created = append(res.Created, d.view(a, as))
 	}
 	return res, rev, nil
 }

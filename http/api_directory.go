@@ -101,6 +101,15 @@ type orgCreated struct {
 	Admin *gh.User `json:"admin"`
 }
 
+// orgView shows an organization as the actor may read it; the warnings are for its admins.
+func (s *Server) orgView(a *directory.Actor, o *gh.Org) orgView {
+	v := orgView{Org: directory.OrgSeenBy(a, o)}
+	if a.Operator || (a.User != nil && a.User.IsOrgAdmin()) {
+		v.Warnings = s.dir.OrgWarnings(o)
+	}
+	return v
+}
+
 func (s *Server) registerOrgs() {
 	s.handle("GET", "/v1/orgs", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		p, err := page(r)
@@ -123,14 +132,14 @@ func (s *Server) registerOrgs() {
 		return nil
 	})
 	s.handle("GET", "/v1/orgs/{org}", s.inScope(getOf(func(c call) (orgView, error) {
-		return orgView{Org: c.sc.Org, Warnings: s.dir.OrgWarnings(c.sc.Org)}, nil
+		return s.orgView(c.a, c.sc.Org), nil
 	})))
 	s.handle("PATCH", "/v1/orgs/{org}", s.inScope(updateOf(func(c call, in directory.OrgPatch, m gh.Revision) (orgView, gh.Revision, error) {
 		o, rev, err := s.dir.UpdateOrg(c.r.Context(), c.a, c.sc.Org, in, m)
 		if err != nil {
 			return orgView{}, 0, err
 		}
-		return orgView{Org: o, Warnings: s.dir.OrgWarnings(o)}, rev, nil
+		return s.orgView(c.a, o), rev, nil
 	})))
 }
 

@@ -259,7 +259,7 @@ func (s *Server) registerSignin() {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, meAnswer{User: a.User, Org: s.dir.Index().Org(a.User.Org), MFAEnrolled: enrolled, RecoveryLeft: left, Session: sessionOf(r)})
+		writeJSON(w, http.StatusOK, meAnswer{User: a.User, Org: directory.OrgSeenBy(a, s.dir.Index().Org(a.User.Org)), MFAEnrolled: enrolled, RecoveryLeft: left, Session: sessionOf(r)})
 		return nil
 	})
 	s.handle("GET", "/v1/me/sessions", s.mine(func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {

@@ -1,7 +1,9 @@
 package http_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -90,5 +92,68 @@ func TestSignInWithOneEmailInTwoHomes(t *testing.T) {
 		if got := signedIn(in); got != orgUser {
 			t.Errorf("sign in naming the organization = %s, want user %s", got, orgUser)
 		}
+	})
+}
+
+// A customer reads its partner's name and the sign-in rules that bind it,
+// never the partner's security contacts, webhook or address ranges; partner
+// staff are named to it as the organization chose.
+func TestCustomersSeeOnlyWhatConcernsThem(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		p.must(p.admin, "PATCH", org, obj{"policy": obj{"password_min_length": 12, "security_contacts": []string{"soc@acme.example"},
+			"webhook_url": "https://hooks.acme.example/gatehouse", "allowed_cidrs": []string{"0.0.0.0/0", "::/0"}}}, 200)
+		nina := p.create(p.admin, org+"/users", obj{"email": "nina@acme.example", "given_name": "Nina", "family_name": "Berg"})
+		p.assign(p.admin, "acme", "alpha", "user", nina, "incident_responder")
+		analyst := p.user(p.admin, org+"/workspaces/alpha", "ana@alpha.example")
+		ca := p.user(p.admin, org+"/workspaces/alpha", "it@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", analyst, "incident_analyst")
+		p.assign(p.admin, "acme", "alpha", "user", ca, "admin")
+		anaKey, caKey := p.key("acme", analyst), p.key("acme", ca)
+
+		for _, path := range []string{org, "/v1/orgs"} {
+			raw := e.raw(anaKey, path)
+			for _, secret := range []string{"soc@acme.example", "hooks.acme.example", "0.0.0.0/0", "warnings", "partner_staff_shown_as"} {
+				if strings.Contains(raw, secret) {
+					t.Errorf("a customer analyst reads %q in GET %s: %s", secret, path, raw)
+				}
+			}
+			if !strings.Contains(raw, `"password_min_length":12`) {
+				t.Errorf("GET %s as a customer = %s, want the password rule that binds it", path, raw)
+			}
+		}
+		if raw := e.raw(p.admin, org); !strings.Contains(raw, "soc@acme.example") || !strings.Contains(raw, `"partner_staff_shown_as":"name_email"`) {
+			t.Errorf("GET %s as the Org Admin = %s, want the whole policy and the settings in force", org, raw)
+		}
+
+		names := func() (assigned, audited string) {
+			for _, it := range p.must(caKey, "GET", org+"/workspaces/alpha/assignments", nil, 200).list("items") {
+				if a := obj(it.(map[string]any)); a.str("principal.id") == nina {
+					assigned = a.str("principal_name")
+				}
+			}
+			for _, it := range p.must(caKey, "GET", org+"/workspaces/alpha/events?limit=100", nil, 200).list("items") {
+				if ev := obj(it.(map[string]any)); ev.str("action") == "assignment.create" && ev.str("target.id") != "" && audited == "" {
+					raw, _ := json.Marshal(ev["actor"])
+					audited = string(raw) + " " + ev.str("source.ip")
+				}
+			}
+			return
+		}
+		for _, c := range []struct{ setting, assigned, absent string }{
+			{"name_email", "Nina Berg <nina@acme.example>", "127.0.0.1"},
+			{"name", "Nina Berg", "admin@acme.example"},
+			{"org", "acme Security", "usr_"},
+		} {
+			p.must(p.admin, "PATCH", org, obj{"partner_staff_shown_as": c.setting}, 200)
+			assigned, audited := names()
+			if assigned != c.assigned {
+				t.Errorf("%s: the customer admin sees the partner analyst as %q, want %q", c.setting, assigned, c.assigned)
+			}
+			if audited == "" || strings.Contains(audited, c.absent) {
+				t.Errorf("%s: the customer admin reads the partner admin's change as %s, want no %q", c.setting, audited, c.absent)
+			}
+		}
+		p.refused(p.admin, "PATCH", org, obj{"partner_staff_shown_as": "everything"}, 400, "invalid_input")
 	})
 }
