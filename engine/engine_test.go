@@ -180,3 +180,57 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 		}
 	}
 }
+
+// A workspace user never reaches another workspace, even when the data holds
+// an assignment there (one the directory would refuse): the engine itself
+// keeps the promise of DESIGN §2 rather than trusting every writer.
+func TestWorkspaceUserNeverReachesAnotherWorkspace(t *testing.T) {
+	b := &builder{}
+	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
+	for _, ws := range []gh.WorkspaceID{"ws_home", "ws_other"} {
+		b.put(gh.KindWorkspace, string(ws), &gh.Workspace{ID: ws, Org: "org_1", Slug: string(ws[3:]), Name: string(ws), Status: gh.StatusActive})
+	}
+	home := gh.Home{Org: "org_1", Workspace: "ws_home"}
+	b.put(gh.KindUser, "usr_c", &gh.User{ID: "usr_c", Home: home, Email: "c@customer.example", Status: gh.StatusActive})
+	b.put(gh.KindGroup, "grp_c", &gh.Group{ID: "grp_c", Home: home, Name: "Customer IT"})
+	m := &gh.Membership{Org: "org_1", Group: "grp_c", Member: gh.UserPrincipal("usr_c")}
+	b.put(gh.KindMembership, m.Key(), m)
+	b.put(gh.KindAssignment, "asg_home", &gh.Assignment{ID: "asg_home", Org: "org_1", Workspace: "ws_home", Principal: gh.UserPrincipal("usr_c"), Role: gh.RoleIncidentAnalyst})
+	// Forged: the user and its group assigned Admin in a workspace not theirs.
+	b.put(gh.KindAssignment, "asg_user", &gh.Assignment{ID: "asg_user", Org: "org_1", Workspace: "ws_other", Principal: gh.UserPrincipal("usr_c"), Role: gh.RoleAdmin})
+	b.put(gh.KindAssignment, "asg_group", &gh.Assignment{ID: "asg_group", Org: "org_1", Workspace: "ws_other", Principal: gh.GroupPrincipal("grp_c"), Role: gh.RoleAdmin})
+	x := engine.New(gh.DefaultCatalogue)
+	if err := x.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+
+	if !x.Check("usr_c", "ws_home", "incidents.view", gh.LevelFull).Allowed {
+		t.Fatalf("Check(home, incidents.view) = denied, want allowed: the world is wrong")
+	}
+	for _, c := range x.Catalogue().Capabilities() {
+		if c.Scope != gh.ScopeWorkspace {
+			continue
+		}
+		if d := x.Check("usr_c", "ws_other", c.ID, gh.LevelLimited); d.Allowed {
+			t.Errorf("Check(other workspace, %s) = %+v, want denied", c.ID, d)
+		}
+	}
+	if eff := x.Effective("usr_c", "ws_other"); len(eff) != 0 {
+		t.Errorf("Effective(other workspace) = %v, want nothing", eff)
+	}
+	if e := x.Explain("usr_c", "ws_other", "incidents.view", gh.LevelFull); e.Allowed || len(e.Paths) != 0 {
+		t.Errorf("Explain(other workspace) = %+v, want denied with no path", e)
+	}
+	ws, _ := x.LookupWorkspaces("usr_c", "incidents.view", gh.LevelLimited)
+	for _, w := range ws {
+		if w.Workspace == "ws_other" {
+			t.Errorf("LookupWorkspaces lists the other workspace: %+v", w)
+		}
+	}
+	us, _ := x.LookupUsers("ws_other", "incidents.view", gh.LevelLimited)
+	for _, u := range us {
+		if u.User == "usr_c" {
+			t.Errorf("LookupUsers(other workspace) lists the customer's user: %+v", u)
+		}
+	}
+}
