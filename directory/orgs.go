@@ -1,7 +1,10 @@
 package directory
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -76,9 +79,41 @@ func (d *Directory) ListOrgs(a *Actor, p Page) List[*gh.Org] {
 
 // OrgPatch changes an organization; nil fields stay.
 type OrgPatch struct {
-	Name   *string            `json:"name"`
-	Status *gh.Status         `json:"status"`
-	Policy *gh.SecurityPolicy `json:"policy"` // replaces the whole policy
+	Name   *string     `json:"name"`
+	Status *gh.Status  `json:"status"`
+	Policy PolicyPatch `json:"policy"`
+}
+
+// PolicyPatch changes only the security policy settings it names, as a JSON
+// merge patch (RFC 7386): a setting given null returns to its default. A
+// partial policy must never reset what it does not name (MFA, say).
+type PolicyPatch map[string]json.RawMessage
+
+// apply returns cur with the patch's settings changed.
+// Errors: KindInvalid naming an unknown setting or a value of the wrong type.
+func (p PolicyPatch) apply(cur gh.SecurityPolicy) (gh.SecurityPolicy, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(gh.MustJSON(cur), &m); err != nil {
+		return cur, gh.Internal(err)
+	}
+	for k, v := range p {
+		if string(v) == "null" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(gh.MustJSON(m)))
+	dec.DisallowUnknownFields()
+	var next gh.SecurityPolicy
+	if err := dec.Decode(&next); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return cur, gh.Invalid("invalid_input", "policy."+te.Field, "has the wrong type")
+		}
+		return cur, gh.Invalid("invalid_input", "policy", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return next, nil
 }
 
 // UpdateOrg renames (operator or Org Admin) or suspends and reactivates (operator only) an organization.
@@ -100,7 +135,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		next := *cur
+		next, err := *cur, error(nil)
 		if in.Name != nil {
 			next.Name = strings.TrimSpace(*in.Name)
 		}
@@ -108,7 +143,9 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 			next.Status = *in.Status
 		}
 		if in.Policy != nil {
-			next.Policy = *in.Policy
+			if next.Policy, err = in.Policy.apply(cur.Policy); err != nil {
+				return err
+			}
 		}
 		if err := next.Validate(); err != nil {
 			return err

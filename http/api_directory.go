@@ -95,6 +95,14 @@ type orgView struct {
 	Warnings []string `json:"warnings,omitempty"`
 }
 
+// inForce shows an organization with the policy values in force: a setting
+// left at its default reads as that default, not as zero.
+func inForce(o *gh.Org) *gh.Org {
+	shown := *o
+	shown.Policy = o.Policy.WithDefaults()
+	return &shown
+}
+
 // orgCreated is the answer to creating an organization: it and its first admin.
 type orgCreated struct {
 	*gh.Org
@@ -107,7 +115,11 @@ func (s *Server) registerOrgs() {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, s.dir.ListOrgs(a, p))
+		orgs := s.dir.ListOrgs(a, p)
+		for i, o := range orgs.Items {
+			orgs.Items[i] = inForce(o)
+		}
+		writeJSON(w, http.StatusOK, orgs)
 		return nil
 	})
 	s.handle("POST", "/v1/orgs", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
@@ -119,18 +131,18 @@ func (s *Server) registerOrgs() {
 		if err != nil {
 			return err
 		}
-		writeObject(w, http.StatusCreated, rev, orgCreated{Org: o, Admin: admin})
+		writeObject(w, http.StatusCreated, rev, orgCreated{Org: inForce(o), Admin: admin})
 		return nil
 	})
 	s.handle("GET", "/v1/orgs/{org}", s.inScope(getOf(func(c call) (orgView, error) {
-		return orgView{Org: c.sc.Org, Warnings: s.dir.OrgWarnings(c.sc.Org)}, nil
+		return orgView{Org: inForce(c.sc.Org), Warnings: s.dir.OrgWarnings(c.sc.Org)}, nil
 	})))
 	s.handle("PATCH", "/v1/orgs/{org}", s.inScope(updateOf(func(c call, in directory.OrgPatch, m gh.Revision) (orgView, gh.Revision, error) {
 		o, rev, err := s.dir.UpdateOrg(c.r.Context(), c.a, c.sc.Org, in, m)
 		if err != nil {
 			return orgView{}, 0, err
 		}
-		return orgView{Org: o, Warnings: s.dir.OrgWarnings(o)}, rev, nil
+		return orgView{Org: inForce(o), Warnings: s.dir.OrgWarnings(o)}, rev, nil
 	})))
 }
 

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 )
 
 // schemaSet turns Go types into JSON Schemas (draft 2020-12, the dialect of
@@ -42,6 +43,8 @@ var enums = map[reflect.Type][]string{
 var opaque = map[reflect.Type]map[string]any{
 	reflect.TypeFor[time.Time]():       {"type": "string", "format": "date-time"},
 	reflect.TypeFor[json.RawMessage](): {"description": "Any JSON value."},
+	reflect.TypeFor[directory.PolicyPatch](): {"$ref": "#/components/schemas/SecurityPolicy",
+		"description": "Only the settings named change (JSON merge patch, RFC 7386); null returns a setting to its default."},
 }
 
 // schema returns the schema of t: a $ref for components, inline otherwise.

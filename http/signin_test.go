@@ -1101,7 +1101,7 @@ func TestAllowedAddressRanges(t *testing.T) {
 
 		// The operator is not the organization's: its key works, and it can lift the ranges.
 		p.must(p.operator, "GET", org+"/workspaces", nil, 200)
-		p.must(p.operator, "PATCH", org, obj{"policy": obj{}}, 200)
+		p.must(p.operator, "PATCH", org, obj{"policy": obj{"allowed_cidrs": nil}}, 200)
 		p.must(key, "GET", org+"/workspaces", nil, 200)
 		e.browser(curlUA).mustLogin("acme", "ada@acme.example", pwOne)
 	})
