@@ -44,3 +44,43 @@ func TestPolicyPatchChangesOnlyWhatItNames(t *testing.T) {
 		}
 	})
 }
+
+// "MFA for admins" covers everyone who administers people: Org Admins and
+// whoever holds a workspace's user-, role- or group-management capabilities
+// (through any role or group), and no one else.
+func TestMFAForAdminsCoversWorkspaceAdmins(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ws := org + "/workspaces/alpha"
+		people := map[string]string{} // email → user id
+		withPassword := func(path, email string) string {
+			id := p.user(p.admin, path, email)
+			p.must(p.admin, "POST", path+"/users/"+id+"/password", obj{"password": pwOne}, 200)
+			people[email] = id
+			return id
+		}
+		customer := withPassword(ws, "it@customer.example")
+		p.assign(p.admin, "acme", "alpha", "user", customer, "admin")
+		lead := withPassword(org, "lead@acme.example")
+		p.addMember(p.admin, org+"/groups/"+p.managers, "user", lead)
+		p.create(p.admin, org+"/roles", obj{"name": "Access Manager", "grants": obj{"workspace.roles.assign": "limited"}})
+		p.assign(p.admin, "acme", "beta", "group", p.managers, "Access Manager")
+		analyst := withPassword(ws, "analyst@customer.example")
+		p.assign(p.admin, "acme", "alpha", "user", analyst, "incident_analyst")
+		withPassword(org, "boss@acme.example")
+		p.must(p.admin, "PATCH", org+"/users/"+people["boss@acme.example"], obj{"org_role": "admin"}, 200)
+		p.policy(obj{"mfa": "admins"})
+
+		for email, want := range map[string]bool{
+			"it@customer.example":      true,  // Admin in a workspace
+			"lead@acme.example":        true,  // roles.assign through a group's custom role
+			"boss@acme.example":        true,  // Organization Admin
+			"analyst@customer.example": false, // no administrative capability
+		} {
+			out := e.browser(firefoxOnWindows).mustLogin("acme", email, pwOne)
+			if got := out.get("mfa_enrolment_required") == true; got != want {
+				t.Errorf("sign in of %s under mfa: admins: mfa_enrolment_required = %v, want %v", email, got, want)
+			}
+		}
+	})
+}
