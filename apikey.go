@@ -10,7 +10,8 @@ import (
 
 // APIKey is a bearer credential. A personal key (User set) acts as exactly that
 // user; the operator key (Org and User empty) acts as the platform operator.
-// Only the SHA-256 of the secret is kept: the key itself is shown once.
+// Only the SHA-256 of the secret is kept: the key itself is shown once. The
+// hash stays in the state table: events name a key by id and name only.
 type APIKey struct {
 	ID        KeyID      `json:"id"`
 	Org       OrgID      `json:"org_id,omitempty"`

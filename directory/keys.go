@@ -74,13 +74,40 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 		}
 		ev := w.event(u.Org, u.Workspace, "apikey.create", gh.KindAPIKey, string(k.ID))
 		k.Touch(w.rev(), w.now)
-		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		keyChange(ev, nil, k)
 		return nil
 	})
 	if err != nil {
 		return nil, "", 0, err
 	}
 	return k, secret, rev, nil
+}
+
+// keyChange records a key made (before nil) or removed (after nil) in ev.
+// The log, which customer admins read, names the key by id and name: its
+// hash goes to the state table alone (Change.State), from which every node
+// learns it.
+func keyChange(ev *gh.Event, before, after *gh.APIKey) {
+	change(ev, gh.KindAPIKey, string(keyOf(before, after).ID), withoutHash(before), withoutHash(after))
+	if after != nil {
+		ev.Changes[len(ev.Changes)-1].State = gh.MustJSON(after)
+	}
+}
+
+func keyOf(before, after *gh.APIKey) *gh.APIKey {
+	if after != nil {
+		return after
+	}
+	return before
+}
+
+func withoutHash(k *gh.APIKey) *gh.APIKey {
+	if k == nil {
+		return nil
+	}
+	c := *k
+	c.Hash = ""
+	return &c
 }
 
 // ListKeys lists a user's keys (never their secrets).
@@ -104,7 +131,7 @@ func (d *Directory) RevokeKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 			return gh.NotFound("key")
 		}
 		ev := w.event(u.Org, u.Workspace, "apikey.revoke", gh.KindAPIKey, string(kid))
-		change(ev, gh.KindAPIKey, string(kid), k, nil)
+		keyChange(ev, k, nil)
 		return nil
 	})
 }
@@ -132,7 +159,7 @@ func (d *Directory) EnsureOperatorKey(ctx context.Context, secret string) (gh.Se
 	_, err := d.write(ctx, SystemActor("serve"), func(w *writer) error {
 		ev := w.event("", "", "apikey.create", gh.KindAPIKey, string(k.ID))
 		k.Touch(w.rev(), w.now)
-		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		keyChange(ev, nil, k)
 		return nil
 	})
 	if err != nil || secret != "" {

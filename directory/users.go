@@ -286,7 +286,7 @@ func (d *Directory) keepAnAdmin(u *gh.User) error {
 // revokeKeys adds the removal of every API key of u to ev.
 func (d *Directory) revokeKeys(ev *gh.Event, u *gh.User) {
 	for _, k := range d.idx.KeysOf(u.Org, u.ID) {
-		change(ev, gh.KindAPIKey, string(k.ID), k, nil)
+		keyChange(ev, k, nil)
 	}
 }
 
