@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -121,8 +122,15 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 	if in.Status != nil && !a.Operator && !a.System {
 		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
 	}
-	if (in.Name != nil || in.Policy != nil) && !a.Operator {
-		if err := d.requireOrgAdmin(a, o.ID, "change the organization's name or security policy"); err != nil {
+	if in.Name != nil && !a.Operator {
+		if err := d.requireOrgAdmin(a, o.ID, "rename the organization"); err != nil {
+			return nil, 0, err
+		}
+	}
+	if in.Policy != nil {
+		// Not the operator: how the organization signs in is its admins' call;
+		// a locked-out organization is opened with RecoverOrg.
+		if err := d.requireOrgAdmin(a, o.ID, "change the organization's security policy"); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -145,6 +153,11 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if in.Policy != nil {
 			if next.Policy, err = in.Policy.apply(cur.Policy); err != nil {
 				return err
+			}
+			if !slices.Equal(next.Policy.AllowedCIDRs, cur.Policy.AllowedCIDRs) {
+				if err := keepsActorIn(a, next.Policy.AllowedCIDRs, "policy.allowed_cidrs"); err != nil {
+					return err
+				}
 			}
 		}
 		if err := next.Validate(); err != nil {

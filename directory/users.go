@@ -202,6 +202,11 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		if err := next.Validate(); err != nil {
 			return err
 		}
+		if self && in.AllowedCIDRs != nil {
+			if err := keepsActorIn(a, next.AllowedCIDRs, "allowed_cidrs"); err != nil {
+				return err
+			}
+		}
 		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Org, next.Email) != nil {
 			return emailTaken()
 		}

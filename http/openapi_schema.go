@@ -36,7 +36,8 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[gh.ActorType]():     {string(gh.ActorOperator), string(gh.ActorUser), string(gh.ActorSystem)},
 	reflect.TypeFor[gh.ObjectKind](): {string(gh.KindOrg), string(gh.KindWorkspace), string(gh.KindUser), string(gh.KindGroup),
 		string(gh.KindMembership), string(gh.KindRole), string(gh.KindAssignment), string(gh.KindTemplate), string(gh.KindAPIKey), string(gh.KindCapability)},
-	reflect.TypeFor[gh.Level](): {gh.LevelNone.String(), gh.LevelLimited.String(), gh.LevelFull.String()},
+	reflect.TypeFor[gh.KeyOrigin](): {string(gh.KeyBootstrap), string(gh.KeyRecovery)},
+	reflect.TypeFor[gh.Level]():     {gh.LevelNone.String(), gh.LevelLimited.String(), gh.LevelFull.String()},
 }
 
 // opaque are the types that marshal themselves into something other than their Go shape.
