@@ -10,7 +10,8 @@ import (
 
 // APIKey is a bearer credential. A personal key (User set) acts as exactly that
 // user; the operator key (Org and User empty) acts as the platform operator.
-// Only the SHA-256 of the secret is kept: the key itself is shown once.
+// Only the SHA-256 of the secret is kept: the key itself is shown once. The
+// hash stays in the state table: events name a key by id and name only.
 type APIKey struct {
 	ID        KeyID      `json:"id"`
 	Org       OrgID      `json:"org_id,omitempty"`
@@ -19,11 +20,30 @@ type APIKey struct {
 	Prefix    string     `json:"prefix"`
 	Hash      string     `json:"hash"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Origin is who made a personal key: empty for a user of the
+	// organization, else the operator and why (KeyBootstrap, KeyRecovery).
+	Origin KeyOrigin `json:"origin,omitempty"`
 	Meta
 }
 
+// KeyOrigin says why the platform operator made a personal key.
+type KeyOrigin string
+
+const (
+	// KeyBootstrap is the first key of an organization whose admins have no
+	// credential of their own yet.
+	KeyBootstrap KeyOrigin = "operator_bootstrap"
+	// KeyRecovery is a short-lived key for an admin of a locked-out
+	// organization: it works from any address, so the ranges can be fixed.
+	KeyRecovery KeyOrigin = "operator_recovery"
+)
+
 // IsOperator reports whether the key is the platform operator's.
 func (k *APIKey) IsOperator() bool { return k.Org == "" && k.User == "" }
+
+// Own reports whether a personal key was made by a user of the organization,
+// not handed over by the operator: a credential of the user's own.
+func (k *APIKey) Own() bool { return !k.IsOperator() && k.Origin == "" }
 
 // Secret is a credential in clear text. It never prints itself in logs.
 type Secret string

@@ -83,6 +83,10 @@ const (
 	CapSettingsWrite Capability = "workspace.settings.modify"
 )
 
+// AdminCapabilities manage a workspace's people and their access: whoever
+// holds one of them, at any level, administers that workspace.
+var AdminCapabilities = []Capability{CapUsersAdd, CapUsersRemove, CapRolesAssign, CapGroupsAdd}
+
 // Organization capabilities.
 const (
 	CapOrgDashboard  Capability = "org.dashboard.view"

@@ -29,6 +29,19 @@ type Change struct {
 	ID     string          `json:"id"`
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`
+	// State is the object as its state table keeps it, when that holds what
+	// the log must not show (an API key's hash). The writer sets it for the
+	// store; the store's feed (EventsAfter) fills it from the state table, so
+	// that every node applying the change learns it. Never in the log.
+	State json.RawMessage `json:"-"`
+}
+
+// Stored is the object the state table keeps for the change: State when set, else After.
+func (c *Change) Stored() json.RawMessage {
+	if c.State != nil {
+		return c.State
+	}
+	return c.After
 }
 
 // ActorType says who made a change.

@@ -12,7 +12,7 @@ type MFAMode string
 
 const (
 	MFAOptional MFAMode = "optional"
-	MFAAdmins   MFAMode = "admins" // Organization Admins must
+	MFAAdmins   MFAMode = "admins" // whoever administers people must (see AdminCapabilities)
 	MFAEveryone MFAMode = "everyone"
 )
 
@@ -112,13 +112,15 @@ func (p SecurityPolicy) Validate() error {
 	return f.Err()
 }
 
-// MFARequired reports whether the policy makes user u use a second factor.
-func (p SecurityPolicy) MFARequired(u *User) bool {
+// MFARequired reports whether the policy makes a user use a second factor;
+// admin says whether the user administers people anywhere: an Organization
+// Admin, or a holder of one of AdminCapabilities in any workspace.
+func (p SecurityPolicy) MFARequired(admin bool) bool {
 	switch p.MFA {
 	case MFAEveryone:
 		return true
 	case MFAAdmins:
-		return u.IsOrg() && u.OrgRole == OrgRoleAdmin
+		return admin
 	}
 	return false
 }

@@ -20,7 +20,7 @@ func (d *Directory) Authenticate(secret string, src gh.Source) (*Actor, error) {
 	if u == nil || o == nil || u.Org != k.Org || u.Status != gh.StatusActive || !o.Active() {
 		return nil, errBadKey
 	}
-	return &Actor{User: u, Key: k.ID, Source: src}, nil
+	return &Actor{User: u, Key: k.ID, Source: src, Recovery: k.Origin == gh.KeyRecovery}, nil
 }
 
 var errBadKey = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "the API key is missing, unknown, expired or no longer valid")

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -21,7 +22,8 @@ type Consistency struct {
 const MaxWait = 2 * time.Second
 
 // Await brings the index to what c asks, or fails with KindUnavailable
-// (retryable) rather than answer from a state known to be behind.
+// (retryable) rather than answer from a state known to be behind, or with
+// KindInvalid when the revision asked for is above any the store has issued.
 func (d *Directory) Await(ctx context.Context, c Consistency) error {
 	if c.FullyConsistent {
 		if err := d.CatchUp(ctx); err != nil {
@@ -34,8 +36,16 @@ func (d *Directory) Await(ctx context.Context, c Consistency) error {
 	}
 	deadline := time.Now().Add(MaxWait)
 	for {
-		if err := d.CatchUp(ctx); err == nil && d.idx.Revision() >= c.AtLeastRevision {
+		err := d.CatchUp(ctx)
+		if err == nil && d.idx.Revision() >= c.AtLeastRevision {
 			return nil
+		}
+		if err == nil {
+			// Caught up with the head and still short: no write ever returned
+			// that revision (it returns only once committed), so waiting
+			// cannot help and "retry" would be a lie.
+			return gh.Invalid("revision_unknown", "consistency.at_least_revision", fmt.Sprintf(
+				"is above the latest revision (%d); pass a revision a write returned", d.idx.Revision()))
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return gh.Errorf(gh.KindUnavailable, "index_behind",

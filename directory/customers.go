@@ -13,12 +13,13 @@ import (
 // inside one of its workspaces.
 func fromWorkspace(a *Actor) bool { return a.User != nil && !a.User.IsOrg() }
 
-// OrgSeenBy returns the organization as the actor may read it: whole (with
-// the settings in force) for the operator and the organization's own users;
+// OrgSeenBy returns the organization as the actor may read it, with the
+// settings in force (defaults filled in): whole for the operator and the organization's own users;
 // for a workspace user, its name and the password, second-factor, lockout and
 // session rules that apply to that user.
 func OrgSeenBy(a *Actor, o *gh.Org) *gh.Org {
 	v := *o
+	v.Policy = o.Policy.WithDefaults()
 	v.StaffShownAs = o.StaffDisplay()
 	if !fromWorkspace(a) {
 		return &v

@@ -120,7 +120,11 @@ type Actor struct {
 	// StaleSession is set for a session whose last password or code is too
 	// old for sensitive actions (API keys, granting Admin): sign in again.
 	StaleSession bool
-	Source       gh.Source
+	// Recovery is set for an operator's recovery key (gh.KeyRecovery): the
+	// organization's address ranges do not apply to it, so that an admin
+	// locked out by them can fix them.
+	Recovery bool
+	Source   gh.Source
 }
 
 // SystemActor acts with every right, for seeding data; never reachable over the API.

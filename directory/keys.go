@@ -61,9 +61,13 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(d.now()) {
 		return nil, "", 0, gh.Invalid("invalid_input", "expires_at", "must be in the future")
 	}
-	secret := gh.NewKeySecret()
-	k := &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Org: u.Org, User: u.ID, Name: in.Name,
-		Prefix: gh.KeyPrefix(secret.Reveal()), Hash: gh.HashKey(secret.Reveal()), ExpiresAt: in.ExpiresAt}
+	k, secret := newKey(u.Org, u.ID, in.Name, in.ExpiresAt)
+	if a.Operator {
+		if err := d.mayBootstrap(ctx, u.Org); err != nil {
+			return nil, "", 0, err
+		}
+		k.Origin = gh.KeyBootstrap
+	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
 		cur := d.idx.User(id)
 		if cur == nil || cur.Status != gh.StatusActive {
@@ -71,13 +75,47 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 		}
 		ev := w.event(u.Org, u.Workspace, "apikey.create", gh.KindAPIKey, string(k.ID))
 		k.Touch(w.rev(), w.now)
-		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		keyChange(ev, nil, k)
 		return nil
 	})
 	if err != nil {
 		return nil, "", 0, err
 	}
 	return k, secret, rev, nil
+}
+
+// newKey makes a key for user u of org (both empty: the operator's) and its secret.
+func newKey(org gh.OrgID, u gh.UserID, name string, expires *time.Time) (*gh.APIKey, gh.Secret) {
+	secret := gh.NewKeySecret()
+	return &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Org: org, User: u, Name: name,
+		Prefix: gh.KeyPrefix(secret.Reveal()), Hash: gh.HashKey(secret.Reveal()), ExpiresAt: expires}, secret
+}
+
+// keyChange records a key made (before nil) or removed (after nil) in ev.
+// The log, which customer admins read, names the key by id and name: its
+// hash goes to the state table alone (Change.State), from which every node
+// learns it.
+func keyChange(ev *gh.Event, before, after *gh.APIKey) {
+	change(ev, gh.KindAPIKey, string(keyOf(before, after).ID), withoutHash(before), withoutHash(after))
+	if after != nil {
+		ev.Changes[len(ev.Changes)-1].State = gh.MustJSON(after)
+	}
+}
+
+func keyOf(before, after *gh.APIKey) *gh.APIKey {
+	if after != nil {
+		return after
+	}
+	return before
+}
+
+func withoutHash(k *gh.APIKey) *gh.APIKey {
+	if k == nil {
+		return nil
+	}
+	c := *k
+	c.Hash = ""
+	return &c
 }
 
 // ListKeys lists a user's keys (never their secrets).
@@ -101,7 +139,7 @@ func (d *Directory) RevokeKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 			return gh.NotFound("key")
 		}
 		ev := w.event(u.Org, u.Workspace, "apikey.revoke", gh.KindAPIKey, string(kid))
-		change(ev, gh.KindAPIKey, string(kid), k, nil)
+		keyChange(ev, k, nil)
 		return nil
 	})
 }
@@ -121,15 +159,15 @@ func (d *Directory) EnsureOperatorKey(ctx context.Context, secret string) (gh.Se
 	} else if len(d.idx.KeysOf("", "")) > 0 {
 		return "", nil
 	}
-	created := gh.Secret(secret)
-	if created == "" {
-		created = gh.NewKeySecret()
+	k, created := newKey("", "", "operator", nil)
+	if secret != "" {
+		created = gh.Secret(secret)
+		k.Prefix, k.Hash = gh.KeyPrefix(secret), gh.HashKey(secret)
 	}
-	k := &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Name: "operator", Prefix: gh.KeyPrefix(created.Reveal()), Hash: gh.HashKey(created.Reveal())}
 	_, err := d.write(ctx, SystemActor("serve"), func(w *writer) error {
 		ev := w.event("", "", "apikey.create", gh.KindAPIKey, string(k.ID))
 		k.Touch(w.rev(), w.now)
-		change(ev, gh.KindAPIKey, string(k.ID), nil, k)
+		keyChange(ev, nil, k)
 		return nil
 	})
 	if err != nil || secret != "" {

@@ -1,7 +1,11 @@
 package directory
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -81,11 +85,43 @@ func (d *Directory) ListOrgs(a *Actor, p Page) List[*gh.Org] {
 
 // OrgPatch changes an organization; nil fields stay.
 type OrgPatch struct {
-	Name   *string            `json:"name"`
-	Status *gh.Status         `json:"status"`
-	Policy *gh.SecurityPolicy `json:"policy"` // replaces the whole policy
+	Name   *string     `json:"name"`
+	Status *gh.Status  `json:"status"`
+	Policy PolicyPatch `json:"policy"`
 	// StaffShownAs is how partner staff are named to customers.
 	StaffShownAs *gh.StaffDisplay `json:"partner_staff_shown_as"`
+}
+
+// PolicyPatch changes only the security policy settings it names, as a JSON
+// merge patch (RFC 7386): a setting given null returns to its default. A
+// partial policy must never reset what it does not name (MFA, say).
+type PolicyPatch map[string]json.RawMessage
+
+// apply returns cur with the patch's settings changed.
+// Errors: KindInvalid naming an unknown setting or a value of the wrong type.
+func (p PolicyPatch) apply(cur gh.SecurityPolicy) (gh.SecurityPolicy, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(gh.MustJSON(cur), &m); err != nil {
+		return cur, gh.Internal(err)
+	}
+	for k, v := range p {
+		if string(v) == "null" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(gh.MustJSON(m)))
+	dec.DisallowUnknownFields()
+	var next gh.SecurityPolicy
+	if err := dec.Decode(&next); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return cur, gh.Invalid("invalid_input", "policy."+te.Field, "has the wrong type")
+		}
+		return cur, gh.Invalid("invalid_input", "policy", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return next, nil
 }
 
 // UpdateOrg renames (operator or Org Admin) or suspends and reactivates (operator only) an organization.
@@ -93,8 +129,16 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 	if in.Status != nil && !a.Operator && !a.System {
 		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
 	}
-	if (in.Name != nil || in.Policy != nil || in.StaffShownAs != nil) && !a.Operator {
-		if err := d.requireOrgAdmin(a, o.ID, "change the organization's name or security policy"); err != nil {
+	if in.Name != nil && !a.Operator {
+		if err := d.requireOrgAdmin(a, o.ID, "rename the organization"); err != nil {
+			return nil, 0, err
+		}
+	}
+	if in.Policy != nil || in.StaffShownAs != nil {
+		// Not the operator: how the organization signs in and what its
+		// customers see are its admins' call; a locked-out organization is
+		// opened with RecoverOrg.
+		if err := d.requireOrgAdmin(a, o.ID, "change the organization's security policy or settings"); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -107,7 +151,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		next := *cur
+		next, err := *cur, error(nil)
 		if in.Name != nil {
 			next.Name = strings.TrimSpace(*in.Name)
 		}
@@ -115,7 +159,14 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 			next.Status = *in.Status
 		}
 		if in.Policy != nil {
-			next.Policy = *in.Policy
+			if next.Policy, err = in.Policy.apply(cur.Policy); err != nil {
+				return err
+			}
+			if !slices.Equal(next.Policy.AllowedCIDRs, cur.Policy.AllowedCIDRs) {
+				if err := keepsActorIn(a, next.Policy.AllowedCIDRs, "policy.allowed_cidrs"); err != nil {
+					return err
+				}
+			}
 		}
 		if in.StaffShownAs != nil {
 			next.StaffShownAs = *in.StaffShownAs

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/engine"
@@ -250,11 +251,37 @@ func (d *Directory) ListEvents(ctx context.Context, a *Actor, s Scope, f gh.Even
 	if s.Workspace != nil {
 		f.Workspace = s.Workspace.ID
 	}
-	evs, err := d.store.ListEvents(ctx, f)
+	evs, err := withoutKeyHashes(d.store.ListEvents(ctx, f))
 	if err != nil {
 		return nil, err
 	}
 	return d.eventsSeenBy(a, s.Org, evs), nil
+}
+
+// withoutKeyHashes hides the key hashes that events written before keys'
+// hashes left the log still carry: no audit reader sees anything derived
+// from a key's secret. (The stored events, and so their chain, are untouched.)
+func withoutKeyHashes(evs []*gh.Event, err error) ([]*gh.Event, error) {
+	for _, ev := range evs {
+		for i := range ev.Changes {
+			if c := &ev.Changes[i]; c.Kind == gh.KindAPIKey {
+				c.Before, c.After = dropHash(c.Before), dropHash(c.After)
+			}
+		}
+	}
+	return evs, err
+}
+
+func dropHash(raw json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	if _, ok := m["hash"]; !ok {
+		return raw
+	}
+	delete(m, "hash")
+	return gh.MustJSON(m)
 }
 
 // ListOperatorEvents lists the deployment's own events — the operator's
@@ -264,7 +291,7 @@ func (d *Directory) ListOperatorEvents(ctx context.Context, a *Actor, f gh.Event
 		return nil, err
 	}
 	f.Org, f.Workspace = "", ""
-	return d.store.ListEvents(ctx, f)
+	return withoutKeyHashes(d.store.ListEvents(ctx, f))
 }
 
 // VerifyOperatorChain re-computes the hash chain of the deployment's own events (operator only).

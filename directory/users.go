@@ -205,6 +205,11 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		if err := next.Validate(); err != nil {
 			return err
 		}
+		if self && in.AllowedCIDRs != nil {
+			if err := keepsActorIn(a, next.AllowedCIDRs, "allowed_cidrs"); err != nil {
+				return err
+			}
+		}
 		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Home, next.Email) != nil {
 			return emailTaken()
 		}
@@ -289,7 +294,7 @@ func (d *Directory) keepAnAdmin(u *gh.User) error {
 // revokeKeys adds the removal of every API key of u to ev.
 func (d *Directory) revokeKeys(ev *gh.Event, u *gh.User) {
 	for _, k := range d.idx.KeysOf(u.Org, u.ID) {
-		change(ev, gh.KindAPIKey, string(k.ID), k, nil)
+		keyChange(ev, k, nil)
 	}
 }
 

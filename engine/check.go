@@ -117,6 +117,49 @@ func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
 	return d
 }
 
+// Administers reports whether u administers people anywhere: an active
+// Organization Admin, or a holder of one of gh.AdminCapabilities in any
+// workspace of its organization (whatever the workspace's status), through
+// any role or group.
+func (x *Index) Administers(u gh.UserID) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ue := x.users[u]
+	if ue == nil {
+		return false
+	}
+	if ue.u.IsOrgAdmin() {
+		return true
+	}
+	for _, a := range x.userAssign[u] {
+		if x.grantsAdmin(a) {
+			return true
+		}
+	}
+	for _, g := range ue.anc {
+		for _, a := range x.groupAssign[g] {
+			if x.grantsAdmin(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// grantsAdmin reports whether a's role grants one of gh.AdminCapabilities.
+func (x *Index) grantsAdmin(a *gh.Assignment) bool {
+	r := x.roles[a.Role]
+	if r == nil {
+		return false
+	}
+	for _, c := range gh.AdminCapabilities {
+		if r.Grants[c] > gh.LevelNone {
+			return true
+		}
+	}
+	return false
+}
+
 // Effective returns every capability u holds in w with its level (nil when none).
 func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Level {
 	x.mu.RLock()

@@ -388,7 +388,7 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			x.deleteKey(gh.KeyID(c.ID))
 			return nil
 		}
-		return put(c.After, x.putKey)
+		return put(c.Stored(), x.putKey) // the hash is in the stored form only
 	case gh.KindCapability:
 		if del {
 			delete(x.custom, gh.Capability(c.ID))

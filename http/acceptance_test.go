@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -665,15 +666,25 @@ func TestConsistencyTokens(t *testing.T) {
 		if got := p.must(p.admin, "POST", "/v1/check", check, 200); got.get("allowed") != true || got.num("revision") < rev {
 			t.Errorf("check at the assignment's revision = %v, want allowed at ≥ %d", got, rev)
 		}
+		// A revision no write has returned will never come: a clear 400 at
+		// once, not a "retry" that can never succeed.
+		far := rev + 1000
 		batch := obj{"checks": []obj{{"org": "acme", "user": ana, "workspace": "alpha", "capability": "incidents.view",
-			"consistency": obj{"at_least_revision": rev + 1000}}}}
-		if got, out, _ := p.call(p.admin, "POST", "/v1/check/batch", batch); got != 503 {
-			t.Errorf("batch with one question at a future revision = %d %v, want 503", got, out)
+			"consistency": obj{"at_least_revision": far}}}}
+		if got, out, _ := p.call(p.admin, "POST", "/v1/check/batch", batch); got != 400 || out.str("code") != "revision_unknown" {
+			t.Errorf("batch with one question at a revision never issued = %d %v, want 400 revision_unknown", got, out)
 		}
-		check["consistency"] = obj{"at_least_revision": rev + 1000}
-		if got, out, _ := p.call(p.admin, "POST", "/v1/check", check); got != 503 || out.str("code") != "index_behind" {
-			t.Errorf("check at a future revision = %d %v, want 503 index_behind", got, out)
+		check["consistency"] = obj{"at_least_revision": far}
+		if got, out, _ := p.call(p.admin, "POST", "/v1/check", check); got != 400 || out.str("code") != "revision_unknown" {
+			t.Errorf("check at a revision never issued = %d %v, want 400 revision_unknown", got, out)
 		}
+		path := fmt.Sprintf("/v1/lookup/workspaces?org=acme&user=%s&capability=incidents.view&at_least_revision=%d", ana, far)
+		if got, out, _ := p.call(p.admin, "GET", path, nil); got != 400 || out.str("code") != "revision_unknown" {
+			t.Errorf("lookup at a revision never issued = %d %v, want 400 revision_unknown", got, out)
+		}
+		// The head itself is still fine.
+		check["consistency"] = obj{"at_least_revision": p.head()}
+		p.must(p.admin, "POST", "/v1/check", check, 200)
 	})
 }
 

@@ -214,21 +214,46 @@ func (s *Server) lookupParams(r *http.Request) (gh.Level, error) {
 
 // keyView is an API key as lists show it: never its secret or hash.
 type keyView struct {
-	ID         gh.KeyID   `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	User       gh.UserID  `json:"user_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	LastUsedIP string     `json:"last_used_ip,omitempty"`
+	ID        gh.KeyID   `json:"id"`
+	Name      string     `json:"name"`
+	Prefix    string     `json:"prefix"`
+	User      gh.UserID  `json:"user_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Origin says the platform operator made the key, and why.
+	Origin     gh.KeyOrigin `json:"origin,omitempty"`
+	LastUsedAt *time.Time   `json:"last_used_at,omitempty"`
+	LastUsedIP string       `json:"last_used_ip,omitempty"`
 }
 
 func viewKey(k *gh.APIKey) keyView {
-	return keyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, User: k.User, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt}
+	return keyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, User: k.User, CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, Origin: k.Origin}
+}
+
+// recoverOrg gives a locked-out organization a one-hour key for one of its
+// Organization Admins that works from any address (operator only).
+func (s *Server) recoverOrg(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+	o, err := s.dir.Org(a, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	var in directory.RecoverInput
+	if r.ContentLength != 0 { // the admin may go unnamed when there is one
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	k, secret, rev, err := s.dir.RecoverOrg(r.Context(), a, o, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, keyCreated{viewKey(k), secret.Reveal(), rev})
+	return nil
 }
 
 func (s *Server) registerKeys() {
+	s.handle("POST", "/v1/orgs/{org}/recover", s.recoverOrg)
 	const base = "/v1/orgs/{org}/users/{id}/keys"
 	s.handle("GET", base, func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		o, err := s.dir.Org(a, r.PathValue("org"))

@@ -116,7 +116,7 @@ func (s *Server) registerOrgs() {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, s.dir.ListOrgs(a, p))
+		writeJSON(w, http.StatusOK, s.dir.ListOrgs(a, p)) // as each actor may read them, settings in force
 		return nil
 	})
 	s.handle("POST", "/v1/orgs", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
@@ -128,7 +128,7 @@ func (s *Server) registerOrgs() {
 		if err != nil {
 			return err
 		}
-		writeObject(w, http.StatusCreated, rev, orgCreated{Org: o, Admin: admin})
+		writeObject(w, http.StatusCreated, rev, orgCreated{Org: directory.OrgSeenBy(a, o), Admin: admin})
 		return nil
 	})
 	s.handle("GET", "/v1/orgs/{org}", s.inScope(getOf(func(c call) (orgView, error) {

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 )
 
 // schemaSet turns Go types into JSON Schemas (draft 2020-12, the dialect of
@@ -35,13 +36,16 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[gh.ActorType]():     {string(gh.ActorOperator), string(gh.ActorUser), string(gh.ActorSystem)},
 	reflect.TypeFor[gh.ObjectKind](): {string(gh.KindOrg), string(gh.KindWorkspace), string(gh.KindUser), string(gh.KindGroup),
 		string(gh.KindMembership), string(gh.KindRole), string(gh.KindAssignment), string(gh.KindTemplate), string(gh.KindAPIKey), string(gh.KindCapability)},
-	reflect.TypeFor[gh.Level](): {gh.LevelNone.String(), gh.LevelLimited.String(), gh.LevelFull.String()},
+	reflect.TypeFor[gh.KeyOrigin](): {string(gh.KeyBootstrap), string(gh.KeyRecovery)},
+	reflect.TypeFor[gh.Level]():     {gh.LevelNone.String(), gh.LevelLimited.String(), gh.LevelFull.String()},
 }
 
 // opaque are the types that marshal themselves into something other than their Go shape.
 var opaque = map[reflect.Type]map[string]any{
 	reflect.TypeFor[time.Time]():       {"type": "string", "format": "date-time"},
 	reflect.TypeFor[json.RawMessage](): {"description": "Any JSON value."},
+	reflect.TypeFor[directory.PolicyPatch](): {"$ref": "#/components/schemas/SecurityPolicy",
+		"description": "Only the settings named change (JSON merge patch, RFC 7386); null returns a setting to its default."},
 }
 
 // schema returns the schema of t: a $ref for components, inline otherwise.

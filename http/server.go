@@ -99,7 +99,7 @@ func (s *Server) authenticate(r *http.Request, pattern string) (*directory.Actor
 	if a.Key != "" {
 		s.recordKeyUse(r, a)
 	}
-	if u := a.User; u != nil {
+	if u := a.User; u != nil && !a.Recovery { // a recovery key is how a locked-out admin fixes the ranges
 		o := s.dir.Index().Org(u.Org)
 		if o == nil || !gh.AllowedFrom(o.Policy.AllowedCIDRs, a.Source.IP) || !gh.AllowedFrom(u.AllowedCIDRs, a.Source.IP) {
 			return nil, r, gh.Errorf(gh.KindForbidden, "address_not_allowed", "your organization does not allow requests from this address")

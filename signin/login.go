@@ -140,7 +140,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 			return err
 		}
 		st.MFARequired = cur.TOTPConfirmed
-		st.MFAEnrolment = !cur.TOTPConfirmed && p.MFARequired(u)
+		st.MFAEnrolment = !cur.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID))
 		st.MustChangePassword = mustChange(cur, p, ch.Now())
 		if err := s.startSession(ctx, ch, u, c, st, p); err != nil {
 			return err
@@ -419,7 +419,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*di
 		return nil, nil, GateSignedOut, err
 	}
 	switch {
-	case !cred.TOTPConfirmed && p.MFARequired(u):
+	case !cred.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID)):
 		gate = GateEnrol
 	case cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))):
 		gate = GatePassword

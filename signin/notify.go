@@ -39,11 +39,15 @@ func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, b
 	s.poke()
 }
 
-// notifyContacts runs inside every directory change: a new Organization Admin
-// and Admin granted in a workspace are news for the security contacts.
+// notifyContacts runs inside every directory change: a new Organization
+// Admin, Admin granted in a workspace and anything the platform operator does
+// inside the organization are news for the security contacts.
 func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error {
 	idx := s.dir.Index()
 	for _, ev := range events {
+		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
+			s.tellOperatorAction(ch, ev)
+		}
 		for _, c := range ev.Changes {
 			switch c.Kind {
 			case gh.KindUser:
@@ -66,6 +70,33 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 		}
 	}
 	return nil
+}
+
+// tellOperatorAction announces a change the platform operator made inside
+// an organization; a recovery key, which opens the organization from any
+// address, loudest of all.
+func (s *Service) tellOperatorAction(ch *directory.Change, ev *gh.Event) {
+	if ev.Action != "org.recover" {
+		s.tellContacts(ch, ev.Org, "operator_action", "Platform operator action: "+ev.Action,
+			fmt.Sprintf("The platform operator made a change in your organization: %s on %s %s (revision %d).",
+				ev.Action, ev.Target.Type, ev.Target.ID, ev.Revision))
+		return
+	}
+	var k gh.APIKey
+	for _, c := range ev.Changes {
+		if c.Kind == gh.KindAPIKey {
+			decodeSide(c.After, &k)
+		}
+	}
+	who := string(k.User)
+	if u := s.dir.Index().User(k.User); u != nil {
+		who = u.Email
+	}
+	s.tellContacts(ch, ev.Org, "operator_recovery", "RECOVERY KEY ISSUED for "+who,
+		fmt.Sprintf("The platform operator issued a recovery key for %s (key %s, revision %d). For one hour it works from any "+
+			"address, whatever your organization's address ranges, so that the ranges can be fixed. If your organization "+
+			"did not ask for this, revoke the key (DELETE /v1/orgs/%s/users/%s/keys/%s) and contact the platform at once.",
+			who, k.ID, ev.Revision, ev.Org, k.User, k.ID))
 }
 
 func actorName(ev *gh.Event) string {

@@ -40,10 +40,45 @@ func eventsAfter(ctx context.Context, q querier, d *Dialect, after gatehouse.Rev
 	}
 	evs, err := queryEvents(ctx, q, d.rebind("SELECT data, hash FROM events WHERE revision > ? ORDER BY revision LIMIT ?"),
 		int64(after), limit)
+	if err == nil {
+		err = withKeyState(ctx, q, d, evs)
+	}
 	if err != nil {
 		return nil, gatehouse.Internal(fmt.Errorf("events after %d: %w", after, err))
 	}
 	return evs, nil
+}
+
+// withKeyState gives every API key created in evs its stored row as State:
+// the row alone carries the key's hash, and a node that learns the key from
+// the feed must recognise its secret. A key deleted since has no row; the
+// event that deleted it follows in the feed.
+func withKeyState(ctx context.Context, q querier, d *Dialect, evs []*gatehouse.Event) error {
+	for _, ev := range evs {
+		for i := range ev.Changes {
+			c := &ev.Changes[i]
+			if c.Kind != gatehouse.KindAPIKey || len(c.After) == 0 {
+				continue
+			}
+			rows, err := q.QueryContext(ctx, d.rebind("SELECT data FROM api_keys WHERE id = ?"), c.ID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var data []byte
+				if err := rows.Scan(&data); err != nil {
+					rows.Close()
+					return err
+				}
+				c.State = data
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ListEvents returns f.Org's events, newest first, filtered by every non-zero

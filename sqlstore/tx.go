@@ -72,7 +72,7 @@ func (t *tx) apply(c gatehouse.Change) error {
 		return gatehouse.Internal(fmt.Errorf("change of unknown kind %q", c.Kind))
 	}
 	deleting := len(c.After) == 0
-	obj := c.After
+	obj := c.Stored()
 	if deleting {
 		obj = c.Before
 	}
@@ -87,7 +87,7 @@ func (t *tx) apply(c gatehouse.Change) error {
 	if deleting {
 		q, args = tbl.deleteSQL(), args[:tbl.nkey]
 	} else {
-		args = append(args, string(c.After))
+		args = append(args, string(obj))
 	}
 	if err := t.exec(q, args...); err != nil {
 		return t.d.conflict(c, err)

@@ -22,6 +22,7 @@ type keyView struct {
 	Prefix    string     `json:"prefix"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	User      gh.UserID  `json:"user_id"`
 	Key       string     `json:"key"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +41,27 @@ func (g *cli) orgsCmd() *cobra.Command {
 		g.orgCreate(),
 		g.orgStatus("suspend", "Suspend an organization: every check in it is denied", gh.StatusSuspended),
 		g.orgStatus("resume", "Reactivate a suspended organization", gh.StatusActive),
+		g.orgRecover(),
 	)
+	return cmd
+}
+
+// orgRecover is the operator's way into an organization its admins are
+// locked out of (by address ranges, say).
+func (g *cli) orgRecover() *cobra.Command {
+	var org string
+	var in directory.RecoverInput
+	cmd := g.verb("recover --org ORG [--user EMAIL]",
+		"Give a locked-out organization a one-hour key for an Organization Admin that works from any address (audited there, and its security contacts are told)",
+		cobra.NoArgs, func(ctx context.Context, _ []string) error {
+			return send(ctx, g, "POST", "/v1/orgs/"+esc(org)+"/recover", in, func(w io.Writer, k keyView) {
+				fmt.Fprintf(w, "Recovery key for user %s, valid until %s from any address (shown once):\n%s\n", k.User, k.ExpiresAt.Format(time.RFC3339), k.Key)
+				fmt.Fprintln(w, "It is in the organization's audit log, and its security contacts have been told.")
+			})
+		})
+	cmd.Flags().StringVar(&org, "org", "", "the organization (slug or id)")
+	cmd.Flags().StringVar(&in.User, "user", "", "the Organization Admin (email or id); needed when there are several")
+	_ = cmd.MarkFlagRequired("org")
 	return cmd
 }
 

@@ -551,3 +551,22 @@ func TestCLICapabilities(t *testing.T) {
 		t.Errorf("remove while a role grants it: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// The operator can no longer make itself a key in an organization whose admin
+// has one of their own, but can recover it, loudly.
+func TestCLIOperatorRecovery(t *testing.T) {
+	s := startCLIServer(t)
+	args := []string{"keys", "create", "--org", "northwind", "--user", "admin@northwind.example"}
+	if _, errOut, code := s.run(s.operator, args...); code == 0 || !strings.Contains(errOut, "only a recovery key") {
+		t.Errorf("operator keys create: exit %d, stderr %q; want non-zero, only a recovery key", code, errOut)
+	}
+	out := s.mustRun(t, s.operator, "orgs", "recover", "--org", "northwind", "--user", "admin@northwind.example")
+	wantAll(t, "orgs recover", out, "Recovery key", "from any address", "security contacts have been told")
+	key := keyRE.FindString(out)
+	s.mustRun(t, key, "workspaces", "list", "--org", "northwind")
+	audit := s.mustRun(t, s.admin, "audit", "list", "--org", "northwind", "--limit", "5")
+	wantAll(t, "audit list", audit, "org.recover")
+	if _, errOut, code := s.run(s.admin, "orgs", "recover", "--org", "northwind"); code == 0 || !strings.Contains(errOut, "only the platform operator") {
+		t.Errorf("an admin's orgs recover: exit %d, stderr %q; want refused", code, errOut)
+	}
+}
