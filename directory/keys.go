@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -55,11 +54,8 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 	if err := requireFresh(a, "creating an API key"); err != nil {
 		return nil, "", 0, err
 	}
-	if in.Name = strings.TrimSpace(in.Name); in.Name == "" {
+	if in.Name = gh.CleanName(in.Name); in.Name == "" {
 		in.Name = "personal key"
-	}
-	if len(in.Name) > 100 {
-		return nil, "", 0, gh.Invalid("invalid_input", "name", "is too long")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(d.now()) {
 		return nil, "", 0, gh.Invalid("invalid_input", "expires_at", "must be in the future")
@@ -67,6 +63,9 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 	secret := gh.NewKeySecret()
 	k := &gh.APIKey{ID: gh.KeyID(gh.NewID("key")), Org: u.Org, User: u.ID, Name: in.Name,
 		Prefix: gh.KeyPrefix(secret.Reveal()), Hash: gh.HashKey(secret.Reveal()), ExpiresAt: in.ExpiresAt}
+	if err := k.Validate(); err != nil {
+		return nil, "", 0, err
+	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
 		cur := d.idx.User(id)
 		if cur == nil || cur.Status != gh.StatusActive {

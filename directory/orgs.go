@@ -23,7 +23,7 @@ func (d *Directory) CreateOrg(ctx context.Context, a *Actor, in OrgInput) (*gh.O
 	if in.Slug == "" {
 		in.Slug = gh.Slugify(in.Name)
 	}
-	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive}
+	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: gh.CleanName(in.Name), Slug: in.Slug, Status: gh.StatusActive}
 	f := gh.Fields{}
 	mergeFields(f, "", o.Validate())
 	admin := in.Admin.user(gh.Home{Org: o.ID})
@@ -102,7 +102,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		}
 		next := *cur
 		if in.Name != nil {
-			next.Name = strings.TrimSpace(*in.Name)
+			next.Name = gh.CleanName(*in.Name)
 		}
 		if in.Status != nil {
 			next.Status = *in.Status
