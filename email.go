@@ -59,10 +59,6 @@ func NormalizeEmail(s string) string {
 	return l + "@" + d
 }
 
-// ValidEmail reports whether s is a bare address such as "ana@example.com"
-// that CheckEmail accepts.
-func ValidEmail(s string) bool { return CheckEmail(s) == "" }
-
 const emailExample = "must be an email address such as ana@example.com"
 
 // CheckEmail returns "" if s is a usable address, or what is wrong with it,
