@@ -108,7 +108,7 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		if in.Description != nil {
 			next.Description = gh.CleanName(*in.Description)
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if other := d.groupNamed(cur.Home, next.Name); other != nil && other.ID != id {

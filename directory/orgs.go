@@ -110,7 +110,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if in.Policy != nil {
 			next.Policy = *in.Policy
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		action := "org.update"

@@ -193,7 +193,7 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 		if in.Grants != nil {
 			next.Grants = in.Grants
 		}
-		if err := next.Validate(d.idx.Catalogue()); err != nil {
+		if err := validChange(cur, &next, next.Validate(d.idx.Catalogue())); err != nil {
 			return err
 		}
 		if s.Workspace != nil {

@@ -199,7 +199,7 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		}
 		next := *cur
 		in.apply(&next)
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if gh.NormalizeEmail(next.Email) != gh.NormalizeEmail(cur.Email) && d.idx.UserByEmail(cur.Org, next.Email) != nil {

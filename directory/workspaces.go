@@ -85,7 +85,7 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		if in.Status != nil {
 			next.Status = *in.Status
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if next.Slug != cur.Slug && d.idx.WorkspaceBySlug(cur.Org, next.Slug) != nil {

@@ -3,6 +3,8 @@ package http_test
 import (
 	"strings"
 	"testing"
+
+	gh "gatehouse.dev/gatehouse"
 )
 
 // An address that only looks like a colleague's is refused with a field
@@ -72,6 +74,25 @@ func TestNamesRefuseBidiControlsAndInvisibleCharacters(t *testing.T) {
 		p.create(p.admin, org+"/groups", obj{"name": "Équipe"})
 		if got, out, _ := p.call(p.admin, "POST", org+"/groups", obj{"name": "E\u0301quipe"}); got != 409 {
 			t.Errorf("create a group named as another with a decomposed É = %d %v, want 409", got, out)
+		}
+	})
+}
+
+// Rows stored before today's rules stay editable: an admin can still disable
+// a look-alike account, while what a change writes meets today's rules.
+func TestOlderLookAlikesCanStillBeDisabled(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		mal := p.user(p.admin, org, "mallory@acme.example")
+		p.storeLegacy(mal, func(u *gh.User) { u.Email = "\u0430dmin@acme.example" })
+		p.must(p.admin, "PATCH", org+"/users/"+mal, obj{"status": "disabled", "given_name": "Not Admin"}, 200)
+		for name, patch := range map[string]obj{
+			"another look-alike email": {"email": "ad\u200bmin@acme.example"},
+			"an invisible name":        {"given_name": "Ad\u200bmin"},
+		} {
+			if got, out, _ := p.call(p.admin, "PATCH", org+"/users/"+mal, patch); got != 400 {
+				t.Errorf("PATCH %s = %d %v, want 400", name, got, out)
+			}
 		}
 	})
 }
