@@ -78,3 +78,10 @@ func KeyPrefix(secret string) string {
 	}
 	return secret
 }
+
+// Validate reports a missing or malformed name, by the rules of every other name.
+func (k *APIKey) Validate() error {
+	f := Fields{}
+	checkName(f, "name", k.Name, 100)
+	return f.Err()
+}

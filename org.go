@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Status is the lifecycle state of an organization, workspace or user.
@@ -103,25 +102,6 @@ func Slugify(name string) string {
 		s = strings.TrimSuffix(s[:63], "-")
 	}
 	return s
-}
-
-// checkName validates a display name: required, at most max characters, no control characters.
-func checkName(f Fields, field, v string, max int) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		f.Add(field, "is required")
-	case utf8.RuneCountInString(v) > max:
-		f.Add(field, "is too long")
-	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		f.Add(field, "must not contain control characters")
-	}
-}
-
-// checkOptional validates an optional free-text field.
-func checkOptional(f Fields, field, v string, max int) {
-	if v != "" {
-		checkName(f, field, v, max)
-	}
 }
 
 // Validate reports missing or malformed fields.

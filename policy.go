@@ -105,8 +105,8 @@ func (p SecurityPolicy) Validate() error {
 		}
 	}
 	for _, c := range p.SecurityContacts {
-		if !ValidEmail(c) {
-			f.Add("policy.security_contacts", c+" is not an email address")
+		if msg := CheckEmail(c); msg != "" {
+			f.Add("policy.security_contacts", strconv.Quote(c)+" "+msg) // quoted: shows what is invisible
 		}
 	}
 	return f.Err()

@@ -42,4 +42,8 @@ func TestPolicyDefaultsAndLimits(t *testing.T) {
 			t.Errorf("Validate(%+v) fields = %v, want a message for %s", bad, err.Fields, f)
 		}
 	}
+	hidden := SecurityPolicy{SecurityContacts: []string{"so​c@acme.example"}}
+	if got := AsError(hidden.Validate()).Fields["policy.security_contacts"]; got != `"so\u200bc@acme.example" must not contain invisible characters such as zero-width spaces` {
+		t.Errorf("Validate(a contact with a zero-width space) = %q, want it shown and named", got)
+	}
 }

@@ -1,9 +1,6 @@
 package gatehouse
 
-import (
-	"net/mail"
-	"strings"
-)
+import "strings"
 
 // User is a person: an org user (Home.Workspace empty, with an org role) or a
 // workspace user (no org role, no organization capability, ever).
@@ -34,23 +31,11 @@ const KindService UserKind = "service"
 // IsService reports whether u is a service account.
 func (u *User) IsService() bool { return u.Kind == KindService }
 
-// NormalizeEmail is the form emails are compared in: trimmed and lower-cased.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// ValidEmail reports whether s is a bare address such as "ana@example.com".
-func ValidEmail(s string) bool {
-	if len(s) > 254 || strings.ContainsAny(s, " <>\"") {
-		return false
-	}
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
-}
-
 // Validate reports missing or malformed fields, including an org role on a workspace user.
 func (u *User) Validate() error {
 	f := Fields{}
-	if !ValidEmail(u.Email) {
-		f.Add("email", "must be an email address such as ana@example.com")
+	if msg := CheckEmail(u.Email); msg != "" {
+		f.Add("email", msg)
 	}
 	checkName(f, "given_name", u.GivenName, 100)
 	checkOptional(f, "family_name", u.FamilyName, 100)

@@ -40,6 +40,13 @@ type Passkey struct {
 	Key        []byte    `json:"-"` // public key, signature counter and flags, as the WebAuthn library keeps them
 }
 
+// Validate reports a malformed name, by the rules of every other name.
+func (p *Passkey) Validate() error {
+	f := Fields{}
+	checkName(f, "name", p.Name, 100)
+	return f.Err()
+}
+
 // Ceremony is a WebAuthn registration or sign-in under way: what the server
 // asked the device to sign, kept until the answer comes back, once.
 type Ceremony struct {

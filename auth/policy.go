@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -25,6 +26,7 @@ type PasswordPolicy struct {
 type PasswordContext struct {
 	Email          string
 	Names          []string // display name, given and family names, username…
+	OrgNames       []string // the organization's name and slug: the service, to the person
 	HasMFA         bool
 	PreviousHashes []string // argon2id PHC strings, newest first
 }
@@ -57,8 +59,8 @@ func CheckPassword(pw string, p PasswordPolicy, c PasswordContext, params Params
 	if IsCommon(pw) {
 		return weak("is one of the most common passwords, which attackers try first; choose a less predictable one")
 	}
-	if containsPersonal(pw, c) {
-		return weak("must not contain your name or email address")
+	if msg := personal(pw, c); msg != "" {
+		return weak(msg)
 	}
 	if p.Complexity && classes(pw) < 3 {
 		return weak("must mix at least three of: lower-case letters, upper-case letters, digits, and other characters")
@@ -89,22 +91,82 @@ func minLength(p PasswordPolicy, hasMFA bool) int {
 	return min(n, maxLength)
 }
 
-// containsPersonal reports whether pw contains the local part of the user's
-// email, one of their names, or a word of either, of at least minNameLen
-// characters, ignoring case.
-func containsPersonal(pw string, c PasswordContext) bool {
+// personal says why pw is made of what an attacker knows about its owner
+// (NIST SP 800-63B §5.1.1.2, context-specific words), or "": it contains the
+// whole email, its local part, one of the names, a word of the local part or
+// names, or the organization's name or slug, of at least minNameLen
+// characters each, ignoring case and punctuation; or any of these, however
+// short, are its dominant part: taken out, fewer than baseMinLength
+// characters remain.
+func personal(pw string, c PasswordContext) string {
 	lower := strings.ToLower(pw)
-	parts := append([]string{c.Email[:max(strings.LastIndex(c.Email, "@"), 0)]}, c.Names...)
-	for _, part := range parts {
-		part = strings.ToLower(normalize(part))
-		words := strings.FieldsFunc(part, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
-		for _, w := range append(words, part) {
-			if utf8.RuneCountInString(w) >= minNameLen && strings.Contains(lower, w) {
+	// The whole email, but not each word of it: its domain's words are
+	// shared by everyone at that company or mail provider.
+	own := append([]string{c.Email[:max(strings.LastIndex(c.Email, "@"), 0)]}, c.Names...)
+	if contains(lower, []string{c.Email}, false) || contains(lower, own, true) {
+		return "must not contain your name or email address"
+	}
+	if contains(lower, c.OrgNames, false) {
+		return "must not contain the name of your organization"
+	}
+	if rest, cut := without(lower, slices.Concat(own, c.OrgNames, []string{c.Email})); cut && utf8.RuneCountInString(rest) < baseMinLength {
+		return fmt.Sprintf("must not be mostly your name, email address or organization's name: add at least %d characters of your own", baseMinLength)
+	}
+	return ""
+}
+
+// contains reports whether pw holds one of the parts (or, with byWord, one of
+// their words) of at least minNameLen characters, comparing letters and
+// digits only, so that "ana.example.com" is found in "Ana-Example-Com!".
+func contains(pw string, parts []string, byWord bool) bool {
+	bare := letters(pw)
+	for _, p := range parts {
+		ws := []string{letters(fold(p))}
+		if byWord {
+			ws = append(ws, words(p)...)
+		}
+		for _, w := range ws {
+			if utf8.RuneCountInString(w) >= minNameLen && strings.Contains(bare, w) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// without removes from pw every occurrence of the parts and of their words,
+// longest first, and reports whether anything was removed.
+func without(pw string, parts []string) (rest string, cut bool) {
+	var all []string
+	for _, p := range parts {
+		all = append(all, fold(p))
+		all = append(all, words(p)...)
+	}
+	slices.SortFunc(all, func(a, b string) int { return len(b) - len(a) })
+	for _, w := range all {
+		if utf8.RuneCountInString(w) >= 2 && strings.Contains(pw, w) {
+			pw, cut = strings.ReplaceAll(pw, w, ""), true
+		}
+	}
+	return pw, cut
+}
+
+// fold is the form context words are compared in: NFKC like passwords, lower case.
+func fold(s string) string { return strings.ToLower(normalize(s)) }
+
+// words splits s, folded, into its runs of letters and digits.
+func words(s string) []string {
+	return strings.FieldsFunc(fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+}
+
+// letters keeps only the letters and digits of s.
+func letters(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // classes counts which of lower-case, upper-case, digit and other characters pw has.

@@ -12,6 +12,7 @@ func TestCheckPassword(t *testing.T) {
 	old1, _ := FastParams.Hash("Old-password-1")
 	old2, _ := FastParams.Hash("Old-password-2")
 	alice := PasswordContext{Email: "alice.smith@example.com", Names: []string{"Alice Smith", "Zoë Åkesson"}, HasMFA: true}
+	ana := PasswordContext{Email: "ana@example.com", Names: []string{"Ana", "Alves"}, OrgNames: []string{"Acme Security", "acme-sec"}}
 	withHistory := PasswordContext{HasMFA: true, PreviousHashes: []string{old1, old2}}
 	tests := []struct {
 		name   string
@@ -44,8 +45,22 @@ func TestCheckPassword(t *testing.T) {
 		{"word of the email", "Smith-rocks-42", PasswordPolicy{}, alice, "your name or email"},
 		{"name, other case", "ALICE-in-wonderland", PasswordPolicy{}, alice, "your name or email"},
 		{"non-ASCII name, other case", "ÅKESSON-forever-9", PasswordPolicy{}, alice, "your name or email"},
-		{"short names are not refused", "bo-bo-bo-bo-9", PasswordPolicy{},
+		{"short names are not refused", "bo-gq7#Lm2x", PasswordPolicy{},
 			PasswordContext{Email: "bo@example.com", Names: []string{"Bo Li"}}, ""},
+		{"short names as the dominant part", "bo-bo-bo-bo-9", PasswordPolicy{},
+			PasswordContext{Email: "bo@example.com", Names: []string{"Bo Li"}}, "mostly your name"},
+		{"the email", "ana@example.com", PasswordPolicy{}, ana, "your name or email"},
+		{"the email with other punctuation", "ana.example.com-ana", PasswordPolicy{}, ana, "your name or email"},
+		{"the email inside", "My:Ana@Example.com!", PasswordPolicy{}, ana, "your name or email"},
+		{"a short local part as the dominant part", "Ana-2024-Ana!", PasswordPolicy{}, ana, "mostly your name"},
+		{"a short local part and more", "Ana-gq7#Lm2x-9", PasswordPolicy{}, ana, ""},
+		{"the domain alone is fine", "example-gq7#Lm2x", PasswordPolicy{}, ana, ""},
+		{"the email's domain as the dominant part", "example.com-2024", PasswordPolicy{}, ana, "mostly"},
+		{"the organization's name", "Acme Security 2024", PasswordPolicy{}, ana, "name of your organization"},
+		{"the organization's name without spaces", "acmesecurity!", PasswordPolicy{}, ana, "name of your organization"},
+		{"the organization's slug", "acme-sec-2024-xyz", PasswordPolicy{}, ana, "name of your organization"},
+		{"a word of the organization's name alone is fine", "security-gq7#Lm2x", PasswordPolicy{}, ana, ""},
+		{"a word of the organization's name as the dominant part", "Security2024", PasswordPolicy{}, ana, "mostly"},
 		{"no email or names", "gq7#Lm2x", PasswordPolicy{}, PasswordContext{}, ""},
 		{"complexity: one class", "correcthorsebatterystaple", PasswordPolicy{Complexity: true}, alice, "at least three of"},
 		{"complexity: two classes", "Correcthorsebatterystaple", PasswordPolicy{Complexity: true}, alice, "at least three of"},

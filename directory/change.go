@@ -41,7 +41,7 @@ func (c *Change) Record(org gh.OrgID, ws gh.WorkspaceID, action string, target g
 // UpdateUser records a new version of user cur (its status, say, when an
 // invitation is accepted) as one event with the given action.
 func (c *Change) UpdateUser(action string, cur *gh.User, next gh.User) (*gh.User, error) {
-	if err := next.Validate(); err != nil {
+	if err := validChange(cur, &next, next.Validate()); err != nil {
 		return nil, err
 	}
 	if cur.IsOrgAdmin() && !next.IsOrgAdmin() {

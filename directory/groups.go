@@ -35,7 +35,7 @@ func (d *Directory) CreateGroup(ctx context.Context, a *Actor, s Scope, in Group
 	if err := d.requireManage(a, s, gh.CapGroupsAdd, "manage organization groups"); err != nil {
 		return nil, 0, err
 	}
-	g := &gh.Group{ID: gh.GroupID(gh.NewID("grp")), Home: s.Home(), Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description)}
+	g := &gh.Group{ID: gh.GroupID(gh.NewID("grp")), Home: s.Home(), Name: gh.CleanName(in.Name), Description: gh.CleanName(in.Description)}
 	if err := g.Validate(); err != nil {
 		return nil, 0, err
 	}
@@ -103,12 +103,12 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		}
 		next := *cur
 		if in.Name != nil {
-			next.Name = strings.TrimSpace(*in.Name)
+			next.Name = gh.CleanName(*in.Name)
 		}
 		if in.Description != nil {
-			next.Description = strings.TrimSpace(*in.Description)
+			next.Description = gh.CleanName(*in.Description)
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if other := d.groupNamed(cur.Home, next.Name); other != nil && other.ID != id {

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -52,16 +51,16 @@ func (d *Directory) CreateKey(ctx context.Context, a *Actor, o *gh.Org, id gh.Us
 	if err := requireFresh(a, "creating an API key"); err != nil {
 		return nil, "", 0, err
 	}
-	if in.Name = strings.TrimSpace(in.Name); in.Name == "" {
+	if in.Name = gh.CleanName(in.Name); in.Name == "" {
 		in.Name = "personal key"
-	}
-	if len(in.Name) > 100 {
-		return nil, "", 0, gh.Invalid("invalid_input", "name", "is too long")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(d.now()) {
 		return nil, "", 0, gh.Invalid("invalid_input", "expires_at", "must be in the future")
 	}
 	k, secret := newKey(u.Org, u.ID, in.Name, in.ExpiresAt)
+	if err := k.Validate(); err != nil {
+		return nil, "", 0, err
+	}
 	if a.Operator {
 		if err := d.mayBootstrap(ctx, u.Org); err != nil {
 			return nil, "", 0, err

@@ -27,7 +27,7 @@ func (d *Directory) CreateOrg(ctx context.Context, a *Actor, in OrgInput) (*gh.O
 	if in.Slug == "" {
 		in.Slug = gh.Slugify(in.Name)
 	}
-	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive,
+	o := &gh.Org{ID: gh.OrgID(gh.NewID("org")), Name: gh.CleanName(in.Name), Slug: in.Slug, Status: gh.StatusActive,
 		StaffShownAs: gh.StaffNameEmail}
 	f := gh.Fields{}
 	mergeFields(f, "", o.Validate())
@@ -153,7 +153,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		}
 		next, err := *cur, error(nil)
 		if in.Name != nil {
-			next.Name = strings.TrimSpace(*in.Name)
+			next.Name = gh.CleanName(*in.Name)
 		}
 		if in.Status != nil {
 			next.Status = *in.Status
@@ -171,7 +171,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		if in.StaffShownAs != nil {
 			next.StaffShownAs = *in.StaffShownAs
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		action := "org.update"

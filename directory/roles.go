@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"slices"
-	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 )
@@ -86,8 +85,8 @@ func (d *Directory) CreateRole(ctx context.Context, a *Actor, s Scope, in RoleIn
 		return nil, 0, err
 	}
 	org, ws := roleHome(s)
-	r := &gh.Role{ID: gh.RoleID(gh.NewID("role")), Org: org, Workspace: ws, Name: strings.TrimSpace(in.Name),
-		Description: strings.TrimSpace(in.Description), Grants: in.Grants}
+	r := &gh.Role{ID: gh.RoleID(gh.NewID("role")), Org: org, Workspace: ws, Name: gh.CleanName(in.Name),
+		Description: gh.CleanName(in.Description), Grants: in.Grants}
 	if in.BasedOn != "" {
 		base := d.findRole(s, in.BasedOn)
 		if base == nil {
@@ -206,15 +205,15 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 		}
 		next := *cur
 		if in.Name != nil {
-			next.Name = strings.TrimSpace(*in.Name)
+			next.Name = gh.CleanName(*in.Name)
 		}
 		if in.Description != nil {
-			next.Description = strings.TrimSpace(*in.Description)
+			next.Description = gh.CleanName(*in.Description)
 		}
 		if in.Grants != nil {
 			next.Grants = in.Grants
 		}
-		if err := next.Validate(d.idx.Catalogue()); err != nil {
+		if err := validChange(cur, &next, next.Validate(d.idx.Catalogue())); err != nil {
 			return err
 		}
 		if s.Workspace != nil {

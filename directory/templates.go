@@ -24,7 +24,7 @@ type TemplateEntryInput struct {
 
 // template validates in against the index and returns the template it describes.
 func (d *Directory) template(o *gh.Org, id gh.TemplateID, in TemplateInput) (*gh.Template, error) {
-	t := &gh.Template{ID: id, Org: o.ID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
+	t := &gh.Template{ID: id, Org: o.ID, Name: gh.CleanName(in.Name), Description: gh.CleanName(in.Description),
 		AutoApply: in.AutoApply, Entries: []gh.TemplateEntry{}}
 	f := gh.Fields{}
 	orgScope := Scope{Org: o}

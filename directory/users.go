@@ -24,10 +24,10 @@ type UserInput struct {
 
 func (in UserInput) user(h gh.Home) *gh.User {
 	u := &gh.User{
-		ID: gh.UserID(gh.NewID("usr")), Home: h, Email: strings.TrimSpace(in.Email), Kind: in.Kind,
-		GivenName: strings.TrimSpace(in.GivenName), FamilyName: strings.TrimSpace(in.FamilyName),
-		Phone: strings.TrimSpace(in.Phone), JobTitle: strings.TrimSpace(in.JobTitle),
-		Department: strings.TrimSpace(in.Department), Status: in.Status, OrgRole: in.OrgRole,
+		ID: gh.UserID(gh.NewID("usr")), Home: h, Email: gh.CanonicalEmail(in.Email), Kind: in.Kind,
+		GivenName: gh.CleanName(in.GivenName), FamilyName: gh.CleanName(in.FamilyName),
+		Phone: gh.CleanName(in.Phone), JobTitle: gh.CleanName(in.JobTitle),
+		Department: gh.CleanName(in.Department), Status: in.Status, OrgRole: in.OrgRole,
 	}
 	if u.Status == "" {
 		u.Status = gh.StatusActive
@@ -202,7 +202,7 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		}
 		next := *cur
 		in.apply(&next)
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if self && in.AllowedCIDRs != nil {
@@ -250,10 +250,12 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 func (p UserPatch) apply(u *gh.User) {
 	set := func(dst *string, v *string) {
 		if v != nil {
-			*dst = strings.TrimSpace(*v)
+			*dst = gh.CleanName(*v)
 		}
 	}
-	set(&u.Email, p.Email)
+	if p.Email != nil {
+		u.Email = gh.CanonicalEmail(*p.Email)
+	}
 	set(&u.GivenName, p.GivenName)
 	set(&u.FamilyName, p.FamilyName)
 	set(&u.Phone, p.Phone)

@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 )
@@ -23,7 +22,7 @@ func (d *Directory) CreateWorkspace(ctx context.Context, a *Actor, o *gh.Org, in
 	if in.Slug == "" {
 		in.Slug = gh.Slugify(in.Name)
 	}
-	ws := &gh.Workspace{ID: gh.WorkspaceID(gh.NewID("ws")), Org: o.ID, Name: strings.TrimSpace(in.Name), Slug: in.Slug, Status: gh.StatusActive}
+	ws := &gh.Workspace{ID: gh.WorkspaceID(gh.NewID("ws")), Org: o.ID, Name: gh.CleanName(in.Name), Slug: in.Slug, Status: gh.StatusActive}
 	if err := ws.Validate(); err != nil {
 		return nil, 0, err
 	}
@@ -78,7 +77,7 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		}
 		next := *cur
 		if in.Name != nil {
-			next.Name = strings.TrimSpace(*in.Name)
+			next.Name = gh.CleanName(*in.Name)
 		}
 		if in.Slug != nil {
 			next.Slug = *in.Slug
@@ -86,7 +85,7 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		if in.Status != nil {
 			next.Status = *in.Status
 		}
-		if err := next.Validate(); err != nil {
+		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
 		}
 		if next.Slug != cur.Slug && d.idx.WorkspaceBySlug(cur.Org, next.Slug) != nil {

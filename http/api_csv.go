@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
@@ -174,17 +176,14 @@ func (s *Server) registerCSV() {
 	})
 }
 
-// writeCSV sends rows as a CSV attachment. Cells that a spreadsheet would
-// run as a formula are prefixed with a quote (CSV injection).
+// writeCSV sends rows as a CSV attachment, every cell through csvCell.
 func writeCSV(w http.ResponseWriter, name string, rows [][]string) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	cw := csv.NewWriter(w)
 	for _, row := range rows {
 		for i, c := range row {
-			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-				row[i] = "'" + c
-			}
+			row[i] = csvCell(c)
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -192,4 +191,21 @@ func writeCSV(w http.ResponseWriter, name string, rows [][]string) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// formulaStart holds the characters that make a spreadsheet read a cell as a
+// formula: the ASCII signs, tab and carriage return (OWASP CSV injection), and
+// the fullwidth signs, which Excel and LibreOffice fold to ASCII when typed.
+const formulaStart = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+
+// csvCell returns c prefixed with a quote when a spreadsheet would run it as
+// a formula (CSV injection). Invisible format characters in front (a
+// byte-order mark, zero-width spaces, bidi marks) are looked through: a
+// spreadsheet may drop them on import and then see the sign.
+func csvCell(c string) string {
+	first := strings.TrimLeftFunc(c, func(r rune) bool { return unicode.Is(unicode.Cf, r) })
+	if r, _ := utf8.DecodeRuneInString(first); first != "" && strings.ContainsRune(formulaStart, r) {
+		return "'" + c
+	}
+	return c
 }

@@ -4,8 +4,11 @@ import (
 	"encoding/csv"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	gh "gatehouse.dev/gatehouse"
 )
 
 // postCSV sends a CSV file to an import endpoint.
@@ -152,6 +155,35 @@ func TestCSVExports(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("access export = %v, want nina in Alpha as Incident Analyst via Night Shift > SOC Tier 1", access)
+		}
+	})
+}
+
+func TestCSVExportNeutralizesHiddenAndFullwidthFormulas(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		// Fullwidth signs are visible characters, so a name may hold them today.
+		fw := p.create(p.admin, org+"/users", obj{"email": "fw@acme.example", "given_name": "＝HYPERLINK(\"x\")",
+			"family_name": "＋1", "job_title": "－1", "department": "＠SUM(A1)"})
+		// Invisible characters are refused in names now, but older rows may hold them.
+		hid := p.user(p.admin, org, "hid@acme.example")
+		p.storeLegacy(hid, func(u *gh.User) {
+			u.GivenName, u.FamilyName, u.JobTitle = "\ufeff=HYPERLINK(\"x\")", "\u200b+1", "\u200d\u2060-1"
+		})
+		want := map[string][]string{
+			fw:  {`'＝HYPERLINK("x")`, "'＋1", "'－1", "'＠SUM(A1)"},
+			hid: {"'\ufeff=HYPERLINK(\"x\")", "'\u200b+1", "'\u200d\u2060-1", ""},
+		}
+		for _, row := range p.getCSV(p.admin, org+"/users/export")[1:] {
+			if w, ok := want[row[0]]; ok {
+				if got := []string{row[2], row[3], row[6], row[7]}; !slices.Equal(got, w) {
+					t.Errorf("%s's cells = %q, want %q", row[1], got, w)
+				}
+				delete(want, row[0])
+			}
+		}
+		if len(want) != 0 {
+			t.Errorf("users missing from the export: %v", want)
 		}
 	})
 }

@@ -89,6 +89,10 @@ func TestPasskeySignIn(t *testing.T) {
 				t.Errorf("add with %v = %d %v, want 400", bad, got, out)
 			}
 		}
+		bidi := obj{"ceremony": begun.str("ceremony"), "name": "lap\u202etop", "credential": obj{}}
+		if got, out, _ := a.call("POST", "/v1/me/passkeys", bidi); got != 400 || out.get("fields.name") == nil {
+			t.Errorf("add a passkey named with a bidi override = %d %v, want 400 with a name field error", got, out)
+		}
 		if e.head() != before {
 			t.Fatalf("refused answers changed something")
 		}

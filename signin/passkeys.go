@@ -171,9 +171,12 @@ func (s *Service) FinishPasskey(ctx context.Context, a *directory.Actor, in Pass
 		return nil, err
 	}
 	u := a.User
-	name := strings.TrimSpace(in.Name)
+	name := gh.CleanName(in.Name)
 	if name == "" || len(name) > 100 {
 		return nil, gh.Invalid("invalid_input", "name", "name this passkey (1 to 100 characters), e.g. the device it is on")
+	}
+	if err := (&gh.Passkey{Name: name}).Validate(); err != nil {
+		return nil, err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(in.Credential)
 	if err != nil {

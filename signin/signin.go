@@ -211,16 +211,23 @@ func (s *Service) putCred(v gh.VaultTx, c *gh.Credential) error {
 	return v.PutCredential(&stored)
 }
 
-// checkPassword applies the baseline and the organization's policy.
+// checkPassword applies the baseline and the organization's policy. Every
+// way a password is set (changed, set by an admin, temporary, from an
+// invitation or a reset link) comes through here.
 func (s *Service) checkPassword(u *gh.User, cred *gh.Credential, pw string) error {
 	p := s.policy(u.Org)
 	prev := cred.History
 	if cred.PasswordHash != "" {
 		prev = append([]string{cred.PasswordHash}, prev...)
 	}
+	var orgNames []string
+	if o := s.dir.Index().Org(u.Org); o != nil {
+		orgNames = []string{o.Name, o.Slug}
+	}
 	return auth.CheckPassword(pw, auth.PasswordPolicy{MinLength: p.PasswordMinLength, MinLengthWithoutMFA: p.PasswordMinLengthWithoutMFA,
 		Complexity: p.PasswordComplexity, History: p.PasswordHistory},
-		auth.PasswordContext{Email: u.Email, Names: []string{u.GivenName, u.FamilyName}, HasMFA: cred.TOTPConfirmed, PreviousHashes: prev},
+		auth.PasswordContext{Email: u.Email, Names: []string{u.GivenName, u.FamilyName}, OrgNames: orgNames,
+			HasMFA: cred.TOTPConfirmed, PreviousHashes: prev},
 		s.cfg.Params)
 }
 

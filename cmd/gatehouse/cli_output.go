@@ -173,7 +173,7 @@ func (g *cli) resolveUser(ctx context.Context, s scope, ref string) (string, err
 		return "", err
 	}
 	for _, u := range users {
-		if strings.EqualFold(u.Email, ref) {
+		if gh.NormalizeEmail(u.Email) == gh.NormalizeEmail(ref) {
 			return string(u.ID), nil
 		}
 	}
