@@ -21,12 +21,21 @@ type Question struct {
 // user's Org Admins and the user itself may ask (others' users are "not found").
 func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) {
 	var u *gh.User
-	if gh.HasIDPrefix(ref, "usr") {
-		u = d.idx.User(gh.UserID(ref))
-	} else if orgRef != "" {
-		if o, err := d.Org(a, orgRef); err == nil {
+	if orgRef != "" {
+		// A mistyped organization must say so, not blame the user.
+		o, err := d.Org(a, orgRef)
+		if err != nil {
+			return nil, err
+		}
+		if gh.HasIDPrefix(ref, "usr") {
+			if u = d.idx.User(gh.UserID(ref)); u != nil && u.Org != o.ID {
+				u = nil
+			}
+		} else {
 			u = d.idx.UserByEmail(o.ID, ref)
 		}
+	} else if gh.HasIDPrefix(ref, "usr") {
+		u = d.idx.User(gh.UserID(ref))
 	} else if a.User != nil {
 		u = d.idx.UserByEmail(a.User.Org, ref)
 	}
