@@ -514,6 +514,7 @@ func (s *Server) registerSignin() {
 		writeJSON(w, http.StatusOK, webhookSecret{secret.Reveal(), rev})
 		return nil
 	}))
+	s.registerPages()
 	s.handle("GET", "/v1/orgs/{org}/mail", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		if err := s.dir.RequireOrgAdmin(a, sc.Org, "see the organization's outgoing mail"); err != nil {
 			return err

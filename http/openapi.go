@@ -22,10 +22,12 @@ type op struct {
 	tag     string
 	summary string // "%s" is "the organization" or "a workspace" on twins
 	in, out reflect.Type
-	csvIn   bool   // the body is a CSV file of users instead of JSON
-	csvOut  string // the answer is a CSV file with these columns instead of JSON
-	textOut string // the answer is plain text of this kind instead of JSON
-	status  []int  // success statuses, all with the body out; 200 when empty
+	csvIn   bool     // the body is a CSV file of users instead of JSON
+	csvOut  string   // the answer is a CSV file with these columns instead of JSON
+	textOut string   // the answer is plain text of this kind instead of JSON
+	htmlOut string   // the answer is an HTML page of this kind instead of JSON
+	formIn  []string // the body is an HTML form (urlencoded) with these fields
+	status  []int    // success statuses, all with the body out; 200 when empty
 	query   []param
 	etag    bool // the answer carries the object's revision as ETag
 	ifMatch bool // the request may carry If-Match
@@ -133,6 +135,13 @@ var operations = map[string]op{
 	"POST /v1/password/reset/confirm":                 {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
 	"POST /v1/orgs/{org}/webhook/secret":              {id: "rotateWebhookSecret", tag: "signin", summary: "Make a new signing key for the security webhook, shown once (Org Admins)", out: typ[webhookSecret]()},
 	"GET /v1/orgs/{org}/mail":                         {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
+	"GET /signin":                                     {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", htmlOut: "The sign-in form.", public: true},
+	"POST /signin":                                    {id: "signinForm", tag: "pages", summary: "Sign in from the page's form; the session is the gatehouse_session cookie", formIn: []string{"form_token", "email", "password", "org"}, htmlOut: "The next step, or the form again with what went wrong.", public: true},
+	"POST /signin/mfa":                                {id: "signinMFAForm", tag: "pages", summary: "Finish a sign-in from the page with an authenticator or recovery code", formIn: []string{"form_token", "code"}, htmlOut: "Signed in, or the form again with what went wrong.", public: true},
+	"GET /invitations/accept":                         {id: "invitationPage", tag: "pages", summary: "Where an invitation email's link leads: a form to set a password", query: []param{qToken}, htmlOut: "The set-password form.", public: true},
+	"POST /invitations/accept":                        {id: "invitationForm", tag: "pages", summary: "Set the password of an invitation link from the page's form", formIn: []string{"token", "password", "confirm"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /password/reset":                             {id: "resetPage", tag: "pages", summary: "Where a reset email's link leads (a form to set a new password); without a token, a form to ask for a link", query: []param{qToken}, htmlOut: "The form.", public: true},
+	"POST /password/reset":                            {id: "resetForm", tag: "pages", summary: "Set a new password from a reset link (token), or ask for a link (form_token, email, org)", formIn: []string{"token", "password", "confirm", "form_token", "email", "org"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
 	"GET /v1/index/digest":                            {id: "indexDigest", tag: "access", summary: "The revision and a digest of this node's index, to compare nodes (operator only)", out: typ[indexDigest](), query: lookupQuery[2:], waits: true},
 	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
 	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
@@ -190,6 +199,7 @@ var (
 	qUsable          = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
 	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
 	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
+	qToken           = param{name: "token", desc: "The one-time token of the emailed link.", schema: str}
 	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
 	qOrg             = param{name: "org", desc: "The organization (id or slug) by which user and workspace are named; the key's own when absent.", schema: str}
 	qUser            = param{name: "user", desc: "The user, by id or email.", schema: str, required: true}
@@ -330,6 +340,13 @@ func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
 	case o.in != nil:
 		out["requestBody"] = map[string]any{"required": true,
 			"content": map[string]any{"application/json": map[string]any{"schema": sc.schema(o.in)}}}
+	case o.formIn != nil:
+		props := map[string]any{}
+		for _, f := range o.formIn {
+			props[f] = str
+		}
+		out["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"application/x-www-form-urlencoded": map[string]any{"schema": map[string]any{"type": "object", "properties": props}}}}
 	case o.csvIn:
 		out["requestBody"] = map[string]any{"required": true,
 			"description": "A CSV file whose first line names the columns: email and first_name are required; " +
@@ -373,6 +390,9 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		case o.textOut != "":
 			r["description"] = o.textOut
 			r["content"] = map[string]any{"text/plain": map[string]any{"schema": str}}
+		case o.htmlOut != "":
+			r["description"] = o.htmlOut
+			r["content"] = map[string]any{"text/html": map[string]any{"schema": str}}
 		}
 		if o.etag {
 			r["headers"] = map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}}

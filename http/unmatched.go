@@ -17,6 +17,11 @@ var probeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, htt
 // unmatched answers a request whose path no route has (404) or whose path
 // has routes for other methods only (405, with Allow naming them).
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" && r.Method == http.MethodGet && s.signin != nil {
+		// Welcome emails sent before the sign-in page existed link to the root.
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
 	if allow := s.allowedMethods(r); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeError(w, r, s.log, gh.Errorf(gh.KindWrongMethod, "method_not_allowed",

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
@@ -141,7 +142,7 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 			return err
 		}
 		s.queue(ch, u.Org, u.Email, "welcome", "Welcome to Gatehouse",
-			fmt.Sprintf("Hello %s,\n\nyour account is ready. Sign in at %s\n", u.GivenName, s.cfg.PublicURL))
+			fmt.Sprintf("Hello %s,\n\nyour account is ready. Sign in at %s/signin\n", u.GivenName, strings.TrimRight(s.cfg.PublicURL, "/")))
 		return nil
 	})
 	if err != nil {
