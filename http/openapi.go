@@ -142,6 +142,7 @@ var operations = map[string]op{
 	"POST /invitations/accept":                        {id: "invitationForm", tag: "pages", summary: "Set the password of an invitation link from the page's form", formIn: []string{"token", "password", "confirm"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
 	"GET /password/reset":                             {id: "resetPage", tag: "pages", summary: "Where a reset email's link leads (a form to set a new password); without a token, a form to ask for a link", query: []param{qToken}, htmlOut: "The form.", public: true},
 	"POST /password/reset":                            {id: "resetForm", tag: "pages", summary: "Set a new password from a reset link (token), or ask for a link (form_token, email, org)", formIn: []string{"token", "password", "confirm", "form_token", "email", "org"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /v1/orgs/{org}/mail/{id}":                    {id: "getCaughtMail", tag: "signin", summary: "One message with its text, as serve --demo without SMTP caught it (Org Admins); 404 on other servers", out: typ[caughtMail]()},
 	"GET /v1/index/digest":                            {id: "indexDigest", tag: "access", summary: "The revision and a digest of this node's index, to compare nodes (operator only)", out: typ[indexDigest](), query: lookupQuery[2:], waits: true},
 	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
 	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
@@ -231,7 +232,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
-	"sessions": "The session's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
+	"sessions": "The session's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
 }
 
 // openAPIDoc is the document, built once when the program starts.

@@ -31,7 +31,8 @@ type Server struct {
 
 	signin     *signin.Service // nil: no sign-in endpoints, API keys only
 	signinOpts SigninOptions
-	keyUsed    sync.Map // key id → when this node last recorded its use
+	keyUsed    sync.Map   // key id → when this node last recorded its use
+	mailKeeper MailKeeper // the demo's mail catcher; nil in production
 	metrics    *metrics
 }
 

@@ -517,8 +517,8 @@ func TestCLIInvitesAndShowsTheOutbox(t *testing.T) {
 	org := []string{"--org", "northwind"}
 	out := s.mustRun(t, s.admin, append([]string{"users", "invite", "kim@northwind.example", "--given-name", "Kim"}, org...)...)
 	wantAll(t, "users invite", out, "Invited kim@northwind.example")
-	out = s.mustRun(t, s.admin, append([]string{"mail"}, org...)...)
-	wantAll(t, "mail", out, "invitation", "kim@northwind.example", "pending")
+	out = s.mustRun(t, s.admin, append([]string{"mail", "list"}, org...)...)
+	wantAll(t, "mail list", out, "invitation", "kim@northwind.example")
 	out = s.mustRun(t, s.admin, append([]string{"users", "reset-mfa", "sam.okafor@northwind.example"}, org...)...)
 	wantAll(t, "users reset-mfa", out, "Second factor of sam.okafor@northwind.example removed")
 	if _, errOut, code := s.run(s.admin, append([]string{"users", "invite", "not-an-email", "--given-name", "X"}, org...)...); code == 0 || !strings.Contains(errOut, "email") {

@@ -101,6 +101,13 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		route.Mail = c
+	} else if m.Config.Demo {
+		// A demo keeps its mail for the person trying it (gatehouse mail show);
+		// a real server never does, since the messages hold one-time links.
+		c := outbox.NewCatcher(200)
+		route.Mail = c
+		m.server.KeepMail(c)
+		m.Log.Info("demo without GATEHOUSE_SMTP_URL: mail is kept in memory; read it with gatehouse mail list and gatehouse mail show ID")
 	} else {
 		m.Log.Warn("no GATEHOUSE_SMTP_URL: invitations and resets wait in the outbox until one is set")
 	}
