@@ -68,15 +68,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load the index: %w", err)
 	}
 	m.Log.Info("index loaded", "revision", m.dir.Index().Revision(), "duration_ms", time.Since(start).Milliseconds())
+	// Listen before making the operator key: a new key is printed only
+	// once, and a busy port must not make that one print go to waste.
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w (another gatehouse running? choose another address with --addr)", m.Config.Addr, err)
+	}
 	secret, err := m.dir.EnsureOperatorKey(ctx, m.Config.OperatorKey)
 	if err != nil {
 		return fmt.Errorf("operator key: %w", err)
 	}
 	if secret != "" {
 		fmt.Fprintf(m.Out, "\nOperator API key (shown once; keep it safe):\n\n  %s\n\n", secret.Reveal())
-	}
-	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	public := m.Config.publicURL(m.listener.Addr().String())
 	var sealer auth.Sealer
@@ -89,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	if m.Config.Demo {
-		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr()); err != nil {
+		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
