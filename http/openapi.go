@@ -72,6 +72,7 @@ var operations = map[string]op{
 	"DELETE /v1/orgs/{org}/users/{id}":          {id: "deleteUser", tag: "users", summary: "Delete a user of %s", out: typ[revisionBody](), ifMatch: true, both: true},
 	"GET /v1/orgs/{org}/users/{id}/assignments": {id: "listUserAssignments", tag: "users", summary: "List the assignments of a user of %s", out: typ[directory.List[directory.AssignmentView]](), both: true},
 	"POST /v1/orgs/{org}/users/import":          {id: "importUsers", tag: "users", summary: "Import users of %s from a CSV file", csvIn: true, out: typ[CSVImportResult](), query: []param{qMode}, both: true},
+	"GET /v1/orgs/{org}/users/import/sample":    {id: "importSample", tag: "users", summary: "A sample CSV file the import of %s takes as it is", csvOut: "email, first_name, last_name, role, group", both: true},
 	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups", both: true},
 	"GET /v1/orgs/{org}/access/export":          {id: "exportAccess", tag: "access", summary: "Export who holds which role in which workspace, as CSV", csvOut: "workspace, workspace_id, user_email, user_id, role, role_id, assigned_to, via", query: []param{qExportWorkspace}},
 
