@@ -1,6 +1,9 @@
 package http_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestQuestionAboutAnUnknownOrganization: a mistyped organization in a
 // check or explain names the organization, not the user, as missing.
@@ -25,6 +28,31 @@ func TestQuestionAboutAnUnknownOrganization(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// TestExplainOrgCapabilityLabelsTheHome: explaining an organization
+// capability says an org user is an organization user, and a workspace user
+// is not one.
+func TestExplainOrgCapabilityLabelsTheHome(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		wsUser := p.user(p.admin, org+"/workspaces/alpha", "wendy@alpha.example")
+		for _, c := range []struct{ user, want string }{
+			{p.adminID, "admin@acme.example is an organization user"},
+			{wsUser, "wendy@alpha.example is a user of a workspace"},
+		} {
+			out := p.must(p.admin, "POST", "/v1/explain", obj{"org": "acme", "user": c.user, "capability": "org.users.manage"}, 200)
+			home := ""
+			for _, s := range out.list("steps") {
+				if st := obj(s.(map[string]any)); st.str("step") == "home" {
+					home = st.str("detail")
+				}
+			}
+			if home != c.want && !strings.HasPrefix(home, c.want) {
+				t.Errorf("explain org.users.manage for %s: home step = %q, want %q", c.user, home, c.want)
+			}
 		}
 	})
 }
