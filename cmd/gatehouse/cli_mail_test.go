@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"regexp"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func TestCLIDemoMailCanBeRead(t *testing.T) {
 	if id == "" {
 		t.Fatalf("the invitation was never delivered to the demo's catcher")
 	}
+	_, port, _ := net.SplitHostPort(s.m.Addr())
 	out := s.mustRun(t, s.admin, append([]string{"mail", "show", id}, org...)...)
-	wantAll(t, "mail show", out, "To: kim@northwind.example", "Subject: You are invited", "http://"+s.m.Addr()+"/invitations/accept?token=")
+	wantAll(t, "mail show", out, "To: kim@northwind.example", "Subject: You are invited", "http://localhost:"+port+"/invitations/accept?token=")
 }

@@ -87,6 +87,9 @@ func (m *Main) Run(ctx context.Context) error {
 	} else {
 		m.Log.Warn("no GATEHOUSE_SECRET_KEY: TOTP seeds and webhook keys are stored unencrypted in the database")
 	}
+	if why := passkeysOff(public); why != "" {
+		m.Log.Warn("passkeys are off: " + why)
+	}
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
