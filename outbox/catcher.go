@@ -30,7 +30,9 @@ func (c *Catcher) Send(_ context.Context, m *gh.Mail) error {
 	if _, ok := c.byID[m.ID]; !ok {
 		c.order = append(c.order, m.ID)
 	}
-	c.byID[m.ID] = *m
+	kept := *m
+	kept.Status = gh.MailSent // as the outbox records it once Send returns
+	c.byID[m.ID] = kept
 	for len(c.order) > c.max {
 		delete(c.byID, c.order[0])
 		c.order = c.order[1:]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
@@ -21,9 +22,24 @@ func (s *Service) sendLink(ch *directory.Change, u *gh.User, kind gh.TokenKind, 
 		return err
 	}
 	body := fmt.Sprintf("%s\n\n%s\n\nThe link works once and expires in %s. If you did not expect this message, ignore it.\n",
-		intro, s.link(path, token), ttl)
+		intro, s.link(path, token), inWords(ttl))
 	s.queue(ch, u.Org, u.Email, string(kind), subject, body)
 	return nil
+}
+
+// inWords says a link's lifetime as people do: "7 days", "1 hour", "30 minutes".
+func inWords(d time.Duration) string {
+	n, unit := int(d/time.Minute), "minute"
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n, unit = int(d/(24*time.Hour)), "day"
+	case d >= time.Hour && d%time.Hour == 0:
+		n, unit = int(d/time.Hour), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }
 
 func (s *Service) invitation(ch *directory.Change, u *gh.User) error {

@@ -25,5 +25,5 @@ func TestCLIDemoMailCanBeRead(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(s.m.Addr())
 	out := s.mustRun(t, s.admin, append([]string{"mail", "show", id}, org...)...)
-	wantAll(t, "mail show", out, "To: kim@northwind.example", "Subject: You are invited", "http://localhost:"+port+"/invitations/accept?token=")
+	wantAll(t, "mail show", out, "To: kim@northwind.example", "Subject: You are invited", "Status: sent", "expires in 7 days", "http://localhost:"+port+"/invitations/accept?token=")
 }
