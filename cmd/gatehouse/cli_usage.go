@@ -101,8 +101,14 @@ func positionals(use string) []string {
 	return out
 }
 
+// buildVersion, when set at build time (-ldflags "-X main.buildVersion=v1.2.0"), is the version.
+var buildVersion string
+
 // version is the module version and VCS revision the binary was built from.
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	v, rev, dirty := "(devel)", "", false
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		v = bi.Main.Version
