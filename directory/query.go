@@ -20,22 +20,16 @@ type Question struct {
 // resolveUser finds the user a question is about. Only the operator, the
 // user's Org Admins and the user itself may ask (others' users are "not found").
 func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) {
+	if err := d.questionOrg(a, orgRef, ref); err != nil {
+		return nil, err
+	}
 	var u *gh.User
-	if orgRef != "" {
-		// A mistyped organization must say so, not blame the user.
-		o, err := d.Org(a, orgRef)
-		if err != nil {
-			return nil, err
-		}
-		if gh.HasIDPrefix(ref, "usr") {
-			if u = d.idx.User(gh.UserID(ref)); u != nil && u.Org != o.ID {
-				u = nil
-			}
-		} else {
+	if gh.HasIDPrefix(ref, "usr") {
+		u = d.idx.User(gh.UserID(ref))
+	} else if orgRef != "" {
+		if o, err := d.Org(a, orgRef); err == nil {
 			u = d.idx.UserByEmail(o.ID, ref)
 		}
-	} else if gh.HasIDPrefix(ref, "usr") {
-		u = d.idx.User(gh.UserID(ref))
 	} else if a.User != nil {
 		u = d.idx.UserByEmail(a.User.Org, ref)
 	}
@@ -46,6 +40,22 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 		return u, nil
 	}
 	return nil, gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization")
+}
+
+// questionOrg checks the organization a question names, so that a mistyped
+// one says so instead of blaming the user; a user named by id must be of it.
+func (d *Directory) questionOrg(a *Actor, orgRef, userRef string) error {
+	if orgRef == "" {
+		return nil
+	}
+	o, err := d.Org(a, orgRef)
+	if err != nil {
+		return err
+	}
+	if u := d.idx.User(gh.UserID(userRef)); gh.HasIDPrefix(userRef, "usr") && u != nil && u.Org != o.ID {
+		return gh.NotFound("user")
+	}
+	return nil
 }
 
 // mayAsk reports whether the actor may ask about user u of org: the operator,
