@@ -42,22 +42,6 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 	return nil, gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization")
 }
 
-// questionOrg checks the organization a question names, so that a mistyped
-// one says so instead of blaming the user; a user named by id must be of it.
-func (d *Directory) questionOrg(a *Actor, orgRef, userRef string) error {
-	if orgRef == "" {
-		return nil
-	}
-	o, err := d.Org(a, orgRef)
-	if err != nil {
-		return err
-	}
-	if u := d.idx.User(gh.UserID(userRef)); gh.HasIDPrefix(userRef, "usr") && u != nil && u.Org != o.ID {
-		return gh.NotFound("user")
-	}
-	return nil
-}
-
 // mayAsk reports whether the actor may ask about user u of org: the operator,
 // the organization's admins, and the user itself.
 func (d *Directory) mayAsk(a *Actor, org gh.OrgID, u gh.UserID) bool {
@@ -278,4 +262,20 @@ func (d *Directory) VerifyChain(ctx context.Context, a *Actor, o *gh.Org) (*gh.C
 		return nil, err
 	}
 	return d.store.VerifyChain(ctx, o.ID)
+}
+
+// questionOrg checks the organization a question names, so that a mistyped
+// one says so instead of blaming the user; a user named by id must be of it.
+func (d *Directory) questionOrg(a *Actor, orgRef, userRef string) error {
+	if orgRef == "" {
+		return nil
+	}
+	o, err := d.Org(a, orgRef)
+	if err != nil {
+		return err
+	}
+	if u := d.idx.User(gh.UserID(userRef)); gh.HasIDPrefix(userRef, "usr") && u != nil && u.Org != o.ID {
+		return gh.NotFound("user")
+	}
+	return nil
 }
