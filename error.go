@@ -20,10 +20,11 @@ const (
 	KindTooLarge                    // the request body is over the limit
 	KindUnsupported                 // the body is of a media type the endpoint does not take
 	KindRateLimited                 // too many attempts; retry later
+	KindWrongMethod                 // the path exists, but not with this method
 )
 
 var kindNames = [...]string{"internal", "invalid", "not_found", "conflict", "forbidden",
-	"precondition_failed", "unauthenticated", "unavailable", "too_large", "unsupported_media_type", "rate_limited"}
+	"precondition_failed", "unauthenticated", "unavailable", "too_large", "unsupported_media_type", "rate_limited", "method_not_allowed"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -21,6 +21,9 @@ type Question struct {
 // resolveUser finds the user a question is about. Only the operator, the
 // user's Org Admins and the user itself may ask (others' users are "not found").
 func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) {
+	if err := d.questionOrg(a, orgRef, ref); err != nil {
+		return nil, err
+	}
 	var u *gh.User
 	if gh.HasIDPrefix(ref, "usr") {
 		u = d.idx.User(gh.UserID(ref))
@@ -318,4 +321,20 @@ func (d *Directory) VerifyChain(ctx context.Context, a *Actor, o *gh.Org) (*gh.C
 		return nil, err
 	}
 	return d.store.VerifyChain(ctx, o.ID)
+}
+
+// questionOrg checks the organization a question names, so that a mistyped
+// one says so instead of blaming the user; a user named by id must be of it.
+func (d *Directory) questionOrg(a *Actor, orgRef, userRef string) error {
+	if orgRef == "" {
+		return nil
+	}
+	o, err := d.Org(a, orgRef)
+	if err != nil {
+		return err
+	}
+	if u := d.idx.User(gh.UserID(userRef)); gh.HasIDPrefix(userRef, "usr") && u != nil && u.Org != o.ID {
+		return gh.NotFound("user")
+	}
+	return nil
 }

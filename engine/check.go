@@ -507,6 +507,14 @@ func (x *Index) reached(w gh.WorkspaceID) map[gh.UserID]struct{} {
 	return out
 }
 
+// homeDetail is the home step of an organization question, for either answer.
+func homeDetail(u *gh.User) string {
+	if u.IsOrg() {
+		return u.Email + " is an organization user"
+	}
+	return u.Email + " is a user of a workspace; only organization users hold organization capabilities"
+}
+
 // ExplainOrg answers an organization-capability question with its reasons:
 // organization and user status, whether the user is an organization user at
 // all, and what its organization role grants.
@@ -531,7 +539,7 @@ func (x *Index) ExplainOrg(u gh.UserID, org gh.OrgID, c gh.Capability) *Explanat
 		e.Fix = fmt.Sprintf("the platform operator must reactivate organization %q", oi.org.Name)
 	case !add("user", user.Status == gh.StatusActive, "%s is %s", user.Email, user.Status):
 		e.Fix = fmt.Sprintf("an admin must enable %s", user.Email)
-	case !add("home", user.IsOrg(), "%s is a user of a workspace; only organization users hold organization capabilities", user.Email):
+	case !add("home", user.IsOrg(), "%s", homeDetail(user)):
 		e.Fix = "give the person an organization account"
 	default:
 		e.Level = x.cat.Load().OrgRoleGrants(user.OrgRole)[c]

@@ -148,6 +148,7 @@ func (s *Server) registerCSV() {
 		}
 		return writeCSV(w, "users.csv", rows)
 	})
+	s.both("GET", "/users/import/sample", s.inScope(s.importSample))
 	s.handle("GET", "/v1/orgs/{org}/access/export", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		o, err := s.dir.Org(a, r.PathValue("org"))
 		if err != nil {
@@ -174,6 +175,25 @@ func (s *Server) registerCSV() {
 		}
 		return writeCSV(w, "access.csv", rows)
 	})
+}
+
+// importSample is a file the import of this scope takes as it is: the role
+// column holds a role usable here, the group column one of its groups.
+func (s *Server) importSample(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
+	groups, err := s.dir.ListGroups(a, sc, "", directory.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	group := ""
+	if len(groups.Items) > 0 {
+		group = groups.Items[0].Name
+	}
+	role, domain := string(gh.OrgRoleMember), "@partner.example"
+	if sc.Workspace != nil {
+		role, domain = "Incident Analyst", "@customer.example"
+	}
+	return writeCSV(w, "people.csv", [][]string{{"email", "first_name", "last_name", "role", "group"},
+		{"ana.alves" + domain, "Ana", "Alves", role, group}, {"ben.brook" + domain, "Ben", "Brook", "", ""}})
 }
 
 // writeCSV sends rows as a CSV attachment, every cell through csvCell.

@@ -514,6 +514,8 @@ func (s *Server) registerSignin() {
 		writeJSON(w, http.StatusOK, webhookSecret{secret.Reveal(), rev})
 		return nil
 	}))
+	s.registerPages()
+	s.handle("GET", "/v1/orgs/{org}/mail/{id}", s.inScope(s.caughtMail))
 	s.handle("GET", "/v1/orgs/{org}/mail", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		if err := s.dir.RequireOrgAdmin(a, sc.Org, "see the organization's outgoing mail"); err != nil {
 			return err
@@ -525,6 +527,38 @@ func (s *Server) registerSignin() {
 		writeJSON(w, http.StatusOK, mailList{Items: nonNil(list)})
 		return nil
 	}))
+}
+
+// MailKeeper is the mail catcher of a demo server: what it was sent, bodies included.
+type MailKeeper interface {
+	Caught(org gh.OrgID, id string) (*gh.Mail, bool)
+}
+
+// KeepMail lets Org Admins read the text of the mail a demo server caught
+// (GET /v1/orgs/{org}/mail/{id}); without it that endpoint answers 404.
+func (s *Server) KeepMail(k MailKeeper) { s.mailKeeper = k }
+
+// caughtMail shows one message with its body, when a catcher kept it.
+func (s *Server) caughtMail(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
+	if err := s.dir.RequireOrgAdmin(a, sc.Org, "read the organization's mail"); err != nil {
+		return err
+	}
+	if s.mailKeeper == nil {
+		return gh.Errorf(gh.KindNotFound, "mail_not_kept", "this server sends mail to its SMTP server and keeps no copy; only serve --demo without SMTP keeps messages to read")
+	}
+	m, ok := s.mailKeeper.Caught(sc.Org.ID, r.PathValue("id"))
+	if !ok {
+		return gh.Errorf(gh.KindNotFound, "mail_not_found", "no such message was caught; it may still wait in the outbox (gatehouse mail list), or be older than the last 200")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, caughtMail{Mail: m, Body: m.Body})
+	return nil
+}
+
+// caughtMail is a message with its text, which may hold a one-time link.
+type caughtMail struct {
+	*gh.Mail
+	Body string `json:"body"`
 }
 
 // mine wraps endpoints about the signed-in user itself.

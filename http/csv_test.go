@@ -187,3 +187,23 @@ func TestCSVExportNeutralizesHiddenAndFullwidthFormulas(t *testing.T) {
 		}
 	})
 }
+
+// TestImportSampleImportsAsIs: the sample file of each scope is accepted
+// by that scope's import, unchanged.
+func TestImportSampleImportsAsIs(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		e.create(p.admin, org+"/workspaces/alpha/groups", obj{"name": "Alpha Staff"})
+		for _, path := range []string{org, org + "/workspaces/alpha"} {
+			rows := e.getCSV(p.admin, path+"/users/import/sample")
+			if len(rows) < 2 || strings.Join(rows[0], ",") != "email,first_name,last_name,role,group" {
+				t.Fatalf("sample of %s = %v, want a header and rows", path, rows)
+			}
+			var b strings.Builder
+			_ = csv.NewWriter(&b).WriteAll(rows)
+			if got, out := e.postCSV(p.admin, path+"/users/import", b.String()); got != 200 || out.num("imported") != int64(len(rows)-1) {
+				t.Errorf("importing the sample of %s = %d %v, want 200 and %d created", path, got, out, len(rows)-1)
+			}
+		}
+	})
+}

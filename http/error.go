@@ -21,6 +21,7 @@ var statusOf = map[gh.Kind]int{
 	gh.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	gh.KindUnsupported:     http.StatusUnsupportedMediaType,
 	gh.KindRateLimited:     http.StatusTooManyRequests,
+	gh.KindWrongMethod:     http.StatusMethodNotAllowed,
 }
 
 // Status returns the HTTP status for an error; protocol handlers with their

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ func decodeWith(w http.ResponseWriter, r *http.Request, dst any, fast func([]byt
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return bodyError(err)
+		return jsonError(body, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body must hold exactly one JSON object")
@@ -68,28 +69,83 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return buf, nil
 }
 
-func bodyError(err error) error {
+func bodyError(err error) error { return jsonError(nil, err) }
+
+// jsonError says what is wrong with a body in the words of JSON, never Go's,
+// and where (line and column) when the body is malformed.
+func jsonError(body []byte, err error) error {
 	var mbe *http.MaxBytesError
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var ge *gh.Error
 	switch {
 	case errors.As(err, &mbe):
 		return gh.Errorf(gh.KindTooLarge, "body_too_large", "the request body is larger than %d bytes", mbe.Limit)
-	case errors.Is(err, io.EOF):
+	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(body)) == 0:
 		return gh.Errorf(gh.KindInvalid, "malformed_body", "the request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body is not valid JSON: it ends too soon (%s)", where(body, int64(len(body))))
 	case errors.As(err, &se):
-		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body is not valid JSON (at byte %d)", se.Offset)
+		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body is not valid JSON: %s at %s", se.Error(), where(body, se.Offset-1))
 	case errors.As(err, &te):
-		field := te.Field
-		if field == "" {
-			field = "body"
+		if te.Field == "" {
+			return gh.Errorf(gh.KindInvalid, "malformed_body", "the body must be %s, not %s", jsonKind(te.Type), article(te.Value))
 		}
-		return gh.Invalid("malformed_body", field, fmt.Sprintf("must be a JSON %s", te.Type.Kind()))
+		return gh.Invalid("malformed_body", te.Field, fmt.Sprintf("must be %s, not %s", jsonKind(te.Type), article(te.Value)))
+	case errors.As(err, &ge):
+		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body could not be read: %s", ge.Message)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return gh.Invalid("unknown_field", name, "is not a known field")
 	}
+	if strings.HasPrefix(err.Error(), "json: ") { // the decoder's own words name Go types
+		return gh.Errorf(gh.KindInvalid, "malformed_body", "the body could not be read as JSON")
+	}
 	return gh.Errorf(gh.KindInvalid, "malformed_body", "the body could not be read: %v", err)
+}
+
+// where turns a byte offset into "line L, column C" (both from 1).
+func where(body []byte, offset int64) string {
+	offset = min(max(offset, 0), int64(len(body)))
+	before := body[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// jsonKind names what JSON value a Go type reads.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another kind of value"
+}
+
+// article names the JSON value the decoder found ("string", "number 1.5").
+func article(v string) string {
+	switch {
+	case v == "object", v == "array":
+		return "an " + v
+	case strings.HasPrefix(v, "number"):
+		return "a " + v
+	case v == "bool":
+		return "true or false"
+	}
+	return "a " + v
 }
 
 func encodeJSON(w io.Writer, v any) error {

@@ -22,10 +22,12 @@ type op struct {
 	tag     string
 	summary string // "%s" is "the organization" or "a workspace" on twins
 	in, out reflect.Type
-	csvIn   bool   // the body is a CSV file of users instead of JSON
-	csvOut  string // the answer is a CSV file with these columns instead of JSON
-	textOut string // the answer is plain text of this kind instead of JSON
-	status  []int  // success statuses, all with the body out; 200 when empty
+	csvIn   bool     // the body is a CSV file of users instead of JSON
+	csvOut  string   // the answer is a CSV file with these columns instead of JSON
+	textOut string   // the answer is plain text of this kind instead of JSON
+	htmlOut string   // the answer is an HTML page of this kind instead of JSON
+	formIn  []string // the body is an HTML form (urlencoded) with these fields
+	status  []int    // success statuses, all with the body out; 200 when empty
 	query   []param
 	etag    bool // the answer carries the object's revision as ETag
 	ifMatch bool // the request may carry If-Match
@@ -70,6 +72,7 @@ var operations = map[string]op{
 	"DELETE /v1/orgs/{org}/users/{id}":          {id: "deleteUser", tag: "users", summary: "Delete a user of %s", out: typ[revisionBody](), ifMatch: true, both: true},
 	"GET /v1/orgs/{org}/users/{id}/assignments": {id: "listUserAssignments", tag: "users", summary: "List the assignments of a user of %s", out: typ[directory.List[directory.AssignmentView]](), both: true},
 	"POST /v1/orgs/{org}/users/import":          {id: "importUsers", tag: "users", summary: "Import users of %s from a CSV file", csvIn: true, out: typ[CSVImportResult](), query: []param{qMode}, both: true},
+	"GET /v1/orgs/{org}/users/import/sample":    {id: "importSample", tag: "users", summary: "A sample CSV file the import of %s takes as it is", csvOut: "email, first_name, last_name, role, group", both: true},
 	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups", both: true},
 	"GET /v1/orgs/{org}/access/export":          {id: "exportAccess", tag: "access", summary: "Export who holds which role in which workspace, as CSV", csvOut: "workspace, workspace_id, user_email, user_id, role, role_id, assigned_to, via", query: []param{qExportWorkspace}},
 
@@ -127,13 +130,21 @@ var operations = map[string]op{
 	"POST /v1/orgs/{org}/users/{id}/mfa/reset":        {id: "resetUserMFA", tag: "signin", summary: "Remove the second factor of a user of %s; its sessions end", out: typ[revisionBody](), both: true},
 	"GET /v1/orgs/{org}/users/{id}/sessions":          {id: "listUserSessions", tag: "signin", summary: "List the sessions of a user of %s", out: typ[sessionList](), both: true},
 	"DELETE /v1/orgs/{org}/users/{id}/sessions/{sid}": {id: "endUserSession", tag: "signin", summary: "End a session of a user of %s", out: typ[struct{}](), both: true},
-	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), or the users of a CSV file (text/csv), by email", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, both: true},
+	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), or the users of a CSV file (text/csv), by email", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, query: []param{qMode}, both: true},
 	"POST /v1/orgs/{org}/users/{id}/invitation":       {id: "resendInvitation", tag: "signin", summary: "Send an invited user of %s a new link", out: typ[revisionBody](), both: true},
 	"POST /v1/invitations/accept":                     {id: "acceptInvitation", tag: "signin", summary: "Set the password of an invitation link", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
 	"POST /v1/password/reset":                         {id: "requestReset", tag: "signin", summary: "Email a password reset link (the same answer whether or not the email exists)", in: typ[resetRequest](), out: typ[struct{}](), status: []int{202}, public: true},
 	"POST /v1/password/reset/confirm":                 {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
 	"POST /v1/orgs/{org}/webhook/secret":              {id: "rotateWebhookSecret", tag: "signin", summary: "Make a new signing key for the security webhook, shown once (Org Admins)", out: typ[webhookSecret]()},
 	"GET /v1/orgs/{org}/mail":                         {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
+	"GET /signin":                                     {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", htmlOut: "The sign-in form.", public: true},
+	"POST /signin":                                    {id: "signinForm", tag: "pages", summary: "Sign in from the page's form; the session is the gatehouse_session cookie", formIn: []string{"form_token", "email", "password", "org"}, htmlOut: "The next step, or the form again with what went wrong.", public: true},
+	"POST /signin/mfa":                                {id: "signinMFAForm", tag: "pages", summary: "Finish a sign-in from the page with an authenticator or recovery code", formIn: []string{"form_token", "code"}, htmlOut: "Signed in, or the form again with what went wrong.", public: true},
+	"GET /invitations/accept":                         {id: "invitationPage", tag: "pages", summary: "Where an invitation email's link leads: a form to set a password", query: []param{qToken}, htmlOut: "The set-password form.", public: true},
+	"POST /invitations/accept":                        {id: "invitationForm", tag: "pages", summary: "Set the password of an invitation link from the page's form", formIn: []string{"token", "password", "confirm"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /password/reset":                             {id: "resetPage", tag: "pages", summary: "Where a reset email's link leads (a form to set a new password); without a token, a form to ask for a link", query: []param{qToken}, htmlOut: "The form.", public: true},
+	"POST /password/reset":                            {id: "resetForm", tag: "pages", summary: "Set a new password from a reset link (token), or ask for a link (form_token, email, org)", formIn: []string{"token", "password", "confirm", "form_token", "email", "org"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /v1/orgs/{org}/mail/{id}":                    {id: "getCaughtMail", tag: "signin", summary: "One message with its text, as serve --demo without SMTP caught it (Org Admins); 404 on other servers", out: typ[caughtMail]()},
 	"GET /v1/index/digest":                            {id: "indexDigest", tag: "access", summary: "The revision and a digest of this node's index, to compare nodes (operator only)", out: typ[indexDigest](), query: lookupQuery[2:], waits: true},
 	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
 	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
@@ -192,6 +203,7 @@ var (
 	qUsable          = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
 	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
 	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
+	qToken           = param{name: "token", desc: "The one-time token of the emailed link.", schema: str}
 	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
 	qOrg             = param{name: "org", desc: "The organization (id or slug) by which user and workspace are named; the key's own when absent.", schema: str}
 	qUser            = param{name: "user", desc: "The user, by id or email.", schema: str, required: true}
@@ -223,7 +235,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
-	"sessions": "The session's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
+	"sessions": "The session's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
 }
 
 // openAPIDoc is the document, built once when the program starts.
@@ -332,6 +344,13 @@ func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
 	case o.in != nil:
 		out["requestBody"] = map[string]any{"required": true,
 			"content": map[string]any{"application/json": map[string]any{"schema": sc.schema(o.in)}}}
+	case o.formIn != nil:
+		props := map[string]any{}
+		for _, f := range o.formIn {
+			props[f] = str
+		}
+		out["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"application/x-www-form-urlencoded": map[string]any{"schema": map[string]any{"type": "object", "properties": props}}}}
 	case o.csvIn:
 		out["requestBody"] = map[string]any{"required": true,
 			"description": "A CSV file whose first line names the columns: email and first_name are required; " +
@@ -375,6 +394,9 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		case o.textOut != "":
 			r["description"] = o.textOut
 			r["content"] = map[string]any{"text/plain": map[string]any{"schema": str}}
+		case o.htmlOut != "":
+			r["description"] = o.htmlOut
+			r["content"] = map[string]any{"text/html": map[string]any{"schema": str}}
 		}
 		if o.etag {
 			r["headers"] = map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}}

@@ -31,7 +31,8 @@ type Server struct {
 
 	signin     *signin.Service // nil: no sign-in endpoints, API keys only
 	signinOpts SigninOptions
-	keyUsed    sync.Map // key id → when this node last recorded its use
+	keyUsed    sync.Map   // key id → when this node last recorded its use
+	mailKeeper MailKeeper // the demo's mail catcher; nil in production
 	metrics    *metrics
 }
 
@@ -68,6 +69,9 @@ func (s *Server) handle(method, pattern string, h handler) {
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
 		a, r, err := s.authenticate(r, method+" "+pattern)
 		if err == nil {
+			err = checkQuery(r, method+" "+pattern)
+		}
+		if err == nil {
 			err = h(w, r, a)
 		}
 		if err != nil {
@@ -79,7 +83,13 @@ func (s *Server) handle(method, pattern string, h handler) {
 // handlePublic registers an endpoint that needs no key.
 func (s *Server) handlePublic(method, pattern string, h http.HandlerFunc) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern})
-	s.mux.HandleFunc(method+" "+pattern, h)
+	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := checkQuery(r, method+" "+pattern); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		h(w, r)
+	})
 }
 
 // authenticate finds the actor of a request: an API key in Authorization, or
@@ -157,8 +167,8 @@ func (s *Server) withRequestID(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(sw, r)
-		route := r.Pattern // set by the mux for matched requests; empty for unknown paths
-		if route == "" {
+		route := r.Pattern // set by the mux for matched requests; "/" (the catch-all) for unknown paths
+		if route == "" || route == "/" {
 			route = "unmatched"
 		}
 		s.metrics.observe(route, sw.status, time.Since(start))
@@ -213,6 +223,7 @@ func (s *Server) register() {
 		writeJSON(w, http.StatusOK, body)
 	})
 	s.handlePublic("GET", "/openapi.json", serveOpenAPI)
+	s.mux.HandleFunc("/", s.unmatched)
 	s.registerCatalogue()
 	s.registerOrgs()
 	s.registerWorkspaces()

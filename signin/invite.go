@@ -3,6 +3,8 @@ package signin
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
@@ -20,9 +22,24 @@ func (s *Service) sendLink(ch *directory.Change, u *gh.User, kind gh.TokenKind, 
 		return err
 	}
 	body := fmt.Sprintf("%s\n\n%s\n\nThe link works once and expires in %s. If you did not expect this message, ignore it.\n",
-		intro, s.link(path, token), ttl)
+		intro, s.link(path, token), inWords(ttl))
 	s.queue(ch, u.Org, u.Email, string(kind), subject, body)
 	return nil
+}
+
+// inWords says a link's lifetime as people do: "7 days", "1 hour", "30 minutes".
+func inWords(d time.Duration) string {
+	n, unit := int(d/time.Minute), "minute"
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n, unit = int(d/(24*time.Hour)), "day"
+	case d >= time.Hour && d%time.Hour == 0:
+		n, unit = int(d/time.Hour), "hour"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s", n, unit)
 }
 
 func (s *Service) invitation(ch *directory.Change, u *gh.User) error {
@@ -141,7 +158,7 @@ func (s *Service) useLink(ctx context.Context, in AcceptInput, kind gh.TokenKind
 			return err
 		}
 		s.queue(ch, u.Org, u.Email, "welcome", "Welcome to Gatehouse",
-			fmt.Sprintf("Hello %s,\n\nyour account is ready. Sign in at %s\n", u.GivenName, s.cfg.PublicURL))
+			fmt.Sprintf("Hello %s,\n\nyour account is ready. Sign in at %s/signin\n", u.GivenName, strings.TrimRight(s.cfg.PublicURL, "/")))
 		return nil
 	})
 	if err != nil {

@@ -43,7 +43,7 @@ func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, b
 // Admin, Admin granted in a workspace and anything the platform operator does
 // inside the organization are news for the security contacts.
 func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error {
-	idx := s.dir.Index()
+	name := s.namer(events)
 	for _, ev := range events {
 		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
 			s.tellOperatorAction(ch, ev)
@@ -59,10 +59,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 			case gh.KindAssignment:
 				var before, after gh.Assignment
 				if decodeSide(c.After, &after) && after.Role == gh.RoleAdmin && !(decodeSide(c.Before, &before) && before.Role == gh.RoleAdmin) {
-					who, where := after.Principal.String(), string(after.Workspace)
-					if w := idx.Workspace(after.Workspace); w != nil {
-						where = w.Name
-					}
+					who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
 					s.tellContacts(ch, ev.Org, "admin_granted", "Admin granted in "+where,
 						fmt.Sprintf("%s now has the Admin role in workspace %s (change by %s, revision %d).", who, where, actorName(ev), ev.Revision))
 				}
@@ -97,6 +94,46 @@ func (s *Service) tellOperatorAction(ch *directory.Change, ev *gh.Event) {
 			"address, whatever your organization's address ranges, so that the ranges can be fixed. If your organization "+
 			"did not ask for this, revoke the key (DELETE /v1/orgs/%s/users/%s/keys/%s) and contact the platform at once.",
 			who, k.ID, ev.Revision, ev.Org, k.User, k.ID))
+}
+
+// namer names objects by id for notices: from the change itself first, since
+// a workspace made in this change (with its template's assignments) is not
+// in the index yet, then from the index; an unknown id stays an id.
+func (s *Service) namer(events []*gh.Event) func(id string) string {
+	names := map[string]string{}
+	for _, ev := range events {
+		for _, c := range ev.Changes {
+			var o struct {
+				ID    string `json:"id"`
+				Name  string `json:"name"`
+				Email string `json:"email"`
+			}
+			if decodeSide(c.After, &o) && o.ID != "" {
+				names[o.ID] = first(o.Name, o.Email)
+			}
+		}
+	}
+	idx := s.dir.Index()
+	return func(id string) string {
+		switch {
+		case names[id] != "":
+			return names[id]
+		case idx.Workspace(gh.WorkspaceID(id)) != nil:
+			return idx.Workspace(gh.WorkspaceID(id)).Name
+		case idx.Group(gh.GroupID(id)) != nil:
+			return idx.Group(gh.GroupID(id)).Name
+		case idx.User(gh.UserID(id)) != nil:
+			return idx.User(gh.UserID(id)).Email
+		}
+		return id
+	}
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func actorName(ev *gh.Event) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -37,8 +38,8 @@ var errNoPasskeys = gh.Errorf(gh.KindUnavailable, "passkeys_unavailable",
 // cannot name one (passkeys are then unavailable).
 func newWebAuthn(publicURL, name string) *webauthn.WebAuthn {
 	u, err := url.Parse(publicURL)
-	if err != nil || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil
+	if err != nil || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http") || net.ParseIP(u.Hostname()) != nil {
+		return nil // browsers refuse an IP address as the relying party's id
 	}
 	wa, err := webauthn.New(&webauthn.Config{RPID: u.Hostname(), RPDisplayName: name, RPOrigins: []string{u.Scheme + "://" + u.Host}})
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -13,6 +14,10 @@ import (
 	ghttp "gatehouse.dev/gatehouse/http"
 )
 
+// exitCodes is the part of check's and explain's help scripts rely on.
+const exitCodes = `Exit code: 0 when allowed, 1 when denied (as kubectl auth can-i), so scripts can
+test the answer; 2 when the command line is wrong. Errors also exit 1 and print "error: …".`
+
 // question is the flags of check, explain and the lookups.
 type question struct {
 	org, user, workspace, capability, level string
@@ -21,12 +26,14 @@ type question struct {
 
 func (q *question) bind(cmd *cobra.Command, user, workspace bool) {
 	f := cmd.Flags()
-	f.StringVar(&q.org, "org", "", "organization slug or id")
+	orgFlag(f, &q.org)
 	f.StringVar(&q.capability, "capability", "", "capability, such as incidents.close (see gatehouse roles get admin --builtin)")
 	f.StringVar(&q.level, "level", "", "level asked: full (default) or limited")
 	f.Int64Var((*int64)(&q.consistency.AtLeastRevision), "at-least-revision", 0, "answer only once the server has seen this revision (one a change returned)")
 	f.BoolVar(&q.consistency.FullyConsistent, "fully-consistent", false, "catch up with the store before answering")
-	_ = cmd.MarkFlagRequired("org")
+	if savedOrg == "" {
+		_ = cmd.MarkFlagRequired("org")
+	}
 	_ = cmd.MarkFlagRequired("capability")
 	if user {
 		f.StringVar(&q.user, "user", "", "user email or id")
@@ -60,6 +67,7 @@ func (q *question) wanted() string { return first(q.level, "full") }
 func (g *cli) checkCmd() *cobra.Command {
 	var q question
 	cmd := g.verb("check --org ORG --user USER --workspace WS --capability CAP", "Ask whether a user may use a capability in a workspace", cobra.NoArgs, nil)
+	cmd.Long = "Ask whether a user may use a capability in a workspace, or an organization capability without --workspace.\n\n" + exitCodes
 	q.bind(cmd, true, false)
 	cmd.Flags().StringVarP(&q.workspace, "workspace", "w", "", "workspace slug or id (leave out for an organization capability)")
 	cmd.RunE = g.run(func(ctx context.Context, _ []string) error {
@@ -75,7 +83,7 @@ func (g *cli) checkCmd() *cobra.Command {
 		if q.workspace == "" {
 			where = "organization " + q.org
 		}
-		return show(g, raw, func(w io.Writer, d engine.Decision) {
+		if err := show(g, raw, func(w io.Writer, d engine.Decision) {
 			if d.Allowed {
 				fmt.Fprintf(w, "allowed: %s has %s at level %s in %s (revision %d)\n", q.user, q.capability, d.Level, where, d.Revision)
 				return
@@ -84,14 +92,29 @@ func (g *cli) checkCmd() *cobra.Command {
 			if q.workspace != "" {
 				fmt.Fprintf(w, "why: gatehouse explain --org %s --user %s --workspace %s --capability %s\n", q.org, q.user, q.workspace, q.capability)
 			}
-		})
+		}); err != nil {
+			return err
+		}
+		return verdict(raw)
 	})
 	return cmd
+}
+
+// verdict is errDenied when the answer denies, so the exit code says it.
+func verdict(raw []byte) error {
+	var d struct {
+		Allowed bool `json:"allowed"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil || !d.Allowed {
+		return errDenied
+	}
+	return nil
 }
 
 func (g *cli) explainCmd() *cobra.Command {
 	var q question
 	cmd := g.verb("explain --org ORG --user USER --workspace WS --capability CAP", "Say why a user may or may not use a capability in a workspace, and the fix", cobra.NoArgs, nil)
+	cmd.Long = "Say why a user may or may not use a capability in a workspace, and the change that would allow it.\n\n" + exitCodes
 	q.bind(cmd, true, true)
 	cmd.RunE = g.run(func(ctx context.Context, _ []string) error {
 		req, err := q.request()
@@ -102,7 +125,10 @@ func (g *cli) explainCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return show(g, raw, func(w io.Writer, e engine.Explanation) { printExplanation(w, q, e) })
+		if err := show(g, raw, func(w io.Writer, e engine.Explanation) { printExplanation(w, q, e) }); err != nil {
+			return err
+		}
+		return verdict(raw)
 	})
 	return cmd
 }

@@ -35,7 +35,7 @@ func (g *cli) capabilitiesCmd() *cobra.Command {
 	add.Flags().StringSliceVar(&builtin, "builtin", nil, "ROLE=full|limited for a built-in role other than Admin, repeatable")
 	cmd.AddCommand(
 		g.verb("list", "List every capability, built-in and added", cobra.NoArgs, func(ctx context.Context, _ []string) error {
-			return sendList(ctx, g, "/v1/capabilities", nil, func(w io.Writer, l directory.List[gh.CapabilityInfo]) {
+			return send(ctx, g, "GET", "/v1/capabilities", nil, func(w io.Writer, l directory.List[gh.CapabilityInfo]) {
 				rows := make([][]string, len(l.Items))
 				for i, c := range l.Items {
 					origin := "built-in"

@@ -11,11 +11,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	gh "gatehouse.dev/gatehouse"
 	ghttp "gatehouse.dev/gatehouse/http"
 )
 
@@ -33,6 +36,7 @@ type cli struct {
 // addClientCommands adds the admin commands that talk to a running server.
 func addClientCommands(root *cobra.Command) {
 	g := &cli{out: root.OutOrStdout()}
+	savedOrg = loginOrg()
 	root.AddCommand(g.loginCmd())
 	for _, c := range []*cobra.Command{
 		g.orgsCmd(), g.workspacesCmd(), g.usersCmd(), g.groupsCmd(), g.rolesCmd(),
@@ -62,6 +66,19 @@ func (g *cli) run(fn func(ctx context.Context, args []string) error) func(*cobra
 type fileConfig struct {
 	Server string `json:"server"`
 	Key    string `json:"key"`
+	Org    string `json:"org,omitempty"` // the key's only organization, the default of --org
+}
+
+// savedOrg is the default of --org: the organization of the saved login's
+// key when it sees exactly one, and no other key is given in the environment.
+var savedOrg string
+
+func loginOrg() string {
+	fc, err := readConfig()
+	if err != nil || (os.Getenv("GATEHOUSE_KEY") != "" && os.Getenv("GATEHOUSE_KEY") != fc.Key) {
+		return ""
+	}
+	return fc.Org
 }
 
 func configPath() (string, error) {
@@ -192,6 +209,7 @@ func (g *cli) humanError(flags *pflag.FlagSet, err error) error {
 			}
 			fmt.Fprintf(&b, "\n  %s: %s", field, ae.Fields[name])
 		}
+		b.WriteString(g.hints(flags, ae))
 		switch {
 		case ae.Status == http.StatusUnauthorized:
 			b.WriteString("\n  the key was refused: pass a valid one with --key or GATEHOUSE_KEY, or save one with \"gatehouse login\"")
@@ -227,16 +245,22 @@ func (g *cli) loginCmd() *cobra.Command {
 		if err := g.callInto(ctx, "GET", "/v1/orgs", nil, &orgs); err != nil {
 			return err
 		}
-		path, err := writeConfig(fc)
-		if err != nil {
-			return err
-		}
 		slugs := make([]string, len(orgs.Items))
 		for i, o := range orgs.Items {
 			slugs[i] = o.Slug
 		}
+		if fc.Org = ""; len(slugs) == 1 {
+			fc.Org = slugs[0]
+		}
+		path, err := writeConfig(fc)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(g.out, "Saved %s and its key in %s.\nThe key sees %d organization(s): %s\n",
 			fc.Server, path, len(slugs), strings.Join(slugs, ", "))
+		if fc.Org != "" {
+			fmt.Fprintf(g.out, "--org defaults to %s.\n", fc.Org)
+		}
 		return nil
 	})
 	cmd.Flags().StringVar(&fc.Server, "server", "", "Gatehouse URL, such as "+defaultServer)
@@ -269,4 +293,43 @@ func writeConfig(fc fileConfig) (string, error) {
 		return "", err
 	}
 	return path, f.Close()
+}
+
+// hints point from an error to the command that lists the valid choices.
+func (g *cli) hints(flags *pflag.FlagSet, ae *ghttp.APIError) string {
+	var out string
+	fields := ae.FieldNames()
+	if slices.ContainsFunc(fields, func(f string) bool { return f == "capability" || strings.HasPrefix(f, "grants.") }) {
+		out += "\n  the capabilities there are: gatehouse capabilities list"
+	}
+	if ae.Code == "role_not_found" || slices.Contains(fields, "role") {
+		out += g.usableRoles(flags)
+	}
+	return out
+}
+
+// usableRoles names the roles that may be assigned in the command's scope.
+func (g *cli) usableRoles(flags *pflag.FlagSet) string {
+	s := scope{org: flagValue(flags, "org"), ws: flagValue(flags, "workspace")}
+	if s.org == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	roles, err := listInto[*gh.Role](ctx, g, s.path()+"/roles", url.Values{"usable": {"true"}})
+	if err != nil || len(roles) == 0 {
+		return ""
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name
+	}
+	return "\n  roles usable in " + s.where() + ": " + strings.Join(names, ", ")
+}
+
+func flagValue(flags *pflag.FlagSet, name string) string {
+	if f := flags.Lookup(name); f != nil {
+		return f.Value.String()
+	}
+	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
@@ -126,8 +127,10 @@ type scope struct{ org, ws string }
 
 // bindScope adds --org (required) and, when inWorkspace, --workspace.
 func bindScope(cmd *cobra.Command, s *scope, inWorkspace, wsRequired bool) {
-	cmd.PersistentFlags().StringVar(&s.org, "org", "", "organization slug or id")
-	_ = cmd.MarkPersistentFlagRequired("org")
+	orgFlag(cmd.PersistentFlags(), &s.org)
+	if savedOrg == "" {
+		_ = cmd.MarkPersistentFlagRequired("org")
+	}
 	if inWorkspace {
 		usage := "workspace slug or id (without it: the organization's own)"
 		if wsRequired {
@@ -138,6 +141,11 @@ func bindScope(cmd *cobra.Command, s *scope, inWorkspace, wsRequired bool) {
 			_ = cmd.MarkPersistentFlagRequired("workspace")
 		}
 	}
+}
+
+// orgFlag binds --org, whose default is the saved login's organization.
+func orgFlag(f *pflag.FlagSet, org *string) {
+	f.StringVar(org, "org", savedOrg, "organization slug or id")
 }
 
 // path is the API path of the scope: the organization or one of its workspaces.

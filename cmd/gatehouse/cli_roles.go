@@ -16,7 +16,7 @@ import (
 func (g *cli) rolesCmd() *cobra.Command {
 	s := &scope{}
 	cmd := &cobra.Command{Use: "roles", Short: "Built-in roles, and custom roles of an organization or one workspace"}
-	cmd.PersistentFlags().StringVar(&s.org, "org", "", "organization slug or id (not needed with --builtin)")
+	cmd.PersistentFlags().StringVar(&s.org, "org", savedOrg, "organization slug or id (not needed with --builtin)")
 	cmd.PersistentFlags().StringVarP(&s.ws, "workspace", "w", "", "workspace slug or id, for the workspace's own roles")
 	cmd.AddCommand(
 		g.roleList(s),

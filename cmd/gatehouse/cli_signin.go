@@ -21,7 +21,7 @@ func (g *cli) userInvite(s *scope) *cobra.Command {
 		cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			in.Email = args[0]
 			return send(ctx, g, "POST", s.path()+"/invitations", in, func(w io.Writer, u gh.User) {
-				fmt.Fprintf(w, "Invited %s (%s) in %s; the link is on its way (see: gatehouse mail --org %s).\n", u.Email, u.ID, s.where(), s.org)
+				fmt.Fprintf(w, "Invited %s (%s) in %s; the link is on its way (see: gatehouse mail list --org %s).\n", u.Email, u.ID, s.where(), s.org)
 			})
 		})
 	f := cmd.Flags()
@@ -67,20 +67,32 @@ func (g *cli) userResetMFA(s *scope) *cobra.Command {
 		})
 }
 
-// mailCmd shows the outbox: what was sent, what waits and why.
+// mailCmd shows the outbox: what was sent, what waits and why; and, under
+// serve --demo, what a message said.
 func (g *cli) mailCmd() *cobra.Command {
 	s := &scope{}
-	cmd := g.verb("mail", "The organization's outgoing mail and its delivery status", cobra.NoArgs, func(ctx context.Context, _ []string) error {
-		return send(ctx, g, "GET", s.path()+"/mail", nil, func(w io.Writer, l struct {
-			Items []gh.Mail `json:"items"`
-		}) {
-			rows := make([][]string, len(l.Items))
-			for i, m := range l.Items {
-				rows[i] = []string{day(m.CreatedAt), string(m.Status), m.Kind, m.To, fmt.Sprint(m.Attempts), m.LastError}
-			}
-			table(w, "No mail.", []string{"QUEUED", "STATUS", "KIND", "TO", "ATTEMPTS", "LAST ERROR"}, rows)
-		})
-	})
+	cmd := &cobra.Command{Use: "mail", Short: "The organization's outgoing mail: its delivery status, and under serve --demo its text"}
 	bindScope(cmd, s, false, false)
+	cmd.AddCommand(
+		g.verb("list", "List the organization's outgoing mail and its delivery status", cobra.NoArgs, func(ctx context.Context, _ []string) error {
+			return send(ctx, g, "GET", s.path()+"/mail", nil, func(w io.Writer, l struct {
+				Items []gh.Mail `json:"items"`
+			}) {
+				rows := make([][]string, len(l.Items))
+				for i, m := range l.Items {
+					rows[i] = []string{day(m.CreatedAt), string(m.Status), m.Kind, m.To, fmt.Sprint(m.Attempts), m.LastError, m.ID}
+				}
+				table(w, "No mail.", []string{"QUEUED", "STATUS", "KIND", "TO", "ATTEMPTS", "LAST ERROR", "ID"}, rows)
+			})
+		}),
+		g.verb("show ID", "Show a message as it was sent (serve --demo keeps them; a real server sends them to SMTP)", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+			return send(ctx, g, "GET", s.path()+"/mail/"+esc(args[0]), nil, func(w io.Writer, m struct {
+				gh.Mail
+				Body string `json:"body"`
+			}) {
+				fmt.Fprintf(w, "To: %s\nSubject: %s\nStatus: %s\n\n%s", m.To, m.Subject, m.Status, m.Body)
+			})
+		}),
+	)
 	return cmd
 }

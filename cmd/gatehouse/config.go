@@ -106,12 +106,30 @@ func (c *Config) proxies() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// publicURL is the configured public URL, or the listen address over plain HTTP.
+// publicURL is the configured public URL, or the listen address over plain
+// HTTP, named localhost when it is a loopback or unspecified address:
+// passkeys (WebAuthn) need a host name, never an IP address.
 func (c *Config) publicURL(addr string) string {
 	if c.PublicURL != "" {
 		return strings.TrimRight(c.PublicURL, "/")
 	}
+	host, port, err := net.SplitHostPort(addr)
+	if ip, perr := netip.ParseAddr(host); err == nil && perr == nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		return "http://" + net.JoinHostPort("localhost", port)
+	}
 	return "http://" + addr
+}
+
+// passkeysOff says why passkeys cannot work at a public URL, or "".
+func passkeysOff(public string) string {
+	u, err := url.Parse(public)
+	if err != nil || u.Hostname() == "" {
+		return "the public URL " + public + " is not a URL; set GATEHOUSE_PUBLIC_URL"
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return "the public URL " + public + " names an IP address, and browsers bind passkeys to a host name; set GATEHOUSE_PUBLIC_URL to https://your.host"
+	}
+	return ""
 }
 
 func (c *Config) level() (slog.Level, error) {

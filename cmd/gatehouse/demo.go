@@ -18,9 +18,9 @@ const demoSlug = "northwind"
 // the recommended partner groups, three customers onboarded through a
 // template, partner and customer users, a nested group and a custom role.
 // Everything goes through the directory, so it is validated and audited like any change.
-func seedDemo(ctx context.Context, d *directory.Directory, sign *signin.Service, out io.Writer, addr string) error {
+func seedDemo(ctx context.Context, d *directory.Directory, sign *signin.Service, out io.Writer, addr, store string) error {
 	if d.Index().OrgBySlug(demoSlug) != nil {
-		fmt.Fprintf(out, "Demo organization %q is already there.\n", demoSlug)
+		fmt.Fprintf(out, demoAgain, demoSlug, addr, demoSlug, startOver(store))
 		return nil
 	}
 	s := &seeder{ctx: ctx, d: d, a: directory.SystemActor("demo")}
@@ -102,6 +102,25 @@ Try:
 
 `, org.Name, admin.Email, key.Reveal(), demoSlug, admin.Email, pw, addr, key.Reveal(), demoSlug, demoSlug)
 	return nil
+}
+
+// demoAgain is what a second start of the demo says: its keys were shown
+// once, at the first start, so it says how to make new ones or start over.
+const demoAgain = `
+Demo organization %q is already there; its keys were shown when it was made.
+  A new key for its Organization Admin (with the operator key):
+    gatehouse keys create --server http://%s --key OPERATOR_KEY --org %s --user admin@northwind.example
+  Lost the operator key too? Restart with GATEHOUSE_OPERATOR_KEY set to a long random value: it is accepted as one.
+  Start over: stop the server and %s.
+
+`
+
+// startOver says how to empty a store.
+func startOver(store string) string {
+	if isPostgres(store) {
+		return "drop and create its PostgreSQL database again"
+	}
+	return fmt.Sprintf("delete %s (with its -wal and -shm files), or give --store a new file", store)
 }
 
 // seeder keeps the first error so the demo script reads as a list of steps.

@@ -17,24 +17,31 @@ import (
 func execute(args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 1
+	if err := checkUnknownSub(root, args); err != nil {
+		return exitCode(err, stderr)
 	}
-	return 0
+	return exitCode(root.Execute(), stderr)
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "gatehouse",
-		Short:         "Identity and access for managed-security partners and their customers",
+		Use:   "gatehouse",
+		Short: "Identity and access for managed-security partners and their customers",
+		Long: `Identity and access for managed-security partners and their customers.
+
+Exit codes: 0 done (check and explain: allowed), 1 failed (check and explain:
+denied), 2 the command line is wrong (unknown command or flag, missing argument).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(stdout, stderr), newMigrate(stdout), newBench(stdout))
+	root.Version = version()
+	root.SetVersionTemplate("gatehouse {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(newServe(stdout, stderr), newMigrate(stdout), newBench(stdout), newVersion())
 	addClientCommands(root)
+	nameArgs(root)
 	return root
 }
 

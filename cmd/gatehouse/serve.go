@@ -68,15 +68,17 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load the index: %w", err)
 	}
 	m.Log.Info("index loaded", "revision", m.dir.Index().Revision(), "duration_ms", time.Since(start).Milliseconds())
+	// Listen before making the operator key: a new key is printed only
+	// once, and a busy port must not make that one print go to waste.
+	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w (another gatehouse running? choose another address with --addr)", m.Config.Addr, err)
+	}
 	secret, err := m.dir.EnsureOperatorKey(ctx, m.Config.OperatorKey)
 	if err != nil {
 		return fmt.Errorf("operator key: %w", err)
 	}
 	if secret != "" {
 		fmt.Fprintf(m.Out, "\nOperator API key (shown once; keep it safe):\n\n  %s\n\n", secret.Reveal())
-	}
-	if m.listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	public := m.Config.publicURL(m.listener.Addr().String())
 	var sealer auth.Sealer
@@ -85,11 +87,14 @@ func (m *Main) Run(ctx context.Context) error {
 	} else {
 		m.Log.Warn("no GATEHOUSE_SECRET_KEY: TOTP seeds and webhook keys are stored unencrypted in the database")
 	}
+	if why := passkeysOff(public); why != "" {
+		m.Log.Warn("passkeys are off: " + why)
+	}
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	if m.Config.Demo {
-		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr()); err != nil {
+		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -101,6 +106,13 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		route.Mail = c
+	} else if m.Config.Demo {
+		// A demo keeps its mail for the person trying it (gatehouse mail show);
+		// a real server never does, since the messages hold one-time links.
+		c := outbox.NewCatcher(200)
+		route.Mail = c
+		m.server.KeepMail(c)
+		m.Log.Info("demo without GATEHOUSE_SMTP_URL: mail is kept in memory; read it with gatehouse mail list and gatehouse mail show ID")
 	} else {
 		m.Log.Warn("no GATEHOUSE_SMTP_URL: invitations and resets wait in the outbox until one is set")
 	}
