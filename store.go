@@ -39,6 +39,10 @@ type Tx interface {
 	Append(ev *Event) error
 	// Vault writes secrets in the same transaction; they never enter an event.
 	Vault() VaultTx
+	// Savepoint runs fn as a part of the transaction that can fail alone: if
+	// fn returns an error, everything it wrote (events, state, vault rows) is
+	// undone, Next is as before, and the transaction goes on unspoiled.
+	Savepoint(fn func() error) error
 }
 
 // Snapshot is the whole directory at one revision.

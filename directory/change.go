@@ -17,9 +17,14 @@ type Change struct {
 	w *writer
 }
 
-// Change runs fn as one write transaction and returns the last revision written.
+// Change runs fn as one write transaction and returns the last revision
+// written. It is committed alone, never in a group: the services beside the
+// directory read their vault rows (a credential's failed attempts, say)
+// outside the transaction, which sees every write committed before it only
+// when no other write shares it.
 func (d *Directory) Change(ctx context.Context, a *Actor, fn func(c *Change) error) (gh.Revision, error) {
-	return d.write(ctx, a, func(w *writer) error { return fn(&Change{d: d, w: w}) })
+	return d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1),
+		fn: func(w *writer) error { return fn(&Change{d: d, w: w}) }})
 }
 
 // ActAs names the user the events recorded from now on are by (a person

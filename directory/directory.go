@@ -9,7 +9,6 @@ package directory
 import (
 	"context"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -24,9 +23,15 @@ type Directory struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	// writeMu serialises this node's writers and every Apply to the index, so
-	// the index does not move while a change is being validated.
+	// writeMu serialises this node's write groups and every Apply to the
+	// index, so the index does not move while a change is being validated.
 	writeMu sync.Mutex
+	// queue holds the writes waiting for the next group commit (commit.go).
+	queueMu sync.Mutex
+	queue   []*request
+	// gates hold readers of an organization off its changes while they are
+	// applied to the index but not yet committed (commit.go).
+	gates gates
 
 	// BeforeCommit, when set, sees every change's events inside its
 	// transaction, so that what they cause (a notification to the security
@@ -173,48 +178,6 @@ func change[T any](ev *gh.Event, kind gh.ObjectKind, id string, before, after *T
 		c.After = gh.MustJSON(after)
 	}
 	ev.Changes = append(ev.Changes, c)
-}
-
-// write runs fn inside one store transaction after bringing the index to the
-// store's head, appends the events fn built, and applies them to the index
-// once committed. It returns the last revision written (the head when fn wrote nothing).
-func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) error) (gh.Revision, error) {
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
-	var events []*gh.Event
-	err := d.store.Update(ctx, func(tx gh.Tx) error {
-		err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
-			return tx.EventsAfter(after, n)
-		})
-		if err != nil {
-			return err
-		}
-		w := &writer{actor: a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault()}
-		if err := fn(w); err != nil {
-			return err
-		}
-		if d.BeforeCommit != nil && len(w.events) > 0 {
-			if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
-				return err
-			}
-		}
-		for _, ev := range w.events {
-			if err := tx.Append(ev); err != nil {
-				return err
-			}
-		}
-		events = w.events
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	if err := d.idx.Apply(events...); err != nil {
-		// The events are committed; the follower will retry from the store.
-		d.log.Error("apply committed events", "err", err)
-		return 0, gh.Internal(err)
-	}
-	return d.idx.Revision(), nil
 }
 
 // checkMatch compares an If-Match revision (0: none given) with the object's.

@@ -66,10 +66,15 @@ type handler func(w http.ResponseWriter, r *http.Request, a *directory.Actor) er
 // handle registers an authenticated endpoint.
 func (s *Server) handle(method, pattern string, h handler) {
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Auth: true})
+	reads := method == "GET" || questions[pattern]
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
 		a, r, err := s.authenticate(r, method+" "+pattern)
 		if err == nil {
 			err = checkQuery(r, method+" "+pattern)
+		}
+		if err == nil && reads && a.User != nil {
+			// Never read a write of a group commit that is not committed yet.
+			defer s.dir.Read(a.User.Org)()
 		}
 		if err == nil {
 			err = h(w, r, a)
@@ -79,6 +84,9 @@ func (s *Server) handle(method, pattern string, h handler) {
 		}
 	})
 }
+
+// questions are the POST routes that only read: they pass the read gate like GETs.
+var questions = map[string]bool{"/v1/check": true, "/v1/check/batch": true, "/v1/explain": true}
 
 // handlePublic registers an endpoint that needs no key.
 func (s *Server) handlePublic(method, pattern string, h http.HandlerFunc) {

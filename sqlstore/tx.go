@@ -26,6 +26,34 @@ func (t *tx) exec(q string, args ...any) error {
 	return err
 }
 
+// Savepoint runs fn inside an SQL savepoint (SQLite and PostgreSQL spell it
+// alike): a group of writes committed together lets each fail on its own.
+func (t *tx) Savepoint(fn func() error) error {
+	if t.err != nil {
+		return t.err
+	}
+	if err := t.exec("SAVEPOINT part"); err != nil {
+		return gatehouse.Internal(fmt.Errorf("savepoint: %w", err))
+	}
+	next := t.next
+	err := fn()
+	if err == nil && t.err != nil {
+		err = t.err
+	}
+	if err != nil {
+		t.next, t.err = next, nil
+		if rerr := t.exec("ROLLBACK TO SAVEPOINT part"); rerr != nil {
+			t.err = gatehouse.Internal(fmt.Errorf("roll back to savepoint: %w", rerr))
+			return t.err
+		}
+	}
+	if rerr := t.exec("RELEASE SAVEPOINT part"); rerr != nil {
+		t.err = gatehouse.Internal(fmt.Errorf("release savepoint: %w", rerr))
+		return t.err
+	}
+	return err
+}
+
 // Next is the revision the next appended event must carry.
 func (t *tx) Next() gatehouse.Revision { return t.next }
 

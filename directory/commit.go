@@ -1,0 +1,236 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// Group commit. Writers that arrive while a commit is being flushed wait for
+// it together; the first of them to get the write lock then commits them all
+// in one store transaction (one fsync on SQLite, one round of commit on
+// PostgreSQL). Each write still runs its rules in arrival order against the
+// index as the writes before it in the group left it, inside a savepoint of
+// its own, so a write that fails its rules fails alone and changes nothing.
+// Every write is answered with its own revision; revisions stay gap-free in
+// commit order.
+//
+// To let a later write of a group see an earlier one, the earlier write's
+// events are applied to the index before the group commits. Readers must
+// never see such uncommitted state: the organizations a group touches are
+// gated (gates below) from that moment until the commit is over, and readers
+// of those organizations wait at the gate. If the commit fails, the index is
+// rebuilt from the store before the gate opens.
+
+// request is one write waiting for a group commit.
+type request struct {
+	a    *Actor
+	fn   func(w *writer) error
+	solo bool // run in a transaction of its own (see Change)
+	done chan result
+	// set by the committer
+	events []*gh.Event
+	err    error
+}
+
+type result struct {
+	rev gh.Revision
+	err error
+}
+
+// maxGroup bounds the writes committed together, so one group's transaction
+// and the readers it holds off stay short.
+const maxGroup = 256
+
+// write runs fn as one write of the next group commit after bringing the
+// index to the store's head, and returns the last revision fn wrote (the
+// index's revision when it wrote nothing).
+func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) error) (gh.Revision, error) {
+	return d.enqueue(ctx, &request{a: a, fn: fn, done: make(chan result, 1)})
+}
+
+func (d *Directory) enqueue(ctx context.Context, r *request) (gh.Revision, error) {
+	d.queueMu.Lock()
+	d.queue = append(d.queue, r)
+	d.queueMu.Unlock()
+	d.writeMu.Lock()
+	select {
+	case res := <-r.done: // a writer before us committed our write in its group
+		d.writeMu.Unlock()
+		return res.rev, res.err
+	default:
+	}
+	for {
+		group := d.takeGroup()
+		if len(group) == 0 {
+			break
+		}
+		d.commitGroup(ctx, group)
+		if slices.Contains(group, r) {
+			break
+		}
+	}
+	d.writeMu.Unlock()
+	res := <-r.done
+	return res.rev, res.err
+}
+
+// takeGroup takes the queued writes to commit together: a solo write alone.
+func (d *Directory) takeGroup() []*request {
+	d.queueMu.Lock()
+	defer d.queueMu.Unlock()
+	n := min(len(d.queue), maxGroup)
+	for i, r := range d.queue[:n] {
+		if r.solo {
+			n = max(i, 1)
+			break
+		}
+	}
+	group := slices.Clone(d.queue[:n])
+	d.queue = slices.Delete(d.queue, 0, n)
+	return group
+}
+
+// commitGroup commits the writes of group in one transaction and answers
+// each. It runs under writeMu. The transaction is not bound to any one
+// writer's context: a caller that goes away must not fail the others.
+func (d *Directory) commitGroup(_ context.Context, group []*request) {
+	ctx := context.Background()
+	var held []gh.OrgID
+	dirty := false
+	err := d.store.Update(ctx, func(tx gh.Tx) error {
+		err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
+			return tx.EventsAfter(after, n)
+		})
+		if err != nil {
+			return err
+		}
+		for i, r := range group {
+			r.err = tx.Savepoint(func() error { return d.runWrite(tx, r) })
+			if r.err != nil || i == len(group)-1 {
+				continue // the last write is applied once committed, as a lone write always was
+			}
+			held = d.gates.hold(held, r.events)
+			dirty = true
+			if err := d.idx.Apply(r.events...); err != nil {
+				return gh.Internal(fmt.Errorf("apply to the index before commit: %w", err))
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		last := group[len(group)-1]
+		if last.err == nil {
+			if aerr := d.idx.Apply(last.events...); aerr != nil {
+				// Committed; the follower will retry from the store.
+				d.log.Error("apply committed events", "err", aerr)
+				last.err = gh.Internal(aerr)
+			}
+		}
+	} else if dirty {
+		d.rebuild(ctx, err)
+	}
+	d.gates.release(held)
+	d.answer(group, err)
+}
+
+// runWrite runs one write's rules and appends its events, inside its savepoint.
+func (d *Directory) runWrite(tx gh.Tx, r *request) (err error) {
+	defer func() {
+		if v := recover(); v != nil { // one write's bug must not strand the group
+			err = gh.Internal(fmt.Errorf("write panicked: %v", v))
+		}
+	}()
+	w := &writer{actor: r.a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault()}
+	if err := r.fn(w); err != nil {
+		return err
+	}
+	if d.BeforeCommit != nil && len(w.events) > 0 {
+		if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
+			return err
+		}
+	}
+	for _, ev := range w.events {
+		if err := tx.Append(ev); err != nil {
+			return err
+		}
+	}
+	r.events = w.events
+	return nil
+}
+
+// rebuild reloads the index from the store after a group that had applied
+// some of its writes failed to commit, so nothing uncommitted stays.
+func (d *Directory) rebuild(ctx context.Context, cause error) {
+	d.log.Error("group commit failed after applying to the index; reloading it from the store", "err", cause)
+	snap, err := d.store.Snapshot(ctx)
+	if err == nil {
+		d.idx.Load(snap)
+		err = d.catchUp(ctx, d.store.EventsAfter)
+	}
+	if err != nil {
+		// The index may hold writes that never committed: stop rather than answer from it.
+		panic(fmt.Sprintf("gatehouse: cannot rebuild the index after a failed commit: %v", err))
+	}
+}
+
+// answer tells every writer of the group its outcome.
+func (d *Directory) answer(group []*request, commitErr error) {
+	rev := d.idx.Revision()
+	for _, r := range group {
+		switch {
+		case commitErr != nil:
+			r.done <- result{err: commitErr}
+		case r.err != nil:
+			r.done <- result{err: r.err}
+		case len(r.events) > 0:
+			r.done <- result{rev: r.events[len(r.events)-1].Revision}
+		default:
+			r.done <- result{rev: rev}
+		}
+	}
+}
+
+// gates hold the readers of organizations off writes applied to the index
+// before their group commits: one readers-writer lock per organization.
+type gates struct{ m sync.Map } // gh.OrgID → *sync.RWMutex
+
+func (g *gates) of(org gh.OrgID) *sync.RWMutex {
+	if l, ok := g.m.Load(org); ok {
+		return l.(*sync.RWMutex)
+	}
+	l, _ := g.m.LoadOrStore(org, &sync.RWMutex{})
+	return l.(*sync.RWMutex)
+}
+
+// hold closes the gate of every organization of events not yet in held, and
+// returns held with them. It waits for the readers inside to finish.
+func (g *gates) hold(held []gh.OrgID, events []*gh.Event) []gh.OrgID {
+	for _, ev := range events {
+		if !slices.Contains(held, ev.Org) {
+			g.of(ev.Org).Lock()
+			held = append(held, ev.Org)
+		}
+	}
+	return held
+}
+
+func (g *gates) release(held []gh.OrgID) {
+	for _, org := range held {
+		g.of(org).Unlock()
+	}
+}
+
+// Read lets a reader of org in — waiting while a group commit holds that
+// organization's writes in the index, uncommitted — and returns the function
+// that lets it out. Every read an interface serves goes through it; the
+// directory's own rules, run by the committer, do not.
+func (d *Directory) Read(org gh.OrgID) (done func()) {
+	l := d.gates.of(org)
+	l.RLock()
+	return l.RUnlock
+}
