@@ -292,3 +292,71 @@ func testLimits(t *testing.T, h Harness) {
 		}
 	}
 }
+
+// testSavepoint checks that a part of a transaction that fails — here on a
+// unique constraint, after it wrote an event and a vault row — leaves
+// nothing behind, that Next is back where it was, and that the transaction
+// goes on and commits what the other parts wrote, gap-free.
+func testSavepoint(t *testing.T, h Harness) {
+	s := h.Open(t)
+	a := newWorld("a")
+	ctx := context.Background()
+	mustCommit(t, s, a.created())
+	before := readState(t, s)
+	var kept []*gatehouse.Event
+	err := s.Update(ctx, func(tx gatehouse.Tx) error {
+		appendOne := func(ev *gatehouse.Event) error {
+			ev.Revision = tx.Next()
+			return tx.Append(ev)
+		}
+		fine := &gatehouse.Group{ID: "grp_a8", Home: gatehouse.Home{Org: a.org.ID}, Name: "Fine"}
+		ok1 := event(a.org.ID, "group.create", fine, create(fine))
+		if err := tx.Savepoint(func() error { return appendOne(ok1) }); err != nil {
+			return err
+		}
+		next := tx.Next()
+		err := tx.Savepoint(func() error {
+			if err := tx.Vault().PutWebhookSecret(a.org.ID, "half-written"); err != nil {
+				return err
+			}
+			other := &gatehouse.Group{ID: "grp_a7", Home: gatehouse.Home{Org: a.org.ID}, Name: "Other"}
+			if err := appendOne(event(a.org.ID, "group.create", other, create(other))); err != nil {
+				return err
+			}
+			dup := *a.orgGroup
+			dup.ID = "grp_a6"
+			return appendOne(event(a.org.ID, "group.create", &dup, create(&dup)))
+		})
+		if gatehouse.KindOf(err) != gatehouse.KindConflict {
+			t.Errorf("the failing part = %v, want a conflict", err)
+		}
+		if tx.Next() != next {
+			t.Errorf("Next() after the failed part = %d, want %d", tx.Next(), next)
+		}
+		fine2 := &gatehouse.Group{ID: "grp_a5", Home: gatehouse.Home{Org: a.org.ID}, Name: "Fine too"}
+		ok2 := event(a.org.ID, "group.create", fine2, create(fine2))
+		if err := tx.Savepoint(func() error { return appendOne(ok2) }); err != nil {
+			return err
+		}
+		kept = []*gatehouse.Event{ok1, ok2}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	head, _ := s.Head(ctx)
+	evs, err := s.EventsAfter(ctx, head-2, 10)
+	if err != nil || len(evs) != 2 || evs[0].Revision != kept[0].Revision || evs[1].Revision != kept[0].Revision+1 {
+		t.Fatalf("events after the savepoints = %v, %v; want the two kept parts, consecutive", evs, err)
+	}
+	if _, err := s.WebhookSecret(ctx, a.org.ID); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("the failed part's vault row = %v, want none", err)
+	}
+	after := readState(t, s)
+	if len(after.snap.Groups) != len(before.snap.Groups)+2 {
+		t.Errorf("groups after = %d, want %d (the two kept parts only)", len(after.snap.Groups), len(before.snap.Groups)+2)
+	}
+	if report, err := s.VerifyChain(ctx, a.org.ID); err != nil || !report.OK {
+		t.Errorf("VerifyChain after savepoints = %+v, %v", report, err)
+	}
+}

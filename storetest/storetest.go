@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 		{"Allowed", testAllowed},
 		{"Rollback", testRollback},
 		{"Revisions", testRevisions},
+		{"Savepoint", testSavepoint},
 		{"EventsAfter", testEventsAfter},
 		{"Concurrent", testConcurrent},
 		{"ListEvents", testListEvents},
