@@ -93,7 +93,10 @@ func TestGroupCommit(t *testing.T) {
 			round := func(names []string) (results chan error) {
 				store.pause.Store(true)
 				first := make(chan error, 1)
-				go func() { _, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: "first " + names[0]}); first <- err }()
+				go func() {
+					_, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: "first " + names[0]})
+					first <- err
+				}()
 				<-store.ran
 				results = make(chan error, len(names))
 				for _, n := range names {
