@@ -69,6 +69,8 @@ type Source struct {
 	UserAgent string `json:"user_agent,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 	Via       string `json:"via,omitempty"` // api, cli, demo, bench
+	// Batch ties the events of one batch of changes together.
+	Batch string `json:"batch_id,omitempty"`
 }
 
 // Target is the object an event is about.

@@ -23,8 +23,11 @@ type Change struct {
 // outside the transaction, which sees every write committed before it only
 // when no other write shares it.
 func (d *Directory) Change(ctx context.Context, a *Actor, fn func(c *Change) error) (gh.Revision, error) {
-	return d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1),
-		fn: func(w *writer) error { return fn(&Change{d: d, w: w}) }})
+	wfn := func(w *writer) error { return fn(&Change{d: d, w: w}) }
+	if b := batchOf(ctx); b != nil && b.d == d {
+		return b.write(a, wfn) // an invitation sent by a batch, say
+	}
+	return d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1), fn: wfn})
 }
 
 // ActAs names the user the events recorded from now on are by (a person

@@ -30,11 +30,12 @@ import (
 type request struct {
 	a    *Actor
 	fn   func(w *writer) error
-	solo bool // run in a transaction of its own (see Change)
+	solo bool // run in a transaction of its own (see Change, Batch)
 	done chan result
 	// set by the committer
-	events []*gh.Event
-	err    error
+	events  []*gh.Event
+	applied bool // the events are in the index already (a batch applies as it goes)
+	err     error
 }
 
 type result struct {
@@ -50,6 +51,9 @@ const maxGroup = 256
 // index to the store's head, and returns the last revision fn wrote (the
 // index's revision when it wrote nothing).
 func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) error) (gh.Revision, error) {
+	if b := batchOf(ctx); b != nil && b.d == d {
+		return b.write(a, fn) // a write of a batch joins it
+	}
 	return d.enqueue(ctx, &request{a: a, fn: fn, done: make(chan result, 1)})
 }
 
@@ -95,13 +99,34 @@ func (d *Directory) takeGroup() []*request {
 	return group
 }
 
-// commitGroup commits the writes of group in one transaction and answers
+// group is the state of one group commit.
+type group struct {
+	d     *Directory
+	held  []gh.OrgID // organizations whose readers wait for the commit
+	dirty bool       // writes applied to the index before the commit
+}
+
+// applyEarly applies events to the index before the group commits, holding
+// their organizations' readers off until it has.
+func (g *group) applyEarly(events []*gh.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	g.held = g.d.gates.hold(g.held, events)
+	g.dirty = true
+	if err := g.d.idx.Apply(events...); err != nil {
+		return gh.Internal(fmt.Errorf("apply to the index before commit: %w", err))
+	}
+	return nil
+}
+
+// commitGroup commits the writes of reqs in one transaction and answers
 // each. It runs under writeMu. The transaction is not bound to any one
 // writer's context: a caller that goes away must not fail the others.
-func (d *Directory) commitGroup(_ context.Context, group []*request) {
+func (d *Directory) commitGroup(_ context.Context, reqs []*request) {
 	ctx := context.Background()
-	var held []gh.OrgID
-	dirty := false
+	g := &group{d: d}
+	var last *request // the write applied once committed, as a lone write always was
 	err := d.store.Update(ctx, func(tx gh.Tx) error {
 		err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
 			return tx.EventsAfter(after, n)
@@ -109,46 +134,54 @@ func (d *Directory) commitGroup(_ context.Context, group []*request) {
 		if err != nil {
 			return err
 		}
-		for i, r := range group {
-			r.err = tx.Savepoint(func() error { return d.runWrite(tx, r) })
-			if r.err != nil || i == len(group)-1 {
-				continue // the last write is applied once committed, as a lone write always was
-			}
-			held = d.gates.hold(held, r.events)
-			dirty = true
-			if err := d.idx.Apply(r.events...); err != nil {
-				return gh.Internal(fmt.Errorf("apply to the index before commit: %w", err))
+		for i, r := range reqs {
+			r.err = tx.Savepoint(func() error { return d.runWrite(tx, g, r) })
+			switch {
+			case r.err != nil:
+			case i == len(reqs)-1 && !r.applied:
+				last = r
+			case !r.applied:
+				if err := g.applyEarly(r.events); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		last := group[len(group)-1]
-		if last.err == nil {
-			if aerr := d.idx.Apply(last.events...); aerr != nil {
-				// Committed; the follower will retry from the store.
-				d.log.Error("apply committed events", "err", aerr)
-				last.err = gh.Internal(aerr)
-			}
+	if err == nil && last != nil {
+		if aerr := d.idx.Apply(last.events...); aerr != nil {
+			// Committed; the follower will retry from the store.
+			d.log.Error("apply committed events", "err", aerr)
+			last.err = gh.Internal(aerr)
 		}
-	} else if dirty {
+	} else if err != nil && g.dirty {
 		d.rebuild(ctx, err)
 	}
-	d.gates.release(held)
-	d.answer(group, err)
+	d.gates.release(g.held)
+	d.answer(reqs, err)
 }
 
 // runWrite runs one write's rules and appends its events, inside its savepoint.
-func (d *Directory) runWrite(tx gh.Tx, r *request) (err error) {
+func (d *Directory) runWrite(tx gh.Tx, g *group, r *request) (err error) {
 	defer func() {
 		if v := recover(); v != nil { // one write's bug must not strand the group
 			err = gh.Internal(fmt.Errorf("write panicked: %v", v))
 		}
 	}()
-	w := &writer{actor: r.a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault()}
+	w := &writer{actor: r.a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault(), tx: tx, grp: g}
 	if err := r.fn(w); err != nil {
 		return err
 	}
+	if err := d.appendEvents(tx, w); err != nil {
+		return err
+	}
+	r.events = append(w.batched, w.events...)
+	r.applied = len(w.batched) > 0
+	return nil
+}
+
+// appendEvents lets BeforeCommit see a write's events, then appends them.
+func (d *Directory) appendEvents(tx gh.Tx, w *writer) error {
 	if d.BeforeCommit != nil && len(w.events) > 0 {
 		if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
 			return err
@@ -159,7 +192,6 @@ func (d *Directory) runWrite(tx gh.Tx, r *request) (err error) {
 			return err
 		}
 	}
-	r.events = w.events
 	return nil
 }
 

@@ -152,6 +152,10 @@ type writer struct {
 	base   gh.Revision
 	events []*gh.Event
 	vault  gh.VaultTx // secrets written in the same transaction
+	tx     gh.Tx      // the transaction, for a batch's writes (batch.go)
+	grp    *group     // the group commit this write is part of
+	// batched are the events of a batch's writes, appended and applied already.
+	batched []*gh.Event
 }
 
 // event starts a new event; objects changed in it must be stamped with its revision.

@@ -9,6 +9,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -296,6 +297,40 @@ func (x *Index) Apply(events ...*gh.Event) error {
 		if x.OnApply != nil {
 			x.OnApply(ev)
 		}
+	}
+	return nil
+}
+
+// ErrIrreversible reports events Revert cannot undo: a key's removal, whose
+// hash the log does not carry. The caller reloads the index instead.
+var ErrIrreversible = errors.New("engine: these events cannot be reverted in place")
+
+// Revert undoes events, the last ones applied, newest first: each change
+// puts its before back and takes its after away, and the revision goes back.
+// A refused or only tried batch of writes leaves the index as it found it.
+func (x *Index) Revert(events ...*gh.Event) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, ev := range events {
+		for _, c := range ev.Changes {
+			if c.Kind == gh.KindAPIKey && len(c.After) == 0 {
+				return ErrIrreversible
+			}
+		}
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		ev := events[i]
+		if ev.Revision != x.rev {
+			return fmt.Errorf("engine: revert revision %d at revision %d", ev.Revision, x.rev)
+		}
+		inv := &gh.Event{Revision: ev.Revision, Changes: make([]gh.Change, len(ev.Changes))}
+		for j, c := range ev.Changes {
+			inv.Changes[len(ev.Changes)-1-j] = gh.Change{Kind: c.Kind, ID: c.ID, Before: c.After, After: c.Before}
+		}
+		if err := x.apply(inv); err != nil {
+			return fmt.Errorf("engine: revert revision %d: %w", ev.Revision, err)
+		}
+		x.rev = ev.Revision - 1
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 )
 
 // statusOf is the one mapping from domain error kinds to HTTP statuses.
@@ -42,6 +43,8 @@ type Problem struct {
 	Detail    string            `json:"detail,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// Operations are the failed operations of a refused batch.
+	Operations []opProblem `json:"operations,omitempty"`
 }
 
 // writeError renders err as application/problem+json. Internal errors are
@@ -55,6 +58,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: e.Code,
 		Detail: e.Message, Fields: e.Fields, RequestID: requestID(r)}
+	var be *directory.BatchError
+	if errors.As(err, &be) {
+		p.Operations = opProblems(be)
+	}
 	if e.Kind == gh.KindInternal {
 		log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID)
 		p.Code, p.Detail = "internal", "something went wrong on our side; the request id identifies it in our logs"

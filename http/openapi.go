@@ -94,6 +94,7 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":       {id: "getAssignment", tag: "assignments", summary: "Get a role assignment", out: typ[directory.AssignmentView](), etag: true},
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":     {id: "updateAssignment", tag: "assignments", summary: "Change the role of an assignment", in: typ[assignmentPatch](), out: typ[directory.AssignmentView](), etag: true, ifMatch: true},
 	"DELETE /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":    {id: "deleteAssignment", tag: "assignments", summary: "Remove a role assignment", out: typ[revisionBody](), ifMatch: true},
+	"POST /v1/orgs/{org}/batch":                                 {id: "applyBatch", tag: "batch", summary: "Apply up to 1000 changes (workspaces, users, groups, memberships, roles, assignments) all or nothing; a refused batch names every failed operation", in: typ[batchInput](), out: typ[batchAnswer]()},
 	"GET /v1/orgs/{org}/templates":                              {id: "listTemplates", tag: "templates", summary: "List the onboarding templates of an organization", out: typ[directory.List[*gh.Template]](), query: pages},
 	"POST /v1/orgs/{org}/templates":                             {id: "createTemplate", tag: "templates", summary: "Create an onboarding template", in: typ[directory.TemplateInput](), out: typ[*gh.Template](), status: created, etag: true},
 	"GET /v1/orgs/{org}/templates/{id}":                         {id: "getTemplate", tag: "templates", summary: "Get an onboarding template", out: typ[*gh.Template](), etag: true},
@@ -175,6 +176,8 @@ var inputRequired = map[reflect.Type][]string{
 	typ[assignInput]():                  {"principal", "role"},
 	typ[assignmentPatch]():              {"role"},
 	typ[memberInput]():                  {"member"},
+	typ[batchInput]():                   {"operations"},
+	typ[directory.BatchOp]():            {"op", "type"},
 }
 
 // mayBeNull lists array fields of answers that may be null (none today).

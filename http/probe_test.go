@@ -371,7 +371,8 @@ func (w *probeWorld) send(key, method, path, body string) (int, string) {
 	}
 	status, out, _ := w.e.call(key, method, path, b)
 	if out["code"] != nil {
-		return status, fmt.Sprint(out["code"], " ", out["detail"], " ", sortedFields(out))
+		ops, _ := json.Marshal(out["operations"]) // a refused batch's reasons
+		return status, fmt.Sprint(out["code"], " ", out["detail"], " ", sortedFields(out), " ", string(ops))
 	}
 	raw, _ := json.Marshal(out)
 	return status, string(raw)

@@ -244,4 +244,5 @@ func (s *Server) register() {
 	s.registerAccess()
 	s.registerEvents()
 	s.registerCSV()
+	s.registerBatch()
 }

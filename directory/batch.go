@@ -1,0 +1,93 @@
+package directory
+
+import (
+	"context"
+	"errors"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/engine"
+)
+
+// Batches. A batch is one write of the group commit that runs many: every
+// directory write made with the batch's context joins it, runs the same rules
+// as on its own against the index with the batch's earlier writes in it, and
+// is recorded as its own event carrying the batch's id. The batch commits as
+// a whole or not at all, and readers see none of it before it has committed.
+
+type batchKey struct{}
+
+// batchRun is a batch under way, inside the committer.
+type batchRun struct {
+	d     *Directory
+	outer *writer
+	id    string
+}
+
+func batchOf(ctx context.Context) *batchRun {
+	b, _ := ctx.Value(batchKey{}).(*batchRun)
+	return b
+}
+
+var errDryRun = errors.New("dry run: undo everything")
+
+// Batch runs fn as one all-or-nothing write with id as its batch id. fn makes
+// its writes with the context it is given and decides what a failed write
+// means (it may go on, to report every failure). If fn returns an error, or
+// dryRun is set, nothing is written and the index is as it was. Batch returns
+// the revision of the last write committed (the head when none was).
+func (d *Directory) Batch(ctx context.Context, a *Actor, id string, dryRun bool, fn func(ctx context.Context) error) (gh.Revision, error) {
+	rev, err := d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1), fn: func(w *writer) error {
+		b := &batchRun{d: d, outer: w, id: id}
+		err := fn(context.WithValue(ctx, batchKey{}, b))
+		if err == nil && dryRun {
+			err = errDryRun
+		}
+		if err != nil {
+			b.undo()
+		}
+		return err
+	}})
+	if errors.Is(err, errDryRun) {
+		return d.idx.Revision(), nil
+	}
+	return rev, err
+}
+
+// write runs one write of the batch in a savepoint of its own: a write that
+// fails leaves nothing, and the batch decides whether to go on.
+func (b *batchRun) write(a *Actor, fn func(w *writer) error) (gh.Revision, error) {
+	o := b.outer
+	actor := *a
+	actor.Source.Batch = b.id
+	w := &writer{actor: &actor, now: o.now, base: o.tx.Next(), vault: o.vault, tx: o.tx, grp: o.grp}
+	err := o.tx.Savepoint(func() error {
+		if err := fn(w); err != nil {
+			return err
+		}
+		return b.d.appendEvents(o.tx, w)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := o.grp.applyEarly(w.events); err != nil {
+		return 0, err
+	}
+	o.batched = append(o.batched, w.events...)
+	if len(w.events) == 0 {
+		return b.d.idx.Revision(), nil
+	}
+	return w.events[len(w.events)-1].Revision, nil
+}
+
+// undo takes the batch's writes out of the index; the transaction's
+// savepoint takes them out of the store.
+func (b *batchRun) undo() {
+	if len(b.outer.batched) == 0 {
+		return
+	}
+	err := b.d.idx.Revert(b.outer.batched...)
+	if errors.Is(err, engine.ErrIrreversible) || err != nil {
+		b.d.rebuild(context.Background(), err)
+	}
+	b.outer.batched = nil
+}
