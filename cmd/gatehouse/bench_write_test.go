@@ -10,7 +10,6 @@ import (
 	"time"
 
 	ghttp "gatehouse.dev/gatehouse/http"
-	"gatehouse.dev/gatehouse/postgres/postgrestest"
 )
 
 const benchOperatorKey = "bench-operator-key-for-the-tests-0123456789"
@@ -31,11 +30,7 @@ func startBenchServer(t *testing.T, store string) string {
 // TestBenchWrite runs the write load tool briefly on both stores, as a
 // person would: it must make every kind of write and find each of them.
 func TestBenchWrite(t *testing.T) {
-	stores := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "g.db") },
-		"postgres": func(t *testing.T) string { return postgrestest.DSN(t) },
-	}
-	for name, store := range stores {
+	for name, store := range testStores {
 		t.Run(name, func(t *testing.T) {
 			url := startBenchServer(t, store(t))
 			var out, errOut bytes.Buffer
