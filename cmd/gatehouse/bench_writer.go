@@ -182,43 +182,11 @@ func driveWriters(ctx context.Context, workers []*writer, d time.Duration) write
 // answered the same revision and that each writer's revisions increase.
 func verifyWrites(ctx context.Context, admin *ghttp.Client, org string, spaces []benchSpace, workers []*writer, v *verification) error {
 	checkRevisions(workers, v)
-	read := &cli{client: admin}
-	type state struct {
-		users, members map[string]bool
-		assigned       map[string]string
-		logged         map[gh.Revision]bool
-	}
-	seen := map[benchSpace]*state{}
+	seen := map[benchSpace]*spaceState{}
 	for _, sp := range spaces {
-		base := "/v1/orgs/" + org + "/workspaces/" + sp.ws
-		users, err := listInto[gh.User](ctx, read, base+"/users", nil)
+		st, err := readSpace(ctx, &cli{client: admin}, "/v1/orgs/"+org+"/workspaces/"+sp.ws, sp.group)
 		if err != nil {
-			return fmt.Errorf("read back users: %w", err)
-		}
-		members, err := listInto[gh.Principal](ctx, read, base+"/groups/"+sp.group+"/members", nil)
-		if err != nil {
-			return fmt.Errorf("read back members: %w", err)
-		}
-		assigned, err := listInto[gh.Assignment](ctx, read, base+"/assignments", nil)
-		if err != nil {
-			return fmt.Errorf("read back assignments: %w", err)
-		}
-		events, err := listInto[gh.Event](ctx, read, base+"/events", nil)
-		if err != nil {
-			return fmt.Errorf("read back the audit log: %w", err)
-		}
-		st := &state{map[string]bool{}, map[string]bool{}, map[string]string{}, map[gh.Revision]bool{}}
-		for _, u := range users {
-			st.users[string(u.ID)] = true
-		}
-		for _, m := range members {
-			st.members[m.ID] = m.Type == gh.PrincipalUser
-		}
-		for _, a := range assigned {
-			st.assigned[a.Principal.ID] = string(a.ID)
-		}
-		for _, e := range events {
-			st.logged[e.Revision] = true
+			return err
 		}
 		seen[sp] = st
 	}
@@ -247,6 +215,48 @@ func verifyWrites(ctx context.Context, admin *ghttp.Client, org string, spaces [
 		}
 	}
 	return nil
+}
+
+// spaceState is a workspace as the API shows it after a level.
+type spaceState struct {
+	users, members map[string]bool
+	assigned       map[string]string // principal → assignment
+	logged         map[gh.Revision]bool
+}
+
+// readSpace reads a workspace's users, the members of group, its
+// assignments and its audit log.
+func readSpace(ctx context.Context, read *cli, base, group string) (*spaceState, error) {
+	st := &spaceState{map[string]bool{}, map[string]bool{}, map[string]string{}, map[gh.Revision]bool{}}
+	users, err := listInto[gh.User](ctx, read, base+"/users", nil)
+	if err != nil {
+		return nil, fmt.Errorf("read back users: %w", err)
+	}
+	for _, u := range users {
+		st.users[string(u.ID)] = true
+	}
+	members, err := listInto[gh.Principal](ctx, read, base+"/groups/"+group+"/members", nil)
+	if err != nil {
+		return nil, fmt.Errorf("read back members: %w", err)
+	}
+	for _, m := range members {
+		st.members[m.ID] = m.Type == gh.PrincipalUser
+	}
+	assigned, err := listInto[gh.Assignment](ctx, read, base+"/assignments", nil)
+	if err != nil {
+		return nil, fmt.Errorf("read back assignments: %w", err)
+	}
+	for _, a := range assigned {
+		st.assigned[a.Principal.ID] = string(a.ID)
+	}
+	events, err := listInto[gh.Event](ctx, read, base+"/events", nil)
+	if err != nil {
+		return nil, fmt.Errorf("read back the audit log: %w", err)
+	}
+	for _, e := range events {
+		st.logged[e.Revision] = true
+	}
+	return st, nil
 }
 
 // checkRevisions counts revisions answered to two writes and revisions that
