@@ -26,7 +26,7 @@ import (
 
 func newBench(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Generate benchmark data and load-test a running server"}
-	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout))
+	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchWrite(stdout))
 	return cmd
 }
 
@@ -217,9 +217,9 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 		return nil, fmt.Errorf("could not draw questions from profile %s", c.profile)
 	}
 	bodies, expect := encodeQuestions(qs, c.batch)
-	u, err := url.Parse(c.url)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return nil, fmt.Errorf("--url %q: want http://host:port", c.url)
+	host, err := benchHost(c.url)
+	if err != nil {
+		return nil, err
 	}
 	path := "/v1/check"
 	if c.batch > 1 {
@@ -227,7 +227,7 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 	}
 	requests := make([][]byte, len(bodies))
 	for i, b := range bodies {
-		requests[i] = rawRequest(u.Host, path, c.key, b)
+		requests[i] = rawRequest("POST", host, path, c.key, b)
 	}
 	var (
 		mu        sync.Mutex
@@ -243,7 +243,7 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 			defer wg.Done()
 			var local []time.Duration
 			var checks, wrong, errs, reqs int64
-			conn := &rawConn{addr: u.Host}
+			conn := &rawConn{addr: host}
 			defer conn.close()
 			for i := w * 7919; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 				k := i % len(bodies)
@@ -277,15 +277,30 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 	wg.Wait()
 	res.Duration = time.Since(start)
 	res.ChecksPerSecond = float64(res.Checks) / res.Duration.Seconds()
+	pct := percentiles(latencies)
+	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
+	return res, nil
+}
+
+// benchHost checks a load tool's --url and returns its host:port.
+func benchHost(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return "", fmt.Errorf("--url %q: want http://host:port", raw)
+	}
+	return u.Host, nil
+}
+
+// percentiles sorts latencies and returns a function giving the p-th
+// quantile (0 < p < 1) in milliseconds.
+func percentiles(latencies []time.Duration) func(p float64) float64 {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	pct := func(p float64) float64 {
+	return func(p float64) float64 {
 		if len(latencies) == 0 {
 			return 0
 		}
 		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
 	}
-	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
-	return res, nil
 }
 
 // encodeQuestions pre-encodes request bodies (one question, or batches of k)
@@ -315,9 +330,9 @@ func encodeQuestions(qs []benchQuestion, k int) ([][]byte, [][]bool) {
 }
 
 // rawRequest is a whole HTTP/1.1 request, built once and sent many times.
-func rawRequest(host, path, key string, body []byte) []byte {
-	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-		path, host, key, len(body))
+func rawRequest(method, host, path, key string, body []byte) []byte {
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		method, path, host, key, len(body))
 	return append([]byte(head), body...)
 }
 
@@ -341,17 +356,30 @@ func (rc *rawConn) close() {
 
 // check sends one prepared request and returns the allowed answers in order.
 func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
+	status, body, err := rc.do(req)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %s", status, body)
+	}
+	return parseAnswers(body, batch)
+}
+
+// do sends one prepared request and returns the answer's status and body.
+// The body is valid until the next call.
+func (rc *rawConn) do(req []byte) (int, []byte, error) {
 	if rc.c == nil {
 		c, err := net.Dial("tcp", rc.addr)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		rc.c, rc.r = c, bufio.NewReaderSize(c, 64<<10)
 	}
 	_ = rc.c.SetDeadline(time.Now().Add(30 * time.Second))
 	if _, err := rc.c.Write(req); err != nil {
 		rc.close()
-		return nil, err
+		return 0, nil, err
 	}
 	status, n, keep, err := rc.readHead()
 	if err == nil {
@@ -365,12 +393,9 @@ func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
 		rc.close()
 	}
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("status %d: %s", status, rc.body)
-	}
-	return parseAnswers(rc.body, batch)
+	return status, rc.body, nil
 }
 
 // readHead reads the status line and headers of an answer.
@@ -401,7 +426,7 @@ func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
 			keep = false
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, 0, false, fmt.Errorf("chunked answers are not expected from /v1/check")
+			return 0, 0, false, fmt.Errorf("chunked answers are not expected from the API")
 		}
 	}
 	if length < 0 {

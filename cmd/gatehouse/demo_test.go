@@ -12,15 +12,17 @@ import (
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
 )
 
+// testStores makes a fresh, empty store of each kind for a test.
+var testStores = map[string]func(t *testing.T) string{
+	"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "g.db") },
+	"postgres": func(t *testing.T) string { return postgrestest.DSN(t) },
+}
+
 // TestDemoRestart: a second serve --demo on the same store says how to get
 // new keys or start over; and a port already taken does not eat the
 // operator key, which is printed once the listener is up.
 func TestDemoRestart(t *testing.T) {
-	stores := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return filepath.Join(t.TempDir(), "g.db") },
-		"postgres": func(t *testing.T) string { return postgrestest.DSN(t) },
-	}
-	for name, store := range stores {
+	for name, store := range testStores {
 		t.Run(name, func(t *testing.T) {
 			ref := store(t)
 			busy, err := net.Listen("tcp", "127.0.0.1:0")
