@@ -920,7 +920,7 @@ func (m *model) compareReads(c gh.Capability) {
 		}
 	}
 	var gotWS, wantWS []string
-	ws, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited)
+	ws, _, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited, engine.LookupPage{})
 	for _, a := range ws {
 		gotWS = append(gotWS, string(a.Workspace))
 	}
@@ -934,7 +934,7 @@ func (m *model) compareReads(c gh.Capability) {
 		m.t.Fatalf("step %d: LookupWorkspaces(%s, %s) = %v, reference %v", m.n, uid, c, gotWS, wantWS)
 	}
 	var gotU, wantU []string
-	us, _ := idx.LookupUsers(wid, c, gh.LevelLimited)
+	us, _, _ := idx.LookupUsers(wid, c, gh.LevelLimited, engine.LookupPage{})
 	for _, a := range us {
 		gotU = append(gotU, string(a.User))
 	}

@@ -207,7 +207,7 @@ func (d *Directory) LookupWorkspaces(a *Actor, orgRef, userRef string, c gh.Capa
 	if err != nil {
 		return nil, 0, err
 	}
-	out, rev := d.idx.LookupWorkspaces(u.ID, c, l)
+	out, _, rev := d.idx.LookupWorkspaces(u.ID, c, l, engine.LookupPage{Paths: true})
 	return out, rev, nil
 }
 
@@ -239,7 +239,7 @@ func (d *Directory) LookupUsers(a *Actor, orgRef, wsRef string, c gh.Capability,
 	if !a.Operator && !d.isOrgAdmin(a, w.Org) {
 		return nil, 0, gh.Forbidden("only Organization Admins may list who holds a capability")
 	}
-	out, rev := d.idx.LookupUsers(w.ID, c, l)
+	out, _, rev := d.idx.LookupUsers(w.ID, c, l, engine.LookupPage{Paths: true})
 	return out, rev, nil
 }
 
