@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"sort"
@@ -26,7 +27,7 @@ import (
 
 func newBench(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Generate benchmark data and load-test a running server"}
-	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout))
+	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchLookup(stdout))
 	return cmd
 }
 
@@ -227,30 +228,63 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 	}
 	requests := make([][]byte, len(bodies))
 	for i, b := range bodies {
-		requests[i] = rawRequest(u.Host, path, c.key, b)
+		requests[i] = rawRequest("POST", u.Host, path, c.key, b)
 	}
+	res := closedLoop(ctx, u.Host, c.concurrency, c.duration, func(w, i int) ([]byte, readAnswer) {
+		k := (w*7919 + i) % len(bodies)
+		return requests[k], func(body []byte) (int64, int64, error) {
+			got, err := parseAnswers(body, c.batch > 1)
+			if err != nil {
+				return 0, 0, err
+			}
+			var wrong int64
+			for j, a := range got {
+				if j < len(expect[k]) && a != expect[k][j] {
+					wrong++
+				}
+			}
+			return int64(len(got)), wrong, nil
+		}
+	})
+	res.Mix = mix
+	return res, nil
+}
+
+// readAnswer reads the body of one answer: how many questions it answered
+// and how many of them wrongly.
+type readAnswer func(body []byte) (answers, wrong int64, err error)
+
+// closedLoop runs concurrency workers for d, each on its own keep-alive
+// connection to addr, sending request after request: next gives worker w's
+// i-th request and how to read its answer. Latencies time the exchange with
+// the server alone, not the reading; the answers count as Checks.
+func closedLoop(ctx context.Context, addr string, concurrency int, d time.Duration, next func(w, i int) ([]byte, readAnswer)) *benchResult {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
-		res       = &benchResult{Mix: mix}
+		res       = &benchResult{}
 		wg        sync.WaitGroup
 	)
-	deadline := time.Now().Add(c.duration)
+	deadline := time.Now().Add(d)
 	start := time.Now()
-	for w := range c.concurrency {
+	for w := range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var local []time.Duration
-			var checks, wrong, errs, reqs int64
-			conn := &rawConn{addr: u.Host}
+			var answers, wrong, errs, reqs int64
+			conn := &rawConn{addr: addr}
 			defer conn.close()
-			for i := w * 7919; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				k := i % len(bodies)
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				req, read := next(w, i)
 				t0 := time.Now()
-				got, err := conn.check(requests[k], c.batch > 1)
+				body, err := conn.do(req)
 				local = append(local, time.Since(t0))
 				reqs++
+				var n, bad int64
+				if err == nil {
+					n, bad, err = read(body)
+				}
 				if err != nil {
 					if errs == 0 && w == 0 {
 						fmt.Fprintln(os.Stderr, "bench: first error:", err) // the rest are counted
@@ -258,16 +292,12 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 					errs++
 					continue
 				}
-				for j, a := range got {
-					if j < len(expect[k]) && a != expect[k][j] {
-						wrong++
-					}
-				}
-				checks += int64(len(got))
+				answers += n
+				wrong += bad
 			}
 			mu.Lock()
 			latencies = append(latencies, local...)
-			res.Checks += checks
+			res.Checks += answers
 			res.Wrong += wrong
 			res.Errors += errs
 			res.Requests += reqs
@@ -285,7 +315,7 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
 	}
 	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
-	return res, nil
+	return res
 }
 
 // encodeQuestions pre-encodes request bodies (one question, or batches of k)
@@ -315,10 +345,12 @@ func encodeQuestions(qs []benchQuestion, k int) ([][]byte, [][]bool) {
 }
 
 // rawRequest is a whole HTTP/1.1 request, built once and sent many times.
-func rawRequest(host, path, key string, body []byte) []byte {
-	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-		path, host, key, len(body))
-	return append([]byte(head), body...)
+func rawRequest(method, host, path, key string, body []byte) []byte {
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n", method, path, host, key)
+	if body != nil {
+		head += fmt.Sprintf("Content-Type: application/json\r\nContent-Length: %d\r\n", len(body))
+	}
+	return append([]byte(head+"\r\n"), body...)
 }
 
 // rawConn is a keep-alive HTTP/1.1 connection that writes prepared requests
@@ -339,8 +371,9 @@ func (rc *rawConn) close() {
 	}
 }
 
-// check sends one prepared request and returns the allowed answers in order.
-func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
+// do sends one prepared request and returns the body of a 200 answer, valid
+// until the next request; any other status is an error.
+func (rc *rawConn) do(req []byte) ([]byte, error) {
 	if rc.c == nil {
 		c, err := net.Dial("tcp", rc.addr)
 		if err != nil {
@@ -354,7 +387,11 @@ func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
 		return nil, err
 	}
 	status, n, keep, err := rc.readHead()
-	if err == nil {
+	switch {
+	case err != nil:
+	case n < 0: // chunked: answers of more than a few kilobytes
+		rc.body, err = rc.readChunked(rc.body[:0])
+	default:
 		if cap(rc.body) < n {
 			rc.body = make([]byte, n)
 		}
@@ -370,7 +407,7 @@ func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("status %d: %s", status, rc.body)
 	}
-	return parseAnswers(rc.body, batch)
+	return rc.body, nil
 }
 
 // readHead reads the status line and headers of an answer.
@@ -384,6 +421,7 @@ func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 	}
 	status, _ = strconv.Atoi(string(line[9:12]))
 	keep, length = true, -1
+	chunked := false
 	for {
 		line, err = rc.r.ReadSlice('\n')
 		if err != nil {
@@ -401,13 +439,36 @@ func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
 			keep = false
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, 0, false, fmt.Errorf("chunked answers are not expected from /v1/check")
+			if !bytes.EqualFold(value, []byte("chunked")) {
+				return 0, 0, false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
+			}
+			chunked = true
 		}
+	}
+	if chunked {
+		return status, -1, keep, nil
 	}
 	if length < 0 {
 		return 0, 0, false, fmt.Errorf("answer without Content-Length")
 	}
 	return status, length, keep, nil
+}
+
+// readChunked appends a chunked body to b, and reads past its (empty) trailer.
+func (rc *rawConn) readChunked(b []byte) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	if _, err := buf.ReadFrom(httputil.NewChunkedReader(rc.r)); err != nil {
+		return nil, err
+	}
+	for {
+		line, err := rc.r.ReadSlice('\n')
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return buf.Bytes(), nil
+		}
+	}
 }
 
 // parseAnswers reads the "allowed" members of an answer in order with a scan
