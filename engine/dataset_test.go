@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -72,62 +73,62 @@ func TestLookupPagesWalkTheWholeAnswer(t *testing.T) {
 	x := engine.New(gh.DefaultCatalogue)
 	x.Load(s)
 	ref := reference.New(s, gh.DefaultCatalogue)
-	caps := []gh.Capability{"incidents.view", "incidents.close", gh.CapSettingsView}
-	for _, c := range caps {
+	for _, c := range []gh.Capability{"incidents.view", "incidents.close", gh.CapSettingsView} {
 		for _, lvl := range []gh.Level{gh.LevelLimited, gh.LevelFull} {
 			for _, u := range s.Users {
-				var want []gh.WorkspaceID
+				want := map[string]gh.Level{}
 				for _, w := range s.Workspaces {
-					if ref.Level(u.ID, w.ID, c) >= lvl {
-						want = append(want, w.ID)
+					if l := ref.Level(u.ID, w.ID, c); l >= lvl {
+						want[string(w.ID)] = l
 					}
 				}
-				slices.Sort(want)
-				whole, more, _ := x.LookupWorkspaces(u.ID, c, lvl, engine.LookupPage{Paths: true})
-				got := make([]gh.WorkspaceID, len(whole))
-				for i, a := range whole {
-					got[i] = a.Workspace
-					if len(a.Paths) == 0 || a.Level != ref.Level(u.ID, a.Workspace, c) {
-						t.Fatalf("LookupWorkspaces(%s, %s, %s) answers %+v; reference level %s", u.Email, c, lvl, a, ref.Level(u.ID, a.Workspace, c))
-					}
-				}
-				if more || !slices.Equal(got, want) {
-					t.Fatalf("LookupWorkspaces(%s, %s, %s) = %v (more %v), reference %v", u.Email, c, lvl, got, more, want)
-				}
-				walkPages(t, fmt.Sprintf("LookupWorkspaces(%s, %s, %s)", u.Email, c, lvl), whole,
+				checkLookup(t, fmt.Sprintf("LookupWorkspaces(%s, %s, %s)", u.Email, c, lvl), want,
 					func(p engine.LookupPage) ([]engine.WorkspaceAccess, bool) {
 						page, more, _ := x.LookupWorkspaces(u.ID, c, lvl, p)
 						return page, more
 					},
-					func(a engine.WorkspaceAccess) string { return string(a.Workspace) },
+					func(a engine.WorkspaceAccess) (string, gh.Level, int) {
+						return string(a.Workspace), a.Level, len(a.Paths)
+					},
 					func(a engine.WorkspaceAccess) engine.WorkspaceAccess { a.Paths = nil; return a })
 			}
 			for _, w := range s.Workspaces {
-				var want []gh.UserID
+				want := map[string]gh.Level{}
 				for _, u := range s.Users {
-					if ref.Level(u.ID, w.ID, c) >= lvl {
-						want = append(want, u.ID)
+					if l := ref.Level(u.ID, w.ID, c); l >= lvl {
+						want[string(u.ID)] = l
 					}
 				}
-				slices.Sort(want)
-				whole, more, _ := x.LookupUsers(w.ID, c, lvl, engine.LookupPage{Paths: true})
-				got := make([]gh.UserID, len(whole))
-				for i, a := range whole {
-					got[i] = a.User
-				}
-				if more || !slices.Equal(got, want) {
-					t.Fatalf("LookupUsers(%s, %s, %s) = %v (more %v), reference %v", w.Slug, c, lvl, got, more, want)
-				}
-				walkPages(t, fmt.Sprintf("LookupUsers(%s, %s, %s)", w.Slug, c, lvl), whole,
+				checkLookup(t, fmt.Sprintf("LookupUsers(%s, %s, %s)", w.Slug, c, lvl), want,
 					func(p engine.LookupPage) ([]engine.UserAccess, bool) {
 						page, more, _ := x.LookupUsers(w.ID, c, lvl, p)
 						return page, more
 					},
-					func(a engine.UserAccess) string { return string(a.User) },
+					func(a engine.UserAccess) (string, gh.Level, int) { return string(a.User), a.Level, len(a.Paths) },
 					func(a engine.UserAccess) engine.UserAccess { a.Paths = nil; return a })
 			}
 		}
 	}
+}
+
+// checkLookup asks a lookup's whole answer, with paths, and compares it with
+// want (the reference's ids and levels), then walks it in pages.
+func checkLookup[T any](t *testing.T, what string, want map[string]gh.Level, lookup func(engine.LookupPage) ([]T, bool),
+	view func(T) (id string, l gh.Level, paths int), bare func(T) T) {
+	t.Helper()
+	whole, more := lookup(engine.LookupPage{Paths: true})
+	var got []string
+	for _, a := range whole {
+		id, l, paths := view(a)
+		if paths == 0 || l != want[id] {
+			t.Fatalf("%s answers %+v; want paths and the reference's level %s", what, a, want[id])
+		}
+		got = append(got, id)
+	}
+	if ids := slices.Sorted(maps.Keys(want)); more || !slices.Equal(got, ids) {
+		t.Fatalf("%s = %v (more %v), reference %v", what, got, more, ids)
+	}
+	walkPages(t, what, whole, lookup, func(a T) string { id, _, _ := view(a); return id }, bare)
 }
 
 // walkPages reads a lookup in pages of several sizes, with and without

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/dataset"
@@ -69,19 +70,60 @@ func newBenchGen(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// benchConfig is what `bench check` runs.
-type benchConfig struct {
+// loadFlags are what every load mode of `bench` takes.
+type loadFlags struct {
 	url, key, profile string
 	seed              uint64
 	concurrency       int
 	duration          time.Duration
-	batch             int
-	questions         int
 	json              bool
 }
 
+func newLoadFlags() loadFlags { return loadFlags{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")} }
+
+func (l *loadFlags) bind(f *pflag.FlagSet, concurrency int, duration time.Duration) {
+	f.StringVar(&l.url, "url", "http://127.0.0.1:8080", "server to load")
+	f.StringVar(&l.key, "key", l.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
+	f.StringVar(&l.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
+	f.Uint64Var(&l.seed, "seed", 1, "the seed 'bench gen' used")
+	f.IntVar(&l.concurrency, "concurrency", concurrency, "closed-loop workers")
+	f.DurationVar(&l.duration, "duration", duration, "how long to run")
+	f.BoolVar(&l.json, "json", false, "print the result as JSON")
+}
+
+// validate refuses a run without a key, workers or time.
+func (l *loadFlags) validate() error {
+	if l.key == "" {
+		return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+	}
+	if l.concurrency < 1 || l.duration <= 0 {
+		return fmt.Errorf("--concurrency and --duration must be positive")
+	}
+	return nil
+}
+
+// finish prints a run's result (as JSON with --json, else line) and fails
+// it if any answer was wrong or any request failed.
+func (l *loadFlags) finish(stdout io.Writer, res *benchResult, line string) error {
+	if l.json {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintln(stdout, line)
+	if res.Wrong > 0 || res.Errors > 0 {
+		return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
+	}
+	return nil
+}
+
+// benchConfig is what `bench check` runs.
+type benchConfig struct {
+	loadFlags
+	batch     int
+	questions int
+}
+
 func newBenchCheck(stdout io.Writer) *cobra.Command {
-	c := benchConfig{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")}
+	c := benchConfig{loadFlags: newLoadFlags()}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Drive a running server with checks whose answers are known, and report speed and correctness",
@@ -90,37 +132,24 @@ answer of a mix of questions with a literal reading of the access rules, then se
 in a closed loop from --concurrency workers for --duration and counts wrong answers.
 The key is the operator key, from GATEHOUSE_OPERATOR_KEY or --key.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if c.key == "" {
-				return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+			if err := c.validate(); err != nil {
+				return err
 			}
-			if c.concurrency < 1 || c.batch < 1 || c.batch > 1000 || c.duration <= 0 {
-				return fmt.Errorf("--concurrency and --duration must be positive and --batch from 1 to 1000")
+			if c.batch < 1 || c.batch > 1000 {
+				return fmt.Errorf("--batch must be from 1 to 1000")
 			}
 			res, err := runBench(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
-			if c.json {
-				return json.NewEncoder(stdout).Encode(res)
-			}
-			fmt.Fprintf(stdout, "%d checks in %v over %d workers (batch %d): %.0f checks/s; per request p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; mix %s; wrong answers %d, errors %d\n",
-				res.Checks, res.Duration, c.concurrency, c.batch, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, res.Mix, res.Wrong, res.Errors)
-			if res.Wrong > 0 || res.Errors > 0 {
-				return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
-			}
-			return nil
+			return c.finish(stdout, res, fmt.Sprintf("%d checks in %v over %d workers (batch %d): %.0f checks/s; per request p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; mix %s; wrong answers %d, errors %d",
+				res.Checks, res.Duration, c.concurrency, c.batch, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, res.Mix, res.Wrong, res.Errors))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server to load")
-	f.StringVar(&c.key, "key", c.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
-	f.StringVar(&c.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
-	f.Uint64Var(&c.seed, "seed", 1, "the seed 'bench gen' used")
-	f.IntVar(&c.concurrency, "concurrency", 32, "closed-loop workers")
-	f.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
+	c.bind(f, 32, 20*time.Second)
 	f.IntVar(&c.batch, "batch", 1, "checks per request (1 uses /v1/check, more /v1/check/batch)")
 	f.IntVar(&c.questions, "questions", 20000, "distinct questions in the mix")
-	f.BoolVar(&c.json, "json", false, "print the result as JSON")
 	return cmd
 }
 
@@ -135,7 +164,7 @@ type benchResult struct {
 	P99ms           float64       `json:"p99_ms"`
 	Wrong           int64         `json:"wrong"`
 	Errors          int64         `json:"errors"`
-	Mix             string        `json:"mix"`
+	Mix             string        `json:"mix,omitempty"`
 }
 
 // benchQuestion is one check and the answer a literal reading of the rules gives.

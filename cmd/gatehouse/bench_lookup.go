@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"slices"
 	"time"
 
@@ -20,17 +19,15 @@ import (
 
 // lookupBenchConfig is what `bench lookup` runs.
 type lookupBenchConfig struct {
-	url, key, profile, user string
-	capability              gh.Capability
-	seed                    uint64
-	concurrency             int
-	duration                time.Duration
-	limit                   int
-	paths, json             bool
+	loadFlags
+	user       string
+	capability gh.Capability
+	limit      int
+	paths      bool
 }
 
 func newBenchLookup(stdout io.Writer) *cobra.Command {
-	c := lookupBenchConfig{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")}
+	c := lookupBenchConfig{loadFlags: newLoadFlags()}
 	cmd := &cobra.Command{
 		Use:   "lookup",
 		Short: "Drive a running server with a workspace lookup whose answer is known, and report speed and correctness",
@@ -42,39 +39,26 @@ compares each answer with the expected page. The user is by default the profile'
 Organization Admin, who in mssp-large holds Admin in 1,000 workspaces.
 The key is the operator key, from GATEHOUSE_OPERATOR_KEY or --key.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if c.key == "" {
-				return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+			if err := c.validate(); err != nil {
+				return err
 			}
-			if c.concurrency < 1 || c.duration <= 0 || c.limit < 1 || c.limit > directory.MaxLimit {
-				return fmt.Errorf("--concurrency and --duration must be positive and --limit from 1 to 1000")
+			if c.limit < 1 || c.limit > directory.MaxLimit {
+				return fmt.Errorf("--limit must be from 1 to 1000")
 			}
 			res, size, err := runLookupBench(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
-			if c.json {
-				return json.NewEncoder(stdout).Encode(res)
-			}
-			fmt.Fprintf(stdout, "%d lookups in %v over %d workers: %.0f lookups/s; p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s; wrong answers %d, errors %d\n",
-				res.Checks, res.Duration, c.concurrency, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, size, res.Wrong, res.Errors)
-			if res.Wrong > 0 || res.Errors > 0 {
-				return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
-			}
-			return nil
+			return c.finish(stdout, res, fmt.Sprintf("%d lookups in %v over %d workers: %.0f lookups/s; p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s; wrong answers %d, errors %d",
+				res.Checks, res.Duration, c.concurrency, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, size, res.Wrong, res.Errors))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server to load")
-	f.StringVar(&c.key, "key", c.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
-	f.StringVar(&c.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
-	f.Uint64Var(&c.seed, "seed", 1, "the seed 'bench gen' used")
+	c.bind(f, 1, 10*time.Second)
 	f.StringVar(&c.user, "user", "", "email of the user asked about (the first Organization Admin when absent)")
 	f.StringVar((*string)(&c.capability), "capability", "incidents.close", "the capability asked about")
-	f.IntVar(&c.concurrency, "concurrency", 1, "closed-loop workers")
-	f.DurationVar(&c.duration, "duration", 10*time.Second, "how long to run")
 	f.IntVar(&c.limit, "limit", directory.DefaultLimit, "the page asked for (1-1000)")
 	f.BoolVar(&c.paths, "paths", false, "ask for every path too")
-	f.BoolVar(&c.json, "json", false, "print the result as JSON")
 	return cmd
 }
 
