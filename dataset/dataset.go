@@ -26,6 +26,9 @@ type Profile struct {
 	LocalDirect   int // local users with a direct role, per workspace
 	CustomRoles   int // per organization
 	GroupsPerUser int // org groups each org user joins (at most)
+	// AdminWorkspaces is how many workspaces (every other one, from the
+	// first) the organization's admin holds Admin in, assigned directly.
+	AdminWorkspaces int
 }
 
 // Profiles are the named shapes `gatehouse bench gen` knows.
@@ -33,9 +36,11 @@ var Profiles = map[string]Profile{
 	"small": {Name: "small", Orgs: 2, Workspaces: 10, OrgUsers: 50, GroupLevels: []int{2, 4, 6, 8},
 		AssignMin: 3, AssignMax: 6, LocalUsers: 10, LocalGroups: 2, LocalDirect: 2, CustomRoles: 3, GroupsPerUser: 2},
 	// mssp-large: one partner with 2,000 customers, 5,000 staff in 300 groups
-	// nested 4 deep, and 100,000 customer users.
+	// nested 4 deep, 100,000 customer users, and an Org Admin who works in
+	// 1,000 of the customers' workspaces.
 	"mssp-large": {Name: "mssp-large", Orgs: 1, Workspaces: 2000, OrgUsers: 5000, GroupLevels: []int{20, 40, 80, 160},
-		AssignMin: 3, AssignMax: 6, LocalUsers: 50, LocalGroups: 5, LocalDirect: 10, CustomRoles: 20, GroupsPerUser: 2},
+		AssignMin: 3, AssignMax: 6, LocalUsers: 50, LocalGroups: 5, LocalDirect: 10, CustomRoles: 20, GroupsPerUser: 2,
+		AdminWorkspaces: 1000},
 }
 
 // Build returns the directory of a profile. The same seed gives the same
@@ -69,7 +74,7 @@ func (b *builder) org(p Profile, o int) {
 	org := &gh.Org{ID: gh.OrgID(b.id("org")), Slug: fmt.Sprintf("%s-%d", p.Name, o), Name: fmt.Sprintf("Bench Partner %d", o), Status: gh.StatusActive, Meta: b.meta()}
 	b.s.Orgs = append(b.s.Orgs, org)
 	home := gh.Home{Org: org.ID}
-	b.user(home, fmt.Sprintf("admin@p%d.example", o), gh.OrgRoleAdmin)
+	admin := b.user(home, fmt.Sprintf("admin@p%d.example", o), gh.OrgRoleAdmin)
 
 	roles := []gh.RoleID{gh.RoleAdmin, gh.RoleIncidentResponder, gh.RoleIncidentAnalyst, gh.RoleDataSourceAdmin, gh.RoleContentAdmin}
 	caps := workspaceCaps()
@@ -113,9 +118,11 @@ func (b *builder) org(p Profile, o int) {
 		}
 	}
 
+	var workspaces []*gh.Workspace
 	for w := range p.Workspaces {
 		ws := &gh.Workspace{ID: gh.WorkspaceID(b.id("ws")), Org: org.ID, Slug: fmt.Sprintf("customer-%d", w), Name: fmt.Sprintf("Customer %d", w), Status: gh.StatusActive, Meta: b.meta()}
 		b.s.Workspaces = append(b.s.Workspaces, ws)
+		workspaces = append(workspaces, ws)
 		assigned := map[gh.GroupID]bool{}
 		for range p.AssignMin + b.rng.IntN(p.AssignMax-p.AssignMin+1) {
 			g := all[b.rng.IntN(len(all))]
@@ -125,6 +132,10 @@ func (b *builder) org(p Profile, o int) {
 			}
 		}
 		b.local(p, ws, roles)
+	}
+	// After everything else, so that the rest keeps the ids and draws it had without them.
+	for i := 0; i < len(workspaces) && i/2 < p.AdminWorkspaces; i += 2 {
+		b.assign(workspaces[i], gh.UserPrincipal(admin.ID), gh.RoleAdmin)
 	}
 	b.sort()
 }

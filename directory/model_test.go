@@ -920,7 +920,7 @@ func (m *model) compareReads(c gh.Capability) {
 		}
 	}
 	var gotWS, wantWS []string
-	ws, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited)
+	ws, _, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited, engine.LookupPage{})
 	for _, a := range ws {
 		gotWS = append(gotWS, string(a.Workspace))
 	}
@@ -933,8 +933,14 @@ func (m *model) compareReads(c gh.Capability) {
 	if !slices.Equal(gotWS, wantWS) {
 		m.t.Fatalf("step %d: LookupWorkspaces(%s, %s) = %v, reference %v", m.n, uid, c, gotWS, wantWS)
 	}
+	if paged := lookupPages(m, func(p engine.LookupPage) ([]engine.WorkspaceAccess, bool) {
+		ws, more, _ := idx.LookupWorkspaces(uid, c, gh.LevelLimited, p)
+		return ws, more
+	}, func(a engine.WorkspaceAccess) (string, int) { return string(a.Workspace), len(a.Paths) }); !slices.Equal(paged, wantWS) {
+		m.t.Fatalf("step %d: LookupWorkspaces(%s, %s) in pages = %v, reference %v", m.n, uid, c, paged, wantWS)
+	}
 	var gotU, wantU []string
-	us, _ := idx.LookupUsers(wid, c, gh.LevelLimited)
+	us, _, _ := idx.LookupUsers(wid, c, gh.LevelLimited, engine.LookupPage{})
 	for _, a := range us {
 		gotU = append(gotU, string(a.User))
 	}
@@ -946,5 +952,36 @@ func (m *model) compareReads(c gh.Capability) {
 	slices.Sort(wantU)
 	if !slices.Equal(gotU, wantU) {
 		m.t.Fatalf("step %d: LookupUsers(%s, %s) = %v, reference %v", m.n, wid, c, gotU, wantU)
+	}
+	if paged := lookupPages(m, func(p engine.LookupPage) ([]engine.UserAccess, bool) {
+		us, more, _ := idx.LookupUsers(wid, c, gh.LevelLimited, p)
+		return us, more
+	}, func(a engine.UserAccess) (string, int) { return string(a.User), len(a.Paths) }); !slices.Equal(paged, wantU) {
+		m.t.Fatalf("step %d: LookupUsers(%s, %s) in pages = %v, reference %v", m.n, wid, c, paged, wantU)
+	}
+}
+
+// lookupPages reads a lookup in pages of a random size, with or without
+// paths, and returns the ids the pages add up to. A page before the end
+// must be full, and answers carry paths exactly when asked for.
+func lookupPages[T any](m *model, lookup func(engine.LookupPage) ([]T, bool), id func(T) (string, int)) []string {
+	p := engine.LookupPage{Limit: 1 + m.rng.IntN(4), Paths: m.rng.IntN(2) == 0}
+	var out []string
+	for {
+		page, more := lookup(p)
+		for _, a := range page {
+			k, paths := id(a)
+			if (paths > 0) != p.Paths {
+				m.t.Fatalf("step %d: lookup %+v answers %s with %d paths", m.n, p, k, paths)
+			}
+			out = append(out, k)
+		}
+		if !more {
+			return out
+		}
+		if len(page) != p.Limit {
+			m.t.Fatalf("step %d: lookup %+v: a page of %d before the end", m.n, p, len(page))
+		}
+		p.After = out[len(out)-1]
 	}
 }

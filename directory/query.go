@@ -193,40 +193,62 @@ func (d *Directory) ExplainOrg(a *Actor, orgRef, userRef string, c gh.Capability
 	return d.idx.ExplainOrg(u.ID, u.Org, c), nil
 }
 
-// LookupWorkspaces lists the workspaces where the user holds the capability.
-func (d *Directory) LookupWorkspaces(a *Actor, orgRef, userRef string, c gh.Capability, l gh.Level) ([]engine.WorkspaceAccess, gh.Revision, error) {
+// LookupPage is a Page of a lookup, in id order, whose answers carry their
+// paths only when Paths is set.
+type LookupPage struct {
+	Page
+	Paths bool
+}
+
+// check adds a field error for a cursor that is not an id of the kind listed
+// (a workspace's "ws", a user's "usr"): no answer could have given it.
+func (p LookupPage) check(f gh.Fields, prefix string) {
+	if p.After != "" && !gh.HasIDPrefix(p.After, prefix) {
+		f.Add("cursor", "must be the next_cursor of an earlier answer")
+	}
+}
+
+func (p LookupPage) engine() engine.LookupPage {
+	return engine.LookupPage{After: p.After, Limit: p.limit(), Paths: p.Paths}
+}
+
+// LookupWorkspaces lists one page of the workspaces where the user holds the
+// capability, by id.
+func (d *Directory) LookupWorkspaces(a *Actor, orgRef, userRef string, c gh.Capability, l gh.Level, p LookupPage) (List[engine.WorkspaceAccess], gh.Revision, error) {
 	f := gh.Fields{}
 	if userRef == "" {
 		f.Add("user", "is required")
 	}
 	d.checkCapability(f, c, gh.ScopeWorkspace)
+	p.check(f, "ws")
 	if err := f.Err(); err != nil {
-		return nil, 0, err
+		return List[engine.WorkspaceAccess]{}, 0, err
 	}
 	u, err := d.resolveUser(a, orgRef, userRef)
 	if err != nil {
-		return nil, 0, err
+		return List[engine.WorkspaceAccess]{}, 0, err
 	}
-	out, rev := d.idx.LookupWorkspaces(u.ID, c, l)
-	return out, rev, nil
+	out, more, rev := d.idx.LookupWorkspaces(u.ID, c, l, p.engine())
+	return paged(out, more, func(w engine.WorkspaceAccess) string { return string(w.Workspace) }), rev, nil
 }
 
-// LookupUsers lists the users holding the capability in the workspace
-// (operator and the organization's admins only).
-func (d *Directory) LookupUsers(a *Actor, orgRef, wsRef string, c gh.Capability, l gh.Level) ([]engine.UserAccess, gh.Revision, error) {
+// LookupUsers lists one page of the users holding the capability in the
+// workspace, by id (operator and the organization's admins only).
+func (d *Directory) LookupUsers(a *Actor, orgRef, wsRef string, c gh.Capability, l gh.Level, p LookupPage) (List[engine.UserAccess], gh.Revision, error) {
 	f := gh.Fields{}
 	if wsRef == "" {
 		f.Add("workspace", "is required")
 	}
 	d.checkCapability(f, c, gh.ScopeWorkspace)
+	p.check(f, "usr")
 	if err := f.Err(); err != nil {
-		return nil, 0, err
+		return List[engine.UserAccess]{}, 0, err
 	}
 	var org gh.OrgID
 	if orgRef != "" {
 		o, err := d.Org(a, orgRef)
 		if err != nil {
-			return nil, 0, err
+			return List[engine.UserAccess]{}, 0, err
 		}
 		org = o.ID
 	} else if a.User != nil {
@@ -234,13 +256,13 @@ func (d *Directory) LookupUsers(a *Actor, orgRef, wsRef string, c gh.Capability,
 	}
 	w, err := d.resolveQuestionWorkspace(a, org, wsRef)
 	if err != nil {
-		return nil, 0, err
+		return List[engine.UserAccess]{}, 0, err
 	}
 	if !a.Operator && !d.isOrgAdmin(a, w.Org) {
-		return nil, 0, gh.Forbidden("only Organization Admins may list who holds a capability")
+		return List[engine.UserAccess]{}, 0, gh.Forbidden("only Organization Admins may list who holds a capability")
 	}
-	out, rev := d.idx.LookupUsers(w.ID, c, l)
-	return out, rev, nil
+	out, more, rev := d.idx.LookupUsers(w.ID, c, l, p.engine())
+	return paged(out, more, func(u engine.UserAccess) string { return string(u.User) }), rev, nil
 }
 
 // ListEvents returns audit events of the scope, newest first: the

@@ -94,6 +94,8 @@ func BenchmarkCheckBatch100(b *testing.B) {
 	}
 }
 
+// BenchmarkLookupWorkspacesOrgUser answers the whole lookup, every path
+// included, for partner staff (who reach a few hundred workspaces each).
 func BenchmarkLookupWorkspacesOrgUser(b *testing.B) {
 	s, x := mssp(b)
 	var users []gh.UserID
@@ -104,7 +106,36 @@ func BenchmarkLookupWorkspacesOrgUser(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		x.LookupWorkspaces(users[i%len(users)], "incidents.close", gh.LevelFull)
+		x.LookupWorkspaces(users[i%len(users)], "incidents.close", gh.LevelFull, engine.LookupPage{Paths: true})
+	}
+}
+
+// BenchmarkLookupWorkspacesOrgAdmin asks for the workspaces of the Org Admin
+// who holds Admin in 1,000 of them: the first page of 100 as the API answers
+// it by default, the same with paths, and the whole answer with every path.
+func BenchmarkLookupWorkspacesOrgAdmin(b *testing.B) {
+	s, x := mssp(b)
+	admin := s.Users[0]
+	if !admin.IsOrgAdmin() {
+		b.Fatalf("the first user of mssp-large is %s, not the Org Admin", admin.Email)
+	}
+	for _, c := range []struct {
+		name string
+		p    engine.LookupPage
+		want int
+	}{
+		{"first-100", engine.LookupPage{Limit: 100}, 100},
+		{"first-100-paths", engine.LookupPage{Limit: 100, Paths: true}, 100},
+		{"all-paths", engine.LookupPage{Paths: true}, 1000},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if got, _, _ := x.LookupWorkspaces(admin.ID, "incidents.close", gh.LevelFull, c.p); len(got) != c.want {
+				b.Fatalf("LookupWorkspaces(admin, %+v) = %d workspaces, want %d", c.p, len(got), c.want)
+			}
+			for b.Loop() {
+				x.LookupWorkspaces(admin.ID, "incidents.close", gh.LevelFull, c.p)
+			}
+		})
 	}
 }
 

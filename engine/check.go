@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	gh "gatehouse.dev/gatehouse"
@@ -421,43 +422,105 @@ func (x *Index) rolesGranting(c gh.Capability, want gh.Level) string {
 	return "built-in: " + s
 }
 
+// LookupPage selects one page of a lookup, whose answers are ordered by id:
+// those after the id After, at most Limit of them (every one when Limit is
+// 0), each with its paths only when Paths is set.
+type LookupPage struct {
+	After string
+	Limit int
+	Paths bool
+}
+
+// pageOf walks ids, which are in order and without repeats, from the first
+// after p.After, and keeps the answers of those answer accepts until the page
+// is full; more reports whether another accepted id follows. It answers only
+// as many ids as the page needs.
+func pageOf[K ~string, T any](ids []K, p LookupPage, answer func(K) (T, bool)) (page []T, more bool) {
+	i := sort.Search(len(ids), func(i int) bool { return string(ids[i]) > p.After })
+	page = []T{}
+	for _, k := range ids[i:] {
+		a, ok := answer(k)
+		if !ok {
+			continue
+		}
+		if p.Limit > 0 && len(page) == p.Limit {
+			return page, true
+		}
+		page = append(page, a)
+	}
+	return page, false
+}
+
+// orderedAfter keeps the ids after after, sorted and without repeats.
+func orderedAfter[K ~string](ids []K, after string) []K {
+	out := ids[:0]
+	for _, k := range ids {
+		if string(k) > after {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // WorkspaceAccess is one answer of LookupWorkspaces.
 type WorkspaceAccess struct {
 	Workspace gh.WorkspaceID `json:"workspace_id"`
 	Name      string         `json:"workspace_name"`
 	Level     gh.Level       `json:"level"`
-	Paths     []Path         `json:"paths"`
+	Paths     []Path         `json:"paths,omitempty"` // when asked for
 }
 
-// LookupWorkspaces lists the active workspaces where u holds c at level want or above.
-func (x *Index) LookupWorkspaces(u gh.UserID, c gh.Capability, want gh.Level) ([]WorkspaceAccess, gh.Revision) {
+// LookupWorkspaces lists, by id, one page of the active workspaces where u
+// holds c at level want or above, and whether more follow.
+func (x *Index) LookupWorkspaces(u gh.UserID, c gh.Capability, want gh.Level, p LookupPage) ([]WorkspaceAccess, bool, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := []WorkspaceAccess{}
-	ue := x.users[u]
-	if ue == nil {
-		return out, x.rev
+	ue, ci, known := x.users[u], 0, false
+	if ci, known = x.capIdx[c]; !known || ue == nil || x.orgs[ue.u.Org] == nil {
+		return []WorkspaceAccess{}, false, x.rev
 	}
-	cand := map[gh.WorkspaceID]struct{}{}
+	out, more := pageOf(x.lookupOrder(ue, x.orgs[ue.u.Org], p.After), p, func(w gh.WorkspaceID) (WorkspaceAccess, bool) {
+		we := x.wsEnt[w]
+		if l := levelOf(ue, we, u, w, ci); l >= want && l > gh.LevelNone {
+			return WorkspaceAccess{Workspace: w, Name: we.ws.Name, Level: l}, true
+		}
+		return WorkspaceAccess{}, false
+	})
+	if p.Paths && len(out) > 0 {
+		chains := x.groupChains(u)
+		for i := range out {
+			out[i].Paths = x.pathsVia(u, out[i].Workspace, c, chains)
+		}
+	}
+	return out, more, x.rev
+}
+
+// lookupOrder returns, in id order, the workspaces of oi after after that may
+// answer a lookup for the user: those where it or one of its groups is
+// assigned, collected and sorted — or, when those are many next to the
+// organization's, the organization's own ordered list, which a page walks
+// only as far as it needs (an Org Admin working in 1,000 workspaces sorts
+// nothing for a page of 100).
+func (x *Index) lookupOrder(ue *userEntry, oi *orgIndex, after string) []gh.WorkspaceID {
+	u := ue.u.ID
+	n := len(x.userAssign[u])
+	for _, g := range ue.anc {
+		n += len(x.groupAssign[g])
+	}
+	if 4*n >= len(oi.wsOrder.ids) {
+		return oi.wsOrder.ids
+	}
+	cand := make([]gh.WorkspaceID, 0, n)
 	for w := range x.userAssign[u] {
-		cand[w] = struct{}{}
+		cand = append(cand, w)
 	}
 	for _, g := range ue.anc {
 		for w := range x.groupAssign[g] {
-			cand[w] = struct{}{}
+			cand = append(cand, w)
 		}
 	}
-	var chains map[gh.GroupID][]GroupRef
-	for w := range cand {
-		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
-			if chains == nil {
-				chains = x.groupChains(u)
-			}
-			out = append(out, WorkspaceAccess{Workspace: w, Name: x.workspaces[w].Name, Level: l, Paths: x.pathsVia(u, w, c, chains)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Workspace < out[j].Workspace })
-	return out, x.rev
+	return orderedAfter(cand, after)
 }
 
 // UserAccess is one answer of LookupUsers.
@@ -465,21 +528,31 @@ type UserAccess struct {
 	User  gh.UserID `json:"user_id"`
 	Email string    `json:"email"`
 	Level gh.Level  `json:"level"`
-	Paths []Path    `json:"paths"`
+	Paths []Path    `json:"paths,omitempty"` // when asked for
 }
 
-// LookupUsers lists the users holding c at level want or above in workspace w.
-func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level) ([]UserAccess, gh.Revision) {
+// LookupUsers lists, by id, one page of the users holding c at level want or
+// above in workspace w, and whether more follow.
+func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level, p LookupPage) ([]UserAccess, bool, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := []UserAccess{}
-	for u := range x.reached(w) {
+	reached := x.reached(w)
+	cand := make([]gh.UserID, 0, len(reached))
+	for u := range reached {
+		cand = append(cand, u)
+	}
+	out, more := pageOf(orderedAfter(cand, p.After), p, func(u gh.UserID) (UserAccess, bool) {
 		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
-			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Level: l, Paths: x.paths(u, w, c)})
+			return UserAccess{User: u, Email: x.users[u].u.Email, Level: l}, true
+		}
+		return UserAccess{}, false
+	})
+	if p.Paths {
+		for i := range out {
+			out[i].Paths = x.paths(out[i].User, w, c)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
-	return out, x.rev
+	return out, more, x.rev
 }
 
 // Reach lists every user that an assignment in workspace w reaches and that

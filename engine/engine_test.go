@@ -221,13 +221,13 @@ func TestWorkspaceUserNeverReachesAnotherWorkspace(t *testing.T) {
 	if e := x.Explain("usr_c", "ws_other", "incidents.view", gh.LevelFull); e.Allowed || len(e.Paths) != 0 {
 		t.Errorf("Explain(other workspace) = %+v, want denied with no path", e)
 	}
-	ws, _ := x.LookupWorkspaces("usr_c", "incidents.view", gh.LevelLimited)
+	ws, _, _ := x.LookupWorkspaces("usr_c", "incidents.view", gh.LevelLimited, engine.LookupPage{})
 	for _, w := range ws {
 		if w.Workspace == "ws_other" {
 			t.Errorf("LookupWorkspaces lists the other workspace: %+v", w)
 		}
 	}
-	us, _ := x.LookupUsers("ws_other", "incidents.view", gh.LevelLimited)
+	us, _, _ := x.LookupUsers("ws_other", "incidents.view", gh.LevelLimited, engine.LookupPage{})
 	for _, u := range us {
 		if u.User == "usr_c" {
 			t.Errorf("LookupUsers(other workspace) lists the customer's user: %+v", u)

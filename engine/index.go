@@ -93,8 +93,10 @@ type wsGrant struct {
 type orgIndex struct {
 	org        *gh.Org
 	workspaces map[gh.WorkspaceID]*gh.Workspace
-	wsBySlug   map[string]gh.WorkspaceID
-	users      map[gh.UserID]*gh.User
+	// wsOrder lists the workspaces in id order, for lookups that page.
+	wsOrder  sortedIDs[gh.WorkspaceID]
+	wsBySlug map[string]gh.WorkspaceID
+	users    map[gh.UserID]*gh.User
 	// byHome lists the users of each home ("" for the organization's own) in
 	// id order, so a page of a 100,000-user directory costs its own length
 	// rather than a sort of everyone.
@@ -480,6 +482,7 @@ func (x *Index) putWorkspace(w *gh.Workspace) {
 		delete(oi.wsBySlug, old.Slug)
 	}
 	oi.workspaces[w.ID] = w
+	oi.wsOrder.insert(w.ID)
 	oi.wsBySlug[w.Slug] = w.ID
 	x.workspaces[w.ID] = w
 	e := x.wsEntry(w.ID)
@@ -493,6 +496,7 @@ func (x *Index) deleteWorkspace(id gh.WorkspaceID) {
 	}
 	if oi := x.org(w.Org); oi != nil {
 		delete(oi.workspaces, id)
+		oi.wsOrder.remove(id)
 		delete(oi.wsBySlug, w.Slug)
 	}
 	delete(x.workspaces, id)

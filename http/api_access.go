@@ -162,54 +162,69 @@ func (s *Server) registerAccess() {
 	})
 	s.handle("GET", "/v1/lookup/workspaces", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		q := r.URL.Query()
-		l, err := s.lookupParams(r)
+		l, p, err := s.lookupParams(r)
 		if err != nil {
 			return err
 		}
-		items, rev, err := s.dir.LookupWorkspaces(a, q.Get("org"), q.Get("user"), gh.Capability(q.Get("capability")), l)
+		list, rev, err := s.dir.LookupWorkspaces(a, q.Get("org"), q.Get("user"), gh.Capability(q.Get("capability")), l, p)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, lookupResult[engine.WorkspaceAccess]{items, rev})
+		writeJSON(w, http.StatusOK, LookupList[engine.WorkspaceAccess]{list.Items, list.Next, rev})
 		return nil
 	})
 	s.handle("GET", "/v1/lookup/users", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		q := r.URL.Query()
-		l, err := s.lookupParams(r)
+		l, p, err := s.lookupParams(r)
 		if err != nil {
 			return err
 		}
-		items, rev, err := s.dir.LookupUsers(a, q.Get("org"), q.Get("workspace"), gh.Capability(q.Get("capability")), l)
+		list, rev, err := s.dir.LookupUsers(a, q.Get("org"), q.Get("workspace"), gh.Capability(q.Get("capability")), l, p)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, lookupResult[engine.UserAccess]{items, rev})
+		writeJSON(w, http.StatusOK, LookupList[engine.UserAccess]{list.Items, list.Next, rev})
 		return nil
 	})
 }
 
-type lookupResult[T any] struct {
+// LookupList is one page of a lookup: its answers in id order, the cursor of
+// the next page ("" after the last) and the revision the page reflects.
+type LookupList[T any] struct {
 	Items    []T         `json:"items"`
+	Next     string      `json:"next_cursor,omitempty"`
 	Revision gh.Revision `json:"revision"`
 }
 
-// lookupParams reads ?level= and the consistency parameters of a lookup, and waits as they ask.
-func (s *Server) lookupParams(r *http.Request) (gh.Level, error) {
+// lookupParams reads ?level=, the page (?cursor=, ?limit=, ?paths=) and the
+// consistency parameters of a lookup, and waits as they ask.
+func (s *Server) lookupParams(r *http.Request) (gh.Level, directory.LookupPage, error) {
 	q := r.URL.Query()
+	var p directory.LookupPage
 	l, err := gh.ParseLevel(q.Get("level"))
 	if err != nil {
-		return l, err
+		return l, p, err
+	}
+	if p.Page, err = page(r); err != nil {
+		return l, p, err
+	}
+	switch q.Get("paths") {
+	case "", "false":
+	case "true":
+		p.Paths = true
+	default:
+		return l, p, gh.Invalid("invalid_query", "paths", "must be true or false")
 	}
 	var c directory.Consistency
 	if v := q.Get("at_least_revision"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return l, gh.Invalid("invalid_query", "at_least_revision", "must be a revision number")
+			return l, p, gh.Invalid("invalid_query", "at_least_revision", "must be a revision number")
 		}
 		c.AtLeastRevision = gh.Revision(n)
 	}
 	c.FullyConsistent = q.Get("fully_consistent") == "true"
-	return l, s.await(r, &c)
+	return l, p, s.await(r, &c)
 }
 
 // keyView is an API key as lists show it: never its secret or hash.

@@ -244,18 +244,70 @@ func (c *Client) Explain(ctx context.Context, q CheckRequest) (*engine.Explanati
 	return &e, nil
 }
 
-// LookupWorkspaces lists the workspaces where q.User holds q.Capability at q.Level or above.
-func (c *Client) LookupWorkspaces(ctx context.Context, q CheckRequest) ([]engine.WorkspaceAccess, gh.Revision, error) {
-	var out lookupResult[engine.WorkspaceAccess]
-	err := c.Do(ctx, "GET", "/v1/lookup/workspaces?"+q.Query().Encode(), nil, &out)
-	return out.Items, out.Revision, err
+// LookupPage asks for one page of a lookup: the answers after Cursor (the
+// Next of the previous page; "" for the first), at most Limit of them (100
+// when 0, at most 1000), each with its paths when Paths is set.
+type LookupPage struct {
+	Cursor string
+	Limit  int
+	Paths  bool
 }
 
-// LookupUsers lists the users holding q.Capability at q.Level or above in q.Workspace.
+// LookupWorkspacesPage lists one page of the workspaces where q.User holds
+// q.Capability at q.Level or above, in id order.
+func (c *Client) LookupWorkspacesPage(ctx context.Context, q CheckRequest, p LookupPage) (LookupList[engine.WorkspaceAccess], error) {
+	return lookupPage[engine.WorkspaceAccess](ctx, c, "/v1/lookup/workspaces", q, p)
+}
+
+// LookupUsersPage lists one page of the users holding q.Capability at
+// q.Level or above in q.Workspace, in id order.
+func (c *Client) LookupUsersPage(ctx context.Context, q CheckRequest, p LookupPage) (LookupList[engine.UserAccess], error) {
+	return lookupPage[engine.UserAccess](ctx, c, "/v1/lookup/users", q, p)
+}
+
+// LookupWorkspaces lists every workspace where q.User holds q.Capability at
+// q.Level or above, each with its paths, reading page after page; the
+// revision is the last page's. LookupWorkspacesPage answers one page, faster.
+func (c *Client) LookupWorkspaces(ctx context.Context, q CheckRequest) ([]engine.WorkspaceAccess, gh.Revision, error) {
+	return lookupAll[engine.WorkspaceAccess](ctx, c, "/v1/lookup/workspaces", q)
+}
+
+// LookupUsers lists every user holding q.Capability at q.Level or above in
+// q.Workspace, each with its paths, as LookupWorkspaces does.
 func (c *Client) LookupUsers(ctx context.Context, q CheckRequest) ([]engine.UserAccess, gh.Revision, error) {
-	var out lookupResult[engine.UserAccess]
-	err := c.Do(ctx, "GET", "/v1/lookup/users?"+q.Query().Encode(), nil, &out)
-	return out.Items, out.Revision, err
+	return lookupAll[engine.UserAccess](ctx, c, "/v1/lookup/users", q)
+}
+
+func lookupPage[T any](ctx context.Context, c *Client, path string, q CheckRequest, p LookupPage) (LookupList[T], error) {
+	v := q.Query()
+	if p.Cursor != "" {
+		v.Set("cursor", p.Cursor)
+	}
+	if p.Limit > 0 {
+		v.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Paths {
+		v.Set("paths", "true")
+	}
+	var out LookupList[T]
+	err := c.Do(ctx, "GET", path+"?"+v.Encode(), nil, &out)
+	return out, err
+}
+
+func lookupAll[T any](ctx context.Context, c *Client, path string, q CheckRequest) ([]T, gh.Revision, error) {
+	p := LookupPage{Limit: directory.MaxLimit, Paths: true}
+	items := []T{}
+	for {
+		page, err := lookupPage[T](ctx, c, path, q, p)
+		if err != nil {
+			return nil, 0, err
+		}
+		items = append(items, page.Items...)
+		if page.Next == "" {
+			return items, page.Revision, nil
+		}
+		p.Cursor = page.Next
+	}
 }
 
 // Query encodes the question as the query string of the lookup endpoints.

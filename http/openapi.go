@@ -150,8 +150,8 @@ var operations = map[string]op{
 	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
 	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
 	"POST /v1/explain":                                {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
-	"GET /v1/lookup/workspaces":                       {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability", out: typ[lookupResult[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
-	"GET /v1/lookup/users":                            {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace (Organization Admins)", out: typ[lookupResult[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
+	"GET /v1/lookup/workspaces":                       {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability, a page at a time in id order", out: typ[LookupList[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
+	"GET /v1/lookup/users":                            {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace, a page at a time in id order (Organization Admins)", out: typ[LookupList[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
 }
 
 // inputRequired names the fields a request body must have. Output types need
@@ -216,6 +216,8 @@ var (
 		{name: "level", desc: "The least level to count (full when absent).", schema: map[string]any{"type": "string", "enum": []string{"limited", "full"}, "default": "full"}},
 		{name: "at_least_revision", desc: "Answer only once this node has applied this revision (one a write returned).", schema: map[string]any{"type": "integer", "format": "int64", "minimum": 0}},
 		{name: "fully_consistent", desc: "Catch up with the store first.", schema: map[string]any{"type": "boolean"}},
+		pages[0], pages[1],
+		{name: "paths", desc: "true gives each answer every path to it: the assignment, the chain of groups and the role.", schema: map[string]any{"type": "boolean", "default": false}},
 	}
 	eventQuery = []param{
 		{name: "actor", desc: "Only events by this user id.", schema: str},

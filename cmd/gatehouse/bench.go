@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/dataset"
@@ -26,7 +28,7 @@ import (
 
 func newBench(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Generate benchmark data and load-test a running server"}
-	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchWrite(stdout))
+	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchWrite(stdout), newBenchLookup(stdout))
 	return cmd
 }
 
@@ -68,19 +70,60 @@ func newBenchGen(stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-// benchConfig is what `bench check` runs.
-type benchConfig struct {
+// loadFlags are what every load mode of `bench` takes.
+type loadFlags struct {
 	url, key, profile string
 	seed              uint64
 	concurrency       int
 	duration          time.Duration
-	batch             int
-	questions         int
 	json              bool
 }
 
+func newLoadFlags() loadFlags { return loadFlags{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")} }
+
+func (l *loadFlags) bind(f *pflag.FlagSet, concurrency int, duration time.Duration) {
+	f.StringVar(&l.url, "url", "http://127.0.0.1:8080", "server to load")
+	f.StringVar(&l.key, "key", l.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
+	f.StringVar(&l.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
+	f.Uint64Var(&l.seed, "seed", 1, "the seed 'bench gen' used")
+	f.IntVar(&l.concurrency, "concurrency", concurrency, "closed-loop workers")
+	f.DurationVar(&l.duration, "duration", duration, "how long to run")
+	f.BoolVar(&l.json, "json", false, "print the result as JSON")
+}
+
+// validate refuses a run without a key, workers or time.
+func (l *loadFlags) validate() error {
+	if l.key == "" {
+		return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+	}
+	if l.concurrency < 1 || l.duration <= 0 {
+		return fmt.Errorf("--concurrency and --duration must be positive")
+	}
+	return nil
+}
+
+// finish prints a run's result (as JSON with --json, else line) and fails
+// it if any answer was wrong or any request failed.
+func (l *loadFlags) finish(stdout io.Writer, res *benchResult, line string) error {
+	if l.json {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintln(stdout, line)
+	if res.Wrong > 0 || res.Errors > 0 {
+		return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
+	}
+	return nil
+}
+
+// benchConfig is what `bench check` runs.
+type benchConfig struct {
+	loadFlags
+	batch     int
+	questions int
+}
+
 func newBenchCheck(stdout io.Writer) *cobra.Command {
-	c := benchConfig{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")}
+	c := benchConfig{loadFlags: newLoadFlags()}
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Drive a running server with checks whose answers are known, and report speed and correctness",
@@ -89,37 +132,24 @@ answer of a mix of questions with a literal reading of the access rules, then se
 in a closed loop from --concurrency workers for --duration and counts wrong answers.
 The key is the operator key, from GATEHOUSE_OPERATOR_KEY or --key.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if c.key == "" {
-				return fmt.Errorf("no key: set GATEHOUSE_OPERATOR_KEY to the operator key, or pass --key")
+			if err := c.validate(); err != nil {
+				return err
 			}
-			if c.concurrency < 1 || c.batch < 1 || c.batch > 1000 || c.duration <= 0 {
-				return fmt.Errorf("--concurrency and --duration must be positive and --batch from 1 to 1000")
+			if c.batch < 1 || c.batch > 1000 {
+				return fmt.Errorf("--batch must be from 1 to 1000")
 			}
 			res, err := runBench(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
-			if c.json {
-				return json.NewEncoder(stdout).Encode(res)
-			}
-			fmt.Fprintf(stdout, "%d checks in %v over %d workers (batch %d): %.0f checks/s; per request p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; mix %s; wrong answers %d, errors %d\n",
-				res.Checks, res.Duration, c.concurrency, c.batch, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, res.Mix, res.Wrong, res.Errors)
-			if res.Wrong > 0 || res.Errors > 0 {
-				return fmt.Errorf("%d wrong answers and %d errors", res.Wrong, res.Errors)
-			}
-			return nil
+			return c.finish(stdout, res, fmt.Sprintf("%d checks in %v over %d workers (batch %d): %.0f checks/s; per request p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; mix %s; wrong answers %d, errors %d",
+				res.Checks, res.Duration, c.concurrency, c.batch, res.ChecksPerSecond, res.P50ms, res.P95ms, res.P99ms, res.Mix, res.Wrong, res.Errors))
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server to load")
-	f.StringVar(&c.key, "key", c.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
-	f.StringVar(&c.profile, "profile", "mssp-large", "the profile 'bench gen' wrote")
-	f.Uint64Var(&c.seed, "seed", 1, "the seed 'bench gen' used")
-	f.IntVar(&c.concurrency, "concurrency", 32, "closed-loop workers")
-	f.DurationVar(&c.duration, "duration", 20*time.Second, "how long to run")
+	c.bind(f, 32, 20*time.Second)
 	f.IntVar(&c.batch, "batch", 1, "checks per request (1 uses /v1/check, more /v1/check/batch)")
 	f.IntVar(&c.questions, "questions", 20000, "distinct questions in the mix")
-	f.BoolVar(&c.json, "json", false, "print the result as JSON")
 	return cmd
 }
 
@@ -134,7 +164,7 @@ type benchResult struct {
 	P99ms           float64       `json:"p99_ms"`
 	Wrong           int64         `json:"wrong"`
 	Errors          int64         `json:"errors"`
-	Mix             string        `json:"mix"`
+	Mix             string        `json:"mix,omitempty"`
 }
 
 // benchQuestion is one check and the answer a literal reading of the rules gives.
@@ -217,9 +247,9 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 		return nil, fmt.Errorf("could not draw questions from profile %s", c.profile)
 	}
 	bodies, expect := encodeQuestions(qs, c.batch)
-	host, err := benchHost(c.url)
-	if err != nil {
-		return nil, err
+	u, err := url.Parse(c.url)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("--url %q: want http://host:port", c.url)
 	}
 	path := "/v1/check"
 	if c.batch > 1 {
@@ -227,30 +257,63 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 	}
 	requests := make([][]byte, len(bodies))
 	for i, b := range bodies {
-		requests[i] = rawRequest("POST", host, path, c.key, b)
+		requests[i] = rawRequest("POST", u.Host, path, c.key, b)
 	}
+	res := closedLoop(ctx, u.Host, c.concurrency, c.duration, func(w, i int) ([]byte, readAnswer) {
+		k := (w*7919 + i) % len(bodies)
+		return requests[k], func(body []byte) (int64, int64, error) {
+			got, err := parseAnswers(body, c.batch > 1)
+			if err != nil {
+				return 0, 0, err
+			}
+			var wrong int64
+			for j, a := range got {
+				if j < len(expect[k]) && a != expect[k][j] {
+					wrong++
+				}
+			}
+			return int64(len(got)), wrong, nil
+		}
+	})
+	res.Mix = mix
+	return res, nil
+}
+
+// readAnswer reads the body of one answer: how many questions it answered
+// and how many of them wrongly.
+type readAnswer func(body []byte) (answers, wrong int64, err error)
+
+// closedLoop runs concurrency workers for d, each on its own keep-alive
+// connection to addr, sending request after request: next gives worker w's
+// i-th request and how to read its answer. Latencies time the exchange with
+// the server alone, not the reading; the answers count as Checks.
+func closedLoop(ctx context.Context, addr string, concurrency int, d time.Duration, next func(w, i int) ([]byte, readAnswer)) *benchResult {
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
-		res       = &benchResult{Mix: mix}
+		res       = &benchResult{}
 		wg        sync.WaitGroup
 	)
-	deadline := time.Now().Add(c.duration)
+	deadline := time.Now().Add(d)
 	start := time.Now()
-	for w := range c.concurrency {
+	for w := range concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var local []time.Duration
-			var checks, wrong, errs, reqs int64
-			conn := &rawConn{addr: host}
+			var answers, wrong, errs, reqs int64
+			conn := &rawConn{addr: addr}
 			defer conn.close()
-			for i := w * 7919; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				k := i % len(bodies)
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				req, read := next(w, i)
 				t0 := time.Now()
-				got, err := conn.check(requests[k], c.batch > 1)
+				body, err := conn.do(req)
 				local = append(local, time.Since(t0))
 				reqs++
+				var n, bad int64
+				if err == nil {
+					n, bad, err = read(body)
+				}
 				if err != nil {
 					if errs == 0 && w == 0 {
 						fmt.Fprintln(os.Stderr, "bench: first error:", err) // the rest are counted
@@ -258,16 +321,12 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 					errs++
 					continue
 				}
-				for j, a := range got {
-					if j < len(expect[k]) && a != expect[k][j] {
-						wrong++
-					}
-				}
-				checks += int64(len(got))
+				answers += n
+				wrong += bad
 			}
 			mu.Lock()
 			latencies = append(latencies, local...)
-			res.Checks += checks
+			res.Checks += answers
 			res.Wrong += wrong
 			res.Errors += errs
 			res.Requests += reqs
@@ -277,30 +336,15 @@ func runBench(ctx context.Context, c benchConfig) (*benchResult, error) {
 	wg.Wait()
 	res.Duration = time.Since(start)
 	res.ChecksPerSecond = float64(res.Checks) / res.Duration.Seconds()
-	pct := percentiles(latencies)
-	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
-	return res, nil
-}
-
-// benchHost checks a load tool's --url and returns its host:port.
-func benchHost(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return "", fmt.Errorf("--url %q: want http://host:port", raw)
-	}
-	return u.Host, nil
-}
-
-// percentiles sorts latencies and returns a function giving the p-th
-// quantile (0 < p < 1) in milliseconds.
-func percentiles(latencies []time.Duration) func(p float64) float64 {
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	return func(p float64) float64 {
+	pct := func(p float64) float64 {
 		if len(latencies) == 0 {
 			return 0
 		}
 		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
 	}
+	res.P50ms, res.P95ms, res.P99ms = pct(0.50), pct(0.95), pct(0.99)
+	return res
 }
 
 // encodeQuestions pre-encodes request bodies (one question, or batches of k)
@@ -331,9 +375,11 @@ func encodeQuestions(qs []benchQuestion, k int) ([][]byte, [][]bool) {
 
 // rawRequest is a whole HTTP/1.1 request, built once and sent many times.
 func rawRequest(method, host, path, key string, body []byte) []byte {
-	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-		method, path, host, key, len(body))
-	return append([]byte(head), body...)
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n", method, path, host, key)
+	if body != nil {
+		head += fmt.Sprintf("Content-Type: application/json\r\nContent-Length: %d\r\n", len(body))
+	}
+	return append([]byte(head+"\r\n"), body...)
 }
 
 // rawConn is a keep-alive HTTP/1.1 connection that writes prepared requests
@@ -354,21 +400,19 @@ func (rc *rawConn) close() {
 	}
 }
 
-// check sends one prepared request and returns the allowed answers in order.
-func (rc *rawConn) check(req []byte, batch bool) ([]bool, error) {
-	status, body, err := rc.do(req)
-	if err != nil {
-		return nil, err
+// do sends one prepared request and returns the body of a 200 answer, valid
+// until the next request; any other status is an error.
+func (rc *rawConn) do(req []byte) ([]byte, error) {
+	status, body, err := rc.exchange(req)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("status %d: %s", status, body)
 	}
-	if status != http.StatusOK {
-		return nil, fmt.Errorf("status %d: %s", status, body)
-	}
-	return parseAnswers(body, batch)
+	return body, err
 }
 
-// do sends one prepared request and returns the answer's status and body.
-// The body is valid until the next call.
-func (rc *rawConn) do(req []byte) (int, []byte, error) {
+// exchange sends one prepared request and returns the answer's status and
+// body, valid until the next request.
+func (rc *rawConn) exchange(req []byte) (int, []byte, error) {
 	if rc.c == nil {
 		c, err := net.Dial("tcp", rc.addr)
 		if err != nil {
@@ -382,7 +426,11 @@ func (rc *rawConn) do(req []byte) (int, []byte, error) {
 		return 0, nil, err
 	}
 	status, n, keep, err := rc.readHead()
-	if err == nil {
+	switch {
+	case err != nil:
+	case n < 0: // chunked: answers of more than a few kilobytes
+		rc.body, err = rc.readChunked(rc.body[:0])
+	default:
 		if cap(rc.body) < n {
 			rc.body = make([]byte, n)
 		}
@@ -398,6 +446,27 @@ func (rc *rawConn) do(req []byte) (int, []byte, error) {
 	return status, rc.body, nil
 }
 
+// benchHost checks a load tool's --url and returns its host:port.
+func benchHost(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return "", fmt.Errorf("--url %q: want http://host:port", raw)
+	}
+	return u.Host, nil
+}
+
+// percentiles sorts latencies and returns a function giving the p-th
+// quantile (0 < p < 1) in milliseconds.
+func percentiles(latencies []time.Duration) func(p float64) float64 {
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	return func(p float64) float64 {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
+	}
+}
+
 // readHead reads the status line and headers of an answer.
 func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 	line, err := rc.r.ReadSlice('\n')
@@ -409,6 +478,7 @@ func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 	}
 	status, _ = strconv.Atoi(string(line[9:12]))
 	keep, length = true, -1
+	chunked := false
 	for {
 		line, err = rc.r.ReadSlice('\n')
 		if err != nil {
@@ -426,13 +496,36 @@ func (rc *rawConn) readHead() (status, length int, keep bool, err error) {
 		case bytes.EqualFold(name, []byte("Connection")) && bytes.EqualFold(value, []byte("close")):
 			keep = false
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, 0, false, fmt.Errorf("chunked answers are not expected from the API")
+			if !bytes.EqualFold(value, []byte("chunked")) {
+				return 0, 0, false, fmt.Errorf("unexpected Transfer-Encoding %q", value)
+			}
+			chunked = true
 		}
+	}
+	if chunked {
+		return status, -1, keep, nil
 	}
 	if length < 0 {
 		return 0, 0, false, fmt.Errorf("answer without Content-Length")
 	}
 	return status, length, keep, nil
+}
+
+// readChunked appends a chunked body to b, and reads past its (empty) trailer.
+func (rc *rawConn) readChunked(b []byte) ([]byte, error) {
+	buf := bytes.NewBuffer(b)
+	if _, err := buf.ReadFrom(httputil.NewChunkedReader(rc.r)); err != nil {
+		return nil, err
+	}
+	for {
+		line, err := rc.r.ReadSlice('\n')
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return buf.Bytes(), nil
+		}
+	}
 }
 
 // parseAnswers reads the "allowed" members of an answer in order with a scan

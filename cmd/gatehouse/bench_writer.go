@@ -107,7 +107,7 @@ func (w *writer) send(kind, method, path string, body any, want int, u *benchUse
 		b, _ = json.Marshal(body)
 	}
 	t0 := time.Now()
-	status, raw, err := w.conn.do(rawRequest(method, w.host, path, w.key, b))
+	status, raw, err := w.conn.exchange(rawRequest(method, w.host, path, w.key, b))
 	w.latencies = append(w.latencies, time.Since(t0))
 	var a struct {
 		ID       string      `json:"id"`

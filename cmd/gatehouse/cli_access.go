@@ -164,48 +164,95 @@ func printExplanation(w io.Writer, q question, e engine.Explanation) {
 func (g *cli) lookupCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "lookup", Short: "Reverse questions: where a user has a capability, who has it in a workspace"}
 	var wq, uq question
+	var wp, up lookupPage
 	ws := g.verb("workspaces --org ORG --user USER --capability CAP", "List the workspaces where a user has a capability", cobra.NoArgs, nil)
 	wq.bind(ws, true, false)
+	wp.bind(ws)
 	ws.RunE = g.run(func(ctx context.Context, _ []string) error {
-		req, err := wq.request()
-		if err != nil {
-			return err
-		}
-		raw, err := g.call(ctx, "GET", "/v1/lookup/workspaces?"+req.Query().Encode(), nil)
-		if err != nil {
-			return err
-		}
-		return show(g, raw, func(w io.Writer, r struct {
-			Items []engine.WorkspaceAccess `json:"items"`
-		}) {
-			rows := make([][]string, len(r.Items))
-			for i, a := range r.Items {
-				rows[i] = []string{a.Name, a.Level.String(), describePaths(a.Paths), string(a.Workspace)}
+		return lookup(ctx, g, "/v1/lookup/workspaces", wq, wp, func(w io.Writer, l ghttp.LookupList[engine.WorkspaceAccess]) {
+			rows := make([][]string, len(l.Items))
+			for i, a := range l.Items {
+				rows[i] = wp.row(a.Name, a.Level, a.Paths, string(a.Workspace))
 			}
-			table(w, fmt.Sprintf("%s has %s (%s) in no workspace.", wq.user, wq.capability, wq.wanted()), []string{"WORKSPACE", "LEVEL", "THROUGH", "ID"}, rows)
+			table(w, fmt.Sprintf("%s has %s (%s) in no workspace.", wq.user, wq.capability, wq.wanted()), wp.header("WORKSPACE"), rows)
+			wp.more(w, l.Next)
 		})
 	})
 	users := g.verb("users --org ORG --workspace WS --capability CAP", "List the users who have a capability in a workspace", cobra.NoArgs, nil)
 	uq.bind(users, false, true)
+	up.bind(users)
 	users.RunE = g.run(func(ctx context.Context, _ []string) error {
-		req, err := uq.request()
-		if err != nil {
-			return err
-		}
-		raw, err := g.call(ctx, "GET", "/v1/lookup/users?"+req.Query().Encode(), nil)
-		if err != nil {
-			return err
-		}
-		return show(g, raw, func(w io.Writer, r struct {
-			Items []engine.UserAccess `json:"items"`
-		}) {
-			rows := make([][]string, len(r.Items))
-			for i, a := range r.Items {
-				rows[i] = []string{a.Email, a.Level.String(), describePaths(a.Paths), string(a.User)}
+		return lookup(ctx, g, "/v1/lookup/users", uq, up, func(w io.Writer, l ghttp.LookupList[engine.UserAccess]) {
+			rows := make([][]string, len(l.Items))
+			for i, a := range l.Items {
+				rows[i] = up.row(a.Email, a.Level, a.Paths, string(a.User))
 			}
-			table(w, fmt.Sprintf("Nobody has %s (%s) in workspace %s.", uq.capability, uq.wanted(), uq.workspace), []string{"USER", "LEVEL", "THROUGH", "ID"}, rows)
+			table(w, fmt.Sprintf("Nobody has %s (%s) in workspace %s.", uq.capability, uq.wanted(), uq.workspace), up.header("USER"), rows)
+			up.more(w, l.Next)
 		})
 	})
 	cmd.AddCommand(ws, users)
 	return cmd
+}
+
+// lookupPage is the paging flags of the lookups: without --limit or
+// --cursor a lookup reads every page.
+type lookupPage struct {
+	limit  int
+	cursor string
+	paths  bool
+}
+
+func (p *lookupPage) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&p.limit, "limit", 0, "one page of at most this many (1-1000) instead of every page")
+	f.StringVar(&p.cursor, "cursor", "", "continue where the previous page ended")
+	f.BoolVar(&p.paths, "paths", true, "show how each is reached (--paths=false answers faster)")
+}
+
+func (p *lookupPage) header(what string) []string {
+	if p.paths {
+		return []string{what, "LEVEL", "THROUGH", "ID"}
+	}
+	return []string{what, "LEVEL", "ID"}
+}
+
+func (p *lookupPage) row(name string, l gh.Level, paths []engine.Path, id string) []string {
+	if p.paths {
+		return []string{name, l.String(), describePaths(paths), id}
+	}
+	return []string{name, l.String(), id}
+}
+
+// more says how to read the next page, when there is one.
+func (p *lookupPage) more(w io.Writer, next string) {
+	if next != "" {
+		fmt.Fprintf(w, "(more: add --cursor %s)\n", next)
+	}
+}
+
+// lookup asks one page, or every page, of a lookup and shows the answer.
+func lookup[T any](ctx context.Context, g *cli, path string, q question, p lookupPage, render func(io.Writer, ghttp.LookupList[T])) error {
+	req, err := q.request()
+	if err != nil {
+		return err
+	}
+	v := req.Query()
+	if p.paths {
+		v.Set("paths", "true")
+	}
+	if p.limit == 0 && p.cursor == "" {
+		raw, err := g.listAll(ctx, path, v)
+		if err != nil {
+			return err
+		}
+		return show(g, raw, render)
+	}
+	if p.limit != 0 {
+		v.Set("limit", fmt.Sprint(p.limit))
+	}
+	if p.cursor != "" {
+		v.Set("cursor", p.cursor)
+	}
+	return send(ctx, g, "GET", path+"?"+v.Encode(), nil, render)
 }

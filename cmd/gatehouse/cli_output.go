@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -91,7 +92,8 @@ func day(t time.Time) string {
 }
 
 // listAll reads every page of a list and returns it as one list, in the
-// server's own shape ({"items": [...]}), so -o json prints what the server says.
+// server's own shape ({"items": [...]}, with the other members of the last
+// page, such as a lookup's revision), so -o json prints what the server says.
 func (g *cli) listAll(ctx context.Context, path string, q url.Values) (json.RawMessage, error) {
 	if q == nil {
 		q = url.Values{}
@@ -99,17 +101,23 @@ func (g *cli) listAll(ctx context.Context, path string, q url.Values) (json.RawM
 	q.Set("limit", fmt.Sprint(directory.MaxLimit))
 	items := []json.RawMessage{}
 	for {
-		var page directory.List[json.RawMessage]
-		if err := g.callInto(ctx, "GET", path+"?"+q.Encode(), nil, &page); err != nil {
+		raw, err := g.call(ctx, "GET", path+"?"+q.Encode(), nil)
+		if err != nil {
 			return nil, err
 		}
-		items = append(items, page.Items...)
-		if page.Next == "" {
-			break
+		var page map[string]json.RawMessage
+		var l directory.List[json.RawMessage]
+		if err := errors.Join(json.Unmarshal(raw, &page), json.Unmarshal(raw, &l)); err != nil {
+			return nil, fmt.Errorf("read the server's answer: %w", err)
 		}
-		q.Set("cursor", page.Next)
+		items = append(items, l.Items...)
+		if l.Next == "" {
+			delete(page, "next_cursor")
+			page["items"], _ = json.Marshal(items)
+			return json.Marshal(page)
+		}
+		q.Set("cursor", l.Next)
 	}
-	return json.Marshal(directory.List[json.RawMessage]{Items: items})
 }
 
 // listInto reads every page of a list into items.

@@ -579,3 +579,31 @@ func TestCLIOperatorRecovery(t *testing.T) {
 		t.Errorf("an admin's orgs recover: exit %d, stderr %q; want refused", code, errOut)
 	}
 }
+
+// TestCLILookupPages reads a lookup whole (with the paths, as before), one
+// page at a time with --limit and --cursor, and without paths.
+func TestCLILookupPages(t *testing.T) {
+	s := startCLIServer(t)
+	ask := []string{"lookup", "workspaces", "--org", "northwind", "--user", "lee.chen@northwind.example", "--capability", "incidents.view"}
+	var whole ghttp.LookupList[engine.WorkspaceAccess]
+	if err := json.Unmarshal([]byte(s.mustRun(t, s.admin, append(ask, "-o", "json")...)), &whole); err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Items) < 2 || whole.Revision == 0 || whole.Next != "" || len(whole.Items[0].Paths) == 0 {
+		t.Fatalf("lookup -o json = %+v; want every workspace (at least 2) with paths and the revision", whole)
+	}
+	table := s.mustRun(t, s.admin, ask...)
+	if !strings.Contains(table, "THROUGH") || !strings.Contains(table, whole.Items[len(whole.Items)-1].Name) {
+		t.Errorf("lookup =\n%s\nwant every workspace with how it is reached", table)
+	}
+
+	first := s.mustRun(t, s.admin, append(ask, "--limit", "1")...)
+	cursor := regexp.MustCompile(`\(more: add --cursor (\S+)\)`).FindStringSubmatch(first)
+	if cursor == nil || !strings.Contains(first, whole.Items[0].Name) || strings.Contains(first, whole.Items[1].Name) {
+		t.Fatalf("lookup --limit 1 =\n%s\nwant %s alone and how to read on", first, whole.Items[0].Name)
+	}
+	rest := s.mustRun(t, s.admin, append(ask, "--cursor", cursor[1], "--paths=false")...)
+	if strings.Contains(rest, "THROUGH") || strings.Contains(rest, whole.Items[0].Name) || !strings.Contains(rest, whole.Items[1].Name) || strings.Contains(rest, "more:") {
+		t.Errorf("lookup --cursor %s --paths=false =\n%s\nwant the rest, without paths", cursor[1], rest)
+	}
+}
