@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gatehouse.dev/gatehouse"
 )
@@ -73,6 +74,45 @@ type DB struct {
 	write *sql.DB // Update and migrations
 	read  *sql.DB // Snapshot, Head, events; may be the same pool as write
 	d     Dialect
+	// stmts are the write path's fixed statements, prepared on the write
+	// pool before the first write transaction begins: preparing one inside a
+	// transaction would wait for a connection the transaction holds.
+	stmts    map[string]*sql.Stmt
+	stmtsErr error
+	stmtOnce sync.Once
+}
+
+// writeStatements are the statements every write runs, with ? placeholders.
+func writeStatements() []string {
+	qs := []string{insertEventSQL, insertEventObjectSQL}
+	for _, t := range tables {
+		qs = append(qs, t.upsert, t.delete)
+	}
+	return qs
+}
+
+// prepare prepares the write statements once, outside any transaction.
+func (db *DB) prepare(ctx context.Context) error {
+	db.stmtOnce.Do(func() {
+		db.stmts = map[string]*sql.Stmt{}
+		for _, q := range writeStatements() {
+			st, err := db.write.PrepareContext(ctx, db.d.rebind(q))
+			if err != nil {
+				db.stmtsErr = gatehouse.Internal(fmt.Errorf("prepare %q: %w", q, err))
+				return
+			}
+			db.stmts[q] = st
+		}
+	})
+	return db.stmtsErr
+}
+
+// prepared returns the statement prepared for q.
+func (db *DB) prepared(q string) (*sql.Stmt, error) {
+	if st := db.stmts[q]; st != nil {
+		return st, nil
+	}
+	return nil, gatehouse.Internal(fmt.Errorf("statement not prepared: %q", q))
 }
 
 var _ gatehouse.Store = (*DB)(nil)
@@ -85,6 +125,9 @@ func New(write, read *sql.DB, d Dialect) *DB {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	for _, st := range db.stmts {
+		st.Close()
+	}
 	var err error
 	if db.read != db.write {
 		err = db.read.Close()
@@ -107,6 +150,9 @@ func (db *DB) Head(ctx context.Context) (gatehouse.Revision, error) {
 // error fn ignored), nothing is written and that error is returned. Constraint
 // violations are KindConflict; other failures are KindInternal.
 func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	if err := db.prepare(ctx); err != nil {
+		return err
+	}
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
@@ -116,7 +162,7 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head); err != nil {
 		return gatehouse.Internal(fmt.Errorf("lock head: %w", err))
 	}
-	t := &tx{ctx: ctx, tx: sqlTx, d: &db.d, next: head + 1}
+	t := &tx{ctx: ctx, tx: sqlTx, db: db, d: &db.d, next: head + 1}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -124,6 +170,11 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	// earlier rows in it; committing would write half an event.
 	if t.err != nil {
 		return t.err
+	}
+	if t.next > head+1 {
+		if _, err := sqlTx.ExecContext(ctx, db.d.rebind("UPDATE head SET revision = ? WHERE id = 1"), int64(t.next-1)); err != nil {
+			return gatehouse.Internal(fmt.Errorf("move the head: %w", err))
+		}
 	}
 	if db.d.Notify != "" && t.next > head+1 {
 		if _, err := sqlTx.ExecContext(ctx, db.d.rebind(db.d.Notify), strconv.FormatInt(int64(t.next-1), 10)); err != nil {

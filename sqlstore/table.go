@@ -17,6 +17,14 @@ type table struct {
 	// clash says what a unique violation means. Writes upsert on the primary
 	// key, so each table has exactly one other unique constraint that can fail.
 	clash string
+	// upsert and delete are the table's write statements, made once.
+	upsert, delete string
+}
+
+func init() {
+	for _, t := range tables {
+		t.upsert, t.delete = t.upsertSQL(), t.deleteSQL()
+	}
 }
 
 // tables is the schema of migrations/0001_init.sql, seen from Go.

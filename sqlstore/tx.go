@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	"gatehouse.dev/gatehouse"
 )
@@ -16,13 +17,30 @@ import (
 type tx struct {
 	ctx  context.Context
 	tx   *sql.Tx
+	db   *DB
 	d    *Dialect
 	next gatehouse.Revision
 	err  error // the first failed Append; Update then writes nothing
+	// last is the hash of each organization's newest event in this
+	// transaction, so that chaining an event reads the log once per
+	// organization and transaction rather than once per event.
+	last map[gatehouse.OrgID]string
 }
 
 func (t *tx) exec(q string, args ...any) error {
 	_, err := t.tx.ExecContext(t.ctx, t.d.rebind(q), args...)
+	return err
+}
+
+// execPrepared runs one of the write path's fixed statements through a
+// statement prepared once per connection: parsing SQL again for every write
+// cost SQLite a sixth of a write's time inside the writer's lock.
+func (t *tx) execPrepared(q string, args ...any) error {
+	st, err := t.db.prepared(q)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
 	return err
 }
 
@@ -35,13 +53,13 @@ func (t *tx) Savepoint(fn func() error) error {
 	if err := t.exec("SAVEPOINT part"); err != nil {
 		return gatehouse.Internal(fmt.Errorf("savepoint: %w", err))
 	}
-	next := t.next
+	next, last := t.next, maps.Clone(t.last)
 	err := fn()
 	if err == nil && t.err != nil {
 		err = t.err
 	}
 	if err != nil {
-		t.next, t.err = next, nil
+		t.next, t.err, t.last = next, nil, last
 		if rerr := t.exec("ROLLBACK TO SAVEPOINT part"); rerr != nil {
 			t.err = gatehouse.Internal(fmt.Errorf("roll back to savepoint: %w", rerr))
 			return t.err
@@ -111,13 +129,13 @@ func (t *tx) apply(c gatehouse.Change) error {
 	if err != nil {
 		return gatehouse.Internal(fmt.Errorf("decode %s %s: %w", c.Kind, c.ID, err))
 	}
-	q := tbl.upsertSQL()
+	q := tbl.upsert
 	if deleting {
-		q, args = tbl.deleteSQL(), args[:tbl.nkey]
+		q, args = tbl.delete, args[:tbl.nkey]
 	} else {
 		args = append(args, string(obj))
 	}
-	if err := t.exec(q, args...); err != nil {
+	if err := t.execPrepared(q, args...); err != nil {
 		return t.d.conflict(c, err)
 	}
 	return nil
@@ -138,18 +156,28 @@ func (d *Dialect) conflict(c gatehouse.Change, err error) error {
 	return gatehouse.Internal(fmt.Errorf("write %s %s: %w", c.Kind, c.ID, err))
 }
 
+const (
+	insertEventSQL = `INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
+		target_type, target_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertEventObjectSQL = "INSERT INTO event_objects (object_id, revision) VALUES (?, ?) ON CONFLICT DO NOTHING"
+)
+
 // writeEvent chains ev to its organization's last event, stores its exact JSON
 // and hash, indexes the objects it changed and moves the head.
 func (t *tx) writeEvent(ev *gatehouse.Event) error {
-	err := t.tx.QueryRowContext(t.ctx, t.d.rebind(
-		"SELECT hash FROM events WHERE org_id = ? ORDER BY revision DESC LIMIT 1"),
-		string(ev.Org)).Scan(&ev.PrevHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		ev.PrevHash, err = "", nil
+	prev, ok := t.last[ev.Org]
+	if !ok {
+		err := t.tx.QueryRowContext(t.ctx, t.d.rebind(
+			"SELECT hash FROM events WHERE org_id = ? ORDER BY revision DESC LIMIT 1"),
+			string(ev.Org)).Scan(&prev)
+		if errors.Is(err, sql.ErrNoRows) {
+			prev, err = "", nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
+	ev.PrevHash = prev
 	ev.Hash = ""
 	data, err := json.Marshal(ev)
 	if err != nil {
@@ -157,23 +185,23 @@ func (t *tx) writeEvent(ev *gatehouse.Event) error {
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
-	err = t.exec(`INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
-		target_type, target_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err = t.execPrepared(insertEventSQL,
 		int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), string(ev.Actor.User),
 		ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, hash)
 	if err != nil {
 		return err
 	}
 	for _, c := range ev.Changes {
-		err := t.exec("INSERT INTO event_objects (object_id, revision) VALUES (?, ?) ON CONFLICT DO NOTHING",
-			c.ID, int64(ev.Revision))
+		err := t.execPrepared(insertEventObjectSQL, c.ID, int64(ev.Revision))
 		if err != nil {
 			return err
 		}
 	}
-	if err := t.exec("UPDATE head SET revision = ? WHERE id = 1", int64(ev.Revision)); err != nil {
-		return err
+	// The head moves once, when the transaction commits (DB.Update).
+	if t.last == nil {
+		t.last = map[gatehouse.OrgID]string{}
 	}
+	t.last[ev.Org] = hash
 	ev.Hash = hash
 	return nil
 }
