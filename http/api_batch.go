@@ -19,15 +19,16 @@ type (
 		Operations []directory.BatchOp `json:"operations"`
 		DryRun     bool                `json:"dry_run,omitempty"`
 	}
-	// batchAnswer says what each operation did, at the batch's revision.
-	batchAnswer struct {
+	// BatchAnswer says what each operation did, at the batch's revision.
+	BatchAnswer struct {
 		BatchID  string                  `json:"batch_id"`
 		DryRun   bool                    `json:"dry_run,omitempty"`
 		Revision gh.Revision             `json:"revision"`
 		Results  []directory.BatchResult `json:"results"`
 	}
-	// opProblem is why one operation of a refused batch failed.
-	opProblem struct {
+	// OpProblem is why one operation of a refused batch failed; Index is its
+	// place in the batch, from 0.
+	OpProblem struct {
 		Index  int               `json:"index"`
 		Status int               `json:"status"`
 		Code   string            `json:"code"`
@@ -75,7 +76,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, a *directory.Acto
 	case err != nil:
 		return err
 	}
-	writeJSON(w, http.StatusOK, batchAnswer{BatchID: k.batchID, DryRun: in.DryRun, Revision: rev, Results: nonNil(results)})
+	writeJSON(w, http.StatusOK, BatchAnswer{BatchID: k.batchID, DryRun: in.DryRun, Revision: rev, Results: nonNil(results)})
 	return nil
 }
 
@@ -163,7 +164,7 @@ func (k *keeper) Keep(v gh.VaultTx, results []directory.BatchResult, rev gh.Revi
 		p := problemOf(k.r, refused)
 		status, body = p.Status, p
 	} else {
-		status, body = http.StatusOK, batchAnswer{BatchID: k.batchID, Revision: rev, Results: nonNil(results)}
+		status, body = http.StatusOK, BatchAnswer{BatchID: k.batchID, Revision: rev, Results: nonNil(results)}
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {
@@ -201,10 +202,10 @@ func writeKept(w http.ResponseWriter, a *gh.KeptAnswer) {
 }
 
 // opProblems lists the failed operations of a refused batch as problems.
-func opProblems(be *directory.BatchError) []opProblem {
-	out := make([]opProblem, len(be.Failed))
+func opProblems(be *directory.BatchError) []OpProblem {
+	out := make([]OpProblem, len(be.Failed))
 	for i, f := range be.Failed {
-		p := opProblem{Index: f.Index, Status: Status(f.Err), Code: f.Err.Code, Detail: f.Err.Message, Fields: f.Err.Fields}
+		p := OpProblem{Index: f.Index, Status: Status(f.Err), Code: f.Err.Code, Detail: f.Err.Message, Fields: f.Err.Fields}
 		if f.Err.Kind == gh.KindInternal {
 			p.Code, p.Detail = "internal", "something went wrong on our side"
 		}

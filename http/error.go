@@ -44,7 +44,7 @@ type Problem struct {
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
 	// Operations are the failed operations of a refused batch.
-	Operations []opProblem `json:"operations,omitempty"`
+	Operations []OpProblem `json:"operations,omitempty"`
 }
 
 // writeError renders err as application/problem+json. Internal errors are
