@@ -131,14 +131,17 @@ that failed, and exits 1.
 	return cmd
 }
 
-// applyPlan prints the plan and sends it.
+// applyPlan prints the plan and sends it. With -o json it prints only the
+// server's answer (no results when there is nothing to change).
 func (g *cli) applyPlan(ctx context.Context, org, file string, p *plan, dryRun bool) error {
 	if len(p.ops) == 0 {
-		return g.applied(fmt.Sprintf("Nothing to change: organization %s holds what %s says.\n", org, file), &ghttp.BatchAnswer{Results: []directory.BatchResult{}})
+		return g.applied(fmt.Sprintf("Nothing to change: organization %s holds what %s says.\n", org, file), json.RawMessage(`{"results": []}`))
 	}
-	fmt.Fprintf(g.out, "%d change(s) to organization %s:\n", len(p.ops), org)
-	for _, l := range p.lines {
-		fmt.Fprintln(g.out, "  "+l)
+	if g.output != "json" {
+		fmt.Fprintf(g.out, "%d change(s) to organization %s:\n", len(p.ops), org)
+		for _, l := range p.lines {
+			fmt.Fprintln(g.out, "  "+l)
+		}
 	}
 	c, err := g.connect()
 	if err != nil {
@@ -178,10 +181,10 @@ func (g *cli) applyPlan(ctx context.Context, org, file string, p *plan, dryRun b
 	return g.applied(fmt.Sprintf("Applied %d change(s) at revision %d.\n", len(ans.Results), ans.Revision), ans)
 }
 
-// applied says what apply did, or prints the server's answer with -o json.
-func (g *cli) applied(msg string, ans *ghttp.BatchAnswer) error {
+// applied says what apply did, or prints answer with -o json.
+func (g *cli) applied(msg string, answer any) error {
 	if g.output == "json" {
-		raw, err := json.Marshal(ans)
+		raw, err := json.Marshal(answer)
 		if err != nil {
 			return err
 		}
