@@ -41,8 +41,9 @@ func (d *Directory) Batch(ctx context.Context, a *Actor, id string, dryRun bool,
 
 // batch is Batch with keep, when not nil, run in the same transaction after
 // fn with fn's outcome (not for a dry run). fn's writes are undone when fn
-// fails, keep's stay: once keep succeeds its writes commit, with fn's if fn
-// succeeded, and batch returns fn's error. If keep fails nothing is written.
+// fails, keep's stay: when keep returns nil its writes commit, with fn's if
+// fn succeeded, and batch returns fn's error; when keep returns an error,
+// nothing is written and batch returns that error.
 func (d *Directory) batch(ctx context.Context, a *Actor, id string, dryRun bool, fn func(ctx context.Context) error,
 	keep func(v gh.VaultTx, err error) error) (gh.Revision, error) {
 	var outcome error // fn's error, answered once keep's writes are committed

@@ -100,7 +100,7 @@ func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id stri
 			case errors.As(err, &refused):
 				return k.Keep(v, nil, 0, refused)
 			}
-			return nil // no answer of the batch's: nothing to keep
+			return err // not the batch's answer (a kept one, our fault): keep nothing
 		}
 	}
 	rev, err := d.batch(ctx, a, id, dryRun, func(ctx context.Context) error {
