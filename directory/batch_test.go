@@ -9,7 +9,6 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
-	"gatehouse.dev/gatehouse/engine"
 )
 
 // keeper is a directory.Keeper that keeps answers under key.
@@ -43,16 +42,7 @@ func TestBatchKeeper(t *testing.T) {
 			ctx := context.Background()
 			store := sk.open(t)
 			t.Cleanup(func() { store.Close() })
-			d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
-			if err := d.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			sys := directory.SystemActor("test")
-			o, _, _, err := d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Keep", Slug: "keep",
-				Admin: directory.UserInput{Email: "admin@keep.example", GivenName: "A"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, sys, o, _ := openWithOrg(t, store, "keep")
 			group := func(name string) directory.BatchOp {
 				return directory.BatchOp{Op: "create", Type: "group", Body: json.RawMessage(`{"name":"` + name + `"}`)}
 			}
@@ -84,7 +74,7 @@ func TestBatchKeeper(t *testing.T) {
 
 			// Refused: the refusal is kept alone.
 			k = &keeper{key: "refused"}
-			_, _, err = d.ApplyBatch(ctx, sys, o, "bat_3", []directory.BatchOp{group("a"), group("a")}, false, k)
+			_, _, err := d.ApplyBatch(ctx, sys, o, "bat_3", []directory.BatchOp{group("a"), group("a")}, false, k)
 			var be *directory.BatchError
 			if !errors.As(err, &be) || k.refused != be || !kept("refused") {
 				t.Fatalf("refused batch = %v; Keep saw %v, kept %v; want the refusal kept", err, k.refused, kept("refused"))
