@@ -145,6 +145,12 @@ type VaultTx interface {
 	PutCeremony(c *Ceremony, now time.Time) error
 	// TakeCeremony removes and returns an unexpired ceremony of kind; KindNotFound otherwise.
 	TakeCeremony(id, kind string, now time.Time) (*Ceremony, error)
+	// KeptAnswer reads the answer kept under an organization's key, as
+	// Vault.KeptAnswer does, inside the transaction.
+	KeptAnswer(org OrgID, key string, now time.Time) (*KeptAnswer, error)
+	// KeepAnswer keeps an answer until its ExpiresAt and forgets those expired
+	// at now; KindConflict when the key holds an unexpired answer already.
+	KeepAnswer(k *KeptAnswer, now time.Time) error
 }
 
 // Vault reads and writes vault rows. Reads of absent rows are KindNotFound.
@@ -174,6 +180,21 @@ type Vault interface {
 	TakeToken(ctx context.Context, key string, now time.Time, perSecond float64, burst int) (bool, error)
 	// SweepTokens forgets the buckets that are full again at now.
 	SweepTokens(ctx context.Context, now time.Time) error
+	// KeptAnswer reads the answer kept under an organization's key;
+	// KindNotFound when there is none, or it expired at now.
+	KeptAnswer(ctx context.Context, org OrgID, key string, now time.Time) (*KeptAnswer, error)
+}
+
+// KeptAnswer is the answer to a request sent with an idempotency key, kept
+// so that a retry of the request is answered alike instead of applied again.
+type KeptAnswer struct {
+	Org       OrgID
+	Key       string
+	Request   string // a digest of the request answered: a retry must match it
+	Status    int
+	Body      []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // KeyUse is the last use of an API key.

@@ -36,22 +36,50 @@ var errDryRun = errors.New("dry run: undo everything")
 // dryRun is set, nothing is written and the index is as it was. Batch returns
 // the revision of the last write committed (the head when none was).
 func (d *Directory) Batch(ctx context.Context, a *Actor, id string, dryRun bool, fn func(ctx context.Context) error) (gh.Revision, error) {
+	return d.batch(ctx, a, id, dryRun, fn, nil)
+}
+
+// batch is Batch with keep, when not nil, run in the same transaction after
+// fn with fn's outcome (not for a dry run). fn's writes are undone when fn
+// fails, keep's stay: when keep returns nil its writes commit, with fn's if
+// fn succeeded, and batch returns fn's error; when keep returns an error,
+// nothing is written and batch returns that error.
+func (d *Directory) batch(ctx context.Context, a *Actor, id string, dryRun bool, fn func(ctx context.Context) error,
+	keep func(v gh.VaultTx, err error) error) (gh.Revision, error) {
+	var outcome error // fn's error, answered once keep's writes are committed
 	rev, err := d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1), fn: func(w *writer) error {
 		b := &batchRun{d: d, outer: w, id: id}
-		err := fn(context.WithValue(ctx, batchKey{}, b))
-		if err == nil && dryRun {
-			err = errDryRun
-		}
+		err := w.tx.Savepoint(func() error {
+			err := fn(context.WithValue(ctx, batchKey{}, b))
+			if err == nil && dryRun {
+				err = errDryRun
+			}
+			return err
+		})
 		if err != nil {
 			b.undo()
 		}
-		return err
+		if keep == nil || errors.Is(err, errDryRun) {
+			return err
+		}
+		if kerr := keep(w.vault, err); kerr != nil {
+			b.undo()
+			return kerr
+		}
+		outcome = err
+		return nil
 	}})
+	if err == nil {
+		err = outcome
+	}
 	if errors.Is(err, errDryRun) {
 		return d.idx.Revision(), nil
 	}
 	return rev, err
 }
+
+// vaultOf is the vault writer of the batch ctx belongs to.
+func vaultOf(ctx context.Context) gh.VaultTx { return batchOf(ctx).outer.vault }
 
 // write runs one write of the batch in a savepoint of its own: a write that
 // fails leaves nothing, and the batch decides whether to go on.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -61,12 +62,26 @@ func (e *BatchError) Unwrap() error {
 
 var refRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
+// Keeper keeps the answer to a batch in the batch's own transaction, so that
+// the batch and its answer commit together or not at all (an idempotency key).
+type Keeper interface {
+	// Kept runs first, in the transaction, which sees every write committed
+	// before it: an error (the answer an earlier batch kept, say) ends the
+	// batch before it applies anything, and ApplyBatch returns it.
+	Kept(v gh.VaultTx) error
+	// Keep runs last with what the batch did: its results and revision, or
+	// the *BatchError refusing it. A refused batch's operations are undone;
+	// what Keep writes stays. If Keep fails, nothing is written.
+	Keep(v gh.VaultTx, results []BatchResult, rev gh.Revision, refused *BatchError) error
+}
+
 // ApplyBatch applies ops at organization o as one batch with id as its batch
 // id: all of them, in order, each under the rules of its single endpoint, or
 // none (a *BatchError naming every failed operation). With dryRun it does
-// everything but keep it. Errors: KindInvalid (*BatchError, or a batch too
-// large or empty), what the write path returns.
-func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id string, ops []BatchOp, dryRun bool) ([]BatchResult, gh.Revision, error) {
+// everything but keep it. A non-nil k keeps the answer of a batch that is not
+// a dry run (see Keeper). Errors: KindInvalid (*BatchError, or a batch too
+// large or empty), what k.Kept returns, what the write path returns.
+func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id string, ops []BatchOp, dryRun bool, k Keeper) ([]BatchResult, gh.Revision, error) {
 	switch {
 	case len(ops) == 0:
 		return nil, 0, gh.Invalid("invalid_input", "operations", "must hold at least one operation")
@@ -74,7 +89,26 @@ func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id stri
 		return nil, 0, gh.Invalid("too_many_operations", "operations", fmt.Sprintf("must hold at most %d operations", MaxBatch))
 	}
 	var results []BatchResult
-	rev, err := d.Batch(ctx, a, id, dryRun, func(ctx context.Context) error {
+	var last gh.Revision
+	var keep func(v gh.VaultTx, err error) error
+	if k != nil {
+		keep = func(v gh.VaultTx, err error) error {
+			var refused *BatchError
+			switch {
+			case err == nil:
+				return k.Keep(v, results, last, nil)
+			case errors.As(err, &refused):
+				return k.Keep(v, nil, 0, refused)
+			}
+			return err // not the batch's answer (a kept one, our fault): keep nothing
+		}
+	}
+	rev, err := d.batch(ctx, a, id, dryRun, func(ctx context.Context) error {
+		if k != nil {
+			if err := k.Kept(vaultOf(ctx)); err != nil {
+				return err
+			}
+		}
 		refs := map[string]string{}
 		failed := &BatchError{}
 		results = results[:0]
@@ -96,8 +130,9 @@ func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id stri
 		if len(failed.Failed) > 0 {
 			return failed
 		}
+		last = d.idx.Revision() // the batch's writes are in the index already
 		return nil
-	})
+	}, keep)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -65,6 +65,24 @@ var commitStores = []struct {
 	}},
 }
 
+// openWithOrg loads a directory over store and creates one organization in
+// it; it returns the directory, the system actor, the organization and the
+// revision that created it.
+func openWithOrg(t *testing.T, store gh.Store, slug string) (*directory.Directory, *directory.Actor, *gh.Org, gh.Revision) {
+	t.Helper()
+	d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
+	if err := d.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sys := directory.SystemActor("test")
+	o, _, rev, err := d.CreateOrg(context.Background(), sys, directory.OrgInput{Name: slug, Slug: slug,
+		Admin: directory.UserInput{Email: "admin@" + slug + ".example", GivenName: "A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, sys, o, rev
+}
+
 // TestGroupCommit drives a group of writes that commit together: one that
 // breaks a rule (a taken name) fails alone; readers never see the group's
 // writes before its commit; a commit that fails fails every write of the
@@ -76,16 +94,7 @@ func TestGroupCommit(t *testing.T) {
 			inner := sk.open(t)
 			t.Cleanup(func() { inner.Close() })
 			store := &pausingStore{Store: inner, ran: make(chan struct{}), go_: make(chan struct{})}
-			d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
-			if err := d.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			sys := directory.SystemActor("test")
-			o, _, _, err := d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Group", Slug: "group",
-				Admin: directory.UserInput{Email: "admin@group.example", GivenName: "A"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, sys, o, _ := openWithOrg(t, store, "group")
 			sc := directory.Scope{Org: o}
 
 			// round runs one paused write, queues names behind it, lets it
@@ -191,16 +200,7 @@ func TestConcurrentWritersEachGetTheirRevision(t *testing.T) {
 			ctx := context.Background()
 			store := sk.open(t)
 			t.Cleanup(func() { store.Close() })
-			d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
-			if err := d.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
-			sys := directory.SystemActor("test")
-			o, _, start, err := d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Many", Slug: "many",
-				Admin: directory.UserInput{Email: "admin@many.example", GivenName: "A"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, sys, o, start := openWithOrg(t, store, "many")
 			const writers, writes = 32, 12
 			var mu sync.Mutex
 			revs := map[gh.Revision]string{}

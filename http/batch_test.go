@@ -2,7 +2,11 @@ package http_test
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // A new customer onboarded in one call: a workspace, its people, its group,
@@ -159,6 +163,128 @@ func TestBatchLimits(t *testing.T) {
 		ok := p.must(p.admin, "POST", org+"/batch", obj{"operations": many[:1000]}, 200)
 		if len(ok.list("results")) != 1000 {
 			t.Errorf("a batch of 1000 = %d results", len(ok.list("results")))
+		}
+	})
+}
+
+// A batch sent with an Idempotency-Key is applied once: a retry is answered
+// what the first request was answered, refusals included, and changes nothing.
+func TestBatchIdempotencyKey(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		onboard := obj{"operations": []obj{
+			{"op": "create", "type": "workspace", "ref": "w", "body": obj{"name": "Wingtip Toys"}},
+			{"op": "create", "type": "group", "workspace": "$w", "body": obj{"name": "Wingtip IT"}},
+		}}
+		send := func(key, idem string, body obj) (int, obj, string) {
+			t.Helper()
+			st, out, resp := p.call(key, "POST", org+"/batch", body, "Idempotency-Key", idem)
+			return st, out, resp.Header.Get("Idempotent-Replayed")
+		}
+		st, first, replayed := send(p.admin, "onboard-wingtip-1", onboard)
+		if st != 200 || replayed != "" {
+			t.Fatalf("first request = %d %v (replayed %q), want 200", st, first, replayed)
+		}
+		head := p.head()
+		st, again, replayed := send(p.admin, "onboard-wingtip-1", onboard)
+		if st != 200 || replayed != "true" || !reflect.DeepEqual(again, first) {
+			t.Errorf("retry = %d %v (replayed %q), want the first answer %v replayed", st, again, replayed, first)
+		}
+		if p.head() != head {
+			t.Errorf("the retry changed the directory (revision %d → %d)", head, p.head())
+		}
+		// The key with another body, or from another caller, is refused.
+		other := obj{"operations": []obj{{"op": "create", "type": "group", "body": obj{"name": "Night shift"}}}}
+		if st, out, _ := send(p.admin, "onboard-wingtip-1", other); st != 409 || out.str("code") != "idempotency_key_reused" {
+			t.Errorf("the key with another body = %d %v, want 409 idempotency_key_reused", st, out)
+		}
+		member := p.user(p.admin, org, "lee@acme.example")
+		p.assign(p.admin, "acme", "alpha", "user", member, "admin")
+		if st, out, _ := send(p.key("acme", member), "onboard-wingtip-1", onboard); st != 409 || out.str("code") != "idempotency_key_reused" {
+			t.Errorf("the key from another caller = %d %v, want 409 idempotency_key_reused", st, out)
+		}
+		// Keys belong to their organization.
+		_, otherAdmin := p.org("globex")
+		st, out, resp := p.call(otherAdmin, "POST", "/v1/orgs/globex/batch", onboard, "Idempotency-Key", "onboard-wingtip-1")
+		if st != 200 || resp.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("the key in another organization = %d %v, want applied", st, out)
+		}
+
+		// A refusal is kept: its retry is the same refusal, though the
+		// directory has changed so that the batch would now pass.
+		taken := p.user(p.admin, org, "taken@acme.example")
+		hire := obj{"operations": []obj{{"op": "create", "type": "user", "body": obj{"email": "taken@acme.example", "given_name": "Again"}}}}
+		st, refusal, _ := send(p.admin, "hire-1", hire)
+		if st != 400 || refusal.str("code") != "batch_refused" {
+			t.Fatalf("refused batch = %d %v, want 400 batch_refused", st, refusal)
+		}
+		p.must(p.admin, "DELETE", org+"/users/"+taken, nil, 200)
+		head = p.head()
+		st, again, replayed = send(p.admin, "hire-1", hire)
+		if st != 400 || replayed != "true" || !reflect.DeepEqual(again, refusal) {
+			t.Errorf("retry of a refusal = %d %v (replayed %q), want the refusal %v", st, again, replayed, refusal)
+		}
+		if p.head() != head {
+			t.Errorf("the retry of a refusal changed the directory")
+		}
+
+		// A dry run keeps nothing: the real batch with its key applies.
+		if st, out, _ := send(p.admin, "hire-2", obj{"dry_run": true, "operations": hire["operations"]}); st != 200 || out.get("dry_run") != true {
+			t.Fatalf("dry run = %d %v", st, out)
+		}
+		if st, out, replayed := send(p.admin, "hire-2", hire); st != 200 || replayed != "" || p.head() == head {
+			t.Errorf("the batch after a dry run with its key = %d %v (replayed %q), want applied", st, out, replayed)
+		}
+
+		// Keys are kept 24 hours.
+		e.clock.Advance(25 * time.Hour)
+		if st, out, replayed := send(p.admin, "onboard-wingtip-1", other); st != 200 || replayed != "" {
+			t.Errorf("an expired key with another body = %d %v (replayed %q), want applied", st, out, replayed)
+		}
+
+		for _, bad := range []string{"", strings.Repeat("k", 201), "two words", "naïve"} {
+			if st, out, _ := send(p.admin, bad, other); st != 400 || out.str("code") != "invalid_idempotency_key" {
+				t.Errorf("Idempotency-Key %q = %d %v, want 400 invalid_idempotency_key", bad, st, out)
+			}
+		}
+	})
+}
+
+// Retries racing each other with one key apply the batch once: each is
+// answered the one batch's answer.
+func TestBatchIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		body := obj{"operations": []obj{
+			{"op": "create", "type": "group", "ref": "g", "body": obj{"name": "Night shift"}},
+			{"op": "create", "type": "assignment", "workspace": "alpha", "body": obj{"principal": obj{"type": "group", "id": "$g"}, "role": "incident_analyst"}},
+		}}
+		head := p.head()
+		const n = 8
+		var wg sync.WaitGroup
+		answers := make([]obj, n)
+		replays := make([]string, n)
+		for i := range n {
+			wg.Go(func() {
+				st, out, resp := p.call(p.admin, "POST", org+"/batch", body, "Idempotency-Key", "night-shift")
+				if st != 200 {
+					t.Errorf("request %d = %d %v, want 200", i, st, out)
+				}
+				answers[i], replays[i] = out, resp.Header.Get("Idempotent-Replayed")
+			})
+		}
+		wg.Wait()
+		applied := 0
+		for i := range n {
+			if replays[i] == "" {
+				applied++
+			}
+			if answers[i].str("batch_id") != answers[0].str("batch_id") {
+				t.Errorf("answers name batches %s and %s, want one", answers[0].str("batch_id"), answers[i].str("batch_id"))
+			}
+		}
+		if applied != 1 || p.head() != head+2 {
+			t.Errorf("%d of %d requests applied the batch, revision %d → %d; want one batch of two writes", applied, n, head, p.head())
 		}
 	})
 }

@@ -50,6 +50,8 @@ type APIError struct {
 	Detail    string            // what went wrong, safe to show to a person
 	Fields    map[string]string // per-field messages of invalid input
 	RequestID string            // identifies the request in the server's logs
+	// Operations are the failed operations of a refused batch.
+	Operations []OpProblem
 }
 
 // Error says what went wrong and which fields to correct, in one line.
@@ -111,9 +113,41 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 // Send sends a body of any media type (a CSV file, say) and returns the
 // answer's bytes as they came; an error status becomes an *APIError.
 func (c *Client) Send(ctx context.Context, method, path, contentType string, body io.Reader) ([]byte, error) {
+	return c.send(ctx, method, path, contentType, body, nil)
+}
+
+// Batch applies ops to organization org all or nothing (POST
+// /v1/orgs/{org}/batch), or with dryRun checks them and changes nothing. A
+// non-empty key is the batch's Idempotency-Key: sent again with the same ops,
+// the batch is answered as the first time and applied once. A refused batch
+// is an *APIError whose Operations name each failed operation.
+func (c *Client) Batch(ctx context.Context, org, key string, ops []directory.BatchOp, dryRun bool) (*BatchAnswer, error) {
+	b, err := json.Marshal(batchInput{Operations: ops, DryRun: dryRun})
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	var h http.Header
+	if key != "" {
+		h = http.Header{"Idempotency-Key": {key}}
+	}
+	raw, err := c.send(ctx, "POST", "/v1/orgs/"+url.PathEscape(org)+"/batch", "application/json", bytes.NewReader(b), h)
+	if err != nil {
+		return nil, err
+	}
+	var out BatchAnswer
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decode the answer of the batch: %w", err)
+	}
+	return &out, nil
+}
+
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, h http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	req.Header.Set("Accept", "application/json, text/csv")
 	if c.Key != "" {
@@ -147,7 +181,7 @@ func decodeProblem(resp *http.Response, raw []byte) *APIError {
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var p Problem
 	if (mt == "application/problem+json" || mt == "application/json") && json.Unmarshal(raw, &p) == nil && p.Code != "" {
-		e.Code, e.Detail, e.Fields = p.Code, p.Detail, p.Fields
+		e.Code, e.Detail, e.Fields, e.Operations = p.Code, p.Detail, p.Fields, p.Operations
 		if p.RequestID != "" {
 			e.RequestID = p.RequestID
 		}

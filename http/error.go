@@ -44,12 +44,26 @@ type Problem struct {
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
 	// Operations are the failed operations of a refused batch.
-	Operations []opProblem `json:"operations,omitempty"`
+	Operations []OpProblem `json:"operations,omitempty"`
 }
 
 // writeError renders err as application/problem+json. Internal errors are
 // logged here, where they become a 500, and the caller sees a generic message.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := problemOf(r, err)
+	if p.Code == "internal" {
+		log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID)
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = encodeJSON(w, p)
+}
+
+// problemOf is the problem document of err, an internal error's details left out.
+func problemOf(r *http.Request, err error) Problem {
 	e := gh.AsError(err)
 	status := Status(e)
 	var mbe *http.MaxBytesError
@@ -63,13 +77,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		p.Operations = opProblems(be)
 	}
 	if e.Kind == gh.KindInternal {
-		log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID)
 		p.Code, p.Detail = "internal", "something went wrong on our side; the request id identifies it in our logs"
 	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = encodeJSON(w, p)
+	return p
 }

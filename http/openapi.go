@@ -31,6 +31,7 @@ type op struct {
 	query   []param
 	etag    bool // the answer carries the object's revision as ETag
 	ifMatch bool // the request may carry If-Match
+	idemKey bool // the request may carry an Idempotency-Key
 	waits   bool // the request may ask for a revision, so 503 when the node is behind
 	public  bool
 	both    bool // also served under /v1/orgs/{org}/workspaces/{ws}, as Server.both registers it
@@ -94,7 +95,7 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":       {id: "getAssignment", tag: "assignments", summary: "Get a role assignment", out: typ[directory.AssignmentView](), etag: true},
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":     {id: "updateAssignment", tag: "assignments", summary: "Change the role of an assignment", in: typ[assignmentPatch](), out: typ[directory.AssignmentView](), etag: true, ifMatch: true},
 	"DELETE /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":    {id: "deleteAssignment", tag: "assignments", summary: "Remove a role assignment", out: typ[revisionBody](), ifMatch: true},
-	"POST /v1/orgs/{org}/batch":                                 {id: "applyBatch", tag: "batch", summary: "Apply up to 1000 changes (workspaces, users, groups, memberships, roles, assignments) all or nothing; a refused batch names every failed operation", in: typ[batchInput](), out: typ[batchAnswer]()},
+	"POST /v1/orgs/{org}/batch":                                 {id: "applyBatch", tag: "batch", summary: "Apply up to 1000 changes (workspaces, users, groups, memberships, roles, assignments) all or nothing; a refused batch names every failed operation", in: typ[batchInput](), out: typ[BatchAnswer](), idemKey: true},
 	"GET /v1/orgs/{org}/templates":                              {id: "listTemplates", tag: "templates", summary: "List the onboarding templates of an organization", out: typ[directory.List[*gh.Template]](), query: pages},
 	"POST /v1/orgs/{org}/templates":                             {id: "createTemplate", tag: "templates", summary: "Create an onboarding template", in: typ[directory.TemplateInput](), out: typ[*gh.Template](), status: created, etag: true},
 	"GET /v1/orgs/{org}/templates/{id}":                         {id: "getTemplate", tag: "templates", summary: "Get an onboarding template", out: typ[*gh.Template](), etag: true},
@@ -342,6 +343,13 @@ func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
 	if o.ifMatch {
 		params = append(params, map[string]any{"$ref": "#/components/parameters/IfMatch"})
 	}
+	if o.idemKey {
+		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
+			"description": "1 to 200 visible ASCII characters naming this request for 24 hours: a retry with the same key and body " +
+				"is answered what the first request was answered (with Idempotent-Replayed: true) and changes nothing; " +
+				"the key with another body answers 409 idempotency_key_reused. Dry runs are not kept.",
+			"schema": map[string]any{"type": "string", "pattern": `^[\x21-\x7e]{1,200}$`}})
+	}
 	if len(params) > 0 {
 		out["parameters"] = params
 	}
@@ -406,6 +414,10 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		if o.etag {
 			r["headers"] = map[string]any{"ETag": map[string]any{"$ref": "#/components/headers/ETag"}}
 		}
+		if o.idemKey {
+			r["headers"] = map[string]any{"Idempotent-Replayed": map[string]any{"description": "true when this is the answer kept for an earlier request with the same Idempotency-Key.",
+				"schema": map[string]any{"type": "string", "enum": []string{"true"}}}}
+		}
 		out[fmt.Sprint(st)] = r
 	}
 	for _, st := range o.errorStatuses(method, pattern) {
@@ -449,7 +461,7 @@ func problemResponses(sc *schemaSet) map[string]any {
 		401: "No valid API key: send Authorization: Bearer <key>.",
 		403: "The key's user may not do this.",
 		404: "No such object, or it belongs to another organization.",
-		409: "A name, slug or email is taken, or the change would make a group cycle.",
+		409: "A name, slug or email is taken, the change would make a group cycle, or an Idempotency-Key was used for another request.",
 		412: "If-Match names a revision that is no longer current: read the object again.",
 		415: "The body is not of the media type the endpoint takes (application/json, or text/csv for imports).",
 		413: "The body is larger than allowed.",

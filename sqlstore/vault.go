@@ -463,3 +463,52 @@ func (db *DB) SweepTokens(ctx context.Context, now time.Time) error {
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+const keptAnswerSQL = "SELECT request, status, body, created_at, expires_at FROM kept_answers WHERE org_id = ? AND key = ? AND expires_at > ?"
+
+// keptAnswer reads an unexpired kept answer through q (a pool or a transaction).
+func keptAnswer(ctx context.Context, q execer, d *Dialect, org gatehouse.OrgID, key string, now time.Time) (*gatehouse.KeptAnswer, error) {
+	k := &gatehouse.KeptAnswer{Org: org, Key: key}
+	var body string
+	var created, expires int64
+	err := q.QueryRowContext(ctx, d.rebind(keptAnswerSQL), string(org), key, nanos(now)).
+		Scan(&k.Request, &k.Status, &body, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("kept answer")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: kept answer: %w", err))
+	}
+	k.Body, k.CreatedAt, k.ExpiresAt = []byte(body), fromNanos(created), fromNanos(expires)
+	return k, nil
+}
+
+// KeptAnswer reads the answer kept under an organization's key.
+func (db *DB) KeptAnswer(ctx context.Context, org gatehouse.OrgID, key string, now time.Time) (*gatehouse.KeptAnswer, error) {
+	return keptAnswer(ctx, db.read, &db.d, org, key, now)
+}
+
+// KeptAnswer reads a kept answer inside the transaction, which sees every
+// answer committed before it took the write lock.
+func (v *vaultTx) KeptAnswer(org gatehouse.OrgID, key string, now time.Time) (*gatehouse.KeptAnswer, error) {
+	return keptAnswer(v.ctx, v.q, v.d, org, key, now)
+}
+
+// KeepAnswer keeps an answer, after forgetting those expired at now.
+func (v *vaultTx) KeepAnswer(k *gatehouse.KeptAnswer, now time.Time) error {
+	if err := v.exec("DELETE FROM kept_answers WHERE expires_at <= ?", nanos(now)); err != nil {
+		return err
+	}
+	// DO NOTHING rather than a unique violation, which would spoil a
+	// PostgreSQL transaction that has the directory's writes in it.
+	res, err := v.q.ExecContext(v.ctx, v.d.rebind(`INSERT INTO kept_answers (org_id, key, request, status, body, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, key) DO NOTHING`),
+		string(k.Org), k.Key, k.Request, k.Status, string(k.Body), nanos(k.CreatedAt), nanos(k.ExpiresAt))
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: keep answer: %w", err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return gatehouse.Errorf(gatehouse.KindConflict, "idempotency_key_kept", "an answer is kept under this key already")
+	}
+	return nil
+}

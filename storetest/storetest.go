@@ -55,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 		{"VaultInUpdate", testVaultInUpdate},
 		{"VaultTokenBuckets", testVaultTokenBuckets},
 		{"VaultCeremonies", testVaultCeremonies},
+		{"VaultKeptAnswers", testVaultKeptAnswers},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

@@ -319,3 +319,67 @@ func testVaultCeremonies(t *testing.T, h Harness) {
 		t.Errorf("an expired ceremony was taken: %v", err)
 	}
 }
+
+// testVaultKeptAnswers checks that an answer kept under an idempotency key is
+// read back per organization until it expires, is kept once, and goes with
+// the transaction that kept it.
+func testVaultKeptAnswers(t *testing.T, h Harness) {
+	s := h.Open(t)
+	ctx := context.Background()
+	keep := func(org gatehouse.OrgID, key string, exp time.Time, now time.Time) error {
+		return s.VaultUpdate(ctx, func(v gatehouse.VaultTx) error {
+			return v.KeepAnswer(&gatehouse.KeptAnswer{Org: org, Key: key, Request: "req-" + key, Status: 200,
+				Body: []byte(`{"revision":7}`), CreatedAt: now, ExpiresAt: exp}, now)
+		})
+	}
+	if err := keep("org_a", "k1", vt0.Add(24*time.Hour), vt0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.KeptAnswer(ctx, "org_a", "k1", vt0.Add(time.Hour))
+	want := &gatehouse.KeptAnswer{Org: "org_a", Key: "k1", Request: "req-k1", Status: 200, Body: []byte(`{"revision":7}`),
+		CreatedAt: vt0, ExpiresAt: vt0.Add(24 * time.Hour)}
+	if err != nil || !cmp.Equal(got, want) {
+		t.Fatalf("KeptAnswer = %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := s.KeptAnswer(ctx, "org_b", "k1", vt0); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("another organization read the key: %v, want not found", err)
+	}
+	if err := keep("org_a", "k1", vt0.Add(24*time.Hour), vt0.Add(time.Minute)); gatehouse.KindOf(err) != gatehouse.KindConflict {
+		t.Errorf("keeping a key twice = %v, want a conflict", err)
+	}
+	if err := keep("org_b", "k1", vt0.Add(24*time.Hour), vt0); err != nil {
+		t.Errorf("the same key in another organization: %v", err)
+	}
+	// Inside a transaction the answer is read the same way; a rolled back
+	// transaction keeps nothing.
+	err = s.VaultUpdate(ctx, func(v gatehouse.VaultTx) error {
+		if k, err := v.KeptAnswer("org_a", "k1", vt0); err != nil || k.Request != "req-k1" {
+			t.Errorf("KeptAnswer in a transaction = %+v, %v", k, err)
+		}
+		if err := v.KeepAnswer(&gatehouse.KeptAnswer{Org: "org_a", Key: "k2", Request: "r", Status: 400, Body: []byte("{}"),
+			CreatedAt: vt0, ExpiresAt: vt0.Add(time.Hour)}, vt0); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil {
+		t.Fatal("VaultUpdate returned no error")
+	}
+	if _, err := s.KeptAnswer(ctx, "org_a", "k2", vt0); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("a rolled back answer was kept: %v", err)
+	}
+	// Expired: not read, and swept by the next keep, which frees the key.
+	if _, err := s.KeptAnswer(ctx, "org_a", "k1", vt0.Add(24*time.Hour)); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("an expired answer was read: %v", err)
+	}
+	later := vt0.Add(25 * time.Hour)
+	if err := keep("org_a", "k1", later.Add(24*time.Hour), later); err != nil {
+		t.Errorf("keeping an expired key again: %v", err)
+	}
+	if got, _ := s.KeptAnswer(ctx, "org_a", "k1", later); got == nil || !got.CreatedAt.Equal(later) {
+		t.Errorf("the key after expiry = %+v, want the new answer", got)
+	}
+	if _, err := s.KeptAnswer(ctx, "org_b", "k1", vt0); gatehouse.KindOf(err) != gatehouse.KindNotFound {
+		t.Errorf("an expired answer of another organization was not swept: %v", err)
+	}
+}

@@ -34,11 +34,17 @@ var keyRE = regexp.MustCompile(`ghk_[0-9a-z]+`)
 // caller's environment and saved login.
 func startCLIServer(t *testing.T) *cliServer {
 	t.Helper()
+	return startCLIServerOn(t, filepath.Join(t.TempDir(), "g.db"))
+}
+
+// startCLIServerOn is startCLIServer on a given store: an SQLite path or a postgres:// URL.
+func startCLIServerOn(t *testing.T, store string) *cliServer {
+	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("GATEHOUSE_URL", "")
 	t.Setenv("GATEHOUSE_KEY", "")
 	cfg := DefaultConfig()
-	cfg.Store = filepath.Join(t.TempDir(), "g.db")
+	cfg.Store = store
 	cfg.Addr = "127.0.0.1:0"
 	cfg.Demo = true
 	cfg.OperatorKey = "operator-key-for-the-cli-tests-0123456789"
