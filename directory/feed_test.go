@@ -81,7 +81,7 @@ func TestFeedIsGapFreeAcrossNodes(t *testing.T) {
 	}
 	start := a.d.Index().Revision()
 
-	const writers, writes = 6, 25
+	const writers, writes = 16, 10 // 32 writers in all, on two nodes
 	var wg sync.WaitGroup
 	for i := range 2 * writers {
 		n := []*node{a, b}[i%2]

@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -297,7 +298,7 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 	for _, o := range ops {
 		total += o.weight
 	}
-	for m.n = 0; m.n < steps && !t.Failed(); m.n++ {
+	step := func() {
 		k := m.rng.IntN(total)
 		for _, o := range ops {
 			if k -= o.weight; k < 0 {
@@ -305,6 +306,13 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 				break
 			}
 		}
+	}
+	for m.n = 0; m.n < steps && !t.Failed(); m.n++ {
+		if m.rng.IntN(12) == 0 {
+			m.batch(step)
+			continue
+		}
+		step()
 		m.compare(m.n%50 == 0)
 	}
 	t.Logf("seed %d: %d operations succeeded, %d were refused as the reference expected; %d checks compared",
@@ -312,6 +320,66 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 	if m.ok[true] < steps/10 {
 		t.Errorf("only %d of %d operations succeeded: the sequence exercises too little", m.ok[true], steps)
 	}
+}
+
+// batch runs a few random operations as one batch: each meets the rules it
+// meets alone and sees the ones before it; then the batch commits, or is
+// abandoned or only tried (a dry run), and the reference goes back with it.
+func (m *model) batch(step func()) {
+	saved, caps := m.r.clone(), slices.Clone(m.caps)
+	n, fate := 2+m.rng.IntN(5), m.rng.IntN(3) // 0 commit, 1 abandon, 2 dry run
+	m.log = append(m.log, fmt.Sprintf("%d batch of %d (%s)", m.n, n, []string{"commit", "abandon", "dry run"}[fate]))
+	outer := m.ctx
+	_, err := m.d.Batch(outer, directory.SystemActor("test"), "bat_model", fate == 2, func(ctx context.Context) error {
+		m.ctx = ctx
+		defer func() { m.ctx = outer }()
+		for range n {
+			step()
+			m.compare(false)
+		}
+		if fate == 1 {
+			return errors.New("abandoned")
+		}
+		return nil
+	})
+	if (err != nil) != (fate == 1) {
+		m.t.Fatalf("batch (fate %d): %v", fate, err)
+	}
+	if fate != 0 {
+		m.r, m.caps = saved, caps
+	}
+	m.compare(true)
+}
+
+// clone copies the reference, deep enough that changing one leaves the other.
+func (r *ref) clone() *ref {
+	c := &ref{orgs: maps.Clone(r.orgs), ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
+		groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
+		roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{}}
+	for k, v := range r.ws {
+		x := *v
+		c.ws[k] = &x
+	}
+	for k, v := range r.users {
+		x := *v
+		c.users[k] = &x
+	}
+	for k, v := range r.groups {
+		x := *v
+		c.groups[k] = &x
+	}
+	for k, v := range r.members {
+		c.members[k] = maps.Clone(v)
+	}
+	for k, v := range r.roles {
+		x := *v
+		x.grants = maps.Clone(v.grants)
+		c.roles[k] = &x
+	}
+	for k, v := range r.assign {
+		c.assign[k] = maps.Clone(v)
+	}
+	return c
 }
 
 // seed makes two organizations with a few workspaces, users, groups and roles, as the system.
