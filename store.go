@@ -39,6 +39,9 @@ type Tx interface {
 	Append(ev *Event) error
 	// Vault writes secrets in the same transaction; they never enter an event.
 	Vault() VaultTx
+	// AppendAll appends events with consecutive revisions from Next, as
+	// Append would one by one, in as few statements as it can.
+	AppendAll(evs []*Event) error
 	// Savepoint runs fn as a part of the transaction that can fail alone: if
 	// fn returns an error, everything it wrote (events, state, vault rows) is
 	// undone, Next is as before, and the transaction goes on unspoiled.

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"slices"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/engine"
@@ -51,6 +52,11 @@ func (d *Directory) batch(ctx context.Context, a *Actor, id string, dryRun bool,
 		b := &batchRun{d: d, outer: w, id: id}
 		err := w.tx.Savepoint(func() error {
 			err := fn(context.WithValue(ctx, batchKey{}, b))
+			if err == nil {
+				// All the batch's events in a few statements: a thousand
+				// memberships are tens of round trips, not thousands.
+				err = w.tx.AppendAll(w.batched)
+			}
 			if err == nil && dryRun {
 				err = errDryRun
 			}
@@ -81,21 +87,22 @@ func (d *Directory) batch(ctx context.Context, a *Actor, id string, dryRun bool,
 // vaultOf is the vault writer of the batch ctx belongs to.
 func vaultOf(ctx context.Context) gh.VaultTx { return batchOf(ctx).outer.vault }
 
-// write runs one write of the batch in a savepoint of its own: a write that
-// fails leaves nothing, and the batch decides whether to go on.
+// write runs one write of the batch against the index as the batch's
+// earlier writes left it, and applies its events there; they reach the store
+// together when the batch is over (flush). A write that fails changes
+// nothing the batch keeps: the batch then fails as a whole.
 func (b *batchRun) write(a *Actor, fn func(w *writer) error) (gh.Revision, error) {
 	o := b.outer
 	actor := *a
 	actor.Source.Batch = b.id
-	w := &writer{actor: &actor, now: o.now, base: o.tx.Next(), vault: o.vault, tx: o.tx, grp: o.grp}
-	err := o.tx.Savepoint(func() error {
-		if err := fn(w); err != nil {
-			return err
-		}
-		return b.d.appendEvents(o.tx, w)
-	})
-	if err != nil {
+	w := &writer{actor: &actor, now: o.now, base: o.tx.Next() + gh.Revision(len(o.batched)), vault: o.vault, tx: o.tx, grp: o.grp}
+	if err := fn(w); err != nil {
 		return 0, err
+	}
+	if b.d.BeforeCommit != nil && len(w.events) > 0 {
+		if err := b.d.BeforeCommit(&Change{d: b.d, w: w}, slices.Clone(w.events)); err != nil {
+			return 0, err
+		}
 	}
 	if err := o.grp.applyEarly(w.events); err != nil {
 		return 0, err

@@ -164,3 +164,54 @@ func BenchmarkPropagation(b *testing.B) {
 	b.ReportMetric(float64(lags[len(lags)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lags[len(lags)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkBatchPropagation measures a batch of 1,000 group memberships over
+// PostgreSQL from the call on one node until another node has applied it.
+func BenchmarkBatchPropagation(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dsn := postgrestest.DSN(b)
+	na, nb := startNode(b, ctx, dsn), startNode(b, ctx, dsn)
+	sys := directory.SystemActor("bench")
+	o, _, _, err := na.d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Batch", Slug: "batch",
+		Admin: directory.UserInput{Email: "admin@batch.example", GivenName: "A"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := directory.Scope{Org: o}
+	users := make([]gh.UserID, 1000)
+	for i := range users {
+		u, _, err := na.d.CreateUser(ctx, sys, sc, directory.UserInput{Email: fmt.Sprintf("u%d@batch.example", i), GivenName: "U"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		users[i] = u.ID
+	}
+	var lags []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		g, _, err := na.d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: fmt.Sprint("batch group ", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ops := make([]directory.BatchOp, len(users))
+		for j, u := range users {
+			ops[j] = directory.BatchOp{Op: "create", Type: "membership", ID: string(g.ID),
+				Body: []byte(`{"member":{"type":"user","id":"` + string(u) + `"}}`)}
+		}
+		start := time.Now()
+		_, rev, err := na.d.ApplyBatch(ctx, sys, o, "bat_bench", ops, false, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at, ok := nb.seenAt(rev)
+		if !ok {
+			b.Fatalf("revision %d never reached node B", rev)
+		}
+		lags = append(lags, at.Sub(start))
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	b.ReportMetric(float64(lags[len(lags)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lags[len(lags)-1].Microseconds())/1000, "max-ms")
+}

@@ -336,6 +336,7 @@ func (m *model) batch(step func()) {
 		for range n {
 			step()
 			m.compare(false)
+			m.n++ // names made from the step number stay unique within the batch
 		}
 		if fate == 1 {
 			return errors.New("abandoned")

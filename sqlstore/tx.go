@@ -2,10 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -113,29 +110,15 @@ func (t *tx) append(ev *gatehouse.Event) error {
 
 // apply writes one change to its state table.
 func (t *tx) apply(c gatehouse.Change) error {
-	tbl, ok := tables[c.Kind]
-	if !ok {
-		return gatehouse.Internal(fmt.Errorf("change of unknown kind %q", c.Kind))
-	}
-	deleting := len(c.After) == 0
-	obj := c.Stored()
-	if deleting {
-		obj = c.Before
-	}
-	if len(obj) == 0 {
-		return gatehouse.Internal(fmt.Errorf("%s %s: change has neither before nor after", c.Kind, c.ID))
-	}
-	args, err := tbl.keys(obj)
+	sw, err := prepareWrite(c)
 	if err != nil {
-		return gatehouse.Internal(fmt.Errorf("decode %s %s: %w", c.Kind, c.ID, err))
+		return err
 	}
-	q := tbl.upsert
-	if deleting {
-		q, args = tbl.delete, args[:tbl.nkey]
-	} else {
-		args = append(args, string(obj))
+	q := sw.tbl.upsert
+	if sw.del {
+		q = sw.tbl.delete
 	}
-	if err := t.execPrepared(q, args...); err != nil {
+	if err := t.execPrepared(q, sw.args...); err != nil {
 		return t.d.conflict(c, err)
 	}
 	return nil
@@ -156,52 +139,44 @@ func (d *Dialect) conflict(c gatehouse.Change, err error) error {
 	return gatehouse.Internal(fmt.Errorf("write %s %s: %w", c.Kind, c.ID, err))
 }
 
+// lastHash is the hash of the organization's newest event, this
+// transaction's included.
+func (t *tx) lastHash(org gatehouse.OrgID) (string, error) {
+	if prev, ok := t.last[org]; ok {
+		return prev, nil
+	}
+	var prev string
+	err := t.tx.QueryRowContext(t.ctx, t.d.rebind(
+		"SELECT hash FROM events WHERE org_id = ? ORDER BY revision DESC LIMIT 1"), string(org)).Scan(&prev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return prev, err
+}
+
 const (
 	insertEventSQL = `INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
 		target_type, target_id, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	insertEventObjectSQL = "INSERT INTO event_objects (object_id, revision) VALUES (?, ?) ON CONFLICT DO NOTHING"
 )
 
-// writeEvent chains ev to its organization's last event, stores its exact JSON
-// and hash, indexes the objects it changed and moves the head.
+// writeEvent chains ev to its organization's last event, stores its exact
+// JSON and hash, and indexes the objects it changed.
 func (t *tx) writeEvent(ev *gatehouse.Event) error {
-	prev, ok := t.last[ev.Org]
-	if !ok {
-		err := t.tx.QueryRowContext(t.ctx, t.d.rebind(
-			"SELECT hash FROM events WHERE org_id = ? ORDER BY revision DESC LIMIT 1"),
-			string(ev.Org)).Scan(&prev)
-		if errors.Is(err, sql.ErrNoRows) {
-			prev, err = "", nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	ev.PrevHash = prev
-	ev.Hash = ""
-	data, err := json.Marshal(ev)
+	data, err := t.chain(ev)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:])
 	err = t.execPrepared(insertEventSQL,
 		int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), string(ev.Actor.User),
-		ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, hash)
+		ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, ev.Hash)
 	if err != nil {
 		return err
 	}
 	for _, c := range ev.Changes {
-		err := t.execPrepared(insertEventObjectSQL, c.ID, int64(ev.Revision))
-		if err != nil {
+		if err := t.execPrepared(insertEventObjectSQL, c.ID, int64(ev.Revision)); err != nil {
 			return err
 		}
 	}
-	// The head moves once, when the transaction commits (DB.Update).
-	if t.last == nil {
-		t.last = map[gatehouse.OrgID]string{}
-	}
-	t.last[ev.Org] = hash
-	ev.Hash = hash
-	return nil
+	return nil // the head moves once, when the transaction commits (DB.Update)
 }
