@@ -195,6 +195,11 @@ type (
 	passkeyList struct {
 		Items []gh.Passkey `json:"items"`
 	}
+	// invitation is one person (the user's fields), or a list with one role and group for all.
+	invitation struct {
+		directory.UserInput
+		signin.InviteList
+	}
 	webhookSecret struct {
 		Secret   string      `json:"secret"`
 		Revision gh.Revision `json:"revision"`
@@ -451,11 +456,22 @@ func (s *Server) registerSignin() {
 			writeJSON(w, http.StatusOK, res)
 			return nil
 		}
-		var in directory.UserInput
+		var in invitation
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
-		u, rev, err := s.signin.Invite(r.Context(), a, sc, in, s.client(r))
+		if len(in.Emails) > 0 || in.Role != "" || in.Group != "" || in.Workspace != "" {
+			if in.Email != "" {
+				in.Emails = append([]string{in.Email}, in.Emails...)
+			}
+			res, err := s.signin.InviteAll(r.Context(), a, sc, in.InviteList, s.client(r))
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		}
+		u, rev, err := s.signin.Invite(r.Context(), a, sc, in.UserInput, s.client(r))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -71,6 +72,44 @@ func (s *Service) InviteMany(ctx context.Context, a *directory.Actor, sc directo
 		return nil, err
 	}
 	return s.dir.ImportUsersWith(ctx, a, sc, rows, onlyValid, gh.StatusInvited, s.invitation)
+}
+
+// InviteList is many people invited at once, with one role and one group for all.
+type InviteList struct {
+	// Emails are addresses, each optionally with a name: "Kim Lee <kim@example.com>".
+	// Without one, the part before the @ stands as the given name until the person changes it.
+	Emails []string `json:"emails"`
+	// Role is assigned to everyone: for a workspace's users, a role of that
+	// workspace; for the organization's, a role in Workspace or, without
+	// one, the organization role ("admin" or "member").
+	Role      string `json:"role,omitempty"`
+	Workspace string `json:"workspace,omitempty"`
+	// Group (id or name, of the same home) everyone joins.
+	Group string `json:"group,omitempty"`
+}
+
+// InviteAll invites everyone of the list, all or nothing: a bad address, a
+// taken one, or a role or group the actor may not give refuses the whole
+// list (KindInvalid naming each address by its line, from 1).
+func (s *Service) InviteAll(ctx context.Context, a *directory.Actor, sc directory.Scope, in InviteList, c Client) (*directory.ImportResult, error) {
+	if len(in.Emails) == 0 {
+		return nil, gh.Invalid("invalid_input", "emails", "list at least one address")
+	}
+	if sc.Workspace != nil && in.Workspace != "" {
+		return nil, gh.Invalid("invalid_input", "workspace", "a workspace's users take its own roles; leave workspace out")
+	}
+	rows := make([]directory.ImportRow, len(in.Emails))
+	for i, e := range in.Emails {
+		rows[i] = directory.ImportRow{Line: i + 1, Email: e, Role: in.Role, Workspace: in.Workspace, Group: in.Group}
+		if addr, err := mail.ParseAddress(e); err == nil {
+			rows[i].Email = addr.Address
+			rows[i].GivenName, rows[i].FamilyName, _ = strings.Cut(strings.TrimSpace(addr.Name), " ")
+		}
+		if rows[i].GivenName == "" {
+			rows[i].GivenName, _, _ = strings.Cut(rows[i].Email, "@")
+		}
+	}
+	return s.InviteMany(ctx, a, sc, rows, false, c)
 }
 
 // Resend sends an invited user a new link; earlier links stay valid until they expire.
