@@ -478,6 +478,7 @@ func (s *Server) registerSignin() {
 		writeObject(w, http.StatusCreated, rev, u)
 		return nil
 	}))
+	s.both("POST", "/users/bulk", s.inScope(s.bulkUsers))
 	s.both("POST", "/users/{id}/invitation", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		rev, err := s.signin.Resend(r.Context(), a, sc, gh.UserID(r.PathValue("id")))
 		if err != nil {

@@ -1,0 +1,425 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// Bulk actions on people. A selection — a list of ids or emails, a filter,
+// or both — names users the actor sees in the scope; one action applies to
+// each of them through the method of its single endpoint, so each user's step
+// keeps that endpoint's rules. Refusals are per user and reported, never
+// dropped: the other users' changes go ahead. Directory changes (roles,
+// groups, status) are one batch: they commit together, each its own event
+// carrying the batch id. A preview runs the same steps and keeps nothing.
+
+// MaxBulk bounds the users one bulk action may select.
+const MaxBulk = 1000
+
+// Selection picks users. Every field set narrows it; at least one is needed.
+type Selection struct {
+	// Users are ids or emails; an email must name one account the actor sees.
+	Users  []string  `json:"users,omitempty"`
+	Status gh.Status `json:"status,omitempty"`
+	// Home is "org" for the organization's own users, or a workspace (id or slug).
+	Home string `json:"home,omitempty"`
+	// Group is a group (id, or name at Home or the scope) whose members, at any depth, are taken.
+	Group string `json:"group,omitempty"`
+	// Role and RoleWorkspace take the users holding that role there, directly or through a group.
+	Role          string `json:"role,omitempty"`
+	RoleWorkspace string `json:"role_workspace,omitempty"`
+	Department    string `json:"department,omitempty"` // exact, any case
+	// LastSignInBefore takes users who have not signed in since then (or ever).
+	LastSignInBefore *time.Time `json:"last_sign_in_before,omitempty"`
+}
+
+func (s Selection) empty() bool {
+	return len(s.Users) == 0 && s.Status == "" && s.Home == "" && s.Group == "" && s.Role == "" &&
+		s.Department == "" && s.LastSignInBefore == nil
+}
+
+// The bulk actions.
+const (
+	BulkAssignRole        = "assign_role"
+	BulkRemoveAssignments = "remove_assignments"
+	BulkAddToGroup        = "add_to_group"
+	BulkRemoveFromGroup   = "remove_from_group"
+	BulkDisable           = "disable"
+	BulkEnable            = "enable"
+	BulkEndSessions       = "end_sessions"
+	BulkRequireReset      = "require_password_reset"
+	BulkResetMFA          = "reset_mfa"
+)
+
+// BulkAction is what to do to every selected user.
+type BulkAction struct {
+	Type string `json:"type"`
+	// Role (id or name) for assign_role.
+	Role string `json:"role,omitempty"`
+	// Workspaces (ids or slugs) for assign_role and remove_assignments; on a
+	// workspace's path, that workspace.
+	Workspaces []string `json:"workspaces,omitempty"`
+	// Group (id or name) for add_to_group and remove_from_group.
+	Group string `json:"group,omitempty"`
+}
+
+// BulkInput is one bulk call.
+type BulkInput struct {
+	Select  Selection  `json:"select"`
+	Action  BulkAction `json:"action"`
+	Preview bool       `json:"preview,omitempty"`
+}
+
+// What happened to one user (in one workspace, for actions per workspace).
+const (
+	OutcomeWouldChange = "would_change" // preview: the action would change this user
+	OutcomeDone        = "done"
+	OutcomeUnchanged   = "unchanged" // nothing to do: already so
+	OutcomeRefused     = "refused"   // a rule refused this user; nothing was changed for it
+)
+
+// BulkItem is the outcome for one selected user.
+type BulkItem struct {
+	User      gh.UserID `json:"user_id"`
+	Email     string    `json:"email"`
+	Workspace string    `json:"workspace,omitempty"` // slug, for actions per workspace
+	Outcome   string    `json:"outcome"`
+	Code      string    `json:"code,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// BulkResult is the answer to a bulk call: every selected user's outcome.
+type BulkResult struct {
+	BatchID string `json:"batch_id,omitempty"`
+	Preview bool   `json:"preview"`
+	Action  string `json:"action"`
+	// Matched counts the users selected.
+	Matched int `json:"matched"`
+	// Counts tallies the items by outcome.
+	Counts map[string]int `json:"counts"`
+	Items  []BulkItem     `json:"items"`
+	// NotFound are the entries of select.users that name no user the caller sees.
+	NotFound []string    `json:"not_found"`
+	Revision gh.Revision `json:"revision"`
+}
+
+// UserStep does, or with preview only judges, an action outside the
+// directory (sessions, second factors, reset links) to user u at scope us,
+// the user's home. It reports whether it changes anything; a refusal is an
+// error of any kind but internal.
+type UserStep func(ctx context.Context, u *gh.User, us Scope, preview bool) (changed bool, why string, err error)
+
+// Bulk selects users and applies one action to each. Directory actions are
+// the directory's own; the others go through step. signedIn, when the
+// selection filters by last sign-in, holds the users who signed in since.
+// Errors: KindInvalid (bad input, nothing selected, more than MaxBulk users),
+// KindForbidden, KindNotFound (a workspace or group of the call).
+func (d *Directory) Bulk(ctx context.Context, a *Actor, s Scope, in BulkInput, batchID string, signedIn map[gh.UserID]bool, step UserStep) (*BulkResult, error) {
+	act, err := d.bulkAction(a, s, in.Action)
+	if err != nil {
+		return nil, err
+	}
+	users, notFound, err := d.SelectUsers(a, s, in.Select, signedIn)
+	if err != nil {
+		return nil, err
+	}
+	res := &BulkResult{Preview: in.Preview, Action: in.Action.Type, Matched: len(users), NotFound: notFound, Items: []BulkItem{}}
+	if act.step = step; act.directory() {
+		res.BatchID = batchID
+		res.Revision, err = d.Batch(ctx, a, batchID, in.Preview, func(ctx context.Context) error {
+			items, err := d.bulkSteps(ctx, a, s, users, act, in.Preview)
+			res.Items = items
+			return err
+		})
+	} else {
+		res.Items, err = d.bulkSteps(ctx, a, s, users, act, in.Preview)
+		res.Revision = d.idx.Revision()
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Counts = map[string]int{}
+	for _, it := range res.Items {
+		res.Counts[it.Outcome]++
+	}
+	return res, nil
+}
+
+// bulkAct is an action with its workspaces and group resolved.
+type bulkAct struct {
+	BulkAction
+	workspaces []*gh.Workspace
+	group      *gh.Group
+	groupScope Scope
+	step       UserStep
+}
+
+func (b bulkAct) directory() bool {
+	switch b.Type {
+	case BulkEndSessions, BulkRequireReset, BulkResetMFA:
+		return false
+	}
+	return true
+}
+
+// bulkAction checks an action and resolves what it names.
+func (d *Directory) bulkAction(a *Actor, s Scope, in BulkAction) (bulkAct, error) {
+	act := bulkAct{BulkAction: in}
+	switch in.Type {
+	case BulkAssignRole, BulkRemoveAssignments:
+		if in.Type == BulkAssignRole && strings.TrimSpace(in.Role) == "" {
+			return act, gh.Invalid("invalid_input", "action.role", "is required to assign a role")
+		}
+		if s.Workspace != nil {
+			if len(in.Workspaces) > 1 || (len(in.Workspaces) == 1 && d.notThis(a, s, in.Workspaces[0])) {
+				return act, gh.Invalid("invalid_input", "action.workspaces", "on a workspace's path, only that workspace")
+			}
+			act.workspaces = []*gh.Workspace{s.Workspace}
+			return act, nil
+		}
+		if len(in.Workspaces) == 0 {
+			return act, gh.Invalid("invalid_input", "action.workspaces", "name the workspaces (ids or slugs) to "+strings.ReplaceAll(in.Type, "_", " ")+" in")
+		}
+		for _, ref := range in.Workspaces {
+			w, err := d.Workspace(a, s.Org, ref)
+			if err != nil {
+				return act, err
+			}
+			if !slices.Contains(act.workspaces, w) {
+				act.workspaces = append(act.workspaces, w)
+			}
+		}
+	case BulkAddToGroup, BulkRemoveFromGroup:
+		g, gs, err := d.bulkGroup(a, s, in.Group)
+		if err != nil {
+			return act, err
+		}
+		act.group, act.groupScope = g, gs
+	case BulkDisable, BulkEnable, BulkEndSessions, BulkRequireReset, BulkResetMFA:
+	default:
+		return act, gh.Invalid("invalid_input", "action.type", "must be one of "+strings.Join([]string{BulkAssignRole, BulkRemoveAssignments,
+			BulkAddToGroup, BulkRemoveFromGroup, BulkDisable, BulkEnable, BulkEndSessions, BulkRequireReset, BulkResetMFA}, ", "))
+	}
+	return act, nil
+}
+
+// notThis reports whether ref names a workspace other than the scope's.
+func (d *Directory) notThis(a *Actor, s Scope, ref string) bool {
+	w, err := d.Workspace(a, s.Org, ref)
+	return err != nil || w.ID != s.Workspace.ID
+}
+
+// bulkGroup resolves a group by id or name among those the actor sees from
+// the scope: the scope's own groups, and at the organization those of the
+// workspaces the actor sees. A name must be unambiguous.
+func (d *Directory) bulkGroup(a *Actor, s Scope, ref string) (*gh.Group, Scope, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil, Scope{}, gh.Invalid("invalid_input", "group", "name a group (id or name)")
+	}
+	var found []*gh.Group
+	for _, g := range d.idx.Groups(s.Org.ID, func(g *gh.Group) bool {
+		return (string(g.ID) == ref || strings.EqualFold(g.Name, ref)) && d.inScope(a, s, g.Home, gh.GroupPrincipal(g.ID))
+	}) {
+		found = append(found, g)
+	}
+	switch {
+	case len(found) == 0:
+		return nil, Scope{}, gh.NotFound("group")
+	case len(found) > 1:
+		return nil, Scope{}, gh.Invalid("ambiguous_group", "group", "several groups you see have this name; name the group by id")
+	}
+	return found[0], d.homeScope(s, found[0].Home), nil
+}
+
+// inScope reports whether a principal of home h is one a bulk call at scope
+// s may take: at a workspace, that workspace's own; at the organization, any
+// the actor sees.
+func (d *Directory) inScope(a *Actor, s Scope, h gh.Home, p gh.Principal) bool {
+	if s.Workspace != nil {
+		return s.Contains(h)
+	}
+	return h.Org == s.Org.ID && d.seesPrincipal(a, h, p)
+}
+
+// homeScope is the scope of home h, inside the organization of s.
+func (d *Directory) homeScope(s Scope, h gh.Home) Scope {
+	if h.IsOrg() {
+		return Scope{Org: s.Org}
+	}
+	return Scope{Org: s.Org, Workspace: d.idx.Workspace(h.Workspace)}
+}
+
+// SelectUsers returns the users of a selection, by id, and the entries of
+// its list that name no user the actor sees in the scope (answered alike
+// whether they exist elsewhere or not). signedIn holds the users who signed
+// in since sel.LastSignInBefore. Errors: KindInvalid (an empty selection,
+// more than MaxBulk users, an ambiguous email), KindNotFound (a workspace or
+// group of the filter), KindForbidden.
+func (d *Directory) SelectUsers(a *Actor, s Scope, sel Selection, signedIn map[gh.UserID]bool) ([]*gh.User, []string, error) {
+	if err := d.requireRead(a, s); err != nil {
+		return nil, nil, err
+	}
+	if sel.empty() {
+		return nil, nil, gh.Invalid("selection_required", "select", "name users (ids or emails) or a filter; a bulk action never takes everyone unasked")
+	}
+	keep, err := d.selectionFilter(a, s, sel, signedIn)
+	if err != nil {
+		return nil, nil, err
+	}
+	var users []*gh.User
+	notFound := []string{}
+	if len(sel.Users) > 0 {
+		seen := map[gh.UserID]bool{}
+		for _, ref := range sel.Users {
+			u, err := d.bulkUser(a, s, ref)
+			if err != nil {
+				return nil, nil, err
+			}
+			switch {
+			case u == nil:
+				notFound = append(notFound, ref)
+			case !seen[u.ID] && keep(u):
+				seen[u.ID] = true
+				users = append(users, u)
+			}
+		}
+		slices.SortFunc(users, func(x, y *gh.User) int { return strings.Compare(string(x.ID), string(y.ID)) })
+	} else {
+		users = d.idx.Users(s.Org.ID, keep)
+	}
+	if len(users) > MaxBulk {
+		return nil, nil, gh.Invalid("selection_too_large", "select",
+			fmt.Sprintf("%d users match; a bulk action takes at most %d: narrow the selection", len(users), MaxBulk))
+	}
+	return users, notFound, nil
+}
+
+// bulkUser resolves one entry of a selection's list among the users the
+// actor may take; nil when there is none.
+func (d *Directory) bulkUser(a *Actor, s Scope, ref string) (*gh.User, error) {
+	ref = strings.TrimSpace(ref)
+	if gh.HasIDPrefix(ref, "usr") {
+		if u := d.idx.User(gh.UserID(ref)); u != nil && d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) {
+			return u, nil
+		}
+		return nil, nil
+	}
+	var found []*gh.User
+	for _, u := range d.idx.UsersByEmail(s.Org.ID, ref) {
+		if d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) {
+			found = append(found, u)
+		}
+	}
+	if len(found) > 1 {
+		return nil, gh.Invalid("ambiguous_user", "select.users",
+			ref+" has accounts in several homes you see; name the user by id, or filter by home")
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	return found[0], nil
+}
+
+// selectionFilter turns a selection's filter into a test on users.
+func (d *Directory) selectionFilter(a *Actor, s Scope, sel Selection, signedIn map[gh.UserID]bool) (func(*gh.User) bool, error) {
+	switch sel.Status {
+	case "", gh.StatusInvited, gh.StatusActive, gh.StatusDisabled:
+	default:
+		return nil, gh.Invalid("invalid_input", "select.status", `must be "invited", "active" or "disabled"`)
+	}
+	home, anyHome := s.Home(), s.Workspace == nil
+	if sel.Home != "" {
+		h, err := d.bulkHome(a, s, sel.Home)
+		if err != nil {
+			return nil, err
+		}
+		home, anyHome = h, false
+	}
+	var members, holders map[gh.UserID]bool
+	if sel.Group != "" {
+		g, _, err := d.bulkGroup(a, s, sel.Group)
+		if err != nil {
+			return nil, err
+		}
+		members = map[gh.UserID]bool{}
+		d.usersUnder(gh.GroupPrincipal(g.ID), members, 0)
+	}
+	if sel.Role != "" {
+		var err error
+		if holders, err = d.roleHolders(a, s, sel); err != nil {
+			return nil, err
+		}
+	}
+	return func(u *gh.User) bool {
+		return d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) &&
+			(anyHome || u.Home == home) &&
+			(sel.Status == "" || u.Status == sel.Status) &&
+			(members == nil || members[u.ID]) &&
+			(holders == nil || holders[u.ID]) &&
+			(sel.Department == "" || strings.EqualFold(strings.TrimSpace(sel.Department), u.Department)) &&
+			(sel.LastSignInBefore == nil || !signedIn[u.ID])
+	}, nil
+}
+
+// bulkHome resolves a selection's home: "org", or a workspace the actor sees.
+func (d *Directory) bulkHome(a *Actor, s Scope, ref string) (gh.Home, error) {
+	if ref == "org" {
+		if s.Workspace != nil {
+			return gh.Home{}, gh.Invalid("invalid_input", "select.home", "on a workspace's path, only that workspace's users are selected")
+		}
+		return gh.Home{Org: s.Org.ID}, nil
+	}
+	w, err := d.Workspace(a, s.Org, ref)
+	if err != nil {
+		return gh.Home{}, err
+	}
+	if s.Workspace != nil && w.ID != s.Workspace.ID {
+		return gh.Home{}, gh.Invalid("invalid_input", "select.home", "on a workspace's path, only that workspace's users are selected")
+	}
+	return gh.Home{Org: s.Org.ID, Workspace: w.ID}, nil
+}
+
+// roleHolders are the users assigned sel.Role in sel.RoleWorkspace, directly or through a group.
+func (d *Directory) roleHolders(a *Actor, s Scope, sel Selection) (map[gh.UserID]bool, error) {
+	w := s.Workspace
+	if sel.RoleWorkspace != "" {
+		var err error
+		if w, err = d.Workspace(a, s.Org, sel.RoleWorkspace); err != nil {
+			return nil, err
+		}
+	}
+	if w == nil {
+		return nil, gh.Invalid("invalid_input", "select.role_workspace", "name the workspace the role is held in")
+	}
+	r := d.findRole(Scope{Org: s.Org, Workspace: w}, strings.TrimSpace(sel.Role))
+	if r == nil {
+		return nil, roleNotFound("select.role")
+	}
+	out := map[gh.UserID]bool{}
+	for _, as := range d.idx.AssignmentsIn(w.ID) {
+		if as.Role == r.ID {
+			d.usersUnder(as.Principal, out, 0)
+		}
+	}
+	return out, nil
+}
+
+// usersUnder adds p, if a user, or every user inside group p at any depth.
+func (d *Directory) usersUnder(p gh.Principal, out map[gh.UserID]bool, depth int) {
+	if p.Type == gh.PrincipalUser {
+		out[gh.UserID(p.ID)] = true
+		return
+	}
+	if depth > gh.MaxGroupDepth {
+		return
+	}
+	for _, m := range d.idx.Members(gh.GroupID(p.ID)) {
+		d.usersUnder(m.Member, out, depth+1)
+	}
+}
