@@ -95,7 +95,8 @@ type BulkItem struct {
 
 // BulkResult is the answer to a bulk call: every selected user's outcome.
 type BulkResult struct {
-	BatchID string `json:"batch_id,omitempty"`
+	// BatchID is carried by the events of every change the call made.
+	BatchID string `json:"batch_id"`
 	Preview bool   `json:"preview"`
 	Action  string `json:"action"`
 	// Matched counts the users selected.
@@ -128,9 +129,8 @@ func (d *Directory) Bulk(ctx context.Context, a *Actor, s Scope, in BulkInput, b
 	if err != nil {
 		return nil, err
 	}
-	res := &BulkResult{Preview: in.Preview, Action: in.Action.Type, Matched: len(users), NotFound: notFound, Items: []BulkItem{}}
+	res := &BulkResult{BatchID: batchID, Preview: in.Preview, Action: in.Action.Type, Matched: len(users), NotFound: notFound, Items: []BulkItem{}}
 	if act.step = step; act.directory() {
-		res.BatchID = batchID
 		res.Revision, err = d.Batch(ctx, a, batchID, in.Preview, func(ctx context.Context) error {
 			items, err := d.bulkSteps(ctx, a, s, users, act, in.Preview)
 			res.Items = items

@@ -233,21 +233,35 @@ func TestBulkPasswordResetMailsEachALink(t *testing.T) {
 			t.Fatalf("a preview queued a reset mail")
 		}
 		want["ana@acme.example"], want["bo@acme.example"] = "done", "done"
-		wantOutcomes(t, "apply", p.bulk(p.admin, org, sel, act, false, 200), want)
+		out := p.bulk(p.admin, org, sel, act, false, 200)
+		wantOutcomes(t, "apply", out, want)
+		seen := 0
+		for _, it := range p.must(p.admin, "GET", org+"/events?action=password.reset_required", nil, 200).list("items") {
+			if obj(it.(map[string]any)).str("source.batch_id") == out.str("batch_id") {
+				seen++
+			}
+		}
+		if seen != 2 {
+			t.Errorf("%d password.reset_required events carry the call's batch id, want 2", seen)
+		}
 
 		mb.deliver(t)
 		if got, _, _ := b.call("GET", "/v1/me", nil); got != 401 {
 			t.Errorf("ana's session after a required reset = %d, want 401", got)
 		}
-		for _, who := range []string{"ana@acme.example", "bo@acme.example"} {
-			tok := mb.link(t, who, "/password/reset")
-			p.must("", "POST", "/v1/password/reset/confirm", obj{"token": tok, "password": pwFive}, 200)
+		mb.link(t, "bo@acme.example", "/password/reset")
+		if out := e.browser("bo").mustLogin("acme", "bo@acme.example", pwTwo); out.get("password_change_required") != true {
+			t.Errorf("bo signing in with the old password: %v, want password_change_required", out)
 		}
+		tok := mb.link(t, "ana@acme.example", "/password/reset")
+		p.must("", "POST", "/v1/password/reset/confirm", obj{"token": tok, "password": pwFive}, 200)
 		if len(mb.to("ivy@acme.example")) != 1 {
 			t.Errorf("ivy got %d messages, want only her invitation", len(mb.to("ivy@acme.example")))
 		}
 		e.browser("ana").mustLogin("acme", "ana@acme.example", pwFive)
-		_ = ana
+		if got := p.must(p.admin, "GET", org+"/users/"+ana, nil, 200).str("status"); got != "active" {
+			t.Errorf("ana after the reset: %s, want active", got)
+		}
 	})
 }
 

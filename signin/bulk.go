@@ -29,16 +29,19 @@ func (s *Service) Bulk(ctx context.Context, a *directory.Actor, sc directory.Sco
 			return nil, err
 		}
 	}
+	id := gh.NewID("bat")
+	tagged := *a // each user's change is its own transaction; the id ties their events together
+	tagged.Source.Batch = id
 	step := func(ctx context.Context, u *gh.User, us directory.Scope, preview bool) (bool, string, error) {
 		switch in.Action.Type {
 		case directory.BulkEndSessions:
-			return s.bulkEndSessions(ctx, a, us, u, preview)
+			return s.bulkEndSessions(ctx, &tagged, us, u, preview)
 		case directory.BulkResetMFA:
-			return s.bulkResetMFA(ctx, a, us, u, preview)
+			return s.bulkResetMFA(ctx, &tagged, us, u, preview)
 		}
-		return s.bulkRequireReset(ctx, a, us, u, preview)
+		return s.bulkRequireReset(ctx, &tagged, us, u, preview)
 	}
-	return s.dir.Bulk(ctx, a, sc, in, gh.NewID("bat"), since, step)
+	return s.dir.Bulk(ctx, a, sc, in, id, since, step)
 }
 
 // signedInSince lists the users of org who signed in at or after t, from the audit log.
