@@ -461,10 +461,11 @@ func (s *Server) registerSignin() {
 			return err
 		}
 		if len(in.Emails) > 0 || in.Role != "" || in.Group != "" || in.Workspace != "" {
+			var people []directory.UserInput
 			if in.Email != "" {
-				in.Emails = append([]string{in.Email}, in.Emails...)
+				people = append(people, in.UserInput)
 			}
-			res, err := s.signin.InviteAll(r.Context(), a, sc, in.InviteList, s.client(r))
+			res, err := s.signin.InviteAll(r.Context(), a, sc, in.InviteList, s.client(r), people...)
 			if err != nil {
 				return err
 			}

@@ -38,6 +38,12 @@ func TestInviteManyWithOneRoleAndGroup(t *testing.T) {
 				t.Errorf("no invitation mailed to %s", u.str("email"))
 			}
 		}
+		// One person with names, a role and a group.
+		out = p.must(p.admin, "POST", org+"/invitations", obj{"email": "mo@acme.example", "given_name": "Mary Ann", "family_name": "Mo",
+			"role": "incident_analyst", "workspace": "beta"}, 200)
+		if mo := obj(out.list("created")[0].(map[string]any)); mo.str("given_name") != "Mary Ann" || mo.str("family_name") != "Mo" {
+			t.Errorf("mo = %v, want Mary Ann Mo", mo)
+		}
 		// A customer admin inviting with a role it does not hold is refused as a whole.
 		ca := p.user(p.admin, org+"/workspaces/alpha", "it@alpha.example")
 		p.assign(p.admin, "acme", "alpha", "user", ca, "incident_responder")

@@ -91,23 +91,31 @@ type InviteList struct {
 // InviteAll invites everyone of the list, all or nothing: a bad address, a
 // taken one, or a role or group the actor may not give refuses the whole
 // list (KindInvalid naming each address by its line, from 1).
-func (s *Service) InviteAll(ctx context.Context, a *directory.Actor, sc directory.Scope, in InviteList, c Client) (*directory.ImportResult, error) {
-	if len(in.Emails) == 0 {
+// People, when given, come first, each with the names it carries.
+func (s *Service) InviteAll(ctx context.Context, a *directory.Actor, sc directory.Scope, in InviteList, c Client, people ...directory.UserInput) (*directory.ImportResult, error) {
+	if len(in.Emails)+len(people) == 0 {
 		return nil, gh.Invalid("invalid_input", "emails", "list at least one address")
 	}
 	if sc.Workspace != nil && in.Workspace != "" {
 		return nil, gh.Invalid("invalid_input", "workspace", "a workspace's users take its own roles; leave workspace out")
 	}
-	rows := make([]directory.ImportRow, len(in.Emails))
-	for i, e := range in.Emails {
-		rows[i] = directory.ImportRow{Line: i + 1, Email: e, Role: in.Role, Workspace: in.Workspace, Group: in.Group}
+	var rows []directory.ImportRow
+	for _, p := range people {
+		rows = append(rows, directory.ImportRow{Email: p.Email, GivenName: p.GivenName, FamilyName: p.FamilyName})
+	}
+	for _, e := range in.Emails {
+		r := directory.ImportRow{Email: e}
 		if addr, err := mail.ParseAddress(e); err == nil {
-			rows[i].Email = addr.Address
-			rows[i].GivenName, rows[i].FamilyName, _ = strings.Cut(strings.TrimSpace(addr.Name), " ")
+			r.Email = addr.Address
+			r.GivenName, r.FamilyName, _ = strings.Cut(strings.TrimSpace(addr.Name), " ")
 		}
-		if rows[i].GivenName == "" {
-			rows[i].GivenName, _, _ = strings.Cut(rows[i].Email, "@")
+		if r.GivenName == "" {
+			r.GivenName, _, _ = strings.Cut(r.Email, "@")
 		}
+		rows = append(rows, r)
+	}
+	for i := range rows {
+		rows[i].Line, rows[i].Role, rows[i].Workspace, rows[i].Group = i+1, in.Role, in.Workspace, in.Group
 	}
 	return s.InviteMany(ctx, a, sc, rows, false, c)
 }
