@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bulk POSTs a bulk action to path (an org or workspace prefix) and returns the answer.
@@ -293,6 +294,50 @@ func TestBulkLimits(t *testing.T) {
 		}
 		if !slices.Contains(codes, 429) {
 			t.Errorf("24 bulk calls at once: statuses %v, want 429 once the budget is spent", codes)
+		}
+	})
+}
+
+// The filter picks by role in a workspace (through groups too), department,
+// nested group membership and last sign-in, each narrowing the others.
+func TestBulkSelectsByFilter(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ana := p.member("ana@acme.example", pwOne)
+		bo := p.create(p.admin, org+"/users", obj{"email": "bo@acme.example", "given_name": "Bo", "department": "Night Ops"})
+		cy := p.create(p.admin, org+"/users", obj{"email": "cy@acme.example", "given_name": "Cy", "department": "night ops"})
+		night := p.create(p.admin, org+"/groups", obj{"name": "Night shift"})
+		p.addMember(p.admin, org+"/groups/"+p.t1, "group", night)
+		p.addMember(p.admin, org+"/groups/"+night, "user", bo)
+		p.addMember(p.admin, org+"/groups/"+p.t1, "user", ana)
+		p.assign(p.admin, "acme", "alpha", "group", p.t1, "incident_analyst")
+		p.assign(p.admin, "acme", "alpha", "user", cy, "incident_analyst")
+		e.browser("ana").mustLogin("acme", "ana@acme.example", pwOne)
+
+		pick := func(sel obj) []string {
+			t.Helper()
+			var got []string
+			for _, it := range p.bulk(p.admin, org, sel, obj{"type": "disable"}, true, 200).list("items") {
+				got = append(got, strings.Split(obj(it.(map[string]any)).str("email"), "@")[0])
+			}
+			slices.Sort(got)
+			return got
+		}
+		since := e.clock.Now().Add(-time.Minute).Format(time.RFC3339)
+		for _, c := range []struct {
+			name string
+			sel  obj
+			want []string
+		}{
+			{"group, nested", obj{"group": "SOC Tier 1"}, []string{"ana", "bo"}},
+			{"role in alpha", obj{"role": "Incident Analyst", "role_workspace": "alpha"}, []string{"ana", "bo", "cy"}},
+			{"department, any case", obj{"department": "NIGHT OPS"}, []string{"bo", "cy"}},
+			{"department and group", obj{"department": "night ops", "group": "SOC Tier 1"}, []string{"bo"}},
+			{"no sign-in since", obj{"home": "org", "last_sign_in_before": since}, []string{"admin", "bo", "cy"}},
+		} {
+			if got := pick(c.sel); fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("%s: selected %v, want %v", c.name, got, c.want)
+			}
 		}
 	})
 }
