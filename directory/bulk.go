@@ -125,7 +125,9 @@ func (d *Directory) Bulk(ctx context.Context, a *Actor, s Scope, in BulkInput, b
 	if err != nil {
 		return nil, err
 	}
+	done := d.Read(s.Org.ID) // select among committed users only; each step checks again inside its write
 	users, notFound, err := d.SelectUsers(a, s, in.Select, signedIn)
+	done()
 	if err != nil {
 		return nil, err
 	}

@@ -86,6 +86,8 @@ func (d *Directory) bulkStep(ctx context.Context, a *Actor, us Scope, u *gh.User
 			want = gh.StatusActive
 		}
 		switch cur := d.idx.User(u.ID); {
+		case cur == nil:
+			return false, "", gh.NotFound("user") // deleted since it was selected
 		case cur.Status == want:
 			return false, "is " + string(want) + " already", nil
 		case cur.Status == gh.StatusInvited && want == gh.StatusActive:
