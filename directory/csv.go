@@ -10,8 +10,8 @@ import (
 )
 
 // ImportRow is one line of a user import: the person, and optionally a role
-// (the organization role for org users, a workspace role for a workspace's
-// users) and a group (name or id) of the same home to join.
+// (the organization role for org users, or a role in Workspace; a workspace
+// role for a workspace's users) and a group (name or id) of the same home to join.
 type ImportRow struct {
 	Line       int
 	Email      string
@@ -147,8 +147,11 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 		before := len(problems)
 		in := UserInput{Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName}
 		var p importPlan
-		if s.Workspace == nil && r.Workspace != "" {
+		switch {
+		case s.Workspace == nil && r.Workspace != "":
 			p.in, p.role = d.importRoleIn(a, s, r, bad)
+		case r.Workspace != "":
+			bad("workspace", "a workspace's users take its own roles; leave the workspace out")
 		}
 		if s.Workspace == nil && r.Role != "" && r.Workspace == "" {
 			switch role := gh.OrgRole(strings.ToLower(strings.TrimSpace(r.Role))); role {
