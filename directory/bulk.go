@@ -73,6 +73,8 @@ type BulkInput struct {
 	Select  Selection  `json:"select"`
 	Action  BulkAction `json:"action"`
 	Preview bool       `json:"preview,omitempty"`
+	// AllOrNothing changes nobody unless every selected user passes.
+	AllOrNothing bool `json:"all_or_nothing,omitempty"`
 }
 
 // What happened to one user (in one workspace, for actions per workspace).
@@ -132,24 +134,76 @@ func (d *Directory) Bulk(ctx context.Context, a *Actor, s Scope, in BulkInput, b
 		return nil, err
 	}
 	res := &BulkResult{BatchID: batchID, Preview: in.Preview, Action: in.Action.Type, Matched: len(users), NotFound: notFound, Items: []BulkItem{}}
+	strict := in.AllOrNothing && !in.Preview
 	if act.step = step; act.directory() {
 		res.Revision, err = d.Batch(ctx, a, batchID, in.Preview, func(ctx context.Context) error {
 			items, err := d.bulkSteps(ctx, a, s, users, act, in.Preview)
 			res.Items = items
+			if err == nil && strict {
+				err = refusedAny(res)
+			}
 			return err
 		})
 	} else {
-		res.Items, err = d.bulkSteps(ctx, a, s, users, act, in.Preview)
+		if strict { // judged for everyone first: the steps are transactions of their own
+			if res.Items, err = d.bulkSteps(ctx, a, s, users, act, true); err == nil {
+				err = refusedAny(res)
+			}
+		}
+		if err == nil {
+			res.Items, err = d.bulkSteps(ctx, a, s, users, act, in.Preview)
+		}
 		res.Revision = d.idx.Revision()
 	}
 	if err != nil {
 		return nil, err
 	}
-	res.Counts = map[string]int{}
-	for _, it := range res.Items {
-		res.Counts[it.Outcome]++
-	}
+	res.tally()
 	return res, nil
+}
+
+func (r *BulkResult) tally() {
+	r.Counts = map[string]int{}
+	for _, it := range r.Items {
+		r.Counts[it.Outcome]++
+	}
+}
+
+// BulkRefused refuses a bulk call made all or nothing: some users were
+// refused, so nobody was changed. Result says what each would have had.
+type BulkRefused struct{ Result *BulkResult }
+
+func (e *BulkRefused) Error() string { return e.Unwrap().Error() }
+
+// Unwrap lets KindOf see the refusal as a conflict, with each refused user's reason as a field.
+func (e *BulkRefused) Unwrap() error {
+	f := gh.Fields{}
+	for _, it := range e.Result.Items {
+		if it.Outcome == OutcomeRefused {
+			f.Add(strings.TrimSpace(it.Email+" "+it.Workspace), it.Reason)
+		}
+	}
+	return &gh.Error{Kind: gh.KindConflict, Code: "bulk_refused", Fields: f,
+		Message: fmt.Sprintf("%d of the selected users were refused; with all_or_nothing nobody was changed", e.Result.Counts[OutcomeRefused])}
+}
+
+// refusedAny is a *BulkRefused when any user of res was refused; what was
+// done to the others is then undone, so it reads as what would have been.
+func refusedAny(res *BulkResult) error {
+	res.tally()
+	if res.Counts[OutcomeRefused] == 0 {
+		return nil
+	}
+	out := *res
+	out.Items = slices.Clone(res.Items)
+	for i := range out.Items {
+		if out.Items[i].Outcome == OutcomeDone {
+			out.Items[i].Outcome = OutcomeWouldChange
+		}
+	}
+	out.Revision = 0
+	out.tally()
+	return &BulkRefused{Result: &out}
 }
 
 // bulkAct is an action with its workspaces and group resolved.

@@ -341,3 +341,41 @@ func TestBulkSelectsByFilter(t *testing.T) {
 		}
 	})
 }
+
+// With all_or_nothing, one refused user leaves everyone as they were, and the
+// refusal lists each user's outcome; without refusals it applies as usual.
+func TestBulkAllOrNothing(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		ana := p.member("ana@acme.example", pwOne)
+		p.user(p.admin, org, "bo@acme.example")
+		p.must(p.admin, "POST", org+"/invitations", obj{"email": "ivy@acme.example", "given_name": "Ivy"}, 201)
+		before, digest := p.head(), e.dir.Index().Digest()
+		out := p.refused(p.admin, "POST", org+"/users/bulk", obj{"select": obj{"home": "org", "status": "active"},
+			"action": obj{"type": "disable"}, "all_or_nothing": true}, 409, "bulk_refused")
+		got := map[string]string{}
+		for _, it := range out.list("users") {
+			it := obj(it.(map[string]any))
+			got[it.str("email")] = strings.TrimSpace(it.str("outcome") + " " + it.str("code"))
+		}
+		want := map[string]string{"admin@acme.example": "refused last_org_admin", "ana@acme.example": "would_change", "bo@acme.example": "would_change"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("refusal lists %v, want %v", got, want)
+		}
+		if p.head() != before || e.dir.Index().Digest() != digest || p.status(ana) != "active" {
+			t.Fatalf("a refused all-or-nothing bulk action changed something")
+		}
+		// Sign-in actions are judged for everyone before anyone is touched.
+		p.refused(p.admin, "POST", org+"/users/bulk", obj{"select": obj{"users": []string{"ana@acme.example", "ivy@acme.example"}},
+			"action": obj{"type": "require_password_reset"}, "all_or_nothing": true}, 409, "bulk_refused")
+		if p.mailTo("ana@acme.example", "reset") != nil {
+			t.Errorf("a refused all-or-nothing reset mailed ana a link")
+		}
+		out = p.must(p.admin, "POST", org+"/users/bulk", obj{"select": obj{"users": []string{"ana@acme.example"}},
+			"action": obj{"type": "require_password_reset"}, "all_or_nothing": true}, 200)
+		wantOutcomes(t, "all passing", out, map[string]string{"ana@acme.example": "done"})
+		if p.mailTo("ana@acme.example", "reset") == nil {
+			t.Errorf("no reset link mailed to ana")
+		}
+	})
+}

@@ -45,6 +45,8 @@ type Problem struct {
 	RequestID string            `json:"request_id,omitempty"`
 	// Operations are the failed operations of a refused batch.
 	Operations []opProblem `json:"operations,omitempty"`
+	// Users are the outcomes of a bulk action refused all or nothing.
+	Users []directory.BulkItem `json:"users,omitempty"`
 }
 
 // writeError renders err as application/problem+json. Internal errors are
@@ -61,6 +63,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var be *directory.BatchError
 	if errors.As(err, &be) {
 		p.Operations = opProblems(be)
+	}
+	var br *directory.BulkRefused
+	if errors.As(err, &br) {
+		p.Users = br.Result.Items
 	}
 	if e.Kind == gh.KindInternal {
 		log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID)

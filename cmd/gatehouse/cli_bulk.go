@@ -18,7 +18,7 @@ import (
 // userBulk applies one action to the users a list or a filter selects.
 func (g *cli) userBulk(s *scope) *cobra.Command {
 	var filter, users string
-	var preview bool
+	var preview, strict bool
 	var act directory.BulkAction
 	cmd := g.verb("bulk --action ACTION (--filter KEY=VALUE,… | --users EMAIL,…) [--preview]",
 		"Apply one action to many users at once; --preview says who would change, and who not and why, changing nothing",
@@ -28,7 +28,7 @@ func (g *cli) userBulk(s *scope) *cobra.Command {
 				return err
 			}
 			sel.Users = splitList(users)
-			in := directory.BulkInput{Select: sel, Action: act, Preview: preview}
+			in := directory.BulkInput{Select: sel, Action: act, Preview: preview, AllOrNothing: strict}
 			return send(ctx, g, "POST", s.path()+"/users/bulk", in, printBulk)
 		})
 	f := cmd.Flags()
@@ -39,6 +39,7 @@ func (g *cli) userBulk(s *scope) *cobra.Command {
 	f.StringSliceVar(&act.Workspaces, "workspaces", nil, "the workspaces of assign_role and remove_assignments")
 	f.StringVar(&act.Group, "group", "", "the group of add_to_group and remove_from_group")
 	f.BoolVar(&preview, "preview", false, "only say what would happen")
+	f.BoolVar(&strict, "all-or-nothing", false, "change nobody if any selected user is refused")
 	_ = cmd.MarkFlagRequired("action")
 	return cmd
 }
