@@ -43,10 +43,10 @@ type Problem struct {
 	Detail    string            `json:"detail,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
-	// Operations are the failed operations of a refused batch.
-	Operations []opProblem `json:"operations,omitempty"`
 	// Users are the outcomes of a bulk action refused all or nothing.
 	Users []directory.BulkItem `json:"users,omitempty"`
+	// Operations are the failed operations of a refused batch.
+	Operations []opProblem `json:"operations,omitempty"`
 }
 
 // writeError renders err as application/problem+json. Internal errors are
@@ -60,13 +60,13 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: e.Code,
 		Detail: e.Message, Fields: e.Fields, RequestID: requestID(r)}
-	var be *directory.BatchError
-	if errors.As(err, &be) {
-		p.Operations = opProblems(be)
-	}
 	var br *directory.BulkRefused
 	if errors.As(err, &br) {
 		p.Users = br.Result.Items
+	}
+	var be *directory.BatchError
+	if errors.As(err, &be) {
+		p.Operations = opProblems(be)
 	}
 	if e.Kind == gh.KindInternal {
 		log.Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID)
