@@ -10,8 +10,8 @@ import (
 )
 
 // ImportRow is one line of a user import: the person, and optionally a role
-// (the organization role for org users, a workspace role for a workspace's
-// users) and a group (name or id) of the same home to join.
+// (the organization role for org users, or a role in Workspace; a workspace
+// role for a workspace's users) and a group (name or id) of the same home to join.
 type ImportRow struct {
 	Line       int
 	Email      string
@@ -19,6 +19,9 @@ type ImportRow struct {
 	FamilyName string
 	Role       string
 	Group      string
+	// Workspace, for the organization's users, makes Role a role to assign
+	// in that workspace (id or slug) instead of the organization role.
+	Workspace string
 }
 
 // ImportProblem is what is wrong with one line.
@@ -92,7 +95,11 @@ func (d *Directory) ImportUsersWith(ctx context.Context, a *Actor, s Scope, rows
 				change(ev, gh.KindMembership, m.Key(), nil, m)
 			}
 			if p.role != nil {
-				as := &gh.Assignment{ID: gh.AssignmentID(gh.NewID("asg")), Org: p.user.Org, Workspace: p.user.Workspace,
+				ws := p.user.Workspace
+				if p.in != nil {
+					ws = p.in.ID
+				}
+				as := &gh.Assignment{ID: gh.AssignmentID(gh.NewID("asg")), Org: p.user.Org, Workspace: ws,
 					Principal: gh.UserPrincipal(p.user.ID), Role: p.role.ID}
 				as.Touch(w.rev(), w.now)
 				change(ev, gh.KindAssignment, string(as.ID), nil, as)
@@ -124,7 +131,8 @@ func countLines(ps []ImportProblem) int {
 type importPlan struct {
 	user  *gh.User
 	group *gh.Group
-	role  *gh.Role // workspace role to assign
+	role  *gh.Role      // workspace role to assign
+	in    *gh.Workspace // where, for an org user; its own workspace when nil
 }
 
 // planImport checks every row and returns the plans of the good ones and the problems of the bad ones.
@@ -139,7 +147,13 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 		before := len(problems)
 		in := UserInput{Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName}
 		var p importPlan
-		if s.Workspace == nil && r.Role != "" {
+		switch {
+		case s.Workspace == nil && r.Workspace != "":
+			p.in, p.role = d.importRoleIn(a, s, r, bad)
+		case r.Workspace != "":
+			bad("workspace", "a workspace's users take its own roles; leave the workspace out")
+		}
+		if s.Workspace == nil && r.Role != "" && r.Workspace == "" {
 			switch role := gh.OrgRole(strings.ToLower(strings.TrimSpace(r.Role))); role {
 			case gh.OrgRoleAdmin, gh.OrgRoleMember:
 				in.OrgRole = role
@@ -184,6 +198,31 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 		}
 	}
 	return plans, problems
+}
+
+// importRoleIn resolves the workspace and role of a row that gives an
+// organization user a role in a workspace, and checks the actor may assign it.
+func (d *Directory) importRoleIn(a *Actor, s Scope, r ImportRow, bad func(field, reason string)) (*gh.Workspace, *gh.Role) {
+	w, err := d.Workspace(a, s.Org, strings.TrimSpace(r.Workspace))
+	if err != nil {
+		bad("workspace", "no such workspace")
+		return nil, nil
+	}
+	ws := Scope{Org: s.Org, Workspace: w}
+	role := d.findRole(ws, strings.TrimSpace(r.Role))
+	switch {
+	case strings.TrimSpace(r.Role) == "":
+		bad("role", "name the role to assign in the workspace")
+	case role == nil:
+		bad("role", "no such role is usable in this workspace")
+	default:
+		if err := d.mayAssign(a, ws, s.Home(), role); err != nil {
+			bad("role", gh.AsError(err).Message)
+			return nil, nil
+		}
+		return w, role
+	}
+	return nil, nil
 }
 
 // importGroup finds a group of the scope's home by id or name.

@@ -27,7 +27,7 @@ var csvColumns = map[string]string{
 	"email": "email", "e-mail": "email",
 	"first_name": "given", "first name": "given", "given_name": "given", "firstname": "given",
 	"last_name": "family", "last name": "family", "family_name": "family", "lastname": "family",
-	"role": "role", "group": "group",
+	"role": "role", "group": "group", "workspace": "workspace",
 }
 
 // parseUserCSV reads a header row and the user rows. Line numbers count the header as line 1.
@@ -47,7 +47,7 @@ func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
 	for i, h := range header {
 		name, ok := csvColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
-			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" is unknown; use email, first_name, last_name, role, group")
+			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" is unknown; use email, first_name, last_name, role, group, workspace")
 		}
 		if seen[name] {
 			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" appears twice")
@@ -81,6 +81,8 @@ func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
 				row.Role = v
 			case "group":
 				row.Group = v
+			case "workspace":
+				row.Workspace = v
 			}
 		}
 		if len(rows) >= directory.MaxImportRows {

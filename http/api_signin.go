@@ -195,6 +195,11 @@ type (
 	passkeyList struct {
 		Items []gh.Passkey `json:"items"`
 	}
+	// invitation is one person (the user's fields), or a list with one role and group for all.
+	invitation struct {
+		directory.UserInput
+		signin.InviteList
+	}
 	webhookSecret struct {
 		Secret   string      `json:"secret"`
 		Revision gh.Revision `json:"revision"`
@@ -451,17 +456,30 @@ func (s *Server) registerSignin() {
 			writeJSON(w, http.StatusOK, res)
 			return nil
 		}
-		var in directory.UserInput
+		var in invitation
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
-		u, rev, err := s.signin.Invite(r.Context(), a, sc, in, s.client(r))
+		if len(in.Emails) > 0 || in.Role != "" || in.Group != "" || in.Workspace != "" {
+			var people []directory.UserInput
+			if in.Email != "" {
+				people = append(people, in.UserInput)
+			}
+			res, err := s.signin.InviteAll(r.Context(), a, sc, in.InviteList, s.client(r), people...)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, res)
+			return nil
+		}
+		u, rev, err := s.signin.Invite(r.Context(), a, sc, in.UserInput, s.client(r))
 		if err != nil {
 			return err
 		}
 		writeObject(w, http.StatusCreated, rev, u)
 		return nil
 	}))
+	s.both("POST", "/users/bulk", s.inScope(s.bulkUsers))
 	s.both("POST", "/users/{id}/invitation", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		rev, err := s.signin.Resend(r.Context(), a, sc, gh.UserID(r.PathValue("id")))
 		if err != nil {

@@ -207,3 +207,37 @@ func TestImportSampleImportsAsIs(t *testing.T) {
 		}
 	})
 }
+
+// The organization's people take a role in the workspace their row names
+// (per row, unlike a list of invitations); a workspace's file may not name one.
+func TestCSVImportGivesOrgUsersARoleInAWorkspace(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		file := "email,first_name,role,workspace,group\nkim@acme.example,Kim,Incident Responder,alpha,SOC Tier 1\nlu@acme.example,Lu,incident_analyst,beta,\nmo@acme.example,Mo,admin,,\n"
+		got, out := p.postCSV(p.admin, org+"/users/import", file)
+		if got != 200 || out.num("imported") != 3 {
+			t.Fatalf("import = %d %v, want 3 imported", got, out)
+		}
+		for _, c := range []struct {
+			who, ws, capability string
+			want                bool
+		}{
+			{"kim@acme.example", "alpha", "incidents.close", true}, {"kim@acme.example", "beta", "incidents.view", false},
+			{"lu@acme.example", "beta", "incidents.view", true}, {"lu@acme.example", "beta", "incidents.close", false},
+		} {
+			if got := p.allowed(c.who, c.ws, c.capability); got != c.want {
+				t.Errorf("%s %s in %s = %v, want %v", c.who, c.capability, c.ws, got, c.want)
+			}
+		}
+		if got := p.must(p.admin, "GET", org+"/users?q=mo@", nil, 200).str("items.0.org_role"); got != "admin" {
+			t.Errorf("mo's organization role = %q, want admin (no workspace: the role is the organization's)", got)
+		}
+		bad := "email,first_name,role,workspace\nno@acme.example,No,admin,nowhere\n"
+		if got, out := p.postCSV(p.admin, org+"/users/import", bad); got != 400 || out.str("code") != "csv_invalid" {
+			t.Errorf("a row naming no workspace = %d %v, want 400 csv_invalid", got, out)
+		}
+		if got, out := p.postCSV(p.admin, org+"/workspaces/alpha/users/import", "email,first_name,role,workspace\nx@alpha.example,X,admin,beta\n"); got != 400 {
+			t.Errorf("a workspace's file naming a workspace = %d %v, want 400", got, out)
+		}
+	})
+}

@@ -43,6 +43,8 @@ type Problem struct {
 	Detail    string            `json:"detail,omitempty"`
 	Fields    map[string]string `json:"fields,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
+	// Users are the outcomes of a bulk action refused all or nothing.
+	Users []directory.BulkItem `json:"users,omitempty"`
 	// Operations are the failed operations of a refused batch.
 	Operations []OpProblem `json:"operations,omitempty"`
 }
@@ -72,6 +74,10 @@ func problemOf(r *http.Request, err error) Problem {
 	}
 	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: e.Code,
 		Detail: e.Message, Fields: e.Fields, RequestID: requestID(r)}
+	var br *directory.BulkRefused
+	if errors.As(err, &br) {
+		p.Users = br.Result.Items
+	}
 	var be *directory.BatchError
 	if errors.As(err, &be) {
 		p.Operations = opProblems(be)

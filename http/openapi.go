@@ -132,7 +132,8 @@ var operations = map[string]op{
 	"POST /v1/orgs/{org}/users/{id}/mfa/reset":        {id: "resetUserMFA", tag: "signin", summary: "Remove the second factor of a user of %s; its sessions end", out: typ[revisionBody](), both: true},
 	"GET /v1/orgs/{org}/users/{id}/sessions":          {id: "listUserSessions", tag: "signin", summary: "List the sessions of a user of %s", out: typ[sessionList](), both: true},
 	"DELETE /v1/orgs/{org}/users/{id}/sessions/{sid}": {id: "endUserSession", tag: "signin", summary: "End a session of a user of %s", out: typ[struct{}](), both: true},
-	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), or the users of a CSV file (text/csv), by email", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, query: []param{qMode}, both: true},
+	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), many at once with one role and group for all (emails; answers 200 with the import result, all or nothing), or the users of a CSV file (text/csv), by email", in: typ[invitation](), out: typ[*gh.User](), status: created, etag: true, query: []param{qMode}, both: true},
+	"POST /v1/orgs/{org}/users/bulk":                  {id: "bulkUsers", tag: "users", summary: "Apply one action to up to 1000 users of %s chosen by a list or a filter; preview says who would change, stay unchanged or be refused, and why, changing nothing", in: typ[directory.BulkInput](), out: typ[*directory.BulkResult](), both: true},
 	"POST /v1/orgs/{org}/users/{id}/invitation":       {id: "resendInvitation", tag: "signin", summary: "Send an invited user of %s a new link", out: typ[revisionBody](), both: true},
 	"POST /v1/invitations/accept":                     {id: "acceptInvitation", tag: "signin", summary: "Set the password of an invitation link", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
 	"POST /v1/password/reset":                         {id: "requestReset", tag: "signin", summary: "Email a password reset link (the same answer whether or not the email exists)", in: typ[resetRequest](), out: typ[struct{}](), status: []int{202}, public: true},
@@ -179,6 +180,10 @@ var inputRequired = map[reflect.Type][]string{
 	typ[memberInput]():                  {"member"},
 	typ[batchInput]():                   {"operations"},
 	typ[directory.BatchOp]():            {"op", "type"},
+	typ[invitation]():                   {},
+	typ[directory.BulkInput]():          {"select", "action"},
+	typ[directory.BulkAction]():         {"type"},
+	typ[directory.Selection]():          {},
 }
 
 // mayBeNull lists array fields of answers that may be null (none today).

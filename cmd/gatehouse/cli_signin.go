@@ -12,13 +12,20 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/signin"
 )
 
 // userInvite invites a person by email: an invited account and a one-time link to set a password.
 func (g *cli) userInvite(s *scope) *cobra.Command {
 	var in directory.UserInput
-	cmd := g.verb("invite EMAIL --given-name NAME", "Invite a person: an invited account and an email with a one-time link to set a password",
-		cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+	var many signin.InviteList
+	cmd := g.verb("invite EMAIL… [--given-name NAME] [--role ROLE [--role-workspace WS]] [--group GROUP]",
+		"Invite people: invited accounts and emails with one-time links to set a password; several at once take one role and group, all or nothing",
+		cobra.MinimumNArgs(1), func(ctx context.Context, args []string) error {
+			if len(args) > 1 || many.Role != "" || many.Workspace != "" || many.Group != "" {
+				many.Emails = args
+				return g.inviteMany(ctx, s, many)
+			}
 			in.Email = args[0]
 			return send(ctx, g, "POST", s.path()+"/invitations", in, func(w io.Writer, u gh.User) {
 				fmt.Fprintf(w, "Invited %s (%s) in %s; the link is on its way (see: gatehouse mail list --org %s).\n", u.Email, u.ID, s.where(), s.org)
@@ -28,6 +35,9 @@ func (g *cli) userInvite(s *scope) *cobra.Command {
 	f.StringVar(&in.GivenName, "given-name", "", "given name (required)")
 	f.StringVar(&in.FamilyName, "family-name", "", "family name")
 	f.StringVar((*string)(&in.OrgRole), "org-role", "", "organization users: admin or member (default member)")
+	f.StringVar(&many.Role, "role", "", "a role for everyone: of the workspace (-w), in --role-workspace, or the organization role")
+	f.StringVar(&many.Workspace, "role-workspace", "", "organization users: the workspace --role is given in")
+	f.StringVar(&many.Group, "group", "", "a group everyone joins")
 	return cmd
 }
 

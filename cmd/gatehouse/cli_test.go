@@ -613,3 +613,26 @@ func TestCLILookupPages(t *testing.T) {
 		t.Errorf("lookup --cursor %s --paths=false =\n%s\nwant the rest, without paths", cursor[1], rest)
 	}
 }
+
+func TestCLIBulkActionsAndInvitesMany(t *testing.T) {
+	s := startCLIServer(t)
+	org := []string{"--org", "northwind"}
+	before := s.revision()
+	out := s.mustRun(t, s.admin, append([]string{"users", "bulk", "--filter", "group=SOC Tier 1,status=active", "--action", "disable", "--preview"}, org...)...)
+	wantAll(t, "users bulk --preview", out, "sam.okafor@northwind.example", "nina.berg@northwind.example", "would_change", "Nothing was changed")
+	if s.revision() != before {
+		t.Fatalf("a preview changed the directory")
+	}
+	out = s.mustRun(t, s.admin, append([]string{"users", "bulk", "--users", "sam.okafor@northwind.example,nobody@northwind.example", "--action", "disable"}, org...)...)
+	wantAll(t, "users bulk", out, "sam.okafor@northwind.example", "done", "Not found: nobody@northwind.example", "disable for 1 users: 1 done")
+	before = s.revision()
+	if _, errOut, code := s.run(s.admin, append([]string{"users", "bulk", "--filter", "home=org,status=active", "--action", "disable", "--all-or-nothing"}, org...)...); code == 0 || !strings.Contains(errOut, "admin@northwind.example: admin@northwind.example is the last active Organization Admin") || s.revision() != before {
+		t.Errorf("disabling everyone all or nothing: exit %d, stderr %q; want a refusal naming the last admin, and no change", code, errOut)
+	}
+	out = s.mustRun(t, s.admin, append([]string{"users", "invite", "kim@northwind.example", "lu@northwind.example",
+		"--role", "incident_analyst", "--role-workspace", "contoso", "--group", "SOC Tier 2"}, org...)...)
+	wantAll(t, "users invite many", out, "kim@northwind.example", "lu@northwind.example", "Invited 2 people")
+	if _, errOut, code := s.run(s.admin, append([]string{"users", "bulk", "--filter", "colour=blue", "--action", "disable"}, org...)...); code == 0 || !strings.Contains(errOut, "the keys are") {
+		t.Errorf("a bad filter: exit %d, stderr %q; want a usage failure", code, errOut)
+	}
+}

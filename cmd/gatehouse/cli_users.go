@@ -32,6 +32,7 @@ func (g *cli) usersCmd() *cobra.Command {
 		g.userImport(s),
 		g.userExport(s),
 		g.userInvite(s),
+		g.userBulk(s),
 		g.userSetPassword(s),
 		g.userResetMFA(s),
 		g.verb("disable USER", "Disable a user: access, sessions and API keys end at once", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
