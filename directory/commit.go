@@ -2,9 +2,11 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -33,9 +35,10 @@ type request struct {
 	solo bool // run in a transaction of its own (see Change, Batch)
 	done chan result
 	// set by the committer
-	events  []*gh.Event
-	applied bool // the events are in the index already (a batch applies as it goes)
-	err     error
+	events   []*gh.Event
+	applied  bool // the events are in the index already (a batch applies as it goes)
+	err      error
+	answered atomic.Bool
 }
 
 type result struct {
@@ -68,15 +71,12 @@ func (d *Directory) enqueue(ctx context.Context, r *request) (gh.Revision, error
 		return res.rev, res.err
 	default:
 	}
-	for {
+	for !r.answered.Load() {
 		group := d.takeGroup()
 		if len(group) == 0 {
 			break
 		}
 		d.commitGroup(ctx, group)
-		if slices.Contains(group, r) {
-			break
-		}
 	}
 	d.writeMu.Unlock()
 	res := <-r.done
@@ -120,9 +120,17 @@ func (g *group) applyEarly(events []*gh.Event) error {
 	return nil
 }
 
+// errRetryAlone abandons a group whose transaction holds what one failed
+// write left behind (a vault row written before its rules refused it), or
+// whose append the store refused: its writes are then committed one by one.
+var errRetryAlone = errors.New("retry the group's writes one by one")
+
 // commitGroup commits the writes of reqs in one transaction and answers
-// each. It runs under writeMu. The transaction is not bound to any one
-// writer's context: a caller that goes away must not fail the others.
+// each. It runs under writeMu. Each write's rules run in order against the
+// index as the writes before it left it; the events of those that pass are
+// appended together at the end (Tx.AppendAll), a few statements for the whole
+// group. The transaction is not bound to any one writer's context: a caller
+// that goes away must not fail the others.
 func (d *Directory) commitGroup(_ context.Context, reqs []*request) {
 	ctx := context.Background()
 	g := &group{d: d}
@@ -134,65 +142,147 @@ func (d *Directory) commitGroup(_ context.Context, reqs []*request) {
 		if err != nil {
 			return err
 		}
+		var pending []*gh.Event
 		for i, r := range reqs {
-			r.err = tx.Savepoint(func() error { return d.runWrite(tx, g, r) })
+			wrote, err := d.runRules(tx, g, r, pending)
 			switch {
-			case r.err != nil:
-			case i == len(reqs)-1 && !r.applied:
-				last = r
-			case !r.applied:
-				if err := g.applyEarly(r.events); err != nil {
-					return err
-				}
+			case err != nil && len(reqs) == 1:
+				r.err = err
+				return err // alone: the whole transaction goes, with whatever it wrote
+			case err != nil && wrote:
+				return errRetryAlone
+			case err != nil:
+				r.err = err
+				continue
 			}
+			if r.applied {
+				continue // a batch: appended and applied already
+			}
+			pending = append(pending, r.events...)
+			if i == len(reqs)-1 {
+				last = r
+			} else if err := g.applyEarly(r.events); err != nil {
+				return err
+			}
+		}
+		if err := tx.AppendAll(pending); err != nil {
+			if len(reqs) > 1 && gh.KindOf(err) != gh.KindInternal {
+				return errRetryAlone
+			}
+			return err
 		}
 		return nil
 	})
-	if err == nil && last != nil {
+	switch {
+	case err == nil && last != nil:
 		if aerr := d.idx.Apply(last.events...); aerr != nil {
 			// Committed; the follower will retry from the store.
 			d.log.Error("apply committed events", "err", aerr)
 			last.err = gh.Internal(aerr)
 		}
-	} else if err != nil && g.dirty {
+	case err != nil && g.dirty:
 		d.rebuild(ctx, err)
 	}
 	d.gates.release(g.held)
+	if errors.Is(err, errRetryAlone) {
+		d.requeueAlone(reqs)
+		return
+	}
 	d.answer(reqs, err)
 }
 
-// runWrite runs one write's rules and appends its events, inside its savepoint.
-func (d *Directory) runWrite(tx gh.Tx, g *group, r *request) (err error) {
+// requeueAlone puts a group's writes back at the head of the queue, each to
+// be committed on its own.
+func (d *Directory) requeueAlone(reqs []*request) {
+	for _, r := range reqs {
+		r.solo, r.err, r.events, r.applied = true, nil, nil, false
+	}
+	d.queueMu.Lock()
+	d.queue = append(slices.Clone(reqs), d.queue...)
+	d.queueMu.Unlock()
+}
+
+// runRules runs one write's rules on the index as the writes before it in
+// the group left it, and lets BeforeCommit see its events; pending are the
+// group's events not yet appended. It reports whether the write wrote vault
+// rows in the transaction, which only the transaction's end can undo.
+func (d *Directory) runRules(tx gh.Tx, g *group, r *request, pending []*gh.Event) (wrote bool, err error) {
+	vault := &vaultRecorder{VaultTx: tx.Vault()}
 	defer func() {
 		if v := recover(); v != nil { // one write's bug must not strand the group
 			err = gh.Internal(fmt.Errorf("write panicked: %v", v))
 		}
+		wrote = vault.wrote
 	}()
-	w := &writer{actor: r.a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next(), vault: tx.Vault(), tx: tx, grp: g}
+	w := &writer{actor: r.a, now: d.now().UTC().Truncate(time.Microsecond), base: tx.Next() + gh.Revision(len(pending)),
+		vault: vault, tx: tx, grp: g}
 	if err := r.fn(w); err != nil {
-		return err
+		return false, err
 	}
-	if err := d.appendEvents(tx, w); err != nil {
-		return err
+	if d.BeforeCommit != nil && len(w.events) > 0 {
+		if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
+			return false, err
+		}
 	}
 	r.events = append(w.batched, w.events...)
 	r.applied = len(w.batched) > 0
-	return nil
+	return false, nil
 }
 
-// appendEvents lets BeforeCommit see a write's events, then appends them.
-func (d *Directory) appendEvents(tx gh.Tx, w *writer) error {
-	if d.BeforeCommit != nil && len(w.events) > 0 {
-		if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
-			return err
-		}
-	}
-	for _, ev := range w.events {
-		if err := tx.Append(ev); err != nil {
-			return err
-		}
-	}
-	return nil
+// vaultRecorder notes whether a write wrote any vault row.
+type vaultRecorder struct {
+	gh.VaultTx
+	wrote bool
+}
+
+func (v *vaultRecorder) PutCredential(c *gh.Credential) error {
+	v.wrote = true
+	return v.VaultTx.PutCredential(c)
+}
+func (v *vaultRecorder) PutSession(s *gh.Session) error {
+	v.wrote = true
+	return v.VaultTx.PutSession(s)
+}
+func (v *vaultRecorder) DeleteSession(org gh.OrgID, id string) error {
+	v.wrote = true
+	return v.VaultTx.DeleteSession(org, id)
+}
+func (v *vaultRecorder) DeleteSessions(u gh.UserID, keep string) (int, error) {
+	v.wrote = true
+	return v.VaultTx.DeleteSessions(u, keep)
+}
+func (v *vaultRecorder) PutToken(t *gh.OneTimeToken) error {
+	v.wrote = true
+	return v.VaultTx.PutToken(t)
+}
+func (v *vaultRecorder) UseToken(hash string, kind gh.TokenKind, now time.Time) (*gh.OneTimeToken, error) {
+	v.wrote = true
+	return v.VaultTx.UseToken(hash, kind, now)
+}
+func (v *vaultRecorder) EnqueueMail(m *gh.Mail) error {
+	v.wrote = true
+	return v.VaultTx.EnqueueMail(m)
+}
+func (v *vaultRecorder) RevokeTokens(u gh.UserID) error {
+	v.wrote = true
+	return v.VaultTx.RevokeTokens(u)
+}
+func (v *vaultRecorder) ForgetUser(u gh.UserID) error { v.wrote = true; return v.VaultTx.ForgetUser(u) }
+func (v *vaultRecorder) PutWebhookSecret(org gh.OrgID, secret string) error {
+	v.wrote = true
+	return v.VaultTx.PutWebhookSecret(org, secret)
+}
+func (v *vaultRecorder) PutCeremony(c *gh.Ceremony, now time.Time) error {
+	v.wrote = true
+	return v.VaultTx.PutCeremony(c, now)
+}
+func (v *vaultRecorder) TakeCeremony(id, kind string, now time.Time) (*gh.Ceremony, error) {
+	v.wrote = true
+	return v.VaultTx.TakeCeremony(id, kind, now)
+}
+func (v *vaultRecorder) KeepAnswer(k *gh.KeptAnswer, now time.Time) error {
+	v.wrote = true
+	return v.VaultTx.KeepAnswer(k, now)
 }
 
 // rebuild reloads the index from the store after a group that had applied
@@ -214,6 +304,7 @@ func (d *Directory) rebuild(ctx context.Context, cause error) {
 func (d *Directory) answer(group []*request, commitErr error) {
 	rev := d.idx.Revision()
 	for _, r := range group {
+		r.answered.Store(true)
 		switch {
 		case commitErr != nil:
 			r.done <- result{err: commitErr}
