@@ -133,13 +133,8 @@ func runLoadBench(ctx context.Context, c loadBenchConfig) (*loadResult, error) {
 	snap := dataset.Build(dataset.Profiles[c.profile], c.seed)
 	l := newLoader(snap, c)
 	start := time.Now()
-	if err := l.createOrgs(ctx); err != nil {
+	if err := l.load(ctx); err != nil {
 		return nil, err
-	}
-	for _, stage := range l.plan() {
-		if err := l.run(ctx, stage); err != nil {
-			return nil, err
-		}
 	}
 	res := &loadResult{Profile: c.profile, Operations: l.ops, Batches: len(l.latencies), Duration: time.Since(start),
 		Concurrency: c.concurrency, BatchSize: c.batch}
@@ -187,6 +182,19 @@ func loadHTTP(concurrency int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = concurrency + 1
 	return &http.Client{Timeout: 5 * time.Minute, Transport: t}
+}
+
+// load creates the organizations and sends the rest in batches, stage by stage.
+func (l *loader) load(ctx context.Context) error {
+	if err := l.createOrgs(ctx); err != nil {
+		return err
+	}
+	for _, stage := range l.plan() {
+		if err := l.run(ctx, stage); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // createOrgs creates the dataset's organizations with their first admin
