@@ -121,17 +121,23 @@ func TestLoadedSnapshotAnswersLikeTheFeed(t *testing.T) {
 	}
 }
 
-// Paging users walks kept-in-order ids instead of sorting everyone; after any
-// sequence of creations, changes and deletions, every page of every home must
-// be what sorting the home's users would give.
-func TestUsersPageMatchesASortedListing(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
+// threeHomes is an organization with two workspaces, and its three homes.
+func threeHomes() (*builder, []gh.WorkspaceID) {
 	b := &builder{}
 	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
 	homes := []gh.WorkspaceID{"", "ws_1", "ws_2"}
 	for _, w := range homes[1:] {
 		b.put(gh.KindWorkspace, string(w), &gh.Workspace{ID: w, Org: "org_1", Slug: string(w), Name: string(w), Status: gh.StatusActive})
 	}
+	return b, homes
+}
+
+// Paging users walks kept-in-order ids instead of sorting everyone; after any
+// sequence of creations, changes and deletions, every page of every home must
+// be what sorting the home's users would give.
+func TestUsersPageMatchesASortedListing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	b, homes := threeHomes()
 	live := map[gh.UserID]*gh.User{}
 	x := engine.New(gh.DefaultCatalogue)
 	for step := range 600 {
@@ -186,12 +192,7 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 // through creations, renames, deletions and reverted batches.
 func TestGroupsInMatchesTheGroupsOfEachHome(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	b := &builder{}
-	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
-	homes := []gh.WorkspaceID{"", "ws_1", "ws_2"}
-	for _, w := range homes[1:] {
-		b.put(gh.KindWorkspace, string(w), &gh.Workspace{ID: w, Org: "org_1", Slug: string(w), Name: string(w), Status: gh.StatusActive})
-	}
+	b, homes := threeHomes()
 	x := engine.New(gh.DefaultCatalogue)
 	if err := x.Apply(b.events...); err != nil {
 		t.Fatal(err)

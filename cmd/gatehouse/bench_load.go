@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -29,8 +29,7 @@ type loadBenchConfig struct {
 }
 
 func newBenchLoad(stdout io.Writer) *cobra.Command {
-	lf := newLoadFlags()
-	c := loadBenchConfig{}
+	c := loadBenchConfig{key: os.Getenv("GATEHOUSE_OPERATOR_KEY")}
 	cmd := &cobra.Command{
 		Use:   "load",
 		Short: "Load a generated directory into a running server through the API in batches, then verify it",
@@ -43,7 +42,6 @@ It prints the time, operations/s and batches, then reads back how many objects o
 kind the server holds and asks --checks questions whose answers a literal reading of the
 rules gives; a count that differs, a wrong answer or an error exits non-zero.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c.url, c.key, c.profile, c.seed = lf.url, lf.key, lf.profile, lf.seed
 			if err := c.validate(); err != nil {
 				return err
 			}
@@ -51,21 +49,14 @@ rules gives; a count that differs, a wrong answer or an error exits non-zero.`,
 			if err != nil {
 				return err
 			}
-			if c.json {
-				if err := json.NewEncoder(stdout).Encode(res); err != nil {
-					return err
-				}
-			} else {
-				res.print(stdout)
-			}
-			return res.failure()
+			return report(stdout, c.json, res)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&lf.url, "url", "http://127.0.0.1:8080", "server to load")
-	f.StringVar(&lf.key, "key", lf.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
-	f.StringVar(&lf.profile, "profile", "mssp-large", "small or mssp-large")
-	f.Uint64Var(&lf.seed, "seed", 1, "the same seed generates the same directory")
+	f.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server to load")
+	f.StringVar(&c.key, "key", c.key, "operator key (GATEHOUSE_OPERATOR_KEY)")
+	f.StringVar(&c.profile, "profile", "mssp-large", "small or mssp-large")
+	f.Uint64Var(&c.seed, "seed", 1, "the same seed generates the same directory")
 	f.IntVar(&c.batch, "batch", directory.MaxBatch, "operations per batch")
 	f.IntVar(&c.concurrency, "concurrency", 4, "batches in flight")
 	f.IntVar(&c.checks, "checks", 2000, "questions asked after the load to verify it")
