@@ -21,10 +21,8 @@ func nameTaken(what string) error {
 // groupNamed returns the group of home h named name (ignoring case), if any.
 func (d *Directory) groupNamed(h gh.Home, name string) *gh.Group {
 	n := strings.ToLower(strings.TrimSpace(name))
-	for _, g := range d.idx.Groups(h.Org, func(g *gh.Group) bool { return g.Home == h }) {
-		if strings.ToLower(g.Name) == n {
-			return g
-		}
+	if gs := d.idx.GroupsIn(h, func(g *gh.Group) bool { return strings.ToLower(g.Name) == n }); len(gs) > 0 {
+		return gs[0]
 	}
 	return nil
 }
@@ -72,8 +70,8 @@ func (d *Directory) ListGroups(a *Actor, s Scope, query string, p Page) (List[*g
 		return List[*gh.Group]{}, err
 	}
 	q := strings.ToLower(query)
-	gs := d.idx.Groups(s.Org.ID, func(g *gh.Group) bool {
-		return s.Contains(g.Home) && (q == "" || strings.Contains(strings.ToLower(g.Name), q))
+	gs := d.idx.GroupsIn(s.Home(), func(g *gh.Group) bool {
+		return q == "" || strings.Contains(strings.ToLower(g.Name), q)
 	})
 	return paginate(gs, func(g *gh.Group) string { return string(g.ID) }, p), nil
 }

@@ -121,17 +121,23 @@ func TestLoadedSnapshotAnswersLikeTheFeed(t *testing.T) {
 	}
 }
 
-// Paging users walks kept-in-order ids instead of sorting everyone; after any
-// sequence of creations, changes and deletions, every page of every home must
-// be what sorting the home's users would give.
-func TestUsersPageMatchesASortedListing(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
+// threeHomes is an organization with two workspaces, and its three homes.
+func threeHomes() (*builder, []gh.WorkspaceID) {
 	b := &builder{}
 	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
 	homes := []gh.WorkspaceID{"", "ws_1", "ws_2"}
 	for _, w := range homes[1:] {
 		b.put(gh.KindWorkspace, string(w), &gh.Workspace{ID: w, Org: "org_1", Slug: string(w), Name: string(w), Status: gh.StatusActive})
 	}
+	return b, homes
+}
+
+// Paging users walks kept-in-order ids instead of sorting everyone; after any
+// sequence of creations, changes and deletions, every page of every home must
+// be what sorting the home's users would give.
+func TestUsersPageMatchesASortedListing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	b, homes := threeHomes()
 	live := map[gh.UserID]*gh.User{}
 	x := engine.New(gh.DefaultCatalogue)
 	for step := range 600 {
@@ -176,6 +182,58 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("step %d, home %q, pages of %d: %v, want %v", step, w, limit, got, want)
+			}
+		}
+	}
+}
+
+// GroupsIn, which the name check of every group creation reads, lists the
+// groups of one home exactly as filtering all of the organization's would,
+// through creations, renames, deletions and reverted batches.
+func TestGroupsInMatchesTheGroupsOfEachHome(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	b, homes := threeHomes()
+	x := engine.New(gh.DefaultCatalogue)
+	if err := x.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+	live := map[gh.GroupID]*gh.Group{}
+	for step := range 400 {
+		before := len(b.events)
+		for range 1 + rng.IntN(3) {
+			id := gh.GroupID(fmt.Sprintf("grp_%02d", rng.IntN(40)))
+			if g := live[id]; g != nil && rng.IntN(3) == 0 {
+				b.del(gh.KindGroup, string(id), g)
+				delete(live, id)
+				continue
+			}
+			g := &gh.Group{ID: id, Home: gh.Home{Org: "org_1", Workspace: homes[rng.IntN(len(homes))]}, Name: fmt.Sprintf("n%d", rng.IntN(1000))}
+			if old := live[id]; old != nil {
+				g.Workspace = old.Workspace // a group's home never changes
+			}
+			b.put(gh.KindGroup, string(id), g)
+			live[id] = g
+		}
+		added := b.events[before:]
+		if err := x.Apply(added...); err != nil {
+			t.Fatal(err)
+		}
+		if rng.IntN(4) == 0 { // a batch undone: the index goes back, the model with it
+			if err := x.Revert(added...); err != nil {
+				t.Fatal(err)
+			}
+			b.events, b.rev = b.events[:before], b.rev-gh.Revision(len(added))
+			live = map[gh.GroupID]*gh.Group{}
+			for _, g := range x.Groups("org_1", func(*gh.Group) bool { return true }) {
+				live[g.ID] = g
+			}
+		}
+		for _, w := range homes {
+			h := gh.Home{Org: "org_1", Workspace: w}
+			want := x.Groups("org_1", func(g *gh.Group) bool { return g.Home == h })
+			got := x.GroupsIn(h, func(*gh.Group) bool { return true })
+			if !slices.Equal(got, want) {
+				t.Fatalf("step %d, home %q: GroupsIn = %v, want %v", step, w, got, want)
 			}
 		}
 	}

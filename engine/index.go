@@ -103,8 +103,12 @@ type orgIndex struct {
 	byHome map[gh.WorkspaceID]*sortedIDs[gh.UserID]
 	// byEmail lists the users of each normalized email: one per home at most,
 	// since emails are unique per home, not per organization.
-	byEmail   map[string][]gh.UserID
-	groups    map[gh.GroupID]*gh.Group
+	byEmail map[string][]gh.UserID
+	groups  map[gh.GroupID]*gh.Group
+	// groupsIn holds the groups of each home ("" for the organization's
+	// own), so the name check of a group's creation costs its home's groups,
+	// not the organization's.
+	groupsIn  map[gh.WorkspaceID]map[gh.GroupID]*gh.Group
 	roles     map[gh.RoleID]*gh.Role // custom roles only
 	templates map[gh.TemplateID]*gh.Template
 }
@@ -455,7 +459,7 @@ func (x *Index) putOrg(o *gh.Org) {
 		oi = &orgIndex{
 			workspaces: map[gh.WorkspaceID]*gh.Workspace{}, wsBySlug: map[string]gh.WorkspaceID{},
 			users: map[gh.UserID]*gh.User{}, byEmail: map[string][]gh.UserID{}, byHome: map[gh.WorkspaceID]*sortedIDs[gh.UserID]{},
-			groups: map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
+			groups: map[gh.GroupID]*gh.Group{}, groupsIn: map[gh.WorkspaceID]map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
 			templates: map[gh.TemplateID]*gh.Template{},
 		}
 		x.orgs[o.ID] = oi
@@ -559,7 +563,16 @@ func (x *Index) deleteUser(id gh.UserID) {
 
 func (x *Index) putGroup(g *gh.Group) {
 	if oi := x.org(g.Org); oi != nil {
+		if old := oi.groups[g.ID]; old != nil {
+			oi.forgetGroup(old)
+		}
 		oi.groups[g.ID] = g
+		in := oi.groupsIn[g.Workspace]
+		if in == nil {
+			in = map[gh.GroupID]*gh.Group{}
+			oi.groupsIn[g.Workspace] = in
+		}
+		in[g.ID] = g
 		x.groups[g.ID] = g
 		x.groupInt(g.ID)
 	}
@@ -571,12 +584,22 @@ func (x *Index) deleteGroup(id gh.GroupID) {
 		return
 	}
 	if oi := x.org(g.Org); oi != nil {
-		delete(oi.groups, id)
+		oi.forgetGroup(g)
 	}
 	delete(x.groups, id)
 	delete(x.members, id)
 	delete(x.groupAssign, id)
 	delete(x.parents, gh.GroupPrincipal(id))
+}
+
+func (oi *orgIndex) forgetGroup(g *gh.Group) {
+	delete(oi.groups, g.ID)
+	if in := oi.groupsIn[g.Workspace]; in != nil {
+		delete(in, g.ID)
+		if len(in) == 0 {
+			delete(oi.groupsIn, g.Workspace)
+		}
+	}
 }
 
 func (x *Index) putMembership(m *gh.Membership) {

@@ -351,6 +351,16 @@ func (x *Index) Groups(org gh.OrgID, keep func(*gh.Group) bool) []*gh.Group {
 	return nil
 }
 
+// GroupsIn lists the groups of home h accepted by keep, by id.
+func (x *Index) GroupsIn(h gh.Home, keep func(*gh.Group) bool) []*gh.Group {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if oi := x.orgs[h.Org]; oi != nil {
+		return sortedValues(oi.groupsIn[h.Workspace], keep)
+	}
+	return nil
+}
+
 // Roles lists org's custom roles accepted by keep, by id.
 func (x *Index) Roles(org gh.OrgID, keep func(*gh.Role) bool) []*gh.Role {
 	x.mu.RLock()

@@ -98,8 +98,32 @@ func (s *Service) tellOperatorAction(ch *directory.Change, ev *gh.Event) {
 
 // namer names objects by id for notices: from the change itself first, since
 // a workspace made in this change (with its template's assignments) is not
-// in the index yet, then from the index; an unknown id stays an id.
+// in the index yet, then from the index; an unknown id stays an id. The
+// change's objects are read on the first notice only: most changes (a batch
+// of a thousand users, say) make none.
 func (s *Service) namer(events []*gh.Event) func(id string) string {
+	var names map[string]string
+	idx := s.dir.Index()
+	return func(id string) string {
+		if names == nil {
+			names = changeNames(events)
+		}
+		switch {
+		case names[id] != "":
+			return names[id]
+		case idx.Workspace(gh.WorkspaceID(id)) != nil:
+			return idx.Workspace(gh.WorkspaceID(id)).Name
+		case idx.Group(gh.GroupID(id)) != nil:
+			return idx.Group(gh.GroupID(id)).Name
+		case idx.User(gh.UserID(id)) != nil:
+			return idx.User(gh.UserID(id)).Email
+		}
+		return id
+	}
+}
+
+// changeNames maps the id of every object events write to its name or email.
+func changeNames(events []*gh.Event) map[string]string {
 	names := map[string]string{}
 	for _, ev := range events {
 		for _, c := range ev.Changes {
@@ -113,20 +137,7 @@ func (s *Service) namer(events []*gh.Event) func(id string) string {
 			}
 		}
 	}
-	idx := s.dir.Index()
-	return func(id string) string {
-		switch {
-		case names[id] != "":
-			return names[id]
-		case idx.Workspace(gh.WorkspaceID(id)) != nil:
-			return idx.Workspace(gh.WorkspaceID(id)).Name
-		case idx.Group(gh.GroupID(id)) != nil:
-			return idx.Group(gh.GroupID(id)).Name
-		case idx.User(gh.UserID(id)) != nil:
-			return idx.User(gh.UserID(id)).Email
-		}
-		return id
-	}
+	return names
 }
 
 func first(a, b string) string {

@@ -53,14 +53,7 @@ as the operator may while the organization's admins have no credential of their 
 			if err != nil {
 				return err
 			}
-			if c.json {
-				if err := json.NewEncoder(stdout).Encode(res); err != nil {
-					return err
-				}
-			} else {
-				res.print(stdout)
-			}
-			return res.failure()
+			return report(stdout, c.json, res)
 		},
 	}
 	f := cmd.Flags()
@@ -74,6 +67,25 @@ as the operator may while the organization's admins have no credential of their 
 	f.BoolVar(&c.shared, "shared", false, "all writers write in one workspace and group instead of each in its own")
 	f.BoolVar(&c.json, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// checkedResult is what a load tool measured and verified.
+type checkedResult interface {
+	print(w io.Writer)
+	failure() error // what the verification found wrong, if anything
+}
+
+// report prints res (as JSON with asJSON) and returns the error the command
+// exits with.
+func report(stdout io.Writer, asJSON bool, res checkedResult) error {
+	if asJSON {
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return err
+		}
+	} else {
+		res.print(stdout)
+	}
+	return res.failure()
 }
 
 // defaultWriteMix is a provisioning feed: people arrive, join and leave
