@@ -14,9 +14,10 @@ import (
 )
 
 // TestKilledNodeKeepsEveryAcknowledgedWrite has 16 writers create groups
-// through the API while the node commits them in groups, kills the node with
-// SIGKILL in the middle, and starts it again on the same store: every group
-// whose creation was answered 201 is there, and nothing half-written is.
+// through the API — one by one, and in batches of 20 — while the node
+// commits them in groups, kills the node with SIGKILL in the middle, and
+// starts it again on the same store: every acknowledged group is there, and
+// no batch is there in part.
 func TestKilledNodeKeepsEveryAcknowledgedWrite(t *testing.T) {
 	stores := map[string]func() string{
 		"sqlite":   func() string { return filepath.Join(t.TempDir(), "crash.db") },
@@ -33,6 +34,7 @@ func TestKilledNodeKeepsEveryAcknowledgedWrite(t *testing.T) {
 
 			var mu sync.Mutex
 			acked := map[string]bool{}
+			var batches [][]string // every batch sent, answered or not
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			client := &http.Client{Timeout: 5 * time.Second}
@@ -47,8 +49,21 @@ func TestKilledNodeKeepsEveryAcknowledgedWrite(t *testing.T) {
 						default:
 						}
 						name := fmt.Sprintf("w%d-%d", w, i)
+						path, names := "/v1/orgs/crash/groups", []string{name}
 						body, _ := json.Marshal(map[string]any{"name": name})
-						req, _ := http.NewRequest("POST", p.url+"/v1/orgs/crash/groups", bytes.NewReader(body))
+						if w%4 == 0 { // every fourth writer sends batches of 20
+							path, names = "/v1/orgs/crash/batch", nil
+							var ops []map[string]any
+							for j := range 20 {
+								names = append(names, fmt.Sprintf("%s-%d", name, j))
+								ops = append(ops, map[string]any{"op": "create", "type": "group", "body": map[string]any{"name": names[j]}})
+							}
+							body, _ = json.Marshal(map[string]any{"operations": ops})
+							mu.Lock()
+							batches = append(batches, names)
+							mu.Unlock()
+						}
+						req, _ := http.NewRequest("POST", p.url+path, bytes.NewReader(body))
 						req.Header.Set("Authorization", "Bearer "+key)
 						req.Header.Set("Content-Type", "application/json")
 						resp, err := client.Do(req)
@@ -56,9 +71,11 @@ func TestKilledNodeKeepsEveryAcknowledgedWrite(t *testing.T) {
 							return // the node is gone
 						}
 						resp.Body.Close()
-						if resp.StatusCode == http.StatusCreated {
+						if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
 							mu.Lock()
-							acked[name] = true
+							for _, n := range names {
+								acked[n] = true
+							}
 							mu.Unlock()
 						}
 					}
@@ -98,7 +115,18 @@ func TestKilledNodeKeepsEveryAcknowledgedWrite(t *testing.T) {
 					t.Errorf("group %s was acknowledged (201) but is gone after the restart", name)
 				}
 			}
-			t.Logf("%d writes acknowledged before the kill, %d groups after the restart", len(acked), len(found))
+			for _, b := range batches {
+				n := 0
+				for _, name := range b {
+					if found[name] {
+						n++
+					}
+				}
+				if n != 0 && n != len(b) {
+					t.Errorf("a batch is half there after the restart: %d of its %d groups", n, len(b))
+				}
+			}
+			t.Logf("%d groups acknowledged before the kill (%d batches sent), %d groups after the restart", len(acked), len(batches), len(found))
 			verify := again.must(t, key, "GET", "/v1/orgs/crash/events/verify", nil, 200)
 			if verify["ok"] != true {
 				t.Errorf("the audit chain after the restart: %v", verify)
