@@ -73,7 +73,8 @@ var dialect = sqlstore.Dialect{
 	Violation: violation,
 	// Delivered to listeners only when the transaction commits, and not at all
 	// if it rolls back: a wake-up always means there is something to read.
-	Notify: "SELECT pg_notify('" + channel + "', ?)",
+	Notify:   "SELECT pg_notify('" + channel + "', ?)",
+	MultiRow: true,
 }
 
 // channel is the LISTEN/NOTIFY channel of committed events.

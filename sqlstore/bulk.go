@@ -33,6 +33,14 @@ func (t *tx) appendAll(evs []*gatehouse.Event) error {
 			return gatehouse.Internal(fmt.Errorf("append revision %d, want %d", ev.Revision, t.next+gatehouse.Revision(i)))
 		}
 	}
+	if !t.d.MultiRow {
+		for i, ev := range evs {
+			if err := t.appendOne(ev, t.next+gatehouse.Revision(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if err := t.writeStates(evs); err != nil {
 		return err
 	}

@@ -44,6 +44,10 @@ type Dialect struct {
 	ReadTx *sql.TxOptions
 	// Violation classifies a driver error by its error code (never its text).
 	Violation func(err error) Violation
+	// MultiRow appends many events in multi-row statements (AppendAll): worth
+	// it where each statement is a round trip to a server; in-process SQLite
+	// runs its prepared one-row statements faster than it parses long ones.
+	MultiRow bool
 	// Notify, if set, runs before a transaction that appended events commits,
 	// with the last revision as its argument, to wake other nodes' followers.
 	Notify string

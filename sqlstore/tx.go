@@ -94,8 +94,13 @@ func (t *tx) Append(ev *gatehouse.Event) error {
 }
 
 func (t *tx) append(ev *gatehouse.Event) error {
-	if ev.Revision != t.next {
-		return gatehouse.Internal(fmt.Errorf("append revision %d, want %d", ev.Revision, t.next))
+	return t.appendOne(ev, t.next)
+}
+
+// appendOne writes one event, which must carry revision want, and its changes.
+func (t *tx) appendOne(ev *gatehouse.Event, want gatehouse.Revision) error {
+	if ev.Revision != want {
+		return gatehouse.Internal(fmt.Errorf("append revision %d, want %d", ev.Revision, want))
 	}
 	for _, c := range ev.Changes {
 		if err := t.apply(c); err != nil {
