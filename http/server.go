@@ -4,6 +4,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -72,11 +73,10 @@ func (s *Server) handle(method, pattern string, h handler) {
 		if err == nil {
 			err = checkQuery(r, method+" "+pattern)
 		}
-		if err == nil && reads && a.User != nil {
-			// Never read a write of a group commit that is not committed yet.
-			defer s.dir.Read(a.User.Org)()
-		}
-		if err == nil {
+		switch {
+		case err == nil && reads && a.User != nil:
+			err = s.gatedRead(w, r, a, h)
+		case err == nil:
 			err = h(w, r, a)
 		}
 		if err != nil {
@@ -84,6 +84,34 @@ func (s *Server) handle(method, pattern string, h handler) {
 		}
 	})
 }
+
+// gatedRead answers a read inside the organization's read gate, so that it
+// never sees a group commit's writes before they are committed, and sends the
+// answer once out of the gate: a client slow to take it must not hold off the
+// organization's writers, and through them every other writer.
+func (s *Server) gatedRead(w http.ResponseWriter, r *http.Request, a *directory.Actor, h handler) error {
+	buf := &bufferedAnswer{header: w.Header(), status: http.StatusOK}
+	done := s.dir.Read(a.User.Org)
+	err := h(buf, r, a)
+	done()
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(buf.status)
+	_, _ = w.Write(buf.body.Bytes())
+	return nil
+}
+
+// bufferedAnswer keeps an answer's status and body; headers go to the real one.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header         { return b.header }
+func (b *bufferedAnswer) WriteHeader(status int)      { b.status = status }
+func (b *bufferedAnswer) Write(p []byte) (int, error) { return b.body.Write(p) }
 
 // questions are the POST routes that only read: they pass the read gate like GETs.
 var questions = map[string]bool{"/v1/check": true, "/v1/check/batch": true, "/v1/explain": true}
