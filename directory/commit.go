@@ -348,6 +348,17 @@ func (g *gates) release(held []gh.OrgID) {
 	}
 }
 
+type gateKey struct{}
+
+// ReadIn is Read for a request: the context it returns carries the gate, so
+// that a wait for a revision (Await) steps out of it instead of holding off
+// the very writer it waits for.
+func (d *Directory) ReadIn(ctx context.Context, org gh.OrgID) (context.Context, func()) {
+	l := d.gates.of(org)
+	l.RLock()
+	return context.WithValue(ctx, gateKey{}, l), l.RUnlock
+}
+
 // Read lets a reader of org in — waiting while a group commit holds that
 // organization's writes in the index, uncommitted — and returns the function
 // that lets it out. Every read an interface serves goes through it; the

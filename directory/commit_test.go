@@ -257,3 +257,54 @@ func TestConcurrentWritersEachGetTheirRevision(t *testing.T) {
 		})
 	}
 }
+
+// A reader inside the gate that asks to be fully consistent must not wait for
+// the writer's lock while a group commit, holding that lock, waits for the
+// reader to leave the gate: Await steps out of the gate while it catches up.
+func TestAwaitInsideTheGateDoesNotHoldOffAGroup(t *testing.T) {
+	ctx := context.Background()
+	inner := commitStores[0].open(t)
+	t.Cleanup(func() { inner.Close() })
+	store := &pausingStore{Store: inner, ran: make(chan struct{}), go_: make(chan struct{})}
+	d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
+	if err := d.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sys := directory.SystemActor("test")
+	o, _, _, err := d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Gate", Slug: "gate",
+		Admin: directory.UserInput{Email: "admin@gate.example", GivenName: "A"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := directory.Scope{Org: o}
+	rctx, leave := d.ReadIn(ctx, o.ID) // a reader is in
+
+	// A paused write holds the writer's lock; two more queue behind it and
+	// then commit as one group, which must close the gate the reader is in.
+	store.pause.Store(true)
+	errs := make(chan error, 3)
+	go func() { _, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: "one"}); errs <- err }()
+	<-store.ran
+	for _, n := range []string{"two", "three"} {
+		go func() { _, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: n}); errs <- err }()
+	}
+	time.Sleep(100 * time.Millisecond)
+	store.go_ <- struct{}{}
+
+	awaited := make(chan error, 1)
+	go func() { awaited <- d.Await(rctx, directory.Consistency{FullyConsistent: true}) }()
+	select {
+	case err := <-awaited:
+		if err != nil {
+			t.Errorf("Await = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a fully consistent read inside the gate and a group commit wait for each other")
+	}
+	leave()
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("a write of the group: %v", err)
+		}
+	}
+}

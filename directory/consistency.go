@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -25,6 +26,12 @@ const MaxWait = 2 * time.Second
 // (retryable) rather than answer from a state known to be behind, or with
 // KindInvalid when the revision asked for is above any the store has issued.
 func (d *Directory) Await(ctx context.Context, c Consistency) error {
+	if l, _ := ctx.Value(gateKey{}).(*sync.RWMutex); l != nil && (c.FullyConsistent || c.AtLeastRevision > d.idx.Revision()) {
+		// Catching up takes the writer's lock; a group commit holding it may
+		// be waiting for this reader to leave the gate.
+		l.RUnlock()
+		defer l.RLock()
+	}
 	if c.FullyConsistent {
 		if err := d.CatchUp(ctx); err != nil {
 			return gh.Errorf(gh.KindUnavailable, "index_behind", "could not catch up with the store: retry")

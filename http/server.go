@@ -91,8 +91,8 @@ func (s *Server) handle(method, pattern string, h handler) {
 // organization's writers, and through them every other writer.
 func (s *Server) gatedRead(w http.ResponseWriter, r *http.Request, a *directory.Actor, h handler) error {
 	buf := &bufferedAnswer{header: w.Header(), status: http.StatusOK}
-	done := s.dir.Read(a.User.Org)
-	err := h(buf, r, a)
+	ctx, done := s.dir.ReadIn(r.Context(), a.User.Org)
+	err := h(buf, r.WithContext(ctx), a)
 	done()
 	if err != nil {
 		return err
