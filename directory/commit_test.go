@@ -111,7 +111,7 @@ func TestGroupCommit(t *testing.T) {
 				for _, n := range names {
 					go func() { _, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: n}); results <- err }()
 				}
-				time.Sleep(100 * time.Millisecond) // let them queue behind the paused commit
+				waitQueued(t, d, len(names)) // they queue behind the paused commit
 				store.pause.Store(true)
 				store.go_ <- struct{}{}
 				if err := <-first; err != nil {
@@ -288,7 +288,7 @@ func TestAwaitInsideTheGateDoesNotHoldOffAGroup(t *testing.T) {
 	for _, n := range []string{"two", "three"} {
 		go func() { _, _, err := d.CreateGroup(ctx, sys, sc, directory.GroupInput{Name: n}); errs <- err }()
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitQueued(t, d, 2)
 	store.go_ <- struct{}{}
 
 	awaited := make(chan error, 1)
@@ -305,6 +305,16 @@ func TestAwaitInsideTheGateDoesNotHoldOffAGroup(t *testing.T) {
 	for range 3 {
 		if err := <-errs; err != nil {
 			t.Errorf("a write of the group: %v", err)
+		}
+	}
+}
+
+// waitQueued waits until n writes wait for the next group commit.
+func waitQueued(t *testing.T, d *directory.Directory, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); d.Queued() < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued, want %d", d.Queued(), n)
 		}
 	}
 }
