@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	gh "gatehouse.dev/gatehouse"
-	"gatehouse.dev/gatehouse/engine"
 )
 
 // Batches. A batch is one write of the group commit that runs many: every
@@ -48,7 +47,7 @@ func (d *Directory) Batch(ctx context.Context, a *Actor, id string, dryRun bool,
 func (d *Directory) batch(ctx context.Context, a *Actor, id string, dryRun bool, fn func(ctx context.Context) error,
 	keep func(v gh.VaultTx, err error) error) (gh.Revision, error) {
 	var outcome error // fn's error, answered once keep's writes are committed
-	rev, err := d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1), fn: func(w *writer) error {
+	rev, err := d.enqueue(&request{a: a, solo: true, done: make(chan result, 1), fn: func(w *writer) error {
 		b := &batchRun{d: d, outer: w, id: id}
 		err := w.tx.Savepoint(func() error {
 			err := fn(context.WithValue(ctx, batchKey{}, b))
@@ -120,9 +119,8 @@ func (b *batchRun) undo() {
 	if len(b.outer.batched) == 0 {
 		return
 	}
-	err := b.d.idx.Revert(b.outer.batched...)
-	if errors.Is(err, engine.ErrIrreversible) || err != nil {
-		b.d.rebuild(context.Background(), err)
+	if err := b.d.idx.Revert(b.outer.batched...); err != nil {
+		b.d.rebuild(context.Background(), err) // a key's removal, say (engine.ErrIrreversible)
 	}
 	b.outer.batched = nil
 }

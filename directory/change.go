@@ -27,7 +27,7 @@ func (d *Directory) Change(ctx context.Context, a *Actor, fn func(c *Change) err
 	if b := batchOf(ctx); b != nil && b.d == d {
 		return b.write(a, wfn) // an invitation sent by a batch, say
 	}
-	return d.enqueue(ctx, &request{a: a, solo: true, done: make(chan result, 1), fn: wfn})
+	return d.enqueue(&request{a: a, solo: true, done: make(chan result, 1), fn: wfn})
 }
 
 // ActAs names the user the events recorded from now on are by (a person

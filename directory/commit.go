@@ -16,10 +16,10 @@ import (
 // it together; the first of them to get the write lock then commits them all
 // in one store transaction (one fsync on SQLite, one round of commit on
 // PostgreSQL). Each write still runs its rules in arrival order against the
-// index as the writes before it in the group left it, inside a savepoint of
-// its own, so a write that fails its rules fails alone and changes nothing.
-// Every write is answered with its own revision; revisions stay gap-free in
-// commit order.
+// index as the writes before it in the group left it, so a write that fails
+// its rules fails alone and changes nothing; the events of those that pass
+// are appended together. Every write is answered with its own revision;
+// revisions stay gap-free in commit order.
 //
 // To let a later write of a group see an earlier one, the earlier write's
 // events are applied to the index before the group commits. Readers must
@@ -57,10 +57,10 @@ func (d *Directory) write(ctx context.Context, a *Actor, fn func(w *writer) erro
 	if b := batchOf(ctx); b != nil && b.d == d {
 		return b.write(a, fn) // a write of a batch joins it
 	}
-	return d.enqueue(ctx, &request{a: a, fn: fn, done: make(chan result, 1)})
+	return d.enqueue(&request{a: a, fn: fn, done: make(chan result, 1)})
 }
 
-func (d *Directory) enqueue(ctx context.Context, r *request) (gh.Revision, error) {
+func (d *Directory) enqueue(r *request) (gh.Revision, error) {
 	d.queueMu.Lock()
 	d.queue = append(d.queue, r)
 	d.queueMu.Unlock()
@@ -76,7 +76,7 @@ func (d *Directory) enqueue(ctx context.Context, r *request) (gh.Revision, error
 		if len(group) == 0 {
 			break
 		}
-		d.commitGroup(ctx, group)
+		d.commitGroup(group)
 	}
 	d.writeMu.Unlock()
 	res := <-r.done
@@ -131,7 +131,7 @@ var errRetryAlone = errors.New("retry the group's writes one by one")
 // appended together at the end (Tx.AppendAll), a few statements for the whole
 // group. The transaction is not bound to any one writer's context: a caller
 // that goes away must not fail the others.
-func (d *Directory) commitGroup(_ context.Context, reqs []*request) {
+func (d *Directory) commitGroup(reqs []*request) {
 	ctx := context.Background()
 	g := &group{d: d}
 	var last *request // the write applied once committed, as a lone write always was
@@ -364,7 +364,6 @@ func (d *Directory) ReadIn(ctx context.Context, org gh.OrgID) (context.Context, 
 // that lets it out. Every read an interface serves goes through it; the
 // directory's own rules, run by the committer, do not.
 func (d *Directory) Read(org gh.OrgID) (done func()) {
-	l := d.gates.of(org)
-	l.RLock()
-	return l.RUnlock
+	_, done = d.ReadIn(context.Background(), org)
+	return done
 }

@@ -47,7 +47,7 @@ func TestGroupRetriesAloneAfterAWriteLeftAVaultRow(t *testing.T) {
 	d.queue = append(d.queue, reqs...)
 	groups := 0
 	for !reqs[0].answered.Load() || !bad.answered.Load() || !reqs[2].answered.Load() {
-		d.commitGroup(ctx, d.takeGroup())
+		d.commitGroup(d.takeGroup())
 		groups++
 	}
 	d.writeMu.Unlock()

@@ -266,16 +266,7 @@ func TestAwaitInsideTheGateDoesNotHoldOffAGroup(t *testing.T) {
 	inner := commitStores[0].open(t)
 	t.Cleanup(func() { inner.Close() })
 	store := &pausingStore{Store: inner, ran: make(chan struct{}), go_: make(chan struct{})}
-	d := directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
-	if err := d.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sys := directory.SystemActor("test")
-	o, _, _, err := d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Gate", Slug: "gate",
-		Admin: directory.UserInput{Email: "admin@gate.example", GivenName: "A"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, sys, o, _ := openWithOrg(t, store, "gate")
 	sc := directory.Scope{Org: o}
 	rctx, leave := d.ReadIn(ctx, o.ID) // a reader is in
 

@@ -83,13 +83,14 @@ func (d *Directory) eventsSeenBy(a *Actor, o *gh.Org, evs []*gh.Event) []*gh.Eve
 		if ev.Actor.Type != gh.ActorUser {
 			continue
 		}
-		if u := d.idx.User(ev.Actor.User); u != nil && !u.IsOrg() {
+		u := d.idx.User(ev.Actor.User)
+		if u != nil && !u.IsOrg() {
 			continue // the customer's own people
 		}
 		c := *ev
 		c.Source.IP, c.Source.UserAgent = "", ""
 		c.Actor.Name = o.Name
-		if u := d.idx.User(ev.Actor.User); u != nil && u.DisplayName() != "" {
+		if u != nil && u.DisplayName() != "" {
 			c.Actor.Name = u.DisplayName()
 		}
 		switch o.StaffDisplay() {

@@ -71,14 +71,7 @@ func (n *node) seenAt(r gh.Revision) (time.Time, bool) {
 func TestFeedIsGapFreeAcrossNodes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dsn := postgrestest.DSN(t)
-	a, b := startNode(t, ctx, dsn), startNode(t, ctx, dsn)
-	sys := directory.SystemActor("test")
-	o, _, _, err := a.d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Feed", Slug: "feed",
-		Admin: directory.UserInput{Email: "admin@feed.example", GivenName: "A"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b, dsn, sys, o := twoNodes(t, ctx, "feed")
 	start := a.d.Index().Revision()
 
 	const writers, writes = 16, 10 // 32 writers in all, on two nodes
@@ -130,19 +123,27 @@ func TestFeedIsGapFreeAcrossNodes(t *testing.T) {
 	}
 }
 
+// twoNodes starts two nodes over one fresh PostgreSQL database and makes an
+// organization on the first.
+func twoNodes(tb testing.TB, ctx context.Context, slug string) (a, b *node, dsn string, sys *directory.Actor, o *gh.Org) {
+	tb.Helper()
+	dsn = postgrestest.DSN(tb)
+	a, b = startNode(tb, ctx, dsn), startNode(tb, ctx, dsn)
+	sys = directory.SystemActor("test")
+	o, _, _, err := a.d.CreateOrg(ctx, sys, directory.OrgInput{Name: slug, Slug: slug,
+		Admin: directory.UserInput{Email: "admin@" + slug + ".example", GivenName: "A"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a, b, dsn, sys, o
+}
+
 // BenchmarkPropagation measures how long a write on one node takes to be
 // applied on another over PostgreSQL (LISTEN/NOTIFY to wake, then read by revision).
 func BenchmarkPropagation(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dsn := postgrestest.DSN(b)
-	na, nb := startNode(b, ctx, dsn), startNode(b, ctx, dsn)
-	sys := directory.SystemActor("bench")
-	o, _, _, err := na.d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Prop", Slug: "prop",
-		Admin: directory.UserInput{Email: "admin@prop.example", GivenName: "A"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	na, nb, _, sys, o := twoNodes(b, ctx, "prop")
 	var lags []time.Duration
 	i := 0
 	for b.Loop() {
@@ -170,14 +171,7 @@ func BenchmarkPropagation(b *testing.B) {
 func BenchmarkBatchPropagation(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dsn := postgrestest.DSN(b)
-	na, nb := startNode(b, ctx, dsn), startNode(b, ctx, dsn)
-	sys := directory.SystemActor("bench")
-	o, _, _, err := na.d.CreateOrg(ctx, sys, directory.OrgInput{Name: "Batch", Slug: "batch",
-		Admin: directory.UserInput{Email: "admin@batch.example", GivenName: "A"}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	na, nb, _, sys, o := twoNodes(b, ctx, "batch")
 	sc := directory.Scope{Org: o}
 	users := make([]gh.UserID, 1000)
 	for i := range users {

@@ -3,6 +3,7 @@ package http_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -155,5 +156,25 @@ func TestCustomersSeeOnlyWhatConcernsThem(t *testing.T) {
 			}
 		}
 		p.refused(p.admin, "PATCH", org, obj{"partner_staff_shown_as": "everything"}, 400, "invalid_input")
+	})
+}
+
+// The sign-in page asks for the home when one email and password open
+// accounts in several, and signs in to the one named.
+func TestSignInPageAsksForTheHome(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		p.member("kim@acme.example", "one passphrase for both")
+		wsUser := p.user(p.admin, org+"/workspaces/alpha", "kim@acme.example")
+		p.must(p.admin, "POST", org+"/workspaces/alpha/users/"+wsUser+"/password", obj{"password": "one passphrase for both"}, 200)
+
+		kim := e.pages()
+		_, body := kim.open("https://gatehouse.test/signin")
+		form := url.Values{"org": {"acme"}, "email": {"kim@acme.example"}, "password": {"one passphrase for both"}}
+		st, body := kim.submit("/signin", body, form)
+		wantPage(t, "one password for two homes", st, 409, body, "several places", "alpha", `name="workspace"`)
+		form.Set("workspace", "alpha")
+		st, body = kim.submit("/signin", body, form)
+		wantPage(t, "naming the workspace", st, 200, body, "You are signed in as kim@acme.example")
 	})
 }

@@ -42,6 +42,8 @@ type pageData struct {
 	Token                string // the emailed link's token, carried into the form
 	FormToken            string // the double-submit value of forms without a link token
 	Email, Org           string
+	Workspace            string // the home, when one email and password open several
+	AskHome              bool   // they did: the form asks for the home
 	Done, MFA, SignedIn  bool
 }
 
@@ -156,13 +158,16 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
-	d := pageData{Title: "Sign in", Email: f.Get("email"), Org: f.Get("org"), FormToken: s.formToken(w, r)}
+	d := pageData{Title: "Sign in", Email: f.Get("email"), Org: f.Get("org"), Workspace: f.Get("workspace"), FormToken: s.formToken(w, r)}
 	if err := checkForm(r); err != nil {
 		s.pageError(w, r, "signin.html", d, err)
 		return
 	}
-	st, err := s.signin.Login(r.Context(), signin.LoginInput{Org: d.Org, Email: d.Email, Password: f.Get("password")}, s.client(r))
+	in := signin.LoginInput{Org: d.Org, Workspace: d.Workspace, Email: d.Email, Password: f.Get("password")}
+	st, err := s.signin.Login(r.Context(), in, s.client(r))
 	if err != nil {
+		d.AskHome = gh.AsError(err).Code == "home_required" // the message lists the homes
+
 		s.pageError(w, r, "signin.html", d, err)
 		return
 	}

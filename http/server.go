@@ -90,7 +90,15 @@ func (s *Server) handle(method, pattern string, h handler) {
 // answer once out of the gate: a client slow to take it must not hold off the
 // organization's writers, and through them every other writer.
 func (s *Server) gatedRead(w http.ResponseWriter, r *http.Request, a *directory.Actor, h handler) error {
-	buf := &bufferedAnswer{header: w.Header(), status: http.StatusOK}
+	buf := answers.Get().(*bufferedAnswer) // checks pass here thousands of times a second
+	buf.header, buf.status = w.Header(), http.StatusOK
+	defer func() {
+		if buf.body.Cap() <= 1<<20 { // an export's megabytes are not kept for the next check
+			buf.header = nil
+			buf.body.Reset()
+			answers.Put(buf)
+		}
+	}()
 	ctx, done := s.dir.ReadIn(r.Context(), a.User.Org)
 	err := h(buf, r.WithContext(ctx), a)
 	done()
@@ -101,6 +109,8 @@ func (s *Server) gatedRead(w http.ResponseWriter, r *http.Request, a *directory.
 	_, _ = w.Write(buf.body.Bytes())
 	return nil
 }
+
+var answers = sync.Pool{New: func() any { return &bufferedAnswer{} }}
 
 // bufferedAnswer keeps an answer's status and body; headers go to the real one.
 type bufferedAnswer struct {
