@@ -155,3 +155,23 @@ func (d *Directory) Unassign(ctx context.Context, a *Actor, s Scope, id gh.Assig
 		return nil
 	})
 }
+
+// GrantableRoles lists the roles the actor may give a principal living at
+// home in the scope's workspace, so that a picker offers only what would be
+// accepted. The rules are mayAssign's, the same Assign applies.
+func (d *Directory) GrantableRoles(a *Actor, s Scope, home gh.Home) ([]*gh.Role, error) {
+	if s.Workspace == nil {
+		return nil, gh.Errorf(gh.KindInvalid, "workspace_required", "assignments belong to a workspace")
+	}
+	usable, err := d.ListRoles(a, s, true, Page{})
+	if err != nil {
+		return nil, err
+	}
+	out := []*gh.Role{}
+	for _, r := range usable.Items {
+		if d.mayAssign(a, s, home, r) == nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
@@ -45,6 +46,7 @@ type pageData struct {
 	Workspace            string // the home, when one email and password open several
 	AskHome              bool   // they did: the form asks for the home
 	Done, MFA, SignedIn  bool
+	Next                 string // where the console sends the browser once signed in
 }
 
 func (s *Server) registerPages() {
@@ -153,12 +155,12 @@ func checkForm(r *http.Request) error {
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signin.html", pageData{Title: "Sign in", FormToken: s.formToken(w, r)})
+	s.render(w, r, http.StatusOK, "signin.html", pageData{Title: "Sign in", FormToken: s.formToken(w, r), Next: r.URL.Query().Get("next")})
 }
 
 func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
-	d := pageData{Title: "Sign in", Email: f.Get("email"), Org: f.Get("org"), Workspace: f.Get("workspace"), FormToken: s.formToken(w, r)}
+	d := pageData{Title: "Sign in", Email: f.Get("email"), Org: f.Get("org"), Workspace: f.Get("workspace"), FormToken: s.formToken(w, r), Next: f.Get("next")}
 	if err := checkForm(r); err != nil {
 		s.pageError(w, r, "signin.html", d, err)
 		return
@@ -175,7 +177,7 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signinMFAPost(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r)}
+	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r), Next: r.PostForm.Get("next")}
 	c, err := r.Cookie(sessionCookie)
 	if err == nil {
 		err = checkForm(r)
@@ -196,6 +198,14 @@ func (s *Server) signinMFAPost(w http.ResponseWriter, r *http.Request) {
 // signedIn sets the session cookie and says what comes next.
 func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, st *signin.Started, d pageData) {
 	s.setSession(w, st.Token, st.Session.ExpiresAt)
+	if s.console && !st.MFARequired {
+		next := "/" // the console sends a session that still lacks a step to that step
+		if n := r.PostForm.Get("next"); strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "//") && !strings.HasPrefix(n, "/\\") {
+			next = n
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	d.MFA, d.SignedIn = st.MFARequired, !st.MFARequired
 	switch {
 	case st.MFARequired:

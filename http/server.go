@@ -35,6 +35,7 @@ type Server struct {
 	keyUsed    sync.Map   // key id → when this node last recorded its use
 	mailKeeper MailKeeper // the demo's mail catcher; nil in production
 	metrics    *metrics
+	console    bool // a console is mounted: signing in on a page leads to it
 }
 
 // Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.

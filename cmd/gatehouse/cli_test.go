@@ -26,6 +26,7 @@ type cliServer struct {
 	url      string
 	operator string // the platform operator's key
 	admin    string // the demo organization's Organization Admin key
+	out      string // what serve printed
 }
 
 var keyRE = regexp.MustCompile(`ghk_[0-9a-z]+`)
@@ -58,7 +59,7 @@ func startCLIServerOn(t *testing.T, store string) *cliServer {
 	if admin == "" {
 		t.Fatalf("the demo printed no admin key:\n%s", buf.String())
 	}
-	return &cliServer{m: m, url: "http://" + m.Addr(), operator: cfg.OperatorKey, admin: admin}
+	return &cliServer{m: m, url: "http://" + m.Addr(), operator: cfg.OperatorKey, admin: admin, out: buf.String()}
 }
 
 // run runs the CLI in-process as a person would, with the server and key as flags.

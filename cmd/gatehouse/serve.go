@@ -15,6 +15,7 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/console"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
@@ -93,6 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
+	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
 			return fmt.Errorf("demo: %w", err)

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"testing"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/signin"
+)
+
+// consoleServer is a demo node for the browser tests, with the password the
+// demo printed for its Organization Admin.
+type consoleServer struct {
+	*cliServer
+	adminPassword string
+}
+
+var demoPasswordRE = regexp.MustCompile(`(?s)and password \(shown once.*?\n\n  (\S+)\n`)
+
+func startConsole(t *testing.T, store string) *consoleServer {
+	t.Helper()
+	s := startCLIServerOn(t, store)
+	m := demoPasswordRE.FindStringSubmatch(s.out)
+	if m == nil {
+		t.Fatalf("the demo printed no password:\n%s", s.out)
+	}
+	return &consoleServer{cliServer: s, adminPassword: m[1]}
+}
+
+// givePassword sets a demo user's password, as an admin would.
+func (s *consoleServer) givePassword(t *testing.T, email, workspace string) string {
+	t.Helper()
+	d := s.m.Directory()
+	o := d.Index().OrgBySlug(demoSlug)
+	h := gh.Home{Org: o.ID}
+	sc := directory.Scope{Org: o}
+	if workspace != "" {
+		sc.Workspace = d.Index().WorkspaceBySlug(o.ID, workspace)
+		h.Workspace = sc.Workspace.ID
+	}
+	u := d.Index().UserByEmail(h, email)
+	if u == nil {
+		t.Fatalf("no demo user %s in %q", email, workspace)
+	}
+	const pw = "a long passphrase for the browser tests"
+	if _, err := s.m.signin.SetPassword(context.Background(), directory.SystemActor("test"), sc, u.ID, signin.SetPasswordInput{Password: pw}); err != nil {
+		t.Fatal(err)
+	}
+	return pw
+}
+
+// TestConsoleOnboardsACustomer: an Organization Admin signs in, creates a
+// customer workspace, and sees the onboarding template's assignments there;
+// a customer's admin then sees only its own workspace, with the partner's
+// groups read-only.
+func TestConsoleOnboardsACustomer(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("admin@northwind.example", s.adminPassword)
+			b.want("the workspaces page", "Contoso", "Fabrikam", "Tailspin Toys", "Onboard a customer")
+			b.fill(`input[name=name]`, "Wingtip Toys")
+			b.press(`#onboard button[type=submit]`)
+			b.want("the new workspace's IAM", "Workspace Wingtip Toys created.", "SOC Tier 1", "Incident Analyst", "SOC Managers", "inherited from the partner")
+
+			it := s.givePassword(t, "it-admin@contoso.example", "contoso")
+			c := newBrowser(t, s.url, 768)
+			c.signIn("it-admin@contoso.example", it)
+			c.want("a customer admin's IAM", "Contoso", "SOC Tier 1", "inherited from the partner", "read-only", "ciso@contoso.example")
+			c.wantNot("a customer admin's IAM", "Fabrikam", "Wingtip")
+			c.visit("/workspaces")
+			if c.has("Fabrikam") {
+				t.Errorf("a customer admin sees other customers at /workspaces")
+			}
+			wingtip := s.m.Directory().Index().WorkspaceBySlug(s.m.Directory().Index().OrgBySlug(demoSlug).ID, "wingtip-toys")
+			if wingtip == nil {
+				t.Fatal("no wingtip-toys workspace after onboarding")
+			}
+			c.visit("/workspaces/" + string(wingtip.ID) + "/iam")
+			c.want("another customer's IAM", "Not found")
+		})
+	}
+}

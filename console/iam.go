@@ -1,0 +1,171 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// A workspace's IAM → Users & Groups: its own users and groups, and every
+// assignment in it. The partner's principals show as inherited and are
+// read-only to the customer's own people.
+
+type iamPage struct {
+	Workspace   *gh.Workspace
+	Query       string
+	Users       []*gh.User
+	UsersNext   string
+	Groups      []*gh.Group
+	Assignments []assignmentRow
+	// The add-assignment form: the principals and roles this viewer may pick.
+	Pickable []option
+	Roles    []*gh.Role
+}
+
+type assignmentRow struct {
+	directory.AssignmentView
+	Inherited bool // an organization principal, managed by the partner
+	Editable  bool
+}
+
+type option struct{ Value, Label string }
+
+func (c *Console) scopeOf(r *http.Request, v *view) (directory.Scope, error) {
+	return c.dir.Resolve(v.actor, string(v.Org.ID), r.PathValue("ws"))
+}
+
+func (c *Console) iam(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	return c.showIAM(r, v, s)
+}
+
+func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope) error {
+	p := iamPage{Workspace: s.Workspace, Query: r.URL.Query().Get("q")}
+	users, err := c.dir.ListUsers(v.actor, s, directory.UserFilter{Query: p.Query}, directory.Page{After: r.URL.Query().Get("after"), Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	p.Users = users.Items
+	if users.Next != "" {
+		p.UsersNext = pageLink(r, users.Next)
+	}
+	groups, err := c.dir.ListGroups(v.actor, s, "", directory.Page{Limit: directory.MaxLimit})
+	if err != nil {
+		return err
+	}
+	p.Groups = groups.Items
+	as, err := c.dir.ListAssignments(v.actor, s, directory.Page{Limit: directory.MaxLimit})
+	if err != nil {
+		return err
+	}
+	x := c.dir.Index()
+	for _, a := range as.Items {
+		home, _ := principalHome(x, a.Principal)
+		row := assignmentRow{AssignmentView: a, Inherited: home.IsOrg()}
+		row.Editable = !(row.Inherited && v.Home != nil)
+		p.Assignments = append(p.Assignments, row)
+	}
+	p.Pickable = c.pickable(v, s)
+	home := gh.Home{Org: s.Org.ID}
+	if v.Home != nil {
+		home.Workspace = s.Workspace.ID
+	}
+	if p.Roles, err = c.dir.GrantableRoles(v.actor, s, home); err != nil {
+		return err
+	}
+	v.Section = "iam"
+	if v.Home == nil {
+		v.Section = "workspaces"
+		v.Crumbs = []crumb{{"Workspaces", "/workspaces"}, {s.Workspace.Name, ""}}
+	}
+	v.show("iam.html", "IAM · Users & Groups", p)
+	return nil
+}
+
+// pickable lists the groups the viewer may assign here: the workspace's own,
+// and the organization's for partner staff.
+func (c *Console) pickable(v *view, s directory.Scope) []option {
+	x := c.dir.Index()
+	var out []option
+	if v.Home == nil {
+		for _, g := range x.GroupsIn(gh.Home{Org: s.Org.ID}, all[*gh.Group]) {
+			out = append(out, option{"group:" + string(g.ID), g.Name + " (partner group)"})
+		}
+	}
+	for _, g := range x.GroupsIn(s.Home(), all[*gh.Group]) {
+		out = append(out, option{"group:" + string(g.ID), g.Name})
+	}
+	return out
+}
+
+func principalHome(x interface {
+	User(gh.UserID) *gh.User
+	Group(gh.GroupID) *gh.Group
+}, p gh.Principal) (gh.Home, bool) {
+	if p.Type == gh.PrincipalUser {
+		if u := x.User(gh.UserID(p.ID)); u != nil {
+			return u.Home, true
+		}
+	} else if g := x.Group(gh.GroupID(p.ID)); g != nil {
+		return g.Home, true
+	}
+	return gh.Home{}, false
+}
+
+// assign gives a group, or a user named by email, a role in the workspace.
+func (c *Console) assign(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	p, err := c.principalOf(v, s, r.PostForm.Get("principal"), r.PostForm.Get("email"))
+	if err == nil {
+		_, _, _, err = c.dir.Assign(r.Context(), v.actor, s, p, r.PostForm.Get("role"))
+	}
+	if err != nil {
+		formError(v, err)
+		return c.showIAM(r, v, s)
+	}
+	return done(w, r, "/workspaces/"+string(s.Workspace.ID)+"/iam", "Role assigned.")
+}
+
+// principalOf reads the picked group, or finds the user with that email in
+// the workspace or, for partner staff, in the organization. Someone the
+// viewer may not see is as absent as someone who does not exist.
+func (c *Console) principalOf(v *view, s directory.Scope, picked, email string) (gh.Principal, error) {
+	if id, ok := strings.CutPrefix(picked, "group:"); ok && email == "" {
+		return gh.GroupPrincipal(gh.GroupID(id)), nil
+	}
+	if email == "" {
+		return gh.Principal{}, gh.Invalid("principal_required", "principal", "is missing: pick a group or give a user's email")
+	}
+	x := c.dir.Index()
+	homes := []gh.Home{s.Home()}
+	if v.Home == nil {
+		homes = append(homes, gh.Home{Org: s.Org.ID})
+	}
+	for _, h := range homes {
+		if u := x.UserByEmail(h, strings.TrimSpace(email)); u != nil {
+			return gh.UserPrincipal(u.ID), nil
+		}
+	}
+	return gh.Principal{}, gh.NotFound("user")
+}
+
+func (c *Console) unassign(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	if _, err := c.dir.Unassign(r.Context(), v.actor, s, gh.AssignmentID(r.PathValue("id")), 0); err != nil {
+		return err
+	}
+	return done(w, r, "/workspaces/"+string(s.Workspace.ID)+"/iam", "Assignment removed.")
+}
+
+func all[T any](T) bool { return true }

@@ -1,0 +1,45 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	ghttp "gatehouse.dev/gatehouse/http"
+)
+
+// routes is the console's table of pages: one line each.
+func (c *Console) routes() {
+	c.web.Page("GET /assets/", assetHandler())
+	c.web.Page("GET /docs", http.HandlerFunc(docs))
+	c.get("/{$}", c.home)
+	c.post("/signout", c.signout)
+
+	c.get("/workspaces", c.workspaces)
+	c.post("/workspaces", c.createWorkspace)
+	c.get("/workspaces/{ws}/iam", c.iam)
+	c.post("/workspaces/{ws}/assignments", c.assign)
+	c.post("/workspaces/{ws}/assignments/{id}/delete", c.unassign)
+
+	c.get("/access", c.explorer)
+}
+
+// home sends people to their place: a workspace user to its workspace's
+// IAM, everyone else to the list of workspaces.
+func (c *Console) home(w http.ResponseWriter, r *http.Request, v *view) error {
+	if v.Home != nil {
+		http.Redirect(w, r, "/workspaces/"+string(v.Home.ID)+"/iam", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/workspaces", http.StatusSeeOther)
+	return nil
+}
+
+func (c *Console) signout(w http.ResponseWriter, r *http.Request, v *view) error {
+	if err := c.signin.Logout(context.WithoutCancel(r.Context()), v.actor, v.sess); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: ghttp.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: c.web.SecureCookies()})
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return nil
+}
