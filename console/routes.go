@@ -21,6 +21,7 @@ func (c *Console) routes() {
 	c.post("/workspaces/{ws}/assignments/{id}/delete", c.unassign)
 
 	c.get("/access", c.explorer)
+	c.post("/access/fix", c.fix)
 
 	c.settingsRoutes()
 	c.accountRoutes()

@@ -21,6 +21,18 @@ type Question struct {
 // resolveUser finds the user a question is about. Only the operator, the
 // user's Org Admins and the user itself may ask (others' users are "not found").
 func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) {
+	u, err := d.findAsked(a, orgRef, ref)
+	if err != nil {
+		return nil, err
+	}
+	if d.mayAsk(a, u.Org, u.ID) {
+		return u, nil
+	}
+	return nil, errMayNotAsk
+}
+
+// findAsked finds the user a question names, among those the actor sees.
+func (d *Directory) findAsked(a *Actor, orgRef, ref string) (*gh.User, error) {
 	if err := d.questionOrg(a, orgRef, ref); err != nil {
 		return nil, err
 	}
@@ -43,11 +55,11 @@ func (d *Directory) resolveUser(a *Actor, orgRef, ref string) (*gh.User, error) 
 	if u == nil || !d.seesUser(a, u) {
 		return nil, gh.NotFound("user")
 	}
-	if d.mayAsk(a, u.Org, u.ID) {
-		return u, nil
-	}
-	return nil, gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization")
+	return u, nil
 }
+
+var errMayNotAsk = gh.Forbidden("you may ask about yourself only; Organization Admins may ask about anyone in their organization, " +
+	"and those who assign roles in a workspace about the people they see there")
 
 // userByEmail finds the one user of org with that email among those the
 // actor sees; the actor itself wins. The same email may live in several
@@ -106,12 +118,34 @@ func (d *Directory) question(a *Actor, q Question) (*gh.User, *gh.Workspace, err
 		return nil, nil, err
 	}
 	u, err := d.resolveUser(a, q.Org, q.User)
+	if err == errMayNotAsk {
+		return d.questionInWorkspace(a, q)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	w, err := d.resolveQuestionWorkspace(a, u.Org, q.Workspace)
 	if err != nil {
 		return nil, nil, err
+	}
+	return u, w, nil
+}
+
+// questionInWorkspace lets those who assign roles in a workspace ask about
+// the people they see there — a customer's admin troubleshooting its own
+// staff — and about that workspace only: the answer tells nothing they could
+// not read from the workspace's own assignments.
+func (d *Directory) questionInWorkspace(a *Actor, q Question) (*gh.User, *gh.Workspace, error) {
+	u, err := d.findAsked(a, q.Org, q.User)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := d.resolveQuestionWorkspace(a, u.Org, q.Workspace)
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.User == nil || !d.idx.Check(a.User.ID, w.ID, gh.CapRolesAssign, gh.LevelFull).Allowed {
+		return nil, nil, errMayNotAsk
 	}
 	return u, w, nil
 }

@@ -84,3 +84,44 @@ func TestConsoleOnboardsACustomer(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleExplorerExplainsAndFixes: the explorer draws why a nested
+// group's member may not close incidents in a customer, and its fix button
+// gives the role that allows it; the reverse questions answer too.
+func TestConsoleExplorerExplainsAndFixes(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			x := s.m.Directory().Index()
+			contoso := x.WorkspaceBySlug(x.OrgBySlug(demoSlug).ID, "contoso")
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("admin@northwind.example", s.adminPassword)
+			why := "/access?mode=why&user=nina.berg@northwind.example&workspace=" + string(contoso.ID) + "&capability=incidents.close&level=full"
+			b.visit(why)
+			b.want("the denial", "Denied: nina.berg@northwind.example may not use incidents.close", "group Night Shift", "group SOC Tier 1", "Incident Analyst", "missing", "Fix:")
+			b.choose(`#fix select[name=role]`, "Incident Responder")
+			b.press(`#fix button[type=submit]`)
+			b.want("after the fix", "now has the role Incident Responder in Contoso", "Allowed: nina.berg@northwind.example may use incidents.close")
+			if d := x.Check(x.UserByEmail(gh.Home{Org: contoso.Org}, "nina.berg@northwind.example").ID, contoso.ID, "incidents.close", gh.LevelFull); !d.Allowed {
+				t.Errorf("the engine still denies after the fix: %+v", d)
+			}
+
+			b.visit("/access?mode=where&user=nina.berg@northwind.example&capability=incidents.view")
+			b.want("where can", "Contoso", "Fabrikam", "Tailspin Toys")
+			b.visit("/access?mode=who&workspace=" + string(contoso.ID) + "&capability=incidents.close")
+			b.want("who can", "nina.berg@northwind.example", "maria.lopez@northwind.example")
+			b.wantNot("who can", "sam.okafor@northwind.example")
+			b.visit("/access?mode=matrix")
+			b.want("the matrix", "Contoso", "maria.lopez@northwind.example", "Admin", "Incident Responder")
+
+			// A customer's admin asks only about its own workspace, and
+			// cannot ask about the partner's staff it cannot see.
+			c := newBrowser(t, s.url, 768)
+			c.signIn("it-admin@contoso.example", s.givePassword(t, "it-admin@contoso.example", "contoso"))
+			c.visit("/access?mode=why&user=ciso@contoso.example&capability=incidents.close&level=full")
+			c.want("a customer's question", "Denied: ciso@contoso.example", "Customer Viewer")
+			c.visit("/access?mode=why&user=ciso@fabrikam.example&capability=incidents.view&level=full")
+			c.wantNot("another customer's user", "ciso@fabrikam.example may")
+		})
+	}
+}
