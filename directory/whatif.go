@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 
@@ -126,27 +127,33 @@ func (s *whatIf) look(ops []BatchOp, refs map[string]string, after bool) {
 			wu = &whatIfUser{who: ImpactUser{ID: u.ID, Email: u.Email, Name: u.DisplayName()}, visible: s.d.seesUser(s.a, u)}
 			s.users[id] = wu
 		}
-		h := x.Holdings(id)
 		if after {
-			wu.after = h
+			wu.after = s.holdings(id)
 		} else {
-			wu.before = h
-		}
-		for w := range h.Workspaces {
-			if s.ws[w] == nil {
-				if ws := x.Workspace(w); ws != nil {
-					s.ws[w] = &whatIfWS{who: ImpactWorkspace{ID: ws.ID, Name: ws.Name}, visible: s.d.seesWorkspace(s.a, ws)}
-				}
-			}
+			wu.before = s.holdings(id)
 		}
 	}
-	if after { // users seen only before the operations (deleted ones) hold nothing after
+	if after { // users seen only before the operations (holders of a deleted role, say)
 		for id, wu := range s.users {
 			if wu.after.Workspaces == nil {
-				s.users[id].after = x.Holdings(id)
+				wu.after = s.holdings(id)
 			}
 		}
 	}
+}
+
+// holdings is what user id holds now, recording each workspace it reaches
+// as first seen.
+func (s *whatIf) holdings(id gh.UserID) engine.Holdings {
+	h := s.d.idx.Holdings(id)
+	for w := range h.Workspaces {
+		if s.ws[w] == nil {
+			if ws := s.d.idx.Workspace(w); ws != nil {
+				s.ws[w] = &whatIfWS{who: ImpactWorkspace{ID: ws.ID, Name: ws.Name}, visible: s.d.seesWorkspace(s.a, ws)}
+			}
+		}
+	}
+	return h
 }
 
 // candidates lists the users whose access the operations may change: the
@@ -259,13 +266,16 @@ func (s *whatIf) impact() *Impact {
 		if orgRows {
 			compareLevels(wu.before.Org, wu.after.Org, func(c gh.Capability, from, to gh.Level) { note(nil, c, from, to) })
 		}
-		for w, info := range s.ws {
-			b, a := wu.before.Workspaces[w], wu.after.Workspaces[w]
-			if !info.visible || (b == nil && a == nil) {
+		reached := map[gh.WorkspaceID]map[gh.Capability]gh.Level{}
+		maps.Copy(reached, wu.before.Workspaces)
+		maps.Copy(reached, wu.after.Workspaces)
+		for w := range reached {
+			info := s.ws[w]
+			if info == nil || !info.visible {
 				continue
 			}
 			who := info.who
-			compareLevels(b, a, func(c gh.Capability, from, to gh.Level) { note(&who, c, from, to) })
+			compareLevels(wu.before.Workspaces[w], wu.after.Workspaces[w], func(c gh.Capability, from, to gh.Level) { note(&who, c, from, to) })
 		}
 	}
 	imp.UsersAffected = len(affected)

@@ -218,15 +218,34 @@ func TestWhatIf(t *testing.T) {
 			t.Run("a gain and an organization role", func(t *testing.T) {
 				imp, err := w.whatIf(t, store, w.admin,
 					op("update", "user", "", "", w.ids["omar"], `{"org_role":"admin"}`),
-					op("create", "assignment", "", "w2", "", `{"principal":{"type":"user","id":"`+w.ids["vic"]+`"},"role":"incident_analyst"}`))
+					op("create", "assignment", "", "w2", "", `{"principal":{"type":"user","id":"`+w.ids["vic"]+`"},"role":"incident_analyst"}`),
+					op("create", "user", "new", "", "", `{"email":"new@acme.example","given_name":"New"}`),
+					op("create", "membership", "", "", w.ids["tier2"], `{"member":{"type":"user","id":"$new"}}`),
+				)
 				if err != nil {
 					t.Fatalf("WhatIf = %v", err)
 				}
 				got := rows(imp.Gains)
-				if len(got) == 0 || !strings.HasPrefix(got[0], "omar@acme.example - org.") || !slices.ContainsFunc(got, func(r string) bool {
+				if !slices.ContainsFunc(got, func(r string) bool { return strings.HasPrefix(r, "omar@acme.example - org.users.manage none→full") }) || !slices.ContainsFunc(got, func(r string) bool {
 					return strings.HasPrefix(r, "vic@acme.example W2 incidents.view none→full")
 				}) || len(imp.Losses) != 0 {
 					t.Errorf("gains =\n%s\nlosses %v; want omar's organization capabilities and vic's W2 ones", strings.Join(got, "\n"), imp.Losses)
+				}
+				// A user the batch creates and puts in Tier 2 gains SOC's role in all three.
+				var fresh []string
+				for _, r := range got {
+					if strings.HasPrefix(r, "new@acme.example ") {
+						fresh = append(fresh, r)
+					}
+				}
+				want := []string{"new@acme.example - org.dashboard.view none→full"} // an Organization Member
+				for _, ws := range all {
+					for _, c := range gh.SortedCapabilities(responder.Grants) {
+						want = append(want, fmt.Sprintf("new@acme.example %s %s none→%s", ws, c, responder.Grants[c]))
+					}
+				}
+				if !slices.Equal(fresh, want) || imp.UsersAffected != 3 {
+					t.Errorf("the new user's gains =\n%s\nwant\n%s\n(users affected %d, want 3)", strings.Join(fresh, "\n"), strings.Join(want, "\n"), imp.UsersAffected)
 				}
 			})
 
