@@ -82,11 +82,8 @@ type Keeper interface {
 // a dry run (see Keeper). Errors: KindInvalid (*BatchError, or a batch too
 // large or empty), what k.Kept returns, what the write path returns.
 func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id string, ops []BatchOp, dryRun bool, k Keeper) ([]BatchResult, gh.Revision, error) {
-	switch {
-	case len(ops) == 0:
-		return nil, 0, gh.Invalid("invalid_input", "operations", "must hold at least one operation")
-	case len(ops) > MaxBatch:
-		return nil, 0, gh.Invalid("too_many_operations", "operations", fmt.Sprintf("must hold at most %d operations", MaxBatch))
+	if err := checkBatchSize(ops); err != nil {
+		return nil, 0, err
 	}
 	var results []BatchResult
 	var last gh.Revision
@@ -109,26 +106,9 @@ func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id stri
 				return err
 			}
 		}
-		refs := map[string]string{}
-		failed := &BatchError{}
-		results = results[:0]
-		for i, op := range ops {
-			res, err := d.applyOp(ctx, a, o, op, refs)
-			if err != nil && gh.KindOf(err) == gh.KindInternal {
-				return err // our fault, not the batch's: stop
-			}
-			if err != nil {
-				failed.Failed = append(failed.Failed, OpError{Index: i, Err: gh.AsError(err)})
-				continue
-			}
-			res.Index, res.Op, res.Type, res.Ref = i, op.Op, op.Type, op.Ref
-			if op.Ref != "" {
-				refs[op.Ref] = res.ID
-			}
-			results = append(results, res)
-		}
-		if len(failed.Failed) > 0 {
-			return failed
+		var err error
+		if results, _, err = d.runOps(ctx, a, o, ops); err != nil {
+			return err
 		}
 		last = d.idx.Revision() // the batch's writes are in the index already
 		return nil
@@ -137,6 +117,45 @@ func (d *Directory) ApplyBatch(ctx context.Context, a *Actor, o *gh.Org, id stri
 		return nil, 0, err
 	}
 	return results, rev, nil
+}
+
+// checkBatchSize refuses an empty batch and one of more than MaxBatch operations.
+func checkBatchSize(ops []BatchOp) error {
+	switch {
+	case len(ops) == 0:
+		return gh.Invalid("invalid_input", "operations", "must hold at least one operation")
+	case len(ops) > MaxBatch:
+		return gh.Invalid("too_many_operations", "operations", fmt.Sprintf("must hold at most %d operations", MaxBatch))
+	}
+	return nil
+}
+
+// runOps runs ops in order inside a batch (ctx is the batch's) and returns
+// their results and the ids their refs name, or a *BatchError naming every
+// operation that failed, or the first error of ours.
+func (d *Directory) runOps(ctx context.Context, a *Actor, o *gh.Org, ops []BatchOp) ([]BatchResult, map[string]string, error) {
+	refs := map[string]string{}
+	failed := &BatchError{}
+	var results []BatchResult
+	for i, op := range ops {
+		res, err := d.applyOp(ctx, a, o, op, refs)
+		if err != nil && gh.KindOf(err) == gh.KindInternal {
+			return nil, nil, err // our fault, not the batch's: stop
+		}
+		if err != nil {
+			failed.Failed = append(failed.Failed, OpError{Index: i, Err: gh.AsError(err)})
+			continue
+		}
+		res.Index, res.Op, res.Type, res.Ref = i, op.Op, op.Type, op.Ref
+		if op.Ref != "" {
+			refs[op.Ref] = res.ID
+		}
+		results = append(results, res)
+	}
+	if len(failed.Failed) > 0 {
+		return nil, nil, failed
+	}
+	return results, refs, nil
 }
 
 // applyOp resolves an operation's references and runs it.

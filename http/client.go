@@ -141,6 +141,18 @@ func (c *Client) Batch(ctx context.Context, org, key string, ops []directory.Bat
 	return &out, nil
 }
 
+// WhatIf asks who would lose and gain which capability where if ops were
+// applied to organization org (POST /v1/orgs/{org}/whatif); nothing is
+// changed. Operations the caller may not make are refused as a batch's dry
+// run refuses them: an *APIError whose Operations name each one.
+func (c *Client) WhatIf(ctx context.Context, org string, ops []directory.BatchOp) (*directory.Impact, error) {
+	var out directory.Impact
+	if err := c.Do(ctx, "POST", "/v1/orgs/"+url.PathEscape(org)+"/whatif", batchInput{Operations: ops}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, h http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {

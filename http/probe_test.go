@@ -106,6 +106,7 @@ var bodies = map[string]string{
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":   `{"role":"$role"}`,
 	"POST /v1/orgs/{org}/templates":                           `{"name":"probe template","entries":[{"group_id":"$group","role":"incident_analyst"}]}`,
 	"PUT /v1/orgs/{org}/templates/{id}":                       `{"name":"probe template","entries":[{"group_id":"$group","role":"incident_analyst"}]}`,
+	"POST /v1/orgs/{org}/whatif":                              `{"operations":[{"op":"delete","type":"membership","id":"$group","body":{"member":{"type":"user","id":"$user"}}}]}`,
 	"PATCH /v1/orgs/{org}/users/{id}":                         `{"given_name":"Probed"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/users/{id}":         `{"given_name":"Probed"}`,
 	"PATCH /v1/orgs/{org}/groups/{id}":                        `{"description":"probed"}`,

@@ -284,4 +284,5 @@ func (s *Server) register() {
 	s.registerEvents()
 	s.registerCSV()
 	s.registerBatch()
+	s.registerWhatIf()
 }

@@ -13,6 +13,10 @@ import (
 
 func (g *cli) groupsCmd() *cobra.Command {
 	s := &scope{}
+	var dry bool
+	remove := g.verb("remove-member GROUP MEMBER...", "Remove users (user:EMAIL) or groups (group:NAME) from a group", cobra.MinimumNArgs(2),
+		func(ctx context.Context, args []string) error { return g.changeMembers(ctx, s, args, false, dry) })
+	dryRunFlag(remove, &dry)
 	cmd := &cobra.Command{Use: "groups", Short: "Groups of an organization, or of one workspace with --workspace"}
 	bindScope(cmd, s, true, false)
 	cmd.AddCommand(
@@ -56,9 +60,8 @@ func (g *cli) groupsCmd() *cobra.Command {
 			})
 		}),
 		g.verb("add-member GROUP MEMBER...", "Add users (user:EMAIL) or groups (group:NAME) to a group", cobra.MinimumNArgs(2),
-			func(ctx context.Context, args []string) error { return g.changeMembers(ctx, s, args, true) }),
-		g.verb("remove-member GROUP MEMBER...", "Remove users (user:EMAIL) or groups (group:NAME) from a group", cobra.MinimumNArgs(2),
-			func(ctx context.Context, args []string) error { return g.changeMembers(ctx, s, args, false) }),
+			func(ctx context.Context, args []string) error { return g.changeMembers(ctx, s, args, true, false) }),
+		remove,
 	)
 	return cmd
 }
@@ -81,13 +84,16 @@ func (g *cli) groupCreate(s *scope) *cobra.Command {
 	return cmd
 }
 
-// changeMembers adds or removes each member in turn, stopping at the first error.
+// changeMembers adds or removes each member in turn, stopping at the first
+// error; with dry, it shows who would lose what by their removal instead.
 // Members share the group's home, so they are looked up in the group's scope.
-func (g *cli) changeMembers(ctx context.Context, s *scope, args []string, add bool) error {
-	path, err := g.groupPath(ctx, s, args[0])
+func (g *cli) changeMembers(ctx context.Context, s *scope, args []string, add, dry bool) error {
+	id, err := g.resolveGroup(ctx, *s, args[0])
 	if err != nil {
 		return err
 	}
+	path := s.path() + "/groups/" + esc(id)
+	var ops []directory.BatchOp
 	for _, arg := range args[1:] {
 		typ, ref, err := parseMember(arg)
 		if err != nil {
@@ -96,6 +102,10 @@ func (g *cli) changeMembers(ctx context.Context, s *scope, args []string, add bo
 		p, err := g.resolveIn(ctx, *s, typ, ref)
 		if err != nil {
 			return err
+		}
+		if dry {
+			ops = append(ops, opIn(s, "delete", "membership", id, map[string]any{"member": p}))
+			continue
 		}
 		method, target, body := "POST", path+"/members", any(map[string]any{"member": p})
 		if !add {
@@ -116,6 +126,9 @@ func (g *cli) changeMembers(ctx context.Context, s *scope, args []string, add bo
 		if err != nil {
 			return err
 		}
+	}
+	if dry {
+		return g.preview(ctx, s.org, ops...)
 	}
 	return nil
 }

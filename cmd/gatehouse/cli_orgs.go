@@ -175,9 +175,15 @@ func (g *cli) workspaceRename(s *scope) *cobra.Command {
 }
 
 func (g *cli) workspaceStatus(s *scope, use, short string, st gh.Status) *cobra.Command {
-	return g.verb(use+" WORKSPACE", short, cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+	var dry bool
+	cmd := g.verb(use+" WORKSPACE", short, cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		if dry {
+			return g.preview(ctx, s.org, opIn(s, "update", "workspace", args[0], map[string]any{"status": st}))
+		}
 		return g.patchWorkspace(ctx, s, args[0], map[string]any{"status": st})
 	})
+	dryRunFlag(cmd, &dry)
+	return cmd
 }
 
 func (g *cli) patchWorkspace(ctx context.Context, s *scope, ref string, patch map[string]any) error {
@@ -187,9 +193,12 @@ func (g *cli) patchWorkspace(ctx context.Context, s *scope, ref string, patch ma
 }
 
 func (g *cli) workspaceDelete(s *scope) *cobra.Command {
-	var yes bool
+	var yes, dry bool
 	cmd := g.verb("delete WORKSPACE --yes", "Delete a workspace with its users, groups, roles and assignments", cobra.ExactArgs(1),
 		func(ctx context.Context, args []string) error {
+			if dry {
+				return g.preview(ctx, s.org, opIn(s, "delete", "workspace", args[0], nil))
+			}
 			if !yes {
 				return fmt.Errorf("deleting workspace %s also deletes its users, groups, roles and assignments; add --yes to go ahead", args[0])
 			}
@@ -198,5 +207,6 @@ func (g *cli) workspaceDelete(s *scope) *cobra.Command {
 			})
 		})
 	cmd.Flags().BoolVar(&yes, "yes", false, "confirm the deletion")
+	dryRunFlag(cmd, &dry)
 	return cmd
 }

@@ -15,6 +15,24 @@ import (
 
 func (g *cli) rolesCmd() *cobra.Command {
 	s := &scope{}
+	var dry bool
+	del := g.verb("delete ROLE", "Delete a custom role that nothing uses", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		if err := s.needOrg(); err != nil {
+			return err
+		}
+		// The API deletes by id only; GET accepts names too.
+		var r gh.Role
+		if err := g.callInto(ctx, "GET", s.path()+"/roles/"+esc(args[0]), nil, &r); err != nil {
+			return err
+		}
+		if dry {
+			return g.preview(ctx, s.org, opIn(s, "delete", "role", string(r.ID), nil))
+		}
+		return send(ctx, g, "DELETE", s.path()+"/roles/"+esc(string(r.ID)), nil, func(w io.Writer, _ revision) {
+			fmt.Fprintf(w, "Deleted role %q.\n", r.Name)
+		})
+	})
+	dryRunFlag(del, &dry)
 	cmd := &cobra.Command{Use: "roles", Short: "Built-in roles, and custom roles of an organization or one workspace"}
 	cmd.PersistentFlags().StringVar(&s.org, "org", savedOrg, "organization slug or id (not needed with --builtin)")
 	cmd.PersistentFlags().StringVarP(&s.ws, "workspace", "w", "", "workspace slug or id, for the workspace's own roles")
@@ -28,19 +46,7 @@ func (g *cli) rolesCmd() *cobra.Command {
 			return send(ctx, g, "GET", path, nil, printRole)
 		}),
 		g.roleCreate(s),
-		g.verb("delete ROLE", "Delete a custom role that nothing uses", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
-			if err := s.needOrg(); err != nil {
-				return err
-			}
-			// The API deletes by id only; GET accepts names too.
-			var r gh.Role
-			if err := g.callInto(ctx, "GET", s.path()+"/roles/"+esc(args[0]), nil, &r); err != nil {
-				return err
-			}
-			return send(ctx, g, "DELETE", s.path()+"/roles/"+esc(string(r.ID)), nil, func(w io.Writer, _ revision) {
-				fmt.Fprintf(w, "Deleted role %q.\n", r.Name)
-			})
-		}),
+		del,
 	)
 	return cmd
 }
@@ -192,17 +198,22 @@ func (g *cli) assignmentsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "assignments", Short: "Who has which role in a workspace"}
 	bindScope(cmd, s, true, true)
 	var p principalFlags
+	var dry bool
 	del := g.verb("delete [ASSIGNMENT-ID] [--user EMAIL | --group NAME]", "Remove an assignment, by id or by its user or group", cobra.MaximumNArgs(1),
 		func(ctx context.Context, args []string) error {
 			id, err := g.assignmentID(ctx, *s, p, args)
 			if err != nil {
 				return err
 			}
+			if dry {
+				return g.preview(ctx, s.org, opIn(s, "delete", "assignment", id, nil))
+			}
 			return send(ctx, g, "DELETE", s.path()+"/assignments/"+esc(id), nil, func(w io.Writer, _ revision) {
 				fmt.Fprintf(w, "Removed assignment %s from workspace %s.\n", id, s.ws)
 			})
 		})
 	p.bind(del, false)
+	dryRunFlag(del, &dry)
 	cmd.AddCommand(
 		g.verb("list", "List the assignments of a workspace", cobra.NoArgs, func(ctx context.Context, _ []string) error {
 			return sendList(ctx, g, s.path()+"/assignments", nil, func(w io.Writer, l directory.List[directory.AssignmentView]) {

@@ -16,6 +16,25 @@ import (
 
 func (g *cli) usersCmd() *cobra.Command {
 	s := &scope{}
+	var dryDisable, dryDelete bool
+	disable := g.verb("disable USER", "Disable a user: access, sessions and API keys end at once", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		if dryDisable {
+			return g.previewUser(ctx, s, args[0], "update", map[string]any{"status": gh.StatusDisabled})
+		}
+		return g.patchUser(ctx, s, args[0], map[string]any{"status": gh.StatusDisabled}, "Disabled")
+	})
+	dryRunFlag(disable, &dryDisable)
+	del := g.verb("delete USER", "Delete a user with its memberships, assignments and keys", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		if dryDelete {
+			return g.previewUser(ctx, s, args[0], "delete", nil)
+		}
+		path, err := g.userPath(ctx, s, args[0])
+		if err != nil {
+			return err
+		}
+		return send(ctx, g, "DELETE", path, nil, func(w io.Writer, _ revision) { fmt.Fprintf(w, "Deleted user %s.\n", args[0]) })
+	})
+	dryRunFlag(del, &dryDelete)
 	cmd := &cobra.Command{Use: "users", Short: "Users of an organization, or of one workspace with --workspace"}
 	bindScope(cmd, s, true, false)
 	cmd.AddCommand(
@@ -35,19 +54,11 @@ func (g *cli) usersCmd() *cobra.Command {
 		g.userBulk(s),
 		g.userSetPassword(s),
 		g.userResetMFA(s),
-		g.verb("disable USER", "Disable a user: access, sessions and API keys end at once", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
-			return g.patchUser(ctx, s, args[0], map[string]any{"status": gh.StatusDisabled}, "Disabled")
-		}),
+		disable,
 		g.verb("enable USER", "Enable a disabled or invited user", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return g.patchUser(ctx, s, args[0], map[string]any{"status": gh.StatusActive}, "Enabled")
 		}),
-		g.verb("delete USER", "Delete a user with its memberships, assignments and keys", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
-			path, err := g.userPath(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
-			return send(ctx, g, "DELETE", path, nil, func(w io.Writer, _ revision) { fmt.Fprintf(w, "Deleted user %s.\n", args[0]) })
-		}),
+		del,
 	)
 	return cmd
 }
@@ -122,6 +133,15 @@ func (g *cli) userUpdate(s *scope) *cobra.Command {
 		return g.patchUser(ctx, s, args[0], patch, "Updated")
 	})
 	return cmd
+}
+
+// previewUser shows who would lose what by op (update with body, or delete) of a user.
+func (g *cli) previewUser(ctx context.Context, s *scope, ref, op string, body any) error {
+	id, err := g.resolveUser(ctx, *s, ref)
+	if err != nil {
+		return err
+	}
+	return g.preview(ctx, s.org, opIn(s, op, "user", id, body))
 }
 
 func (g *cli) patchUser(ctx context.Context, s *scope, ref string, patch map[string]any, done string) error {
