@@ -75,23 +75,39 @@ type handler func(w http.ResponseWriter, r *http.Request, v *view) error
 // get registers a page that reads; it renders inside the organization's read
 // gate, so it never shows a group commit's writes before they are committed.
 func (c *Console) get(pattern string, h handler) {
-	c.web.Page("GET "+pattern, c.signedIn(h, false))
+	c.web.Page("GET "+pattern, c.signedIn(h, reading))
 }
 
 // post registers a form; it must carry the form token.
 func (c *Console) post(pattern string, h handler) {
-	c.web.Page("POST "+pattern, c.signedIn(h, true))
+	c.web.Page("POST "+pattern, c.signedIn(h, posting))
 }
+
+// preview registers a page that shows a what-if. It reads without the read
+// gate: a what-if runs in the committer, which waits for the gate's readers.
+func (c *Console) preview(pattern string, h handler) {
+	c.web.Page("GET "+pattern, c.signedIn(h, previewing))
+}
+
+// mode is how a page runs: reading in the read gate, posting a form, or
+// previewing a change out of the gate.
+type mode uint8
+
+const (
+	reading mode = iota
+	posting
+	previewing
+)
 
 const maxForm = 1 << 20 // a CSV import is the largest form
 
-func (c *Console) signedIn(h handler, write bool) http.HandlerFunc {
+func (c *Console) signedIn(h handler, m mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, ok := c.session(w, r)
 		if !ok {
 			return
 		}
-		if write {
+		if m == posting {
 			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 			if err := parseForm(r); err != nil {
 				c.fail(w, r, v, err)
@@ -102,7 +118,7 @@ func (c *Console) signedIn(h handler, write bool) http.HandlerFunc {
 				return
 			}
 		}
-		page, err := c.serve(w, r, v, h, write)
+		page, err := c.serve(w, r, v, h, m == reading)
 		switch {
 		case err != nil:
 			c.fail(w, r, v, err)
@@ -115,8 +131,8 @@ func (c *Console) signedIn(h handler, write bool) http.HandlerFunc {
 // serve runs a page's handler and renders its page. A page that only reads
 // does both inside the organization's read gate; a form does not, since its
 // write waits for a commit that waits for the gate's readers.
-func (c *Console) serve(w http.ResponseWriter, r *http.Request, v *view, h handler, write bool) ([]byte, error) {
-	if !write {
+func (c *Console) serve(w http.ResponseWriter, r *http.Request, v *view, h handler, gate bool) ([]byte, error) {
+	if gate {
 		_, done := c.dir.ReadIn(r.Context(), v.Org.ID)
 		defer done()
 	}

@@ -18,7 +18,10 @@ func (c *Console) routes() {
 	c.post("/workspaces", c.createWorkspace)
 	c.get("/workspaces/{ws}/iam", c.iam)
 	c.post("/workspaces/{ws}/assignments", c.assign)
+	c.preview("/workspaces/{ws}/assignments/{id}/remove", c.confirmUnassign)
 	c.post("/workspaces/{ws}/assignments/{id}/delete", c.unassign)
+	c.preview("/workspaces/{ws}/suspend", c.confirmSuspend)
+	c.post("/workspaces/{ws}/status", c.setStatus)
 
 	c.get("/access", c.explorer)
 	c.post("/access/fix", c.fix)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 
 	gh "gatehouse.dev/gatehouse"
@@ -122,6 +123,54 @@ func TestConsoleExplorerExplainsAndFixes(t *testing.T) {
 			c.want("a customer's question", "Denied: ciso@contoso.example", "Customer Viewer")
 			c.visit("/access?mode=why&user=ciso@fabrikam.example&capability=incidents.view&level=full")
 			c.wantNot("another customer's user", "ciso@fabrikam.example may")
+		})
+	}
+}
+
+// TestConsoleWhatIfListsWhoLosesAccess: removing a partner group's role in a
+// customer first shows exactly the people who would lose access — the
+// group's members, nested ones included — and changes nothing until confirmed.
+func TestConsoleWhatIfListsWhoLosesAccess(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			x := s.m.Directory().Index()
+			org := x.OrgBySlug(demoSlug)
+			contoso := x.WorkspaceBySlug(org.ID, "contoso")
+			var tier1 *gh.Assignment
+			for _, as := range x.AssignmentsIn(contoso.ID) {
+				if g := x.Group(gh.GroupID(as.Principal.ID)); g != nil && g.Name == "SOC Tier 1" {
+					tier1 = as
+				}
+			}
+			if tier1 == nil {
+				t.Fatal("the demo has no SOC Tier 1 assignment in Contoso")
+			}
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("admin@northwind.example", s.adminPassword)
+			b.visit("/workspaces/" + string(contoso.ID) + "/iam")
+			rev := s.revision()
+			b.press(`a[href$="/assignments/` + string(tier1.ID) + `/remove"]`)
+			losses := b.text("#losses")
+			for _, who := range []string{"sam.okafor@northwind.example", "nina.berg@northwind.example"} {
+				if !strings.Contains(losses, who) {
+					t.Errorf("the confirmation does not list %s:\n%s", who, losses)
+				}
+			}
+			for _, who := range []string{"maria.lopez@northwind.example", "lee.chen@northwind.example", "admin@northwind.example", "ciso@contoso.example"} {
+				if strings.Contains(losses, who) {
+					t.Errorf("the confirmation lists %s, who keeps access:\n%s", who, losses)
+				}
+			}
+			b.want("the confirmation", "2 people", "incidents.view")
+			if s.revision() != rev || x.Assignment(tier1.ID) == nil {
+				t.Fatal("the what-if changed something before the confirmation")
+			}
+			b.press(`#confirm button[type=submit]`)
+			b.want("after confirming", "Assignment removed.")
+			if x.Assignment(tier1.ID) != nil {
+				t.Error("the assignment is still there after confirming")
+			}
 		})
 	}
 }

@@ -1,0 +1,123 @@
+package console
+
+import (
+	"encoding/json"
+	"net/http"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Before a risky change the console shows who loses what: the change is run
+// as a what-if (the engine on the proposed state, nothing written) and the
+// person confirms on the page that lists the losses.
+
+// impact is a what-if grouped for reading: one line per user and workspace.
+type impact struct {
+	Lines     []impactLine
+	Gains     []impactLine
+	Users     int
+	Truncated bool
+	Confirm   string // where the confirmation posts
+	Fields    map[string]string
+	Back      string
+	Action    string // the button's words
+}
+
+type impactLine struct {
+	Email, Name, Workspace string
+	Capabilities           []string
+}
+
+// whatIf runs one operation as a what-if and groups its answer.
+func (c *Console) whatIf(r *http.Request, v *view, op directory.BatchOp) (*impact, error) {
+	res, err := c.dir.WhatIf(r.Context(), v.actor, v.Org, []directory.BatchOp{op})
+	if err != nil {
+		return nil, err
+	}
+	return &impact{Lines: group(res.Losses), Gains: group(res.Gains), Users: res.UsersAffected, Truncated: res.Truncated}, nil
+}
+
+func group(changes []directory.AccessChange) []impactLine {
+	var out []impactLine
+	for _, ch := range changes {
+		ws := "the organization"
+		if ch.Workspace != nil {
+			ws = ch.Workspace.Name
+		}
+		cap := string(ch.Capability) + " (" + ch.From.String() + " → " + ch.To.String() + ")"
+		if n := len(out); n > 0 && out[n-1].Email == ch.User.Email && out[n-1].Workspace == ws {
+			out[n-1].Capabilities = append(out[n-1].Capabilities, cap)
+			continue
+		}
+		out = append(out, impactLine{Email: ch.User.Email, Name: ch.User.Name, Workspace: ws, Capabilities: []string{cap}})
+	}
+	return out
+}
+
+// body is an operation's JSON body.
+func body(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// confirmUnassign shows who loses what if an assignment goes.
+func (c *Console) confirmUnassign(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	as, err := c.dir.GetAssignment(v.actor, s, gh.AssignmentID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "assignment", Workspace: string(s.Workspace.ID), ID: string(as.ID)})
+	if err != nil {
+		return err
+	}
+	base := "/workspaces/" + string(s.Workspace.ID)
+	im.Confirm, im.Back, im.Action = base+"/assignments/"+string(as.ID)+"/delete", base+"/iam", "Remove the assignment"
+	c.confirmPage(v, s, im, "Remove "+as.PrincipalName+"'s role "+as.RoleName+" in "+s.Workspace.Name+"?")
+	return nil
+}
+
+// confirmSuspend shows who loses what if a workspace is suspended.
+func (c *Console) confirmSuspend(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	im, err := c.whatIf(r, v, directory.BatchOp{Op: "update", Type: "workspace", ID: string(s.Workspace.ID), Body: body(map[string]string{"status": "suspended"})})
+	if err != nil {
+		return err
+	}
+	base := "/workspaces/" + string(s.Workspace.ID)
+	im.Confirm, im.Back, im.Action = base+"/status", base+"/iam", "Suspend "+s.Workspace.Name
+	im.Fields = map[string]string{"status": "suspended"}
+	c.confirmPage(v, s, im, "Suspend "+s.Workspace.Name+"?")
+	return nil
+}
+
+func (c *Console) confirmPage(v *view, s directory.Scope, im *impact, title string) {
+	v.Section = "workspaces"
+	if v.Home != nil {
+		v.Section = "iam"
+	}
+	if s.Workspace != nil && v.Home == nil {
+		v.Crumbs = []crumb{{"Workspaces", "/workspaces"}, {s.Workspace.Name, "/workspaces/" + string(s.Workspace.ID) + "/iam"}}
+	}
+	v.show("confirm.html", title, im)
+}
+
+// setStatus suspends or resumes a workspace.
+func (c *Console) setStatus(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	st := gh.Status(r.PostForm.Get("status"))
+	if _, _, err := c.dir.UpdateWorkspace(r.Context(), v.actor, s.Workspace, directory.WorkspacePatch{Status: &st}, 0); err != nil {
+		return err
+	}
+	return done(w, r, "/workspaces/"+string(s.Workspace.ID)+"/iam", s.Workspace.Name+" is now "+string(st)+".")
+}
