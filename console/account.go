@@ -141,9 +141,19 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, v *view
 		return c.showAccount(r, v)
 	}
 	if v.Gated() {
-		return done(w, r, "/", "Your new password is set.")
+		return done(w, r, landing(v), "Your new password is set.")
 	}
 	return done(w, r, "/account", "Your new password is set. Every other session of yours has ended.")
+}
+
+// landing is where "/" leads the user, named directly so that the notice
+// of a redirect is not spent on the way (a session still lacking a step is
+// sent on to it from there).
+func landing(v *view) string {
+	if v.Home != nil {
+		return "/workspaces/" + string(v.Home.ID) + "/iam"
+	}
+	return "/workspaces"
 }
 
 // reauthenticate confirms the password (and code) again, so that sensitive
