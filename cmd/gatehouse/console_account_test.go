@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -112,6 +113,53 @@ func TestConsoleAccountTemporaryPassword(t *testing.T) {
 			b.wantAt("/workspaces")
 			b.visit("/account")
 			b.want("My account", "Your workspaces", "Contoso", "Incident Analyst")
+		})
+	}
+}
+
+// TestConsoleAccountSetupEnrolsThenChanges: where the policy asks everyone
+// for a second factor, a user with a temporary password first sets up an
+// authenticator app on /account/setup (reaching nothing else), then changes
+// the password there, then works in the console.
+func TestConsoleAccountSetupEnrolsThenChanges(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			d := s.m.Directory()
+			o := d.Index().OrgBySlug(demoSlug)
+			in := directory.OrgPatch{Policy: directory.PolicyPatch{"mfa": json.RawMessage(`"everyone"`)}}
+			if _, _, err := d.UpdateOrg(context.Background(), directory.SystemActor("test"), o, in, 0); err != nil {
+				t.Fatal(err)
+			}
+			temp := s.tempPassword(t, "nina.berg@northwind.example")
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("nina.berg@northwind.example", temp)
+			b.wantAt("/account/setup")
+			b.want("the setup page", "asks you to set up an authenticator app")
+			for _, p := range []string{"/workspaces", "/account", "/access"} {
+				b.visit(p)
+				b.wantAt("/account/setup")
+			}
+			b.press(`form[action="/account/mfa"] button[type=submit]`)
+			b.wantAt("/account/setup")
+			b.want("the enrolment", "Type the code the app shows now")
+			if qr := b.fetch("/account/mfa/qr.png"); qr.status != 200 || qr.contentType != "image/png" {
+				t.Errorf("GET /account/mfa/qr.png while enrolling = %d %q, want 200 image/png", qr.status, qr.contentType)
+			}
+			secret := strings.ReplaceAll(b.text(`#totp-secret`), " ", "")
+			b.fill(`input[name=code]`, code(t, secret, time.Now()))
+			b.press(`form[action="/account/mfa/confirm"] button[type=submit]`)
+			b.want("the recovery codes", "shown only now")
+			b.press(`.codes ~ p a[role=button]`)
+			b.wantAt("/account/setup")
+			b.want("the next step", "asks you to change your password")
+			const pw = "a quiet harbour at four in the morning"
+			b.fill(`input[name=current_password]`, temp)
+			b.fill(`input[name=password]`, pw)
+			b.fill(`input[name=confirm]`, pw)
+			b.press(`form[action="/account/password"] button[type=submit]`)
+			b.wantAt("/workspaces")
+			b.want("the console", "Your new password is set")
 		})
 	}
 }
