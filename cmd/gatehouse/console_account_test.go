@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -187,6 +188,60 @@ func TestConsoleAccountSignOutEverywhereElse(t *testing.T) {
 			a.wantAt("/workspaces")
 		})
 	}
+}
+
+// TestConsoleAccountKeysAndProfile: a user renames itself, makes a personal
+// API key whose secret is shown once and works against the API, and revokes it.
+func TestConsoleAccountKeysAndProfile(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			pw := s.givePassword(t, "omar.haddad@northwind.example", "")
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("omar.haddad@northwind.example", pw)
+			b.visit("/account")
+			b.fill(`input[name=given_name]`, "Omar K.")
+			b.press(`form[action="/account/profile"] button[type=submit]`)
+			b.want("the renamed account", "Your name is saved.")
+			if got := b.text(`header.top nav a[href="/account"]`); got != "Omar K. Haddad" {
+				t.Errorf("the header names the user %q, want Omar K. Haddad", got)
+			}
+
+			b.fill(`#new-key input[name=name]`, "laptop CLI")
+			b.press(`#new-key button[type=submit]`)
+			b.want("the new key", "Copy its secret now", "laptop CLI")
+			secret := b.text(`#key-secret`)
+			if !strings.HasPrefix(secret, "ghk_") {
+				t.Fatalf("the page shows the secret %q, want ghk_…", secret)
+			}
+			if st, body := s.me(t, secret); st != http.StatusOK || !strings.Contains(body, "omar.haddad@northwind.example") {
+				t.Errorf("GET /v1/me with the new key = %d %s, want 200 and Omar", st, body)
+			}
+			b.visit("/account")
+			b.want("the key list", "laptop CLI")
+			b.wantNot("the key list", secret)
+			b.run(chromedp.Evaluate(`window.confirm = () => true`, nil)) // the button asks first
+			b.press(`#keys form[action$="/revoke"] button[type=submit]`)
+			b.want("the revoked key", "The key is revoked.", "No keys.")
+			if st, _ := s.me(t, secret); st != http.StatusUnauthorized {
+				t.Errorf("GET /v1/me with the revoked key = %d, want 401", st)
+			}
+		})
+	}
+}
+
+// me asks the API who key is.
+func (s *consoleServer) me(t *testing.T, key string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // invite invites an org member through the CLI and returns the path of the
