@@ -23,6 +23,8 @@ func (c *Console) accountRoutes() {
 	c.get("/account/mfa/qr.png", c.mfaQR)
 	c.post("/account/mfa/confirm", c.confirmMFA)
 	c.post("/account/recovery-codes", c.newRecoveryCodes)
+	c.post("/account/passkeys/begin", c.beginPasskey)
+	c.post("/account/passkeys", c.addPasskey)
 	c.post("/account/passkeys/{id}/delete", c.removePasskey)
 
 	c.post("/account/sessions/{id}/delete", c.endSession)

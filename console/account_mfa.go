@@ -2,10 +2,12 @@ package console
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
+	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/signin"
 )
 
@@ -165,6 +167,36 @@ func (c *Console) newRecoveryCodes(w http.ResponseWriter, r *http.Request, v *vi
 	}
 	v.Notice = "New recovery codes are made; the old ones no longer work."
 	return c.showCodes(v, codes, "/account", false)
+}
+
+// beginPasskey answers assets/passkeys.js with a registration challenge
+// (JSON, for navigator.credentials.create), or with what stands in the way.
+func (c *Console) beginPasskey(w http.ResponseWriter, r *http.Request, v *view) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "application/json")
+	o, err := c.signin.BeginPasskey(r.Context(), v.actor)
+	if err != nil {
+		e := gh.AsError(err)
+		if e.Kind == gh.KindInternal {
+			c.log.Error("console", "err", err, "path", r.URL.Path, "request_id", ghttp.RequestID(r))
+			e = gh.Errorf(gh.KindInternal, "internal", "something went wrong on our side; try again in a moment")
+		}
+		w.WriteHeader(ghttp.Status(e))
+		return json.NewEncoder(w).Encode(map[string]string{"error": e.Message})
+	}
+	return json.NewEncoder(w).Encode(o)
+}
+
+// addPasskey keeps the passkey the browser made, named by the person.
+func (c *Console) addPasskey(w http.ResponseWriter, r *http.Request, v *view) error {
+	f := r.PostForm
+	in := signin.PasskeyAnswer{Ceremony: f.Get("ceremony"), Name: f.Get("name"), Credential: json.RawMessage(f.Get("credential"))}
+	pk, err := c.signin.FinishPasskey(r.Context(), v.actor, in)
+	if err != nil {
+		formError(v, err)
+		return c.showAccount(r, v)
+	}
+	return done(w, r, "/account", "Passkey "+pk.Name+" is added. You can sign in with it alone.")
 }
 
 func (c *Console) removePasskey(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
@@ -226,6 +228,38 @@ func TestConsoleAccountKeysAndProfile(t *testing.T) {
 			if st, _ := s.me(t, secret); st != http.StatusUnauthorized {
 				t.Errorf("GET /v1/me with the revoked key = %d, want 401", st)
 			}
+		})
+	}
+}
+
+// TestConsoleAccountPasskeys: a user adds a passkey from My account with the
+// browser's (virtual) authenticator, sees it listed, and removes it.
+func TestConsoleAccountPasskeys(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			pw := s.givePassword(t, "julia.ross@northwind.example", "")
+			// Passkeys belong to the public URL's host name, http://localhost:PORT by default.
+			_, port, _ := net.SplitHostPort(s.m.Addr())
+			b := newBrowser(t, "http://localhost:"+port, 1280)
+			b.run(webauthn.Enable(), chromedp.ActionFunc(func(ctx context.Context) error {
+				_, err := webauthn.AddVirtualAuthenticator(&webauthn.VirtualAuthenticatorOptions{
+					Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+					HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+				}).Do(ctx)
+				return err
+			}))
+			b.signIn("julia.ross@northwind.example", pw)
+			b.visit("/account")
+			b.fill(`#add-passkey input[name=name]`, "work laptop")
+			b.press(`#add-passkey button[type=submit]`)
+			b.run(chromedp.Poll(`location.pathname === "/account" && document.querySelector("p.notice") !== null`, nil,
+				chromedp.WithPollingTimeout(10*time.Second)))
+			b.check("passkey-added")
+			b.want("the added passkey", "Passkey work laptop is added.", "work laptop")
+			b.run(chromedp.Evaluate(`window.confirm = () => true`, nil))
+			b.press(`#mfa form[action$="/delete"] button[type=submit]`)
+			b.want("the removed passkey", "The passkey is removed.", "No passkeys.")
 		})
 	}
 }
