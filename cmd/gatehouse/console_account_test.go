@@ -65,6 +65,12 @@ func TestConsoleAccountInvitationToTOTP(t *testing.T) {
 			}
 			b.visit("/account")
 			b.want("My account after enrolment", "An authenticator app is set up", "10 recovery codes are left")
+			b.run(chromedp.Evaluate(`window.confirm = () => true`, nil))
+			b.press(`form[action="/account/recovery-codes"] button[type=submit]`)
+			b.want("new recovery codes", "the old ones no longer work", "shown only now")
+			if n := b.count(".codes li"); n != 10 {
+				t.Errorf("the page shows %d new recovery codes, want 10", n)
+			}
 			b.wantFetch("/account/mfa/qr.png", http.StatusNotFound)
 
 			b.press(`form[action="/signout"] button[type=submit]`)
