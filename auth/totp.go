@@ -47,6 +47,27 @@ func NewTOTP(issuer, account string) (secret string, uri string, png []byte, err
 	return key.Secret(), key.URL(), png, nil
 }
 
+// TOTPImage draws again the URI and QR code of an existing secret (base32),
+// so that an enrolment begun on one request can be shown on the next. The
+// same warning holds: both carry the secret. A malformed secret is KindInvalid.
+func TOTPImage(issuer, account, secret string) (uri string, png []byte, err error) {
+	canon, err := totpKey(secret)
+	if err != nil {
+		return "", nil, gh.Errorf(gh.KindInvalid, "invalid_totp_secret", "the TOTP secret is malformed")
+	}
+	raw, _ := base32.StdEncoding.DecodeString(canon)
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Secret: raw,
+		Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return "", nil, &gh.Error{Kind: gh.KindInvalid, Code: "invalid_totp_account",
+			Message: "issuer and account are required for TOTP", Err: err}
+	}
+	if png, err = qrPNG(key); err != nil {
+		return "", nil, gh.Internal(err)
+	}
+	return key.URL(), png, nil
+}
+
 // qrPNG draws the key's URI as a QR code inside a white margin: ISO/IEC 18004
 // asks for a quiet zone of four modules, which the library leaves out, and
 // phones fail to scan a code that touches a dark page.

@@ -181,3 +181,22 @@ func TestNewTOTPInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestTOTPImage: an enrolment drawn again from its secret gives the URI and
+// QR code it was begun with, and a malformed secret is refused.
+func TestTOTPImage(t *testing.T) {
+	secret, uri, png, err := NewTOTP("Gatehouse", "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri2, png2, err := TOTPImage("Gatehouse", "ana@example.com", secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri2 != uri || !bytes.Equal(png2, png) {
+		t.Errorf("TOTPImage(%s) = %q and a %d-byte PNG, want %q and the %d-byte PNG NewTOTP drew", secret, uri2, len(png2), uri, len(png))
+	}
+	if _, _, err := TOTPImage("Gatehouse", "ana@example.com", "SHORT"); gh.KindOf(err) != gh.KindInvalid {
+		t.Errorf("TOTPImage(SHORT) error = %v, want KindInvalid", err)
+	}
+}

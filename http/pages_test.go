@@ -207,3 +207,12 @@ func TestSignInPageRefusesOtherSites(t *testing.T) {
 		wantPage(t, "the page's own form", st, 200, body, "You are signed in as mo@acme.example")
 	})
 }
+
+// TestSignInPageKeepsNext: the console sends a signed-out browser to
+// /signin?next=PATH; the page takes the parameter and carries it in its form.
+func TestSignInPageKeepsNext(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		st, body := e.pages().open("https://gatehouse.test/signin?next=%2Fworkspaces%3Fq%3Dx")
+		wantPage(t, "the sign-in page with next", st, 200, body, `action="/signin"`, `name="next" value="/workspaces?q=x"`)
+	})
+}

@@ -21,12 +21,7 @@ type Enrolment struct {
 // session cannot swap a user's second factor.
 func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment, error) {
 	u := a.User
-	o := s.dir.Index().Org(u.Org)
-	issuer := s.cfg.Issuer
-	if o != nil {
-		issuer += " (" + o.Name + ")"
-	}
-	secret, uri, png, err := auth.NewTOTP(issuer, u.Email)
+	secret, uri, png, err := auth.NewTOTP(s.issuer(u), u.Email)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +41,32 @@ func (s *Service) BeginTOTP(ctx context.Context, a *directory.Actor) (*Enrolment
 		return nil, err
 	}
 	return &Enrolment{Secret: gh.Secret(secret), URI: gh.Secret(uri), QRPNG: base64.StdEncoding.EncodeToString(png)}, nil
+}
+
+// issuer names the service and the user's organization in authenticator apps.
+func (s *Service) issuer(u *gh.User) string {
+	if o := s.dir.Index().Org(u.Org); o != nil {
+		return s.cfg.Issuer + " (" + o.Name + ")"
+	}
+	return s.cfg.Issuer
+}
+
+// PendingTOTP returns the signed-in user's enrolment that was begun and not
+// yet confirmed, its URI and QR code drawn again, so that a page can show it
+// after a redirect. Errors: KindNotFound when none is pending.
+func (s *Service) PendingTOTP(ctx context.Context, a *directory.Actor) (*Enrolment, error) {
+	cred, err := s.credential(ctx, a.User)
+	if err != nil {
+		return nil, err
+	}
+	if cred.TOTPSecret == "" || cred.TOTPConfirmed {
+		return nil, gh.Errorf(gh.KindNotFound, "no_pending_enrolment", "no authenticator app is being set up")
+	}
+	uri, png, err := auth.TOTPImage(s.issuer(a.User), a.User.Email, cred.TOTPSecret)
+	if err != nil {
+		return nil, err
+	}
+	return &Enrolment{Secret: gh.Secret(cred.TOTPSecret), URI: gh.Secret(uri), QRPNG: base64.StdEncoding.EncodeToString(png)}, nil
 }
 
 // ConfirmTOTP turns the pending secret on with a first code and returns ten
