@@ -28,6 +28,7 @@ func (c *Console) routes() {
 
 	c.settingsRoutes()
 	c.accountRoutes()
+	c.operatorRoutes()
 }
 
 // home sends people to their place: a workspace user to its workspace's

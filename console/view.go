@@ -31,6 +31,8 @@ type view struct {
 	Notice  string
 	Error   string
 	Data    any
+	// Operator is set on the platform operator's pages, which have no user.
+	Operator bool
 
 	actor  *directory.Actor
 	sess   *gh.Session
@@ -53,13 +55,19 @@ func (c *Console) newView(w http.ResponseWriter, r *http.Request, a *directory.A
 		v.Home = c.dir.Index().Workspace(a.User.Workspace)
 	}
 	v.Admin = a.User.IsOrgAdmin()
-	if ck, err := r.Cookie(flashCookie); err == nil {
-		if msg, err := url.QueryUnescape(ck.Value); err == nil {
-			v.Notice = msg
-		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	}
+	v.Notice = flash(w, r)
 	return v
+}
+
+// flash reads and clears the notice a redirect carried.
+func flash(w http.ResponseWriter, r *http.Request) string {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	msg, _ := url.QueryUnescape(ck.Value)
+	return msg
 }
 
 // show picks the page to render.

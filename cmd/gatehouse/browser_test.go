@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -93,6 +94,8 @@ func newBrowser(t *testing.T, base string, width int64) *browser {
 			}
 		case *runtime.EventExceptionThrown:
 			b.note(e.ExceptionDetails.Error())
+		case *page.EventJavascriptDialogOpening: // a button that asks first: the person says yes
+			go func() { _ = chromedp.Run(ctx, page.HandleJavaScriptDialog(true)) }()
 		}
 	})
 	b.run(log.Enable(), runtime.Enable())

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"testing"
+
+	gh "gatehouse.dev/gatehouse"
+)
+
+// TestConsoleOperator: the platform operator signs in with its key, creates
+// an organization with its first admin, suspends and reactivates one, and
+// verifies the deployment's audit chain; a wrong key and an organization's
+// admin are kept out.
+func TestConsoleOperator(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			x := s.m.Directory().Index()
+
+			admin := newBrowser(t, s.url, 1280)
+			admin.signIn("admin@northwind.example", s.adminPassword)
+			admin.visit("/operator")
+			admin.want("an org admin at /operator", "Operator API key")
+
+			b := newBrowser(t, s.url, 1280)
+			b.visit("/operator/signin")
+			b.fill(`input[name=key]`, "ghk_not-the-key")
+			b.press(`#operator-signin button[type=submit]`)
+			b.want("a wrong key", "That is not the operator's key")
+
+			b.fill(`input[name=key]`, s.operator)
+			b.press(`#operator-signin button[type=submit]`)
+			b.want("the organizations", "Northwind Security", "New organization")
+			b.fill(`input[name=name]`, "Adatum Defense")
+			b.fill(`input[name=email]`, "ops@adatum.example")
+			b.fill(`input[name=given_name]`, "Ada")
+			b.press(`#new-org button[type=submit]`)
+			b.want("after creating", "Organization Adatum Defense created with ops@adatum.example", "A link to set a password is on its way")
+			if o := x.OrgBySlug("adatum-defense"); o == nil || len(x.ActiveOrgAdmins(o.ID)) == 0 {
+				t.Fatalf("no organization adatum-defense with an admin after creating it: %+v", o)
+			}
+
+			b.fill(`input[name=name]`, "Bad Slug Partners")
+			b.fill(`input[name=slug]`, "Not A Slug!")
+			b.fill(`input[name=email]`, "ops@badslug.example")
+			b.fill(`input[name=given_name]`, "Bo")
+			b.press(`#new-org button[type=submit]`)
+			b.want("a refused form", "Slug")
+			if n := len(x.Orgs(func(*gh.Org) bool { return true })); n != 2 {
+				t.Errorf("%d organizations after a refused form, want 2", n)
+			}
+
+			adatum := x.OrgBySlug("adatum-defense")
+			b.press(`form[action="/operator/orgs/` + string(adatum.ID) + `/status"] button`)
+			b.want("after suspending", "Adatum Defense is now suspended.")
+			if x.Org(adatum.ID).Status != gh.StatusSuspended {
+				t.Errorf("adatum is %s after suspending", x.Org(adatum.ID).Status)
+			}
+			b.visit("/operator/audit?verify=1")
+			b.want("the deployment's log", "The chain holds", "apikey.create")
+		})
+	}
+}
