@@ -208,4 +208,3 @@ func (c *Console) operatorAudit(w http.ResponseWriter, r *http.Request, v *view)
 	v.show("operator_audit.html", "Deployment audit log", p)
 	return nil
 }
-
