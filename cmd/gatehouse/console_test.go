@@ -18,7 +18,7 @@ type consoleServer struct {
 	adminPassword string
 }
 
-var demoPasswordRE = regexp.MustCompile(`(?s)and password \(shown once.*?\n\n  (\S+)\n`)
+var demoPasswordRE = regexp.MustCompile(`(?s)and password \(shown once\):\n\n  (\S+)\n`)
 
 func startConsole(t *testing.T, store string) *consoleServer {
 	t.Helper()

@@ -90,9 +90,12 @@ Organization Admin: %s, API key (shown once):
 
   %s
 
-and password (shown once; sign in with POST /v1/login {"org":"%s","email":"%s","password":…}):
+and password (shown once):
 
   %s
+
+Open the console at http://%s/ and sign in as %s with that password
+(the API takes it too: POST /v1/login {"org":"%s","email":"%s","password":…}).
 
 Try:
   export GATEHOUSE_URL=http://%s GATEHOUSE_KEY=%s
@@ -100,7 +103,7 @@ Try:
   curl -s -H "Authorization: Bearer $GATEHOUSE_KEY" -H "Content-Type: application/json" $GATEHOUSE_URL/v1/explain \
     -d '{"org":"%s","user":"nina.berg@northwind.example","workspace":"contoso","capability":"incidents.close"}'
 
-`, org.Name, admin.Email, key.Reveal(), demoSlug, admin.Email, pw, addr, key.Reveal(), demoSlug, demoSlug)
+`, org.Name, admin.Email, key.Reveal(), pw, addr, admin.Email, demoSlug, admin.Email, addr, key.Reveal(), demoSlug, demoSlug)
 	return nil
 }
 
