@@ -42,6 +42,7 @@ const docsPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API reference · Gatehouse</title>
 <link rel="stylesheet" href="/assets/vendor/swagger-ui.css">
+<link rel="stylesheet" href="/assets/docs.css">
 </head>
 <body>
 <main id="api" aria-label="API reference"></main>

@@ -36,6 +36,8 @@ type explorerPage struct {
 	Matrix *matrix
 }
 
+const maxPicker = 300
+
 type whyAnswer struct {
 	*engine.Explanation
 	Email, WorkspaceName string
@@ -54,7 +56,10 @@ func (c *Console) explorer(w http.ResponseWriter, r *http.Request, v *view) erro
 	if v.Home != nil {
 		p.Workspace = string(v.Home.ID) // a customer explores its own workspace only
 	}
-	p.Workspaces = c.dir.ListWorkspaces(v.actor, v.Org, "", directory.Page{Limit: directory.MaxLimit}).Items
+	// A picker up to a few hundred workspaces; beyond, the field takes a short name or id.
+	if ws := c.dir.ListWorkspaces(v.actor, v.Org, "", directory.Page{Limit: maxPicker}); ws.Next == "" {
+		p.Workspaces = ws.Items
+	}
 	for _, ci := range c.dir.Catalogue().Capabilities() {
 		if ci.Scope == gh.ScopeWorkspace {
 			p.Capabilities = append(p.Capabilities, ci)

@@ -92,6 +92,14 @@ func newBrowser(t *testing.T, base string, width int64) *browser {
 			if strings.Contains(e.Entry.Text, "Content Security Policy") || e.Entry.Level == log.LevelError && e.Entry.Source == log.SourceJavascript {
 				b.note(e.Entry.Text)
 			}
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				b.note("console.error: " + strings.Join(parts, " "))
+			}
 		case *runtime.EventExceptionThrown:
 			b.note(e.ExceptionDetails.Error())
 		case *page.EventJavascriptDialogOpening: // a button that asks first: the person says yes
