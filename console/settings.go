@@ -28,29 +28,29 @@ func (c *Console) settingsRoutes() {
 	c.post("/settings/users/{id}/keys", c.userCreateKey)
 	c.post("/settings/users/{id}/keys/{key}/revoke", c.userRevokeKey)
 
-	// TODO c.get("/settings/groups", c.settingsGroups)
-	// TODO c.post("/settings/groups", c.createGroup)
-	// TODO c.get("/settings/groups/{id}", c.settingsGroup)
-	// TODO c.post("/settings/groups/{id}/members", c.addMember)
-	// TODO c.post("/settings/groups/{id}/members/{type}/{member}/remove", c.removeMember)
+	c.get("/settings/groups", c.settingsGroups)
+	c.post("/settings/groups", c.createGroup)
+	c.get("/settings/groups/{id}", c.settingsGroup)
+	c.post("/settings/groups/{id}/members", c.addMember)
+	c.post("/settings/groups/{id}/members/{type}/{member}/remove", c.removeMember)
 
-	// TODO c.get("/settings/roles", c.settingsRoles)
-	// TODO c.get("/settings/roles/new", c.newRole)
-	// TODO c.post("/settings/roles", c.createRole)
-	// TODO c.get("/settings/roles/{id}", c.editRole)
-	// TODO c.post("/settings/roles/{id}", c.updateRole)
-	// TODO c.post("/settings/roles/{id}/delete", c.deleteRole)
+	c.get("/settings/roles", c.settingsRoles)
+	c.get("/settings/roles/new", c.newRole)
+	c.post("/settings/roles", c.createRole)
+	c.get("/settings/roles/{id}", c.editRole)
+	c.post("/settings/roles/{id}", c.updateRole)
+	c.post("/settings/roles/{id}/delete", c.deleteRole)
 
-	// TODO c.get("/settings/templates", c.settingsTemplates)
-	// TODO c.post("/settings/templates", c.createTemplate)
+	c.get("/settings/templates", c.settingsTemplates)
+	c.post("/settings/templates", c.createTemplate)
 
-	// TODO c.get("/settings/policy", c.settingsPolicy)
-	// TODO c.post("/settings/policy", c.savePolicy)
+	c.get("/settings/policy", c.settingsPolicy)
+	c.post("/settings/policy", c.savePolicy)
 
-	// TODO c.get("/settings/audit", c.settingsAudit)
-	// TODO c.get("/settings/audit/events.csv", c.auditCSV)
+	c.get("/settings/audit", c.settingsAudit)
+	c.get("/settings/audit/events.csv", c.auditCSV)
 
-	// TODO c.get("/settings/outbox", c.settingsOutbox)
+	c.get("/settings/outbox", c.settingsOutbox)
 }
 
 func (c *Console) settingsHome(w http.ResponseWriter, r *http.Request, v *view) error {
