@@ -3,10 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	gh "gatehouse.dev/gatehouse"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -130,6 +132,98 @@ func TestConsoleSettingsManagesAUser(t *testing.T) {
 			b.want("a workspace user under settings", "Not found")
 			b.visit("/settings/users/usr_never_issued")
 			b.want("an unknown user", "Not found")
+		})
+	}
+}
+
+// TestConsoleSettingsGroupsRolesAndAudit: add a user and a nested group to a
+// group and see its members; see a group's workspaces; copy a built-in role;
+// make a template; save the policy; invite someone and see the mail in the
+// outbox; and find every change in the audit log, whose chain verifies.
+func TestConsoleSettingsGroupsRolesAndAudit(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s, b := settingsAdmin(t, store(t))
+			x := s.m.Directory().Index()
+			o := x.OrgBySlug(demoSlug)
+
+			b.visit("/settings/groups")
+			b.want("the groups page", "SOC Tier 1", "Night Shift", "Create a group")
+			b.fill(`#add-group input[name=name]`, "Threat Hunters")
+			b.press(`#add-group button[type=submit]`)
+			b.want("the new group", "Group Threat Hunters created.", "has no members yet", "not assigned to any workspace")
+			b.fill(`#add-member input[name=email]`, "sam.okafor@northwind.example")
+			b.press(`#add-member button[type=submit]`)
+			b.want("the group with Sam", "Member added.", "sam.okafor@northwind.example")
+			b.choose(`#add-member select[name=principal]`, "Night Shift")
+			b.press(`#add-member button[type=submit]`)
+			b.want("the group with Night Shift", "sam.okafor@northwind.example", "Night Shift", "nested group")
+			b.fill(`#add-member input[name=email]`, "nobody@northwind.example")
+			b.press(`#add-member button[type=submit]`)
+			b.want("an unknown member", "User not found")
+			b.visit("/settings/groups?q=tier+1")
+			b.press(`#groups-list a`)
+			b.want("SOC Tier 1's workspaces", "Contoso", "Fabrikam", "Incident Analyst", "Night Shift")
+
+			b.visit("/settings/roles")
+			b.want("the roles page", "Incident Responder", "Content Admin", "workspace.users.add", "Customer Viewer")
+			b.choose(`#new-role select[name=from]`, "A copy of Incident Analyst")
+			b.press(`#new-role button[type=submit]`)
+			b.want("the copy's form", "A copy of the built-in role Incident Analyst")
+			b.fill(`#role-form input[name=name]`, "Tier 1 Plus")
+			b.choose(`#role-form select[name="cap:incidents.close"]`, "full")
+			b.press(`#role-form button[type=submit]`)
+			b.want("the roles after the copy", "Role Tier 1 Plus created.", "Tier 1 Plus")
+			var copied *gh.Role
+			for _, r := range x.RolesNamed(o.ID, "Tier 1 Plus") {
+				copied = r
+			}
+			if copied == nil || copied.BasedOn != gh.RoleIncidentAnalyst || copied.Grants["incidents.close"] != gh.LevelFull || copied.Grants["incidents.view"] != gh.LevelFull {
+				t.Fatalf("the copied role is %+v", copied)
+			}
+			b.visit("/settings/roles/" + string(copied.ID))
+			b.want("the role's form", "Tier 1 Plus", "Delete role")
+			b.visit("/settings/roles/" + string(gh.RoleAdmin))
+			b.want("a built-in role's form", "Not found")
+
+			b.visit("/settings/templates")
+			b.want("the templates page", "Standard onboarding", "SOC Managers", "applies to every new customer")
+			b.fill(`#add-template input[name=name]`, "Managers only")
+			b.choose(`#add-template select[name=group]`, "SOC Managers")
+			b.choose(`#add-template select[name=role]`, "Admin")
+			b.press(`#add-template button[type=submit]`)
+			b.want("the new template", "Template Managers only created.", "Managers only")
+
+			b.visit("/settings/policy")
+			b.want("the policy page", "Minimum length", "Failures before a lockout")
+			b.fill(`#policy input[name=lockout_threshold]`, "5")
+			b.press(`#policy button[type=submit]`)
+			b.want("the saved policy", "Security policy saved.")
+			if got := x.Org(o.ID).Policy.LockoutThreshold; got != 5 {
+				t.Errorf("lockout threshold = %d, want 5", got)
+			}
+
+			b.visit("/settings/users")
+			b.fill(`#add-user input[name=email]`, "jo.jay@northwind.example")
+			b.fill(`#add-user input[name=given_name]`, "Jo")
+			b.press(`#invite-user`)
+			b.want("the invited user", "Invitation sent to jo.jay@northwind.example.", "invited")
+			b.visit("/settings/outbox")
+			b.want("the outbox", "jo.jay@northwind.example")
+
+			b.visit("/settings/audit")
+			b.want("the audit log", "group.create", "group.member.add", "role.create", "template.create", "org.policy.update", "admin@northwind.example")
+			b.press(`#verify-chain button[type=submit]`)
+			b.want("the chain", "The chain verifies")
+			b.visit("/settings/audit?action=role.")
+			b.want("role events", "role.create")
+			b.wantNot("role events", "group.create")
+			var csv string
+			b.run(chromedp.Evaluate(`fetch("/settings/audit/events.csv?action=group.").then(r => r.text())`, &csv,
+				func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+			if !strings.HasPrefix(csv, "revision,time,") || !strings.Contains(csv, "group.member.add") || strings.Contains(csv, "role.create") {
+				t.Errorf("the audit export is:\n%s", csv)
+			}
 		})
 	}
 }
