@@ -103,7 +103,7 @@ func (c *Console) settingsAudit(w http.ResponseWriter, r *http.Request, v *view)
 }
 
 func (c *Console) auditRow(ev *gh.Event) auditRow {
-	row := auditRow{Event: ev, Who: string(ev.Actor.Type), What: string(ev.Target.Type) + " " + ev.Target.ID}
+	row := auditRow{Event: ev, Who: string(ev.Actor.Type), What: string(ev.Target.Type) + " " + c.targetName(ev.Target)}
 	switch {
 	case ev.Actor.Name != "":
 		row.Who = ev.Actor.Name
@@ -119,6 +119,38 @@ func (c *Console) auditRow(ev *gh.Event) auditRow {
 		}
 	}
 	return row
+}
+
+// targetName names an event's target as it is now, or by id when it is gone.
+func (c *Console) targetName(t gh.Target) string {
+	x := c.dir.Index()
+	switch t.Type {
+	case gh.KindUser:
+		if u := x.User(gh.UserID(t.ID)); u != nil {
+			return u.Email
+		}
+	case gh.KindGroup:
+		if g := x.Group(gh.GroupID(t.ID)); g != nil {
+			return g.Name
+		}
+	case gh.KindRole:
+		if r := x.Role(gh.RoleID(t.ID)); r != nil {
+			return r.Name
+		}
+	case gh.KindWorkspace:
+		if ws := x.Workspace(gh.WorkspaceID(t.ID)); ws != nil {
+			return ws.Name
+		}
+	case gh.KindTemplate:
+		if tp := x.Template(gh.TemplateID(t.ID)); tp != nil {
+			return tp.Name
+		}
+	case gh.KindOrg:
+		if o := x.Org(gh.OrgID(t.ID)); o != nil {
+			return o.Name
+		}
+	}
+	return t.ID
 }
 
 // auditCSV exports the filtered log, newest first, up to auditCSVRows events.

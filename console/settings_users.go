@@ -111,7 +111,8 @@ func (c *Console) inviteUser(w http.ResponseWriter, r *http.Request, v *view) er
 type importPage struct {
 	Problems []directory.ImportProblem
 	Users    []*gh.User
-	Rows     int
+	Rows     int    // in the file
+	BadRows  int    // with a problem
 	File     string // the file, base64, carried to the confirmation
 }
 
@@ -136,6 +137,11 @@ func (c *Console) previewImport(w http.ResponseWriter, r *http.Request, v *view)
 		return c.showUsers(r, v, directory.UserInput{})
 	}
 	p := importPage{Problems: res.Skipped, Users: res.Created, Rows: len(rows)}
+	bad := map[int]bool{}
+	for _, pr := range p.Problems {
+		bad[pr.Line] = true
+	}
+	p.BadRows = len(bad)
 	if len(p.Problems) == 0 {
 		p.File = base64.StdEncoding.EncodeToString(body)
 	} else {

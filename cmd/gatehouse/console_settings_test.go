@@ -64,7 +64,8 @@ func TestConsoleSettingsImportsUsers(t *testing.T) {
 				"not-an-email,Bad,Email\n"+
 				"maria.lopez@northwind.example,Maria,Again\n")
 			b.press(`#import-users button[type=submit]`)
-			b.want("the bad file's check", "Nothing was imported", "Line 3", "Line 4", "email")
+			b.want("the bad file's check", "2 rows of 3 cannot be imported", "Nothing was imported",
+				"Line 3", "must be an email address", "Line 4", "already in use")
 			b.wantNot("the bad file's check", "Line 2")
 			if s.orgUserByEmail("gina.good@northwind.example") != nil {
 				t.Fatal("a file with bad rows imported its good row")
