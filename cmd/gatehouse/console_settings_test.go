@@ -228,3 +228,39 @@ func TestConsoleSettingsGroupsRolesAndAudit(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleSettingsOrgMemberReads: an Organization Member reads the
+// organization's people, groups, roles and policy without the forms that
+// change them, and is refused the audit log and the outbox; a customer's user
+// finds no settings at all.
+func TestConsoleSettingsOrgMemberReads(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("sam.okafor@northwind.example", s.givePassword(t, "sam.okafor@northwind.example", ""))
+			b.visit("/settings/users")
+			b.want("a member's users page", "maria.lopez@northwind.example", "SOC Tier 1")
+			b.wantNot("a member's users page", "Add a user", "Import users")
+			b.visit("/settings/users/" + string(s.orgUserByEmail("maria.lopez@northwind.example").ID))
+			b.want("a colleague's page", "maria.lopez@northwind.example", "SOC Managers")
+			b.wantNot("a colleague's page", "Disable user", "API keys", "Sessions")
+			b.visit("/settings/groups")
+			b.wantNot("a member's groups page", "Create a group")
+			b.visit("/settings/roles")
+			b.want("a member's roles page", "Incident Responder")
+			b.wantNot("a member's roles page", "New custom role")
+			b.visit("/settings/policy")
+			b.want("a member's policy page", "Only an Organization Admin can change them.")
+			b.visit("/settings/audit")
+			b.want("a member's audit page", "Not allowed")
+			b.visit("/settings/outbox")
+			b.want("a member's outbox", "Not allowed")
+
+			c := newBrowser(t, s.url, 1280)
+			c.signIn("it-admin@contoso.example", s.givePassword(t, "it-admin@contoso.example", "contoso"))
+			c.visit("/settings/users")
+			c.want("a customer's user at settings", "Not found")
+		})
+	}
+}
