@@ -93,8 +93,32 @@ func (c *Console) savePolicy(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	if err != nil {
 		formError(v, err)
-		o := directory.OrgSeenBy(v.actor, v.Org)
-		return c.showPolicy(v, o.Policy, o.StaffShownAs)
+		return c.showPolicy(v, asTyped(r, directory.OrgSeenBy(v.actor, v.Org).Policy), staff)
 	}
 	return done(w, r, "/settings/policy", "Security policy saved.")
+}
+
+// asTyped is the policy as the form gave it, to show again after an error;
+// what does not read as a number keeps the value in force.
+func asTyped(r *http.Request, p gh.SecurityPolicy) gh.SecurityPolicy {
+	f := r.PostForm
+	num := func(name string, dst *int) {
+		if n, err := strconv.Atoi(strings.TrimSpace(f.Get(name))); err == nil {
+			*dst = n
+		}
+	}
+	num("password_min_length", &p.PasswordMinLength)
+	num("password_min_length_without_mfa", &p.PasswordMinLengthWithoutMFA)
+	num("password_expiry_days", &p.PasswordExpiryDays)
+	num("password_history", &p.PasswordHistory)
+	num("lockout_threshold", &p.LockoutThreshold)
+	num("lockout_minutes", &p.LockoutMinutes)
+	num("session_idle_minutes", &p.SessionIdleMinutes)
+	num("session_absolute_hours", &p.SessionAbsoluteHours)
+	num("max_sessions", &p.MaxSessions)
+	p.PasswordComplexity = f.Get("password_complexity") == "on"
+	p.MFA, p.SessionLimit = gh.MFAMode(f.Get("mfa")), gh.SessionLimitMode(f.Get("session_limit"))
+	p.AllowedCIDRs, p.SecurityContacts = lines(f.Get("allowed_cidrs")), lines(f.Get("security_contacts"))
+	p.WebhookURL = strings.TrimSpace(f.Get("webhook_url"))
+	return p
 }

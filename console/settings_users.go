@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
@@ -113,7 +112,7 @@ type importPage struct {
 	Users    []*gh.User
 	Rows     int    // in the file
 	BadRows  int    // with a problem
-	File     string // the file, base64, carried to the confirmation
+	File     string // the file, carried to the confirmation
 }
 
 // previewImport checks an uploaded file by importing it in a batch that is
@@ -143,7 +142,7 @@ func (c *Console) previewImport(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	p.BadRows = len(bad)
 	if len(p.Problems) == 0 {
-		p.File = base64.StdEncoding.EncodeToString(body)
+		p.File = string(body)
 	} else {
 		v.status = http.StatusUnprocessableEntity
 	}
@@ -185,11 +184,9 @@ func (c *Console) confirmImport(w http.ResponseWriter, r *http.Request, v *view)
 	if err != nil {
 		return err
 	}
-	body, err := base64.StdEncoding.DecodeString(r.PostForm.Get("file"))
-	if err != nil {
-		return gh.Invalid("malformed_body", "file", "was damaged on the way; upload it again")
-	}
-	rows, err := ghttp.ParseUserCSV(body)
+	// The confirmation is multipart, so the file comes back as it was sent,
+	// not percent-encoded to three times its size.
+	rows, err := ghttp.ParseUserCSV([]byte(r.PostForm.Get("file")))
 	var res *directory.ImportResult
 	if err == nil {
 		res, err = c.dir.ImportUsers(r.Context(), v.actor, s, rows, false)
