@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
@@ -14,6 +13,7 @@ import (
 
 type rolesPage struct {
 	Builtins []*gh.Role
+	Names    map[gh.RoleID]string // the built-ins' names, for "copied from"
 	Grid     []gridRow
 	Custom   []*gh.Role
 	Next     string
@@ -42,7 +42,10 @@ func (c *Console) settingsRoles(w http.ResponseWriter, r *http.Request, v *view)
 	if err != nil {
 		return err
 	}
-	p := rolesPage{Builtins: c.dir.BuiltinRoles(), Manage: v.Admin}
+	p := rolesPage{Builtins: c.dir.BuiltinRoles(), Names: map[gh.RoleID]string{}, Manage: v.Admin}
+	for _, b := range p.Builtins {
+		p.Names[b.ID] = b.Name
+	}
 	for _, ci := range c.workspaceCaps() {
 		row := gridRow{CapabilityInfo: ci}
 		for _, b := range p.Builtins {
@@ -186,7 +189,8 @@ func (c *Console) customRole(r *http.Request, v *view) (directory.Scope, *gh.Rol
 		return s, nil, err
 	}
 	role, err := c.dir.GetRole(v.actor, s, r.PathValue("id"))
-	if err == nil && (role.Builtin || role.Workspace != "" || strings.TrimSpace(r.PathValue("id")) != string(role.ID)) {
+	// By id only, and only the organization's own: a built-in is not editable.
+	if err == nil && (role.Builtin || role.Workspace != "" || r.PathValue("id") != string(role.ID)) {
 		return s, nil, gh.NotFound("role")
 	}
 	return s, role, err
