@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -169,6 +172,25 @@ func TestConsoleSettingsManagesAUser(t *testing.T) {
 			b.want("a workspace user under settings", "Not found")
 			b.visit("/settings/users/usr_never_issued")
 			b.want("an unknown user", "Not found")
+			// Nor is another organization's.
+			_, other, _, err := s.m.Directory().CreateOrg(context.Background(), directory.SystemActor("test"), directory.OrgInput{Name: "Elsewhere Security",
+				Admin: directory.UserInput{Email: "admin@elsewhere.example", GivenName: "Else"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.visit("/settings/users/" + string(other.ID))
+			b.want("another organization's user", "Not found")
+			b.wantNot("another organization's user", "admin@elsewhere.example")
+
+			// Typing in the search narrows the list in place (htmx).
+			b.visit("/settings/users")
+			b.run(chromedp.SendKeys(`#users-q`, "okafor", chromedp.ByQuery), chromedp.Sleep(500*time.Millisecond))
+			b.waitIdle()
+			b.want("the live search", "sam.okafor@northwind.example")
+			b.wantNot("the live search", "maria.lopez@northwind.example")
+			if !strings.Contains(b.location(), "q=okafor") {
+				t.Errorf("the live search did not push its query: %s", b.location())
+			}
 		})
 	}
 }
