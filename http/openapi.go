@@ -140,7 +140,7 @@ var operations = map[string]op{
 	"POST /v1/password/reset/confirm":                 {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
 	"POST /v1/orgs/{org}/webhook/secret":              {id: "rotateWebhookSecret", tag: "signin", summary: "Make a new signing key for the security webhook, shown once (Org Admins)", out: typ[webhookSecret]()},
 	"GET /v1/orgs/{org}/mail":                         {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
-	"GET /signin":                                     {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", htmlOut: "The sign-in form.", public: true},
+	"GET /signin":                                     {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", query: []param{qNext}, htmlOut: "The sign-in form.", public: true},
 	"POST /signin":                                    {id: "signinForm", tag: "pages", summary: "Sign in from the page's form; the session is the gatehouse_session cookie", formIn: []string{"form_token", "email", "password", "org"}, htmlOut: "The next step, or the form again with what went wrong.", public: true},
 	"POST /signin/mfa":                                {id: "signinMFAForm", tag: "pages", summary: "Finish a sign-in from the page with an authenticator or recovery code", formIn: []string{"form_token", "code"}, htmlOut: "Signed in, or the form again with what went wrong.", public: true},
 	"GET /invitations/accept":                         {id: "invitationPage", tag: "pages", summary: "Where an invitation email's link leads: a form to set a password", query: []param{qToken}, htmlOut: "The set-password form.", public: true},
@@ -213,6 +213,7 @@ var (
 	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
 	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
 	qToken           = param{name: "token", desc: "The one-time token of the emailed link.", schema: str}
+	qNext            = param{name: "next", desc: "The console page to open once signed in (a path of this server).", schema: str}
 	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
 	qOrg             = param{name: "org", desc: "The organization (id or slug) by which user and workspace are named; the key's own when absent.", schema: str}
 	qUser            = param{name: "user", desc: "The user, by id or email.", schema: str, required: true}

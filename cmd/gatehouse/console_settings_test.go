@@ -158,9 +158,9 @@ func TestConsoleSettingsManagesAUser(t *testing.T) {
 			b.want("Lee's sessions", "End session")
 			b.press(`#sess-h ~ div form button[type=submit]`)
 			b.want("Lee's ended session", "Session ended.", "not signed in anywhere")
-			// Not visit: the sign-in page refuses the console's ?next= (see the report).
-			lee.run(chromedp.Navigate(s.url+"/settings/users"), chromedp.WaitReady("body"))
-			if !strings.Contains(lee.location(), "/signin") {
+			lee.visit("/settings/users")
+			lee.want("Lee after the session ended", "Sign in")
+			if !strings.Contains(lee.location(), "/signin?next=%2Fsettings%2Fusers") {
 				t.Errorf("an ended session still opens %s", lee.location())
 			}
 
