@@ -69,6 +69,7 @@ type groupPage struct {
 	Members     []directory.Member
 	MembersNext string
 	Access      []accessRow
+	Parents     []*gh.Group // the groups this one is a member of: their workspaces reach its members too
 	Groups      []*gh.Group // the groups that may be added as members
 	Manage      bool
 }
@@ -102,6 +103,12 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 	}
 	if p.Access, err = c.accessOf(v, s, gh.GroupPrincipal(g.ID)); err != nil {
 		return err
+	}
+	x := c.dir.Index()
+	for _, id := range x.GroupsOf(gh.GroupPrincipal(g.ID), false) {
+		if pg := x.Group(id); pg != nil {
+			p.Parents = append(p.Parents, pg)
+		}
 	}
 	if p.Manage {
 		groups, err := c.dir.ListGroups(v.actor, s, "", directory.Page{Limit: directory.MaxLimit})

@@ -226,6 +226,8 @@ func TestConsoleSettingsGroupsRolesAndAudit(t *testing.T) {
 			b.visit("/settings/groups?q=tier+1")
 			b.press(`#groups-list a`)
 			b.want("SOC Tier 1's workspaces", "Contoso", "Fabrikam", "Incident Analyst", "Night Shift")
+			b.press(`#group-members a[href*="/settings/groups/"]`)
+			b.want("Night Shift's page", "nina.berg@northwind.example", "Night Shift is also a member of SOC Tier 1")
 
 			b.visit("/settings/roles")
 			b.want("the roles page", "Incident Responder", "Content Admin", "workspace.users.add", "Customer Viewer")
