@@ -1,0 +1,164 @@
+package console
+
+import (
+	"net/http"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Settings → Groups: the organization's groups, their members (users and
+// nested groups) and the workspaces each is assigned to — the customers its
+// members reach through it.
+
+type groupsPage struct {
+	Query  string
+	Rows   []groupRow
+	Next   string
+	Form   directory.GroupInput
+	Manage bool
+}
+
+type groupRow struct {
+	*gh.Group
+	Members int
+}
+
+func (c *Console) settingsGroups(w http.ResponseWriter, r *http.Request, v *view) error {
+	return c.showGroups(r, v, directory.GroupInput{})
+}
+
+func (c *Console) showGroups(r *http.Request, v *view, form directory.GroupInput) error {
+	s, err := orgScope(v)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p := groupsPage{Query: q.Get("q"), Form: form, Manage: v.Admin}
+	list, err := c.dir.ListGroups(v.actor, s, p.Query, directory.Page{After: q.Get("after"), Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	for _, g := range list.Items {
+		p.Rows = append(p.Rows, groupRow{Group: g, Members: len(c.dir.Index().Members(g.ID))})
+	}
+	if list.Next != "" {
+		p.Next = pageLink(r, list.Next)
+	}
+	v.settings()
+	v.show("settings_groups.html", "Groups", p)
+	return nil
+}
+
+func (c *Console) createGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := orgScope(v)
+	if err != nil {
+		return err
+	}
+	in := directory.GroupInput{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description")}
+	g, _, err := c.dir.CreateGroup(r.Context(), v.actor, s, in)
+	if err != nil {
+		formError(v, err)
+		return c.showGroups(r, v, in)
+	}
+	return done(w, r, "/settings/groups/"+string(g.ID), "Group "+g.Name+" created.")
+}
+
+type groupPage struct {
+	Group       *gh.Group
+	Members     []directory.Member
+	MembersNext string
+	Access      []accessRow
+	Parents     []*gh.Group // the groups this one is a member of: their workspaces reach its members too
+	Groups      []*gh.Group // the groups that may be added as members
+	Manage      bool
+}
+
+func (c *Console) orgGroup(r *http.Request, v *view) (directory.Scope, *gh.Group, error) {
+	s, err := orgScope(v)
+	if err != nil {
+		return s, nil, err
+	}
+	g, err := c.dir.GetGroup(v.actor, s, gh.GroupID(r.PathValue("id")))
+	return s, g, err
+}
+
+func (c *Console) settingsGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	return c.showGroup(r, v, s, g)
+}
+
+func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.Group) error {
+	p := groupPage{Group: g, Manage: v.Admin}
+	members, err := c.dir.ListMembers(v.actor, s, g.ID, directory.Page{After: r.URL.Query().Get("after"), Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	p.Members = members.Items
+	if members.Next != "" {
+		p.MembersNext = pageLink(r, members.Next)
+	}
+	if p.Access, err = c.accessOf(v, s, gh.GroupPrincipal(g.ID)); err != nil {
+		return err
+	}
+	x := c.dir.Index()
+	for _, id := range x.GroupsOf(gh.GroupPrincipal(g.ID), false) {
+		if pg := x.Group(id); pg != nil {
+			p.Parents = append(p.Parents, pg)
+		}
+	}
+	if p.Manage {
+		groups, err := c.dir.ListGroups(v.actor, s, "", directory.Page{Limit: directory.MaxLimit})
+		if err != nil {
+			return err
+		}
+		for _, o := range groups.Items {
+			if o.ID != g.ID {
+				p.Groups = append(p.Groups, o)
+			}
+		}
+	}
+	v.settings(crumb{"Groups", "/settings/groups"})
+	v.show("settings_group.html", g.Name, p)
+	return nil
+}
+
+// addMember adds a user, named by email, or a picked group.
+func (c *Console) addMember(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	p, err := c.principalOf(v, s, r.PostForm.Get("principal"), r.PostForm.Get("email"))
+	added := false
+	if err == nil {
+		added, _, err = c.dir.AddMember(r.Context(), v.actor, s, g.ID, p)
+	}
+	if err != nil {
+		formError(v, err)
+		return c.showGroup(r, v, s, g)
+	}
+	notice := "Member added."
+	if !added {
+		notice = "That member was in the group already."
+	}
+	return done(w, r, "/settings/groups/"+string(g.ID), notice)
+}
+
+func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if _, err := c.dir.RemoveMember(r.Context(), v.actor, s, g.ID, p); err != nil {
+		return err
+	}
+	return done(w, r, "/settings/groups/"+string(g.ID), "Member removed.")
+}
