@@ -14,6 +14,7 @@ import (
 
 type iamPage struct {
 	Workspace   *gh.Workspace
+	Form        directory.UserInput // the add-a-user form, as typed
 	Query       string
 	Users       []*gh.User
 	UsersNext   string
@@ -22,6 +23,9 @@ type iamPage struct {
 	// The add-assignment form: the principals and roles this viewer may pick.
 	Pickable []option
 	Roles    []*gh.Role
+	// AddUsers offers the add-a-user form, with the roles a new user may get.
+	AddUsers       bool
+	WorkspaceRoles []*gh.Role
 }
 
 type assignmentRow struct {
@@ -44,8 +48,11 @@ func (c *Console) iam(w http.ResponseWriter, r *http.Request, v *view) error {
 	return c.showIAM(r, v, s)
 }
 
-func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope) error {
+func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...directory.UserInput) error {
 	p := iamPage{Workspace: s.Workspace, Query: r.URL.Query().Get("q")}
+	if len(form) > 0 {
+		p.Form = form[0]
+	}
 	users, err := c.dir.ListUsers(v.actor, s, directory.UserFilter{Query: p.Query}, directory.Page{After: r.URL.Query().Get("after"), Limit: pageSize})
 	if err != nil {
 		return err
@@ -77,6 +84,14 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope) error {
 	}
 	if p.Roles, err = c.dir.GrantableRoles(v.actor, s, home); err != nil {
 		return err
+	}
+	// The add-a-user form is offered to those who may add users here; the
+	// directory decides again when it is sent.
+	p.AddUsers = v.Admin || c.dir.Index().Check(v.Me.ID, s.Workspace.ID, gh.CapUsersAdd, gh.LevelFull).Allowed
+	if p.AddUsers {
+		if p.WorkspaceRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {
+			return err
+		}
 	}
 	v.Section = "iam"
 	if v.Home == nil {
@@ -169,3 +184,38 @@ func (c *Console) unassign(w http.ResponseWriter, r *http.Request, v *view) erro
 }
 
 func all[T any](T) bool { return true }
+
+// createWorkspaceUser adds one of the customer's own people — created, or
+// invited by email — with a role in the workspace when one is picked. The
+// user and the role are two changes: a refused role leaves the user made,
+// and says so.
+func (c *Console) createWorkspaceUser(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	in := userInput(r)
+	in.OrgRole = ""
+	var u *gh.User
+	if r.PostForm.Get("invite") != "" {
+		u, _, err = c.signin.Invite(r.Context(), v.actor, s, in, c.web.ClientOf(r))
+	} else {
+		u, _, err = c.dir.CreateUser(r.Context(), v.actor, s, in)
+	}
+	if err != nil {
+		formError(v, err)
+		return c.showIAM(r, v, s, in)
+	}
+	notice := "User " + u.Email + " created."
+	if r.PostForm.Get("invite") != "" {
+		notice = "Invitation sent to " + u.Email + "."
+	}
+	if role := r.PostForm.Get("role"); role != "" {
+		if as, _, _, err := c.dir.Assign(r.Context(), v.actor, s, gh.UserPrincipal(u.ID), role); err != nil {
+			notice += " The role was not given: " + message(gh.AsError(err))
+		} else {
+			notice += " Role: " + as.RoleName + "."
+		}
+	}
+	return done(w, r, userPath(s, u.ID), notice)
+}

@@ -23,6 +23,17 @@ func (c *Console) routes() {
 	c.preview("/workspaces/{ws}/suspend", c.confirmSuspend)
 	c.post("/workspaces/{ws}/status", c.setStatus)
 
+	// A customer's own people, on the pages Settings uses for the partner's.
+	c.post("/workspaces/{ws}/users", c.createWorkspaceUser)
+	c.get("/workspaces/{ws}/users/{id}", c.settingsUser)
+	c.preview("/workspaces/{ws}/users/{id}/disable", c.confirmDisable)
+	c.post("/workspaces/{ws}/users/{id}/status", c.userStatus)
+	c.post("/workspaces/{ws}/users/{id}/password", c.userPassword)
+	c.post("/workspaces/{ws}/users/{id}/mfa/reset", c.userResetMFA)
+	c.post("/workspaces/{ws}/users/{id}/sessions/{sid}/end", c.userEndSession)
+	c.post("/workspaces/{ws}/users/{id}/keys", c.userCreateKey)
+	c.post("/workspaces/{ws}/users/{id}/keys/{key}/revoke", c.userRevokeKey)
+
 	c.get("/access", c.explorer)
 	c.post("/access/fix", c.fix)
 

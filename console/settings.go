@@ -20,6 +20,7 @@ func (c *Console) settingsRoutes() {
 	c.post("/settings/users/import", c.previewImport)
 	c.post("/settings/users/import/confirm", c.confirmImport)
 	c.get("/settings/users/{id}", c.settingsUser)
+	c.preview("/settings/users/{id}/disable", c.confirmDisable)
 	c.post("/settings/users/{id}/status", c.userStatus)
 	c.post("/settings/users/{id}/role", c.userRole)
 	c.post("/settings/users/{id}/password", c.userPassword)
@@ -32,6 +33,7 @@ func (c *Console) settingsRoutes() {
 	c.post("/settings/groups", c.createGroup)
 	c.get("/settings/groups/{id}", c.settingsGroup)
 	c.post("/settings/groups/{id}/members", c.addMember)
+	c.preview("/settings/groups/{id}/members/{type}/{member}/remove", c.confirmRemoveMember)
 	c.post("/settings/groups/{id}/members/{type}/{member}/remove", c.removeMember)
 
 	c.get("/settings/roles", c.settingsRoles)
@@ -39,6 +41,7 @@ func (c *Console) settingsRoutes() {
 	c.post("/settings/roles", c.createRole)
 	c.get("/settings/roles/{id}", c.editRole)
 	c.post("/settings/roles/{id}", c.updateRole)
+	c.preview("/settings/roles/{id}/delete", c.confirmDeleteRole)
 	c.post("/settings/roles/{id}/delete", c.deleteRole)
 
 	c.get("/settings/templates", c.settingsTemplates)

@@ -13,6 +13,7 @@ import (
 // API keys. A workspace's user or another organization's is not found here.
 
 type userPage struct {
+	Base        string // the user's page: under Settings, or under its workspace
 	User        *gh.User
 	Groups      []*gh.Group
 	Assignments []accessRow
@@ -26,14 +27,46 @@ type userPage struct {
 	Secret string
 }
 
-// orgUser finds a user of the organization, as the viewer may see it.
+// orgUser finds a user of the organization, or of the workspace the path
+// names, as the viewer may see it.
 func (c *Console) orgUser(r *http.Request, v *view) (directory.Scope, *gh.User, error) {
-	s, err := orgScope(v)
+	var s directory.Scope
+	var err error
+	if r.PathValue("ws") != "" {
+		s, err = c.scopeOf(r, v)
+	} else {
+		s, err = orgScope(v)
+	}
 	if err != nil {
 		return s, nil, err
 	}
 	u, err := c.dir.GetUser(v.actor, s, gh.UserID(r.PathValue("id")))
 	return s, u, err
+}
+
+// userPath is a user's page: under Settings for the partner's people, under
+// their workspace for a customer's.
+func userPath(s directory.Scope, id gh.UserID) string {
+	if s.Workspace != nil {
+		return "/workspaces/" + string(s.Workspace.ID) + "/users/" + string(id)
+	}
+	return "/settings/users/" + string(id)
+}
+
+// userCrumbs places a user's page where it lives.
+func userCrumbs(v *view, s directory.Scope, more ...crumb) {
+	if s.Workspace == nil {
+		v.settings(append([]crumb{{"Users", "/settings/users"}}, more...)...)
+		return
+	}
+	var cs []crumb
+	v.Section = "iam"
+	if v.Home == nil {
+		v.Section = "workspaces"
+		cs = append(cs, crumb{"Workspaces", "/workspaces"})
+	}
+	cs = append(cs, crumb{s.Workspace.Name + " · IAM", "/workspaces/" + string(s.Workspace.ID) + "/iam"})
+	v.Crumbs = append(cs, more...)
 }
 
 func (c *Console) settingsUser(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -46,7 +79,7 @@ func (c *Console) settingsUser(w http.ResponseWriter, r *http.Request, v *view) 
 
 func (c *Console) showUser(r *http.Request, v *view, s directory.Scope, u *gh.User, key *gh.APIKey, secret string) error {
 	x := c.dir.Index()
-	p := userPage{User: u, NewKey: key, Secret: secret}
+	p := userPage{Base: userPath(s, u.ID), User: u, NewKey: key, Secret: secret}
 	for _, id := range x.GroupsOf(gh.UserPrincipal(u.ID), false) {
 		if g := x.Group(id); g != nil {
 			p.Groups = append(p.Groups, g)
@@ -67,7 +100,7 @@ func (c *Console) showUser(r *http.Request, v *view, s directory.Scope, u *gh.Us
 	} else if gh.KindOf(err) != gh.KindForbidden {
 		return err
 	}
-	v.settings(crumb{"Users", "/settings/users"})
+	userCrumbs(v, s)
 	v.show("settings_user.html", u.DisplayName(), p)
 	return nil
 }
@@ -82,7 +115,7 @@ func (c *Console) userChanged(w http.ResponseWriter, r *http.Request, v *view, s
 		}
 		return c.showUser(r, v, s, u, nil, "")
 	}
-	return done(w, r, "/settings/users/"+string(u.ID), notice)
+	return done(w, r, userPath(s, u.ID), notice)
 }
 
 func (c *Console) userStatus(w http.ResponseWriter, r *http.Request, v *view) error {

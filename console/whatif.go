@@ -121,3 +121,76 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request, v *view) err
 	}
 	return done(w, r, "/workspaces/"+string(s.Workspace.ID)+"/iam", s.Workspace.Name+" is now "+string(st)+".")
 }
+
+// confirmRemoveMember shows who loses what if a member leaves a group.
+func (c *Console) confirmRemoveMember(w http.ResponseWriter, r *http.Request, v *view) error {
+	_, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "membership", ID: string(g.ID), Body: body(map[string]gh.Principal{"member": p})})
+	if err != nil {
+		return err
+	}
+	base := "/settings/groups/" + string(g.ID)
+	im.Confirm, im.Back, im.Action = base+"/members/"+string(p.Type)+"/"+p.ID+"/remove", base, "Remove from "+g.Name
+	v.settings(crumb{"Groups", "/settings/groups"}, crumb{g.Name, base})
+	v.show("confirm.html", "Remove "+c.principalName(p)+" from "+g.Name+"?", im)
+	return nil
+}
+
+// confirmDisable shows who loses what if a user is disabled.
+func (c *Console) confirmDisable(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, u, err := c.orgUser(r, v)
+	if err != nil {
+		return err
+	}
+	op := directory.BatchOp{Op: "update", Type: "user", ID: string(u.ID), Body: body(map[string]string{"status": "disabled"})}
+	if s.Workspace != nil {
+		op.Workspace = string(s.Workspace.ID)
+	}
+	im, err := c.whatIf(r, v, op)
+	if err != nil {
+		return err
+	}
+	base := userPath(s, u.ID)
+	im.Confirm, im.Back, im.Action = base+"/status", base, "Disable "+u.Email
+	im.Fields = map[string]string{"status": "disabled"}
+	userCrumbs(v, s, crumb{u.Email, base})
+	v.show("confirm.html", "Disable "+u.Email+"? Their sessions and API keys end at once.", im)
+	return nil
+}
+
+// confirmDeleteRole shows who loses what if a custom role is deleted.
+func (c *Console) confirmDeleteRole(w http.ResponseWriter, r *http.Request, v *view) error {
+	_, role, err := c.customRole(r, v)
+	if err != nil {
+		return err
+	}
+	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "role", ID: string(role.ID)})
+	if err != nil {
+		return err
+	}
+	base := "/settings/roles/" + string(role.ID)
+	im.Confirm, im.Back, im.Action = base+"/delete", base, "Delete "+role.Name
+	v.settings(crumb{"Roles", "/settings/roles"}, crumb{role.Name, base})
+	v.show("confirm.html", "Delete the role "+role.Name+"?", im)
+	return nil
+}
+
+// principalName names a user or group as the viewer sees it in the index.
+func (c *Console) principalName(p gh.Principal) string {
+	x := c.dir.Index()
+	if p.Type == gh.PrincipalUser {
+		if u := x.User(gh.UserID(p.ID)); u != nil {
+			return u.Email
+		}
+	} else if g := x.Group(gh.GroupID(p.ID)); g != nil {
+		return g.Name
+	}
+	return p.ID
+}

@@ -84,6 +84,8 @@ func newBrowser(t *testing.T, base string, width int64) *browser {
 	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	b := &browser{t: t, ctx: ctx, base: base, shots: shots}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -229,6 +231,20 @@ func (b *browser) waitIdle() {
 	b.t.Helper()
 	b.run(chromedp.Poll(`document.readyState === "complete" && !document.querySelector(".htmx-request")`, nil,
 		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+// waitPath waits until a script has taken the page to path, and the page has loaded.
+func (b *browser) waitPath(path string) {
+	b.t.Helper()
+	for range 100 {
+		var u string
+		if chromedp.Run(b.ctx, chromedp.Location(&u)) == nil && strings.HasSuffix(strings.SplitN(u, "?", 2)[0], path) {
+			b.waitIdle()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("the page stayed at %s, not %s", b.location(), path)
 }
 
 // has reports whether the page's main text contains s.

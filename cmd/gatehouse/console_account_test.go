@@ -263,6 +263,14 @@ func TestConsoleAccountPasskeys(t *testing.T) {
 				chromedp.WithPollingTimeout(10*time.Second)))
 			b.check("passkey-added")
 			b.want("the added passkey", "Passkey work laptop is added.", "work laptop")
+
+			// Signed out, the sign-in page's passkey button signs in again.
+			b.press(`form[action="/signout"] button[type=submit]`)
+			b.visit("/signin?next=/account")
+			b.run(chromedp.Click(`#passkey-signin button`, chromedp.ByQuery, chromedp.NodeVisible))
+			b.waitPath("/account")
+			b.check("passkey-signin")
+			b.want("signed in with the passkey", "julia.ross@northwind.example", "work laptop")
 			b.run(chromedp.Evaluate(`window.confirm = () => true`, nil))
 			b.press(`#mfa form[action$="/delete"] button[type=submit]`)
 			b.want("the removed passkey", "The passkey is removed.", "No passkeys.")

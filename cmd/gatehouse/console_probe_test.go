@@ -86,6 +86,7 @@ func TestConsoleHidesOtherTenants(t *testing.T) {
 				"/access?mode=why&user={email}&workspace={ws}&capability=incidents.view",
 				"/access?mode=who&workspace={ws}&capability=incidents.view",
 				"/settings/users/{user}", "/settings/users/{partner}", "/settings/groups/{group}",
+				"/workspaces/{ws}/users/{user}", "/workspaces/{ws}/users/{user}/disable",
 			}
 			fill := func(p string, ids map[string]string) string {
 				for k, v := range ids {

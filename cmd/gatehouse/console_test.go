@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/signin"
@@ -72,6 +74,27 @@ func TestConsoleOnboardsACustomer(t *testing.T) {
 			c.signIn("it-admin@contoso.example", it)
 			c.want("a customer admin's IAM", "Contoso", "SOC Tier 1", "inherited from the partner", "read-only", "ciso@contoso.example")
 			c.wantNot("a customer admin's IAM", "Fabrikam", "Wingtip")
+			// The customer's admin adds one of its own people with a role,
+			// then manages them on their page.
+			c.run(chromedp.Click(`#add-ws-user-box summary`, chromedp.ByQuery))
+			c.fill(`#add-ws-user input[name=email]`, "analyst@contoso.example")
+			c.fill(`#add-ws-user input[name=given_name]`, "Cara")
+			c.choose(`#add-ws-user select[name=role]`, "Incident Analyst")
+			c.press(`#add-ws-user button.secondary`)
+			c.want("the new customer user", "User analyst@contoso.example created. Role: Incident Analyst.", "Contoso · IAM")
+			c.wantNot("the new customer user", "Organization role")
+			c.fill(`#user-password input[name=password]`, "a temporary passphrase 2026")
+			c.press(`#user-password button[type=submit]`)
+			c.want("after the temporary password", "temporary password")
+			c.press(`#user-status a[href$="/disable"]`)
+			c.want("the disable preview", "1 person would lose access", "analyst@contoso.example", "incidents.view")
+			c.press(`#confirm button[type=submit]`)
+			c.want("the disabled customer user", "disabled")
+			contoso := s.m.Directory().Index().WorkspaceBySlug(s.m.Directory().Index().OrgBySlug(demoSlug).ID, "contoso")
+			if u := s.m.Directory().Index().UserByEmail(gh.Home{Org: contoso.Org, Workspace: contoso.ID}, "analyst@contoso.example"); u == nil || u.Status != gh.StatusDisabled {
+				t.Errorf("the customer's new user is %+v, want disabled", u)
+			}
+
 			c.visit("/workspaces")
 			if c.has("Fabrikam") {
 				t.Errorf("a customer admin sees other customers at /workspaces")
@@ -171,6 +194,45 @@ func TestConsoleWhatIfListsWhoLosesAccess(t *testing.T) {
 			if x.Assignment(tier1.ID) != nil {
 				t.Error("the assignment is still there after confirming")
 			}
+		})
+	}
+}
+
+// TestConsoleNewAnalystReachesTheGroupsWorkspaces: a new analyst has no
+// customer at first; once an admin adds them to SOC Tier 1 on its group
+// page, every workspace the group is assigned to appears for them, with
+// the group's role.
+func TestConsoleNewAnalystReachesTheGroupsWorkspaces(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			x := s.m.Directory().Index()
+			org := x.OrgBySlug(demoSlug)
+			admin := newBrowser(t, s.url, 1280)
+			admin.signIn("admin@northwind.example", s.adminPassword)
+			admin.visit("/settings/users")
+			admin.fill(`#add-user input[name=email]`, "ana.new@northwind.example")
+			admin.fill(`#add-user input[name=given_name]`, "Ana")
+			admin.fill(`#add-user input[name=family_name]`, "New")
+			admin.press(`#create-user`)
+			admin.want("the new analyst", "User ana.new@northwind.example created.")
+
+			ana := newBrowser(t, s.url, 768)
+			ana.signIn("ana.new@northwind.example", s.givePassword(t, "ana.new@northwind.example", ""))
+			ana.want("a new analyst's workspaces", "You have no role in any customer workspace yet")
+
+			var tier1 *gh.Group
+			for _, g := range x.GroupsIn(gh.Home{Org: org.ID}, func(g *gh.Group) bool { return g.Name == "SOC Tier 1" }) {
+				tier1 = g
+			}
+			admin.visit("/settings/groups/" + string(tier1.ID))
+			admin.fill(`#add-member input[name=email]`, "ana.new@northwind.example")
+			admin.press(`#add-member button[type=submit]`)
+			admin.want("SOC Tier 1 with Ana", "Member added.", "ana.new@northwind.example")
+
+			ana.visit("/workspaces")
+			ana.want("the analyst's workspaces", "Contoso", "Fabrikam", "Tailspin Toys", "Incident Analyst")
+			ana.wantNot("the analyst's workspaces", "You have no role")
 		})
 	}
 }

@@ -9,18 +9,7 @@ document.addEventListener("DOMContentLoaded", function () {
   form.hidden = false;
   var status = form.querySelector("[role=status]");
 
-  function bytes(s) { // base64url → ArrayBuffer
-    s = s.replace(/-/g, "+").replace(/_/g, "/");
-    while (s.length % 4) { s += "="; }
-    var bin = atob(s), out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
-    return out.buffer;
-  }
-  function text(buf) { // ArrayBuffer → base64url
-    var b = new Uint8Array(buf), s = "";
-    for (var i = 0; i < b.length; i++) { s += String.fromCharCode(b[i]); }
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
+  var bytes = window.b64url.bytes, text = window.b64url.text;
   function say(msg) { status.textContent = msg; }
 
   form.addEventListener("submit", function (e) {
