@@ -18,6 +18,9 @@ type usersPage struct {
 	Query, Status string
 	Rows          []userRow
 	Next          string
+	OrgRole       string              // filter
+	Group         string              // filter: a group's id
+	Groups        []*gh.Group         // the groups to filter by
 	Form          directory.UserInput // the create and invite forms, filled again after an error
 	Manage        bool                // the viewer may add users (an Org Admin)
 }
@@ -40,12 +43,17 @@ func (c *Console) showUsers(r *http.Request, v *view, form directory.UserInput) 
 		return err
 	}
 	q := r.URL.Query()
-	p := usersPage{Query: q.Get("q"), Status: q.Get("status"), Form: form, Manage: v.Admin}
+	p := usersPage{Query: q.Get("q"), Status: q.Get("status"), OrgRole: q.Get("org_role"), Group: q.Get("group"), Form: form, Manage: v.Admin}
 	if p.Status != "" && !validStatus(gh.Status(p.Status)) {
 		return gh.Invalid("invalid_query", "status", "must be active, invited or disabled")
 	}
-	list, err := c.dir.ListUsers(v.actor, s, directory.UserFilter{Query: p.Query, Status: gh.Status(p.Status)},
-		directory.Page{After: q.Get("after"), Limit: pageSize})
+	groups, err := c.dir.ListGroups(v.actor, s, "", directory.Page{Limit: maxPicker})
+	if err != nil {
+		return err
+	}
+	p.Groups = groups.Items
+	f := directory.UserFilter{Query: p.Query, Status: gh.Status(p.Status), OrgRole: gh.OrgRole(p.OrgRole), Group: gh.GroupID(p.Group)}
+	list, err := c.dir.ListUsers(v.actor, s, f, directory.Page{After: q.Get("after"), Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -73,7 +81,8 @@ func validStatus(s gh.Status) bool {
 func userInput(r *http.Request) directory.UserInput {
 	f := r.PostForm
 	return directory.UserInput{Email: strings.TrimSpace(f.Get("email")), GivenName: f.Get("given_name"),
-		FamilyName: f.Get("family_name"), JobTitle: f.Get("job_title"), OrgRole: gh.OrgRole(f.Get("org_role"))}
+		FamilyName: f.Get("family_name"), JobTitle: f.Get("job_title"), OrgRole: gh.OrgRole(f.Get("org_role")),
+		Kind: gh.UserKind(f.Get("kind"))}
 }
 
 func (c *Console) createUser(w http.ResponseWriter, r *http.Request, v *view) error {

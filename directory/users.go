@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -136,8 +137,24 @@ func (d *Directory) GetUser(a *Actor, s Scope, id gh.UserID) (*gh.User, error) {
 
 // UserFilter narrows a user list.
 type UserFilter struct {
-	Query  string    // substring of email or name, any case
-	Status gh.Status // exact
+	Query   string     // substring of email or name, any case
+	Status  gh.Status  // exact
+	OrgRole gh.OrgRole // exact (organization users)
+	Group   gh.GroupID // members of this group, directly or through nested groups
+}
+
+// validate refuses a filter naming a role that does not exist, or a group
+// the actor may not see in the scope (as if it did not exist).
+func (d *Directory) validateFilter(s Scope, f UserFilter) error {
+	if f.OrgRole != "" && f.OrgRole != gh.OrgRoleAdmin && f.OrgRole != gh.OrgRoleMember {
+		return gh.Invalid("invalid_input", "org_role", `must be "admin" or "member"`)
+	}
+	if f.Group != "" {
+		if g := d.idx.Group(f.Group); g == nil || !s.Contains(g.Home) {
+			return gh.NotFound("group")
+		}
+	}
+	return nil
 }
 
 // ListUsers lists the users whose home is the scope, by id.
@@ -145,10 +162,14 @@ func (d *Directory) ListUsers(a *Actor, s Scope, f UserFilter, p Page) (List[*gh
 	if err := d.requireRead(a, s); err != nil {
 		return List[*gh.User]{}, err
 	}
+	if err := d.validateFilter(s, f); err != nil {
+		return List[*gh.User]{}, err
+	}
 	q := strings.ToLower(f.Query)
 	users, more := d.idx.UsersPage(s.Org.ID, s.Home().Workspace, p.After, p.limit(), func(u *gh.User) bool {
-		return (f.Status == "" || u.Status == f.Status) &&
-			(q == "" || strings.Contains(strings.ToLower(u.Email+" "+u.GivenName+" "+u.FamilyName), q))
+		return (f.Status == "" || u.Status == f.Status) && (f.OrgRole == "" || u.OrgRole == f.OrgRole) &&
+			(q == "" || strings.Contains(strings.ToLower(u.Email+" "+u.GivenName+" "+u.FamilyName), q)) &&
+			(f.Group == "" || slices.Contains(d.idx.GroupsOf(gh.UserPrincipal(u.ID), true), f.Group))
 	})
 	return paged(users, more, func(u *gh.User) string { return string(u.ID) }), nil
 }

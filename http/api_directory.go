@@ -176,7 +176,8 @@ func (s *Server) registerUsers() {
 		if err != nil {
 			return directory.List[*gh.User]{}, err
 		}
-		return s.dir.ListUsers(c.a, c.sc, directory.UserFilter{Query: c.query("q"), Status: st}, p)
+		return s.dir.ListUsers(c.a, c.sc, directory.UserFilter{Query: c.query("q"), Status: st,
+			OrgRole: gh.OrgRole(c.query("org_role")), Group: gh.GroupID(c.query("group"))}, p)
 	})))
 	s.both("POST", "/users", s.inScope(createOf(func(c call, in directory.UserInput) (*gh.User, gh.Revision, error) {
 		return s.dir.CreateUser(c.r.Context(), c.a, c.sc, in)

@@ -66,7 +66,7 @@ var operations = map[string]op{
 	"PATCH /v1/orgs/{org}/workspaces/{ws}":  {id: "updateWorkspace", tag: "workspaces", summary: "Change a workspace", in: typ[directory.WorkspacePatch](), out: typ[*gh.Workspace](), etag: true, ifMatch: true},
 	"DELETE /v1/orgs/{org}/workspaces/{ws}": {id: "deleteWorkspace", tag: "workspaces", summary: "Delete a workspace", out: typ[revisionBody](), ifMatch: true},
 
-	"GET /v1/orgs/{org}/users":                  {id: "listUsers", tag: "users", summary: "List the users of %s", out: typ[directory.List[*gh.User]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusInvited, gh.StatusDisabled), qUsers), both: true},
+	"GET /v1/orgs/{org}/users":                  {id: "listUsers", tag: "users", summary: "List the users of %s", out: typ[directory.List[*gh.User]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusInvited, gh.StatusDisabled), qUsers, qOrgRole, qGroup), both: true},
 	"POST /v1/orgs/{org}/users":                 {id: "createUser", tag: "users", summary: "Create a user of %s", in: typ[directory.UserInput](), out: typ[*gh.User](), status: created, etag: true, both: true},
 	"GET /v1/orgs/{org}/users/{id}":             {id: "getUser", tag: "users", summary: "Get a user of %s", out: typ[*gh.User](), etag: true, both: true},
 	"PATCH /v1/orgs/{org}/users/{id}":           {id: "updateUser", tag: "users", summary: "Change a user of %s", in: typ[directory.UserPatch](), out: typ[*gh.User](), etag: true, ifMatch: true, both: true},
@@ -210,6 +210,8 @@ var (
 		{name: "cursor", desc: "The next_cursor of the previous page.", schema: str},
 	}
 	qUsers           = param{name: "q", desc: "Only users whose email or name contains this text, in any case.", schema: str}
+	qOrgRole         = param{name: "org_role", desc: "Only organization users with this organization role.", schema: map[string]any{"type": "string", "enum": []string{"admin", "member"}}}
+	qGroup           = param{name: "group", desc: "Only members of this group (its id), directly or through nested groups.", schema: str}
 	qUsable          = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
 	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
 	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}

@@ -70,14 +70,13 @@ func (g *cli) userPath(ctx context.Context, s *scope, ref string) (string, error
 }
 
 func (g *cli) userList(s *scope) *cobra.Command {
-	var query, status string
+	var query, status, role, group string
 	cmd := g.verb("list", "List users", cobra.NoArgs, func(ctx context.Context, _ []string) error {
 		q := url.Values{}
-		if query != "" {
-			q.Set("q", query)
-		}
-		if status != "" {
-			q.Set("status", status)
+		for k, v := range map[string]string{"q": query, "status": status, "org_role": role, "group": group} {
+			if v != "" {
+				q.Set(k, v)
+			}
 		}
 		return sendList(ctx, g, s.path()+"/users", q, func(w io.Writer, l directory.List[*gh.User]) {
 			rows := make([][]string, len(l.Items))
@@ -89,6 +88,8 @@ func (g *cli) userList(s *scope) *cobra.Command {
 	})
 	cmd.Flags().StringVarP(&query, "query", "q", "", "only users whose email or name contains this")
 	cmd.Flags().StringVar(&status, "status", "", "only active, invited or disabled users")
+	cmd.Flags().StringVar(&role, "org-role", "", "only organization users with this role: admin or member")
+	cmd.Flags().StringVar(&group, "group", "", "only members of this group (its id), nested ones included")
 	return cmd
 }
 

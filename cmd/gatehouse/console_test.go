@@ -236,3 +236,44 @@ func TestConsoleNewAnalystReachesTheGroupsWorkspaces(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleUsersFilters: Settings → Users narrows by group — nested
+// members included — and by organization role, and the CLI takes the same
+// filters; a service account is made from the same form.
+func TestConsoleUsersFilters(t *testing.T) {
+	s := startConsole(t, testStores["sqlite"](t))
+	x := s.m.Directory().Index()
+	org := x.OrgBySlug(demoSlug)
+	var tier1 *gh.Group
+	for _, g := range x.GroupsIn(gh.Home{Org: org.ID}, func(g *gh.Group) bool { return g.Name == "SOC Tier 1" }) {
+		tier1 = g
+	}
+	b := newBrowser(t, s.url, 1280)
+	b.signIn("admin@northwind.example", s.adminPassword)
+	b.visit("/settings/users?group=" + string(tier1.ID))
+	b.want("SOC Tier 1's people", "sam.okafor@northwind.example", "nina.berg@northwind.example")
+	b.wantNot("SOC Tier 1's people", "maria.lopez@northwind.example", "admin@northwind.example")
+	b.visit("/settings/users?org_role=admin")
+	b.want("the admins", "admin@northwind.example")
+	b.wantNot("the admins", "sam.okafor@northwind.example")
+	b.visit("/settings/users?org_role=admin&group=" + string(tier1.ID))
+	b.want("admins in SOC Tier 1", "No user matches")
+
+	b.visit("/settings/users")
+	b.fill(`#add-user input[name=email]`, "siem-bot@northwind.example")
+	b.fill(`#add-user input[name=given_name]`, "SIEM")
+	b.run(chromedp.Click(`#add-user input[name=kind]`, chromedp.ByQuery))
+	b.press(`#create-user`)
+	b.want("the service account", "Service account (API keys only)")
+	if u := x.UserByEmail(gh.Home{Org: org.ID}, "siem-bot@northwind.example"); u == nil || !u.IsService() {
+		t.Errorf("the new account is %+v, want a service account", u)
+	}
+
+	out := s.mustRun(t, s.admin, "users", "list", "--org", demoSlug, "--group", string(tier1.ID))
+	if !strings.Contains(out, "nina.berg@northwind.example") || strings.Contains(out, "maria.lopez") {
+		t.Errorf("users list --group answered:\n%s", out)
+	}
+	if _, errOut, code := s.run(s.admin, "users", "list", "--org", demoSlug, "--org-role", "owner"); code == 0 || !strings.Contains(errOut, "org_role") {
+		t.Errorf("users list --org-role owner: exit %d, %s", code, errOut)
+	}
+}
