@@ -46,6 +46,9 @@ func (c *Console) settingsRoutes() {
 
 	c.get("/settings/templates", c.settingsTemplates)
 	c.post("/settings/templates", c.createTemplate)
+	c.post("/settings/templates/{id}", c.replaceTemplate)
+	c.post("/settings/templates/{id}/delete", c.deleteTemplate)
+	c.post("/settings/templates/{id}/apply", c.applyTemplate)
 
 	c.get("/settings/policy", c.settingsPolicy)
 	c.post("/settings/policy", c.savePolicy)

@@ -211,8 +211,26 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	name, desc := r.PostForm.Get("name"), r.PostForm.Get("description")
 	grants, err := c.grantsOf(r)
+	patch := directory.RolePatch{Name: &name, Description: &desc, Grants: grants}
+	if err == nil && r.PostForm.Get("confirmed") == "" {
+		// A role in use changes access wherever it is assigned: who would
+		// lose what is shown first, and the same form sent again confirms.
+		var im *impact
+		if im, err = c.whatIf(r, v, directory.BatchOp{Op: "update", Type: "role", ID: string(role.ID), Body: body(patch)}); err == nil && len(im.Lines) > 0 {
+			im.Confirm, im.Back, im.Action = "/settings/roles/"+string(role.ID), "/settings/roles/"+string(role.ID), "Save "+name
+			im.Fields = map[string]string{"confirmed": "1"}
+			for k := range r.PostForm {
+				if k != "form_token" {
+					im.Fields[k] = r.PostForm.Get(k)
+				}
+			}
+			v.settings(crumb{"Roles", "/settings/roles"}, crumb{role.Name, "/settings/roles/" + string(role.ID)})
+			v.show("confirm.html", "Save the role "+name+"?", im)
+			return nil
+		}
+	}
 	if err == nil {
-		_, _, err = c.dir.UpdateRole(r.Context(), v.actor, s, role.ID, directory.RolePatch{Name: &name, Description: &desc, Grants: grants}, 0)
+		_, _, err = c.dir.UpdateRole(r.Context(), v.actor, s, role.ID, patch, 0)
 	}
 	if err != nil {
 		formError(v, err)

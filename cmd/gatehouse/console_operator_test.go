@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	gh "gatehouse.dev/gatehouse"
@@ -94,5 +95,23 @@ func TestConsoleAPIReference(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the API reference does not show %q", want)
 		}
+	}
+}
+
+// TestConsoleDarkAndNarrow: with the system in dark mode, at 768 px, the
+// main pages keep their contrast and structure (axe on each), and the
+// stylesheet follows the system's setting.
+func TestConsoleDarkAndNarrow(t *testing.T) {
+	s := startConsole(t, testStores["sqlite"](t))
+	b := newBrowser(t, s.url, 768)
+	b.run(emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}))
+	b.signIn("admin@northwind.example", s.adminPassword)
+	var background string
+	b.run(chromedp.Evaluate(`getComputedStyle(document.body).backgroundColor`, &background))
+	if background == "rgb(255, 255, 255)" {
+		t.Errorf("the page is white in dark mode")
+	}
+	for _, p := range []string{"/workspaces", "/settings/users", "/settings/roles", "/access?mode=matrix", "/account"} {
+		b.visit(p)
 	}
 }

@@ -277,3 +277,64 @@ func TestConsoleUsersFilters(t *testing.T) {
 		t.Errorf("users list --org-role owner: exit %d, %s", code, errOut)
 	}
 }
+
+// TestConsoleRoleChangePreview: taking a grant away from a role in use
+// first lists everyone who would lose it, wherever the role is assigned;
+// the role changes only once confirmed.
+func TestConsoleRoleChangePreview(t *testing.T) {
+	s := startConsole(t, testStores["sqlite"](t))
+	x := s.m.Directory().Index()
+	org := x.OrgBySlug(demoSlug)
+	viewer := x.RolesNamed(org.ID, "Customer Viewer")[0]
+	b := newBrowser(t, s.url, 1280)
+	b.signIn("admin@northwind.example", s.adminPassword)
+	b.visit("/settings/roles/" + string(viewer.ID))
+	b.choose(`#role-form select[name="cap:incidents.view"]`, "none")
+	b.press(`#role-form button[type=submit]`)
+	b.want("the preview", "Save the role Customer Viewer?", "3 people", "ciso@contoso.example", "ciso@fabrikam.example", "ciso@tailspin.example", "incidents.view (full → none)")
+	if x.Role(viewer.ID).Grants["incidents.view"] != gh.LevelFull {
+		t.Fatal("the role changed before the confirmation")
+	}
+	b.press(`#confirm button[type=submit]`)
+	b.want("after confirming", "Role Customer Viewer saved.")
+	if l := x.Role(viewer.ID).Grants["incidents.view"]; l != gh.LevelNone {
+		t.Errorf("incidents.view is %s after confirming, want none", l)
+	}
+}
+
+// TestConsoleTemplates: an onboarding template is edited, applied to an
+// existing customer — adding only what is missing — and deleted, leaving
+// the assignments it made.
+func TestConsoleTemplates(t *testing.T) {
+	s := startConsole(t, testStores["sqlite"](t))
+	x := s.m.Directory().Index()
+	org := x.OrgBySlug(demoSlug)
+	contoso := x.WorkspaceBySlug(org.ID, "contoso")
+	var night *gh.Group
+	for _, g := range x.GroupsIn(gh.Home{Org: org.ID}, func(g *gh.Group) bool { return g.Name == "Night Shift" }) {
+		night = g
+	}
+	b := newBrowser(t, s.url, 1280)
+	b.signIn("admin@northwind.example", s.adminPassword)
+	b.visit("/settings/templates")
+	b.press(`a[href^="/settings/templates?edit="]`)
+	b.want("the edit form", "Edit the template", "Save template")
+	b.choose(`#add-template tbody tr:nth-child(6) select[name=group]`, "Night Shift")
+	b.choose(`#add-template tbody tr:nth-child(6) select[name=role]`, "Incident Responder")
+	b.press(`#add-template button[type=submit]`)
+	b.want("the saved template", "Template Standard onboarding saved.", "Night Shift")
+
+	b.choose(`form.apply-template select[name=workspace]`, "Contoso")
+	b.press(`form.apply-template button[type=submit]`)
+	b.want("the applied template", "Template applied: 1 assignment made")
+	if as := x.AssignmentFor(gh.GroupPrincipal(night.ID), contoso.ID); as == nil || as.Role != gh.RoleIncidentResponder {
+		t.Errorf("Night Shift in Contoso: %+v, want Incident Responder", as)
+	}
+
+	b.visit("/settings/templates")
+	b.press(`form[action$="/delete"] button[type=submit]`)
+	b.want("after deleting", "Template deleted.", "No onboarding template yet.")
+	if x.AssignmentFor(gh.GroupPrincipal(night.ID), contoso.ID) == nil {
+		t.Error("deleting the template took its assignments away")
+	}
+}
