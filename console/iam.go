@@ -25,6 +25,7 @@ type iamPage struct {
 	Roles    []*gh.Role
 	// AddUsers offers the add-a-user form, with the roles a new user may get.
 	AddUsers       bool
+	AddGroups      bool
 	WorkspaceRoles []*gh.Role
 }
 
@@ -87,7 +88,8 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	}
 	// The add-a-user form is offered to those who may add users here; the
 	// directory decides again when it is sent.
-	p.AddUsers = v.Admin || c.dir.Index().Check(v.Me.ID, s.Workspace.ID, gh.CapUsersAdd, gh.LevelFull).Allowed
+	p.AddUsers = c.mayManage(v, s, gh.CapUsersAdd)
+	p.AddGroups = c.mayManage(v, s, gh.CapGroupsAdd)
 	if p.AddUsers {
 		if p.WorkspaceRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {
 			return err
@@ -218,4 +220,18 @@ func (c *Console) createWorkspaceUser(w http.ResponseWriter, r *http.Request, v 
 		}
 	}
 	return done(w, r, userPath(s, u.ID), notice)
+}
+
+// createWorkspaceGroup makes one of the workspace's own groups.
+func (c *Console) createWorkspaceGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	g, _, err := c.dir.CreateGroup(r.Context(), v.actor, s, directory.GroupInput{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description")})
+	if err != nil {
+		formError(v, err)
+		return c.showIAM(r, v, s)
+	}
+	return done(w, r, prefix(s)+"/groups/"+string(g.ID), "Group "+g.Name+" created.")
 }

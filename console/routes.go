@@ -33,6 +33,11 @@ func (c *Console) routes() {
 	c.post("/workspaces/{ws}/users/{id}/sessions/{sid}/end", c.userEndSession)
 	c.post("/workspaces/{ws}/users/{id}/keys", c.userCreateKey)
 	c.post("/workspaces/{ws}/users/{id}/keys/{key}/revoke", c.userRevokeKey)
+	c.post("/workspaces/{ws}/groups", c.createWorkspaceGroup)
+	c.get("/workspaces/{ws}/groups/{id}", c.settingsGroup)
+	c.post("/workspaces/{ws}/groups/{id}/members", c.addMember)
+	c.preview("/workspaces/{ws}/groups/{id}/members/{type}/{member}/remove", c.confirmRemoveMember)
+	c.post("/workspaces/{ws}/groups/{id}/members/{type}/{member}/remove", c.removeMember)
 
 	c.get("/access", c.explorer)
 	c.post("/access/fix", c.fix)

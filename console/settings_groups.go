@@ -65,6 +65,7 @@ func (c *Console) createGroup(w http.ResponseWriter, r *http.Request, v *view) e
 }
 
 type groupPage struct {
+	Prefix      string // "/settings", or the workspace's path for its own groups
 	Group       *gh.Group
 	Members     []directory.Member
 	MembersNext string
@@ -74,13 +75,37 @@ type groupPage struct {
 	Manage      bool
 }
 
+// orgGroup finds a group of the organization, or of the workspace the path
+// names, as the viewer may see it.
 func (c *Console) orgGroup(r *http.Request, v *view) (directory.Scope, *gh.Group, error) {
-	s, err := orgScope(v)
+	s, err := c.pathScope(r, v)
 	if err != nil {
 		return s, nil, err
 	}
 	g, err := c.dir.GetGroup(v.actor, s, gh.GroupID(r.PathValue("id")))
 	return s, g, err
+}
+
+// pathScope is the workspace the path names, or else the organization.
+func (c *Console) pathScope(r *http.Request, v *view) (directory.Scope, error) {
+	if r.PathValue("ws") != "" {
+		return c.scopeOf(r, v)
+	}
+	return orgScope(v)
+}
+
+// prefix is where a scope's people and groups have their pages.
+func prefix(s directory.Scope) string {
+	if s.Workspace != nil {
+		return "/workspaces/" + string(s.Workspace.ID)
+	}
+	return "/settings"
+}
+
+// mayManage tells whether to offer the forms that change a scope's groups;
+// the directory decides again when they are sent.
+func (c *Console) mayManage(v *view, s directory.Scope, cap gh.Capability) bool {
+	return v.Admin || (s.Workspace != nil && c.dir.Index().Check(v.Me.ID, s.Workspace.ID, cap, gh.LevelFull).Allowed)
 }
 
 func (c *Console) settingsGroup(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -92,7 +117,7 @@ func (c *Console) settingsGroup(w http.ResponseWriter, r *http.Request, v *view)
 }
 
 func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.Group) error {
-	p := groupPage{Group: g, Manage: v.Admin}
+	p := groupPage{Prefix: prefix(s), Group: g, Manage: c.mayManage(v, s, gh.CapGroupsAdd)}
 	members, err := c.dir.ListMembers(v.actor, s, g.ID, directory.Page{After: r.URL.Query().Get("after"), Limit: pageSize})
 	if err != nil {
 		return err
@@ -121,7 +146,7 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 			}
 		}
 	}
-	v.settings(crumb{"Groups", "/settings/groups"})
+	placeCrumbs(v, s, crumb{"Groups", "/settings/groups"})
 	v.show("settings_group.html", g.Name, p)
 	return nil
 }
@@ -145,7 +170,7 @@ func (c *Console) addMember(w http.ResponseWriter, r *http.Request, v *view) err
 	if !added {
 		notice = "That member was in the group already."
 	}
-	return done(w, r, "/settings/groups/"+string(g.ID), notice)
+	return done(w, r, prefix(s)+"/groups/"+string(g.ID), notice)
 }
 
 func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -160,5 +185,5 @@ func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, v *view) 
 	if _, err := c.dir.RemoveMember(r.Context(), v.actor, s, g.ID, p); err != nil {
 		return err
 	}
-	return done(w, r, "/settings/groups/"+string(g.ID), "Member removed.")
+	return done(w, r, prefix(s)+"/groups/"+string(g.ID), "Member removed.")
 }

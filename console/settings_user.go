@@ -55,8 +55,15 @@ func userPath(s directory.Scope, id gh.UserID) string {
 
 // userCrumbs places a user's page where it lives.
 func userCrumbs(v *view, s directory.Scope, more ...crumb) {
+	placeCrumbs(v, s, crumb{"Users", "/settings/users"}, more...)
+}
+
+// placeCrumbs places a page of a scope's directory: under Settings (after
+// the list it belongs to) for the organization's, under the workspace's IAM
+// for a workspace's.
+func placeCrumbs(v *view, s directory.Scope, list crumb, more ...crumb) {
 	if s.Workspace == nil {
-		v.settings(append([]crumb{{"Users", "/settings/users"}}, more...)...)
+		v.settings(append([]crumb{list}, more...)...)
 		return
 	}
 	var cs []crumb

@@ -124,7 +124,7 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request, v *view) err
 
 // confirmRemoveMember shows who loses what if a member leaves a group.
 func (c *Console) confirmRemoveMember(w http.ResponseWriter, r *http.Request, v *view) error {
-	_, g, err := c.orgGroup(r, v)
+	s, g, err := c.orgGroup(r, v)
 	if err != nil {
 		return err
 	}
@@ -132,13 +132,17 @@ func (c *Console) confirmRemoveMember(w http.ResponseWriter, r *http.Request, v 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "membership", ID: string(g.ID), Body: body(map[string]gh.Principal{"member": p})})
+	op := directory.BatchOp{Op: "delete", Type: "membership", ID: string(g.ID), Body: body(map[string]gh.Principal{"member": p})}
+	if s.Workspace != nil {
+		op.Workspace = string(s.Workspace.ID)
+	}
+	im, err := c.whatIf(r, v, op)
 	if err != nil {
 		return err
 	}
-	base := "/settings/groups/" + string(g.ID)
+	base := prefix(s) + "/groups/" + string(g.ID)
 	im.Confirm, im.Back, im.Action = base+"/members/"+string(p.Type)+"/"+p.ID+"/remove", base, "Remove from "+g.Name
-	v.settings(crumb{"Groups", "/settings/groups"}, crumb{g.Name, base})
+	placeCrumbs(v, s, crumb{"Groups", "/settings/groups"}, crumb{g.Name, base})
 	v.show("confirm.html", "Remove "+c.principalName(p)+" from "+g.Name+"?", im)
 	return nil
 }

@@ -95,6 +95,15 @@ func TestConsoleOnboardsACustomer(t *testing.T) {
 				t.Errorf("the customer's new user is %+v, want disabled", u)
 			}
 
+			// ... and its own groups.
+			c.visit("/workspaces/" + string(contoso.ID) + "/iam")
+			c.fill(`#add-ws-group input[name=name]`, "Contoso Liaisons")
+			c.press(`#add-ws-group button[type=submit]`)
+			c.want("the customer's new group", "Group Contoso Liaisons created.", "Contoso · IAM")
+			c.fill(`#add-member input[name=email]`, "ciso@contoso.example")
+			c.press(`#add-member button[type=submit]`)
+			c.want("the group with its member", "Member added.", "ciso@contoso.example")
+
 			c.visit("/workspaces")
 			if c.has("Fabrikam") {
 				t.Errorf("a customer admin sees other customers at /workspaces")
