@@ -18,6 +18,7 @@ type rolesPage struct {
 	Custom   []*gh.Role
 	Next     string
 	Manage   bool
+	Prefix   string // "/settings", or the workspace whose own roles these are
 }
 
 // gridRow is one capability and its level in each built-in role.
@@ -38,11 +39,11 @@ func (c *Console) workspaceCaps() []gh.CapabilityInfo {
 }
 
 func (c *Console) settingsRoles(w http.ResponseWriter, r *http.Request, v *view) error {
-	s, err := orgScope(v)
+	s, err := c.pathScope(r, v)
 	if err != nil {
 		return err
 	}
-	p := rolesPage{Builtins: c.dir.BuiltinRoles(), Names: map[gh.RoleID]string{}, Manage: v.Admin}
+	p := rolesPage{Builtins: c.dir.BuiltinRoles(), Names: map[gh.RoleID]string{}, Manage: c.mayManage(v, s, gh.CapRolesAssign), Prefix: prefix(s)}
 	for _, b := range p.Builtins {
 		p.Names[b.ID] = b.Name
 	}
@@ -61,13 +62,18 @@ func (c *Console) settingsRoles(w http.ResponseWriter, r *http.Request, v *view)
 	if list.Next != "" {
 		p.Next = pageLink(r, list.Next)
 	}
-	v.settings()
-	v.show("settings_roles.html", "Roles", p)
+	title := "Roles"
+	if s.Workspace != nil {
+		title = "Roles of " + s.Workspace.Name
+	}
+	placeCrumbs(v, s, crumb{})
+	v.show("settings_roles.html", title, p)
 	return nil
 }
 
 // roleForm is a custom role being made or edited.
 type roleForm struct {
+	Prefix  string   // where the scope's roles are
 	Role    *gh.Role // the role edited; nil for a new one
 	Name    string
 	Desc    string
@@ -88,19 +94,25 @@ func (c *Console) roleForm(role *gh.Role, name, desc string, base *gh.Role, gran
 	return f
 }
 
-func (c *Console) showRoleForm(v *view, f roleForm) error {
+func (c *Console) showRoleForm(v *view, s directory.Scope, f roleForm) error {
 	title := "New custom role"
 	if f.Role != nil {
 		title = f.Role.Name
 	}
-	v.settings(crumb{"Roles", "/settings/roles"})
+	f.Prefix = prefix(s)
+	if s.Workspace == nil {
+		placeCrumbs(v, s, crumb{"Roles", "/settings/roles"})
+	} else {
+		placeCrumbs(v, s, crumb{}, crumb{"Roles", prefix(s) + "/roles"})
+	}
 	v.show("settings_role.html", title, f)
 	return nil
 }
 
 // newRole is the form for a new role, filled from a built-in when one is picked.
 func (c *Console) newRole(w http.ResponseWriter, r *http.Request, v *view) error {
-	if _, err := orgScope(v); err != nil {
+	s, err := c.pathScope(r, v)
+	if err != nil {
 		return err
 	}
 	var base *gh.Role
@@ -115,7 +127,7 @@ func (c *Console) newRole(w http.ResponseWriter, r *http.Request, v *view) error
 	if base != nil {
 		name = base.Name + " (copy)"
 	}
-	return c.showRoleForm(v, c.roleForm(nil, name, "", base, grants))
+	return c.showRoleForm(v, s, c.roleForm(nil, name, "", base, grants))
 }
 
 func builtin(roles []*gh.Role, id string) *gh.Role {
@@ -143,7 +155,7 @@ func (c *Console) grantsOf(r *http.Request) (map[gh.Capability]gh.Level, error) 
 }
 
 func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *view) error {
-	s, err := orgScope(v)
+	s, err := c.pathScope(r, v)
 	if err != nil {
 		return err
 	}
@@ -167,9 +179,9 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	if err != nil {
 		formError(v, err)
-		return c.showRoleForm(v, c.roleForm(nil, name, desc, base, withoutNone(grants)))
+		return c.showRoleForm(v, s, c.roleForm(nil, name, desc, base, withoutNone(grants)))
 	}
-	return done(w, r, "/settings/roles", "Role "+role.Name+" created.")
+	return done(w, r, prefix(s)+"/roles", "Role "+role.Name+" created.")
 }
 
 func withoutNone(g map[gh.Capability]gh.Level) map[gh.Capability]gh.Level {
@@ -184,24 +196,25 @@ func withoutNone(g map[gh.Capability]gh.Level) map[gh.Capability]gh.Level {
 
 // customRole finds one of the organization's own roles; a built-in is not editable.
 func (c *Console) customRole(r *http.Request, v *view) (directory.Scope, *gh.Role, error) {
-	s, err := orgScope(v)
+	s, err := c.pathScope(r, v)
 	if err != nil {
 		return s, nil, err
 	}
 	role, err := c.dir.GetRole(v.actor, s, r.PathValue("id"))
-	// By id only, and only the organization's own: a built-in is not editable.
-	if err == nil && (role.Builtin || role.Workspace != "" || r.PathValue("id") != string(role.ID)) {
+	// By id only, and only the scope's own: a built-in is not editable, and
+	// an organization role is edited in Settings, not in a workspace.
+	if err == nil && (role.Builtin || role.Workspace != s.Home().Workspace || r.PathValue("id") != string(role.ID)) {
 		return s, nil, gh.NotFound("role")
 	}
 	return s, role, err
 }
 
 func (c *Console) editRole(w http.ResponseWriter, r *http.Request, v *view) error {
-	_, role, err := c.customRole(r, v)
+	s, role, err := c.customRole(r, v)
 	if err != nil {
 		return err
 	}
-	return c.showRoleForm(v, c.roleForm(role, role.Name, role.Description, nil, role.Grants))
+	return c.showRoleForm(v, s, c.roleForm(role, role.Name, role.Description, nil, role.Grants))
 }
 
 func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -216,15 +229,19 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, v *view) er
 		// A role in use changes access wherever it is assigned: who would
 		// lose what is shown first, and the same form sent again confirms.
 		var im *impact
-		if im, err = c.whatIf(r, v, directory.BatchOp{Op: "update", Type: "role", ID: string(role.ID), Body: body(patch)}); err == nil && len(im.Lines) > 0 {
-			im.Confirm, im.Back, im.Action = "/settings/roles/"+string(role.ID), "/settings/roles/"+string(role.ID), "Save "+name
+		op := directory.BatchOp{Op: "update", Type: "role", ID: string(role.ID), Body: body(patch)}
+		if s.Workspace != nil {
+			op.Workspace = string(s.Workspace.ID)
+		}
+		if im, err = c.whatIf(r, v, op); err == nil && len(im.Lines) > 0 {
+			im.Confirm, im.Back, im.Action = prefix(s)+"/roles/"+string(role.ID), prefix(s)+"/roles/"+string(role.ID), "Save "+name
 			im.Fields = map[string]string{"confirmed": "1"}
 			for k := range r.PostForm {
 				if k != "form_token" {
 					im.Fields[k] = r.PostForm.Get(k)
 				}
 			}
-			v.settings(crumb{"Roles", "/settings/roles"}, crumb{role.Name, "/settings/roles/" + string(role.ID)})
+			placeCrumbs(v, s, crumb{"Roles", "/settings/roles"}, crumb{role.Name, prefix(s) + "/roles/" + string(role.ID)})
 			v.show("confirm.html", "Save the role "+name+"?", im)
 			return nil
 		}
@@ -234,9 +251,9 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	if err != nil {
 		formError(v, err)
-		return c.showRoleForm(v, c.roleForm(role, name, desc, nil, grants))
+		return c.showRoleForm(v, s, c.roleForm(role, name, desc, nil, grants))
 	}
-	return done(w, r, "/settings/roles", "Role "+name+" saved.")
+	return done(w, r, prefix(s)+"/roles", "Role "+name+" saved.")
 }
 
 func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -246,7 +263,7 @@ func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	if _, err := c.dir.DeleteRole(r.Context(), v.actor, s, role.ID, 0); err != nil {
 		formError(v, err)
-		return c.showRoleForm(v, c.roleForm(role, role.Name, role.Description, nil, role.Grants))
+		return c.showRoleForm(v, s, c.roleForm(role, role.Name, role.Description, nil, role.Grants))
 	}
-	return done(w, r, "/settings/roles", "Role "+role.Name+" deleted.")
+	return done(w, r, prefix(s)+"/roles", "Role "+role.Name+" deleted.")
 }

@@ -63,6 +63,10 @@ func userCrumbs(v *view, s directory.Scope, more ...crumb) {
 // for a workspace's.
 func placeCrumbs(v *view, s directory.Scope, list crumb, more ...crumb) {
 	if s.Workspace == nil {
+		if list.Label == "" { // the list itself
+			v.settings(more...)
+			return
+		}
 		v.settings(append([]crumb{list}, more...)...)
 		return
 	}

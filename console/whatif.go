@@ -171,17 +171,21 @@ func (c *Console) confirmDisable(w http.ResponseWriter, r *http.Request, v *view
 
 // confirmDeleteRole shows who loses what if a custom role is deleted.
 func (c *Console) confirmDeleteRole(w http.ResponseWriter, r *http.Request, v *view) error {
-	_, role, err := c.customRole(r, v)
+	s, role, err := c.customRole(r, v)
 	if err != nil {
 		return err
 	}
-	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "role", ID: string(role.ID)})
+	op := directory.BatchOp{Op: "delete", Type: "role", ID: string(role.ID)}
+	if s.Workspace != nil {
+		op.Workspace = string(s.Workspace.ID)
+	}
+	im, err := c.whatIf(r, v, op)
 	if err != nil {
 		return err
 	}
-	base := "/settings/roles/" + string(role.ID)
+	base := prefix(s) + "/roles/" + string(role.ID)
 	im.Confirm, im.Back, im.Action = base+"/delete", base, "Delete "+role.Name
-	v.settings(crumb{"Roles", "/settings/roles"}, crumb{role.Name, base})
+	placeCrumbs(v, s, crumb{"Roles", "/settings/roles"}, crumb{role.Name, base})
 	v.show("confirm.html", "Delete the role "+role.Name+"?", im)
 	return nil
 }

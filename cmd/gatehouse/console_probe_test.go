@@ -82,9 +82,14 @@ func TestConsoleHidesOtherTenants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hidden := map[string]string{"wsgroup": string(wsGroup.ID), "ws": string(fabrikam.ID), "asg": string(fabAsg.ID), "user": string(fabUser.ID),
+			wsRole, _, err := s.m.Directory().CreateRole(context.Background(), directory.SystemActor("test"),
+				directory.Scope{Org: org, Workspace: fabrikam}, directory.RoleInput{Name: "Fabrikam Triage", Grants: map[gh.Capability]gh.Level{"incidents.view": gh.LevelFull}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hidden := map[string]string{"wsrole": string(wsRole.ID), "wsgroup": string(wsGroup.ID), "ws": string(fabrikam.ID), "asg": string(fabAsg.ID), "user": string(fabUser.ID),
 				"partner": string(partner.ID), "group": string(group), "email": "ciso@fabrikam.example"}
-			never := map[string]string{"wsgroup": string(gh.NewID("grp")), "ws": string(gh.NewID("ws")), "asg": string(gh.NewID("asg")), "user": string(gh.NewID("usr")),
+			never := map[string]string{"wsrole": string(gh.NewID("role")), "wsgroup": string(gh.NewID("grp")), "ws": string(gh.NewID("ws")), "asg": string(gh.NewID("asg")), "user": string(gh.NewID("usr")),
 				"partner": string(gh.NewID("usr")), "group": string(gh.NewID("grp")), "email": "nobody@fabrikam.example"}
 			pages := []string{
 				"/workspaces/{ws}/iam", "/workspaces/{ws}/suspend", "/workspaces/{ws}/assignments/{asg}/remove",
@@ -92,7 +97,7 @@ func TestConsoleHidesOtherTenants(t *testing.T) {
 				"/access?mode=who&workspace={ws}&capability=incidents.view",
 				"/settings/users/{user}", "/settings/users/{partner}", "/settings/groups/{group}",
 				"/workspaces/{ws}/users/{user}", "/workspaces/{ws}/users/{user}/disable",
-				"/workspaces/{ws}/groups/{wsgroup}", "/workspaces/{ws}/groups/{wsgroup}/members/user/{user}/remove",
+				"/workspaces/{ws}/roles", "/workspaces/{ws}/roles/new", "/workspaces/{ws}/roles/{wsrole}", "/workspaces/{ws}/roles/{wsrole}/delete", "/workspaces/{ws}/groups/{wsgroup}", "/workspaces/{ws}/groups/{wsgroup}/members/user/{user}/remove",
 			}
 			fill := func(p string, ids map[string]string) string {
 				for k, v := range ids {

@@ -104,6 +104,21 @@ func TestConsoleOnboardsACustomer(t *testing.T) {
 			c.press(`#add-member button[type=submit]`)
 			c.want("the group with its member", "Member added.", "ciso@contoso.example")
 
+			// ... and its own custom roles, which only it can give.
+			c.visit("/workspaces/" + string(contoso.ID) + "/roles")
+			c.want("Contoso's roles", "Roles of Contoso", "Incident Analyst")
+			c.choose(`#new-role select[name=from]`, "A copy of Incident Analyst")
+			c.press(`#new-role button[type=submit]`)
+			c.fill(`#role-form input[name=name]`, "Contoso Triage")
+			c.choose(`#role-form select[name="cap:incidents.close"]`, "full")
+			c.press(`#role-form button[type=submit]`)
+			c.want("the new workspace role", "Role Contoso Triage created.")
+			if rs := s.m.Directory().Index().RolesNamed(contoso.Org, "Contoso Triage"); len(rs) != 1 || rs[0].Workspace != contoso.ID {
+				t.Errorf("Contoso Triage is %+v, want one role of Contoso", rs)
+			}
+			c.visit("/settings/roles")
+			c.want("Settings for a customer", "Not found")
+
 			c.visit("/workspaces")
 			if c.has("Fabrikam") {
 				t.Errorf("a customer admin sees other customers at /workspaces")
