@@ -26,7 +26,6 @@ type view struct {
 	Org     *gh.Org
 	Home    *gh.Workspace // a workspace user's own workspace
 	Admin   bool          // an Organization Admin
-	Spaces  []place       // the workspace switcher
 	Token   string        // the form token every form carries
 	Notice  string
 	Error   string
