@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	gh "gatehouse.dev/gatehouse"
 )
@@ -114,4 +115,37 @@ func TestConsoleDarkAndNarrow(t *testing.T) {
 	for _, p := range []string{"/workspaces", "/settings/users", "/settings/roles", "/access?mode=matrix", "/account"} {
 		b.visit(p)
 	}
+}
+
+// TestConsoleByKeyboard: a person who uses only the keyboard signs in (the
+// email field has the focus, Tab moves on, Enter sends), finds the skip link
+// first on a page, and reaches the explorer's answer the same way.
+func TestConsoleByKeyboard(t *testing.T) {
+	s := startConsole(t, testStores["sqlite"](t))
+	b := newBrowser(t, s.url, 1280)
+	b.visit("/signin")
+	b.run(chromedp.KeyEvent("admin@northwind.example"), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(s.adminPassword), chromedp.KeyEvent(kb.Enter))
+	b.waitPath("/workspaces")
+	b.check("signed-in-by-keyboard")
+
+	var focused string
+	b.run(chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.textContent.trim()`, &focused))
+	if focused != "Skip to content" {
+		t.Errorf("the first Tab lands on %q, want the skip link", focused)
+	}
+	b.run(chromedp.KeyEvent(kb.Enter), chromedp.Evaluate(`location.hash`, &focused))
+	if focused != "#main" {
+		t.Errorf("the skip link leads to %q, want #main", focused)
+	}
+
+	x := s.m.Directory().Index()
+	contoso := x.WorkspaceBySlug(x.OrgBySlug(demoSlug).ID, "contoso")
+	b.visit("/access?mode=why")
+	b.run(chromedp.Focus(`#question input[name=user]`, chromedp.ByQuery), chromedp.KeyEvent("nina.berg@northwind.example"))
+	b.run(chromedp.SetValue(`#question select[name=workspace]`, string(contoso.ID), chromedp.ByQuery),
+		chromedp.SetValue(`#question select[name=capability]`, "incidents.close", chromedp.ByQuery),
+		chromedp.Focus(`#question input[name=user]`, chromedp.ByQuery), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`#answer-h`, chromedp.ByQuery))
+	b.check("answered-by-keyboard")
+	b.want("the answer by keyboard", "Denied: nina.berg@northwind.example may not use incidents.close")
 }
