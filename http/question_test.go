@@ -56,3 +56,34 @@ func TestExplainOrgCapabilityLabelsTheHome(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkspaceAdminAsksAboutItsOwnPeople: whoever assigns roles in a
+// workspace may ask why one of the people it sees there may or may not do
+// something — in that workspace only; a colleague without that right may
+// not, and a user of another workspace stays unknown.
+func TestWorkspaceAdminAsksAboutItsOwnPeople(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		boss := p.user(p.admin, org+"/workspaces/alpha", "boss@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", boss, "admin")
+		staff := p.user(p.admin, org+"/workspaces/alpha", "staff@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", staff, "incident_analyst")
+		other := p.user(p.admin, org+"/workspaces/beta", "other@beta.example")
+		bossKey, staffKey := p.key("acme", boss), p.key("acme", staff)
+
+		q := obj{"org": "acme", "user": "staff@alpha.example", "workspace": "alpha", "capability": "incidents.close"}
+		out := p.must(bossKey, "POST", "/v1/explain", q, 200)
+		if out["allowed"] != false || out.str("fix") == "" {
+			t.Errorf("the workspace admin's explain = %v, want a denial with its fix", out)
+		}
+		if got, out, _ := p.call(bossKey, "POST", "/v1/explain", obj{"org": "acme", "user": other, "workspace": "alpha", "capability": "incidents.view"}); got != 404 {
+			t.Errorf("asking about another workspace's user = %d %v, want 404", got, out)
+		}
+		if got, out, _ := p.call(bossKey, "POST", "/v1/explain", obj{"org": "acme", "user": "staff@alpha.example", "workspace": "beta", "capability": "incidents.view"}); got != 404 {
+			t.Errorf("asking about another workspace = %d %v, want 404", got, out)
+		}
+		if got, out, _ := p.call(staffKey, "POST", "/v1/explain", obj{"org": "acme", "user": "boss@alpha.example", "workspace": "alpha", "capability": "incidents.view"}); got != 403 {
+			t.Errorf("an analyst asking about a colleague = %d %v, want 403", got, out)
+		}
+	})
+}
