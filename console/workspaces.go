@@ -13,6 +13,8 @@ import (
 type workspaceRow struct {
 	*gh.Workspace
 	Assignments int
+	Users       int // the customer's own
+	Groups      int // the customer's own
 	Role        string // the viewer's role there, for those who are not admins
 }
 
@@ -64,7 +66,9 @@ func (c *Console) showWorkspaces(r *http.Request, v *view, form directory.Worksp
 }
 
 func (c *Console) workspaceRow(v *view, ws *gh.Workspace) workspaceRow {
-	row := workspaceRow{Workspace: ws, Assignments: len(c.dir.Index().AssignmentsIn(ws.ID))}
+	x := c.dir.Index()
+	row := workspaceRow{Workspace: ws, Assignments: len(x.AssignmentsIn(ws.ID)), Users: x.UsersIn(ws.Org, ws.ID),
+		Groups: len(x.GroupsIn(gh.Home{Org: ws.Org, Workspace: ws.ID}, all[*gh.Group]))}
 	if !v.Admin {
 		row.Role = c.roleOf(v.Me, ws)
 	}

@@ -159,10 +159,17 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 		}
 		for _, w := range homes {
 			var want, got []string
+			inHome := 0
 			for id, u := range live {
+				if u.Workspace == w {
+					inHome++
+				}
 				if u.Workspace == w && u.Status == gh.StatusActive {
 					want = append(want, string(id))
 				}
+			}
+			if n := x.UsersIn("org_1", w); n != inHome {
+				t.Fatalf("step %d: UsersIn(%q) = %d, want %d", step, w, n, inHome)
 			}
 			slices.Sort(want)
 			limit := 1 + rng.IntN(7)

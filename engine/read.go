@@ -435,3 +435,14 @@ func (x *Index) UsersPage(org gh.OrgID, ws gh.WorkspaceID, after string, limit i
 	}
 	return out, false
 }
+
+// UsersIn counts the users whose home is workspace ws of org ("" for the
+// organization's own), without listing them.
+func (x *Index) UsersIn(org gh.OrgID, ws gh.WorkspaceID) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if oi := x.orgs[org]; oi != nil && oi.byHome[ws] != nil {
+		return len(oi.byHome[ws].ids)
+	}
+	return 0
+}

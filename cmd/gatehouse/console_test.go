@@ -65,6 +65,9 @@ func TestConsoleOnboardsACustomer(t *testing.T) {
 			b := newBrowser(t, s.url, 1280)
 			b.signIn("admin@northwind.example", s.adminPassword)
 			b.want("the workspaces page", "Contoso", "Fabrikam", "Tailspin Toys", "Onboard a customer")
+			if row := b.text(`#ws-list tbody tr:first-child`); !strings.Contains(row, "Contoso") || !strings.Contains(row, "active\t2\t0\t7") {
+				t.Errorf("Contoso's row = %q, want active, 2 own users, no own group, 7 assignments", row)
+			}
 			b.fill(`input[name=name]`, "Wingtip Toys")
 			b.press(`#onboard button[type=submit]`)
 			b.want("the new workspace's IAM", "Workspace Wingtip Toys created.", "SOC Tier 1", "Incident Analyst", "SOC Managers", "inherited from the partner")
