@@ -13,8 +13,8 @@ import (
 type workspaceRow struct {
 	*gh.Workspace
 	Assignments int
-	Users       int // the customer's own
-	Groups      int // the customer's own
+	Users       int    // the customer's own
+	Groups      int    // the customer's own
 	Role        string // the viewer's role there, for those who are not admins
 }
 
