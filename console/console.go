@@ -86,17 +86,18 @@ func (c *Console) post(pattern string, h handler) {
 // preview registers a page that shows a what-if. It reads without the read
 // gate: a what-if runs in the committer, which waits for the gate's readers.
 func (c *Console) preview(pattern string, h handler) {
-	c.web.Page("GET "+pattern, c.signedIn(h, previewing))
+	c.web.Page("GET "+pattern, c.signedIn(h, ungated))
 }
 
-// mode is how a page runs: reading in the read gate, posting a form, or
-// previewing a change out of the gate.
+// mode is how a page runs: reading in the organization's read gate,
+// posting a form, or reading out of the gate — previews, whose what-if runs
+// in the committer, and the operator's pages, which have no organization.
 type mode uint8
 
 const (
 	reading mode = iota
 	posting
-	previewing
+	ungated
 )
 
 const maxForm = 1 << 20 // a CSV import is the largest form
@@ -107,25 +108,36 @@ func (c *Console) signedIn(h handler, m mode) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		if m == posting {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := parseForm(r); err != nil {
-				c.fail(w, r, v, err)
-				return
-			}
-			if err := ghttp.CheckForm(r); err != nil {
-				c.fail(w, r, v, err)
-				return
-			}
-		}
-		page, err := c.serve(w, r, v, h, m == reading)
-		switch {
-		case err != nil:
+		c.respond(w, r, v, h, m)
+	}
+}
+
+// respond reads a posted form, runs the page's handler and sends its page
+// or the error page.
+func (c *Console) respond(w http.ResponseWriter, r *http.Request, v *view, h handler, m mode) {
+	if m == posting {
+		if err := readForm(w, r); err != nil {
 			c.fail(w, r, v, err)
-		case v.page != "":
-			c.send(w, v.status, page)
+			return
 		}
 	}
+	page, err := c.serve(w, r, v, h, m == reading)
+	switch {
+	case err != nil:
+		c.fail(w, r, v, err)
+	case v.page != "":
+		c.send(w, v.status, page)
+	}
+}
+
+// readForm reads a posted form, and accepts it only when it came from one of
+// our pages with its form token.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	return ghttp.CheckForm(r)
 }
 
 // serve runs a page's handler and renders its page. A page that only reads

@@ -71,10 +71,8 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	if err != nil {
 		return err
 	}
-	x := c.dir.Index()
 	for _, a := range as.Items {
-		home, _ := principalHome(x, a.Principal)
-		row := assignmentRow{AssignmentView: a, Inherited: home.IsOrg()}
+		row := assignmentRow{AssignmentView: a, Inherited: c.fromPartner(a.Principal)}
 		row.Editable = !(row.Inherited && v.Home != nil)
 		p.Assignments = append(p.Assignments, row)
 	}
@@ -120,18 +118,16 @@ func (c *Console) pickable(v *view, s directory.Scope) []option {
 	return out
 }
 
-func principalHome(x interface {
-	User(gh.UserID) *gh.User
-	Group(gh.GroupID) *gh.Group
-}, p gh.Principal) (gh.Home, bool) {
+// fromPartner reports whether a principal is the organization's own — the
+// partner's staff or groups — rather than a workspace's.
+func (c *Console) fromPartner(p gh.Principal) bool {
+	x := c.dir.Index()
 	if p.Type == gh.PrincipalUser {
-		if u := x.User(gh.UserID(p.ID)); u != nil {
-			return u.Home, true
-		}
-	} else if g := x.Group(gh.GroupID(p.ID)); g != nil {
-		return g.Home, true
+		u := x.User(gh.UserID(p.ID))
+		return u != nil && u.IsOrg()
 	}
-	return gh.Home{}, false
+	g := x.Group(gh.GroupID(p.ID))
+	return g != nil && g.IsOrg()
 }
 
 // assign gives a group, or a user named by email, a role in the workspace.

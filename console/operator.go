@@ -30,38 +30,20 @@ func (c *Console) operatorRoutes() {
 	c.operatorPage("POST /operator/signout", c.operatorSignout)
 }
 
-// operatorPage authenticates the operator's key from its cookie.
+// operatorPage authenticates the operator's key from its cookie. The
+// operator belongs to no organization, so there is no read gate to pass.
 func (c *Console) operatorPage(pattern string, h handler) {
-	post := strings.HasPrefix(pattern, "POST ")
+	m := ungated
+	if strings.HasPrefix(pattern, "POST ") {
+		m = posting
+	}
 	c.web.Page(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ok := c.operatorView(w, r)
 		if !ok {
 			http.Redirect(w, r, "/operator/signin", http.StatusSeeOther)
 			return
 		}
-		if post {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-			if err := parseForm(r); err != nil {
-				c.fail(w, r, v, err)
-				return
-			}
-			if err := ghttp.CheckForm(r); err != nil {
-				c.fail(w, r, v, err)
-				return
-			}
-		}
-		if err := h(w, r, v); err != nil {
-			c.fail(w, r, v, err)
-			return
-		}
-		if v.page != "" {
-			page, err := c.execute(v)
-			if err != nil {
-				c.fail(w, r, v, err)
-				return
-			}
-			c.send(w, v.status, page)
-		}
+		c.respond(w, r, v, h, m)
 	}))
 }
 
@@ -91,11 +73,7 @@ func (c *Console) operatorSigninPage(w http.ResponseWriter, r *http.Request) {
 func (c *Console) operatorSignin(w http.ResponseWriter, r *http.Request) {
 	v := &view{Operator: true, Token: c.web.FormToken(w, r)}
 	v.show("operator_signin.html", "Platform operator", nil)
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	err := parseForm(r)
-	if err == nil {
-		err = ghttp.CheckForm(r)
-	}
+	err := readForm(w, r)
 	var a *directory.Actor
 	if err == nil {
 		a, err = c.dir.Authenticate(strings.TrimSpace(r.PostForm.Get("key")), c.source(r))

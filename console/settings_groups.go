@@ -178,12 +178,18 @@ func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, v *view) 
 	if err != nil {
 		return err
 	}
-	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
-	if err := p.Validate(); err != nil {
+	p, err := memberOf(r)
+	if err != nil {
 		return err
 	}
 	if _, err := c.dir.RemoveMember(r.Context(), v.actor, s, g.ID, p); err != nil {
 		return err
 	}
 	return done(w, r, prefix(s)+"/groups/"+string(g.ID), "Member removed.")
+}
+
+// memberOf is the member a path names: /members/{type}/{member}.
+func memberOf(r *http.Request) (gh.Principal, error) {
+	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
+	return p, p.Validate()
 }

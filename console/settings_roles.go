@@ -230,10 +230,7 @@ func (c *Console) updateRole(w http.ResponseWriter, r *http.Request, v *view) er
 		// lose what is shown first, and the same form sent again confirms.
 		var im *impact
 		op := directory.BatchOp{Op: "update", Type: "role", ID: string(role.ID), Body: body(patch)}
-		if s.Workspace != nil {
-			op.Workspace = string(s.Workspace.ID)
-		}
-		if im, err = c.whatIf(r, v, op); err == nil && len(im.Lines) > 0 {
+		if im, err = c.whatIf(r, v, s, op); err == nil && len(im.Lines) > 0 {
 			im.Confirm, im.Back, im.Action = prefix(s)+"/roles/"+string(role.ID), prefix(s)+"/roles/"+string(role.ID), "Save "+name
 			im.Fields = map[string]string{"confirmed": "1"}
 			for k := range r.PostForm {

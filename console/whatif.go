@@ -29,8 +29,12 @@ type impactLine struct {
 	Capabilities           []string
 }
 
-// whatIf runs one operation as a what-if and groups its answer.
-func (c *Console) whatIf(r *http.Request, v *view, op directory.BatchOp) (*impact, error) {
+// whatIf runs one operation on the scope's directory as a what-if and
+// groups its answer.
+func (c *Console) whatIf(r *http.Request, v *view, s directory.Scope, op directory.BatchOp) (*impact, error) {
+	if s.Workspace != nil && op.Type != "workspace" {
+		op.Workspace = string(s.Workspace.ID) // a workspace's own user, group, role or assignment
+	}
 	res, err := c.dir.WhatIf(r.Context(), v.actor, v.Org, []directory.BatchOp{op})
 	if err != nil {
 		return nil, err
@@ -71,7 +75,7 @@ func (c *Console) confirmUnassign(w http.ResponseWriter, r *http.Request, v *vie
 	if err != nil {
 		return err
 	}
-	im, err := c.whatIf(r, v, directory.BatchOp{Op: "delete", Type: "assignment", Workspace: string(s.Workspace.ID), ID: string(as.ID)})
+	im, err := c.whatIf(r, v, s, directory.BatchOp{Op: "delete", Type: "assignment", ID: string(as.ID)})
 	if err != nil {
 		return err
 	}
@@ -87,7 +91,7 @@ func (c *Console) confirmSuspend(w http.ResponseWriter, r *http.Request, v *view
 	if err != nil {
 		return err
 	}
-	im, err := c.whatIf(r, v, directory.BatchOp{Op: "update", Type: "workspace", ID: string(s.Workspace.ID), Body: body(map[string]string{"status": "suspended"})})
+	im, err := c.whatIf(r, v, s, directory.BatchOp{Op: "update", Type: "workspace", ID: string(s.Workspace.ID), Body: body(map[string]string{"status": "suspended"})})
 	if err != nil {
 		return err
 	}
@@ -99,13 +103,7 @@ func (c *Console) confirmSuspend(w http.ResponseWriter, r *http.Request, v *view
 }
 
 func (c *Console) confirmPage(v *view, s directory.Scope, im *impact, title string) {
-	v.Section = "workspaces"
-	if v.Home != nil {
-		v.Section = "iam"
-	}
-	if s.Workspace != nil && v.Home == nil {
-		v.Crumbs = []crumb{{"Workspaces", "/workspaces"}, {s.Workspace.Name, "/workspaces/" + string(s.Workspace.ID) + "/iam"}}
-	}
+	placeCrumbs(v, s, crumb{})
 	v.show("confirm.html", title, im)
 }
 
@@ -128,15 +126,12 @@ func (c *Console) confirmRemoveMember(w http.ResponseWriter, r *http.Request, v 
 	if err != nil {
 		return err
 	}
-	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
-	if err := p.Validate(); err != nil {
+	p, err := memberOf(r)
+	if err != nil {
 		return err
 	}
 	op := directory.BatchOp{Op: "delete", Type: "membership", ID: string(g.ID), Body: body(map[string]gh.Principal{"member": p})}
-	if s.Workspace != nil {
-		op.Workspace = string(s.Workspace.ID)
-	}
-	im, err := c.whatIf(r, v, op)
+	im, err := c.whatIf(r, v, s, op)
 	if err != nil {
 		return err
 	}
@@ -154,10 +149,7 @@ func (c *Console) confirmDisable(w http.ResponseWriter, r *http.Request, v *view
 		return err
 	}
 	op := directory.BatchOp{Op: "update", Type: "user", ID: string(u.ID), Body: body(map[string]string{"status": "disabled"})}
-	if s.Workspace != nil {
-		op.Workspace = string(s.Workspace.ID)
-	}
-	im, err := c.whatIf(r, v, op)
+	im, err := c.whatIf(r, v, s, op)
 	if err != nil {
 		return err
 	}
@@ -176,10 +168,7 @@ func (c *Console) confirmDeleteRole(w http.ResponseWriter, r *http.Request, v *v
 		return err
 	}
 	op := directory.BatchOp{Op: "delete", Type: "role", ID: string(role.ID)}
-	if s.Workspace != nil {
-		op.Workspace = string(s.Workspace.ID)
-	}
-	im, err := c.whatIf(r, v, op)
+	im, err := c.whatIf(r, v, s, op)
 	if err != nil {
 		return err
 	}

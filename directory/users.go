@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -143,7 +142,7 @@ type UserFilter struct {
 	Group   gh.GroupID // members of this group, directly or through nested groups
 }
 
-// validate refuses a filter naming a role that does not exist, or a group
+// validateFilter refuses a filter naming a role that does not exist, or a group
 // the actor may not see in the scope (as if it did not exist).
 func (d *Directory) validateFilter(s Scope, f UserFilter) error {
 	if f.OrgRole != "" && f.OrgRole != gh.OrgRoleAdmin && f.OrgRole != gh.OrgRoleMember {
@@ -166,10 +165,19 @@ func (d *Directory) ListUsers(a *Actor, s Scope, f UserFilter, p Page) (List[*gh
 		return List[*gh.User]{}, err
 	}
 	q := strings.ToLower(f.Query)
+	// The group's members are found before the page is read: the page's
+	// filter runs under the index's read lock, which must not be taken twice.
+	var members map[gh.UserID]bool
+	if f.Group != "" {
+		members = map[gh.UserID]bool{}
+		for _, id := range d.idx.UsersUnder(gh.GroupPrincipal(f.Group)) {
+			members[id] = true
+		}
+	}
 	users, more := d.idx.UsersPage(s.Org.ID, s.Home().Workspace, p.After, p.limit(), func(u *gh.User) bool {
 		return (f.Status == "" || u.Status == f.Status) && (f.OrgRole == "" || u.OrgRole == f.OrgRole) &&
 			(q == "" || strings.Contains(strings.ToLower(u.Email+" "+u.GivenName+" "+u.FamilyName), q)) &&
-			(f.Group == "" || slices.Contains(d.idx.GroupsOf(gh.UserPrincipal(u.ID), true), f.Group))
+			(members == nil || members[u.ID])
 	})
 	return paged(users, more, func(u *gh.User) string { return string(u.ID) }), nil
 }
