@@ -229,3 +229,60 @@ func TestEmailVerifiedAsString(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusesIDTokenNotYetValid(t *testing.T) {
+	h, f := startHostile(t), ghoidc.NewFlow()
+	c := h.claims(f)
+	c["nbf"] = time.Now().Add(time.Hour).Unix()
+	h.answer(h.honest(t, c))
+	wantCheck(t, h.exchange(t, f), "not_yet_valid")
+}
+
+func TestConfigNowIsTheClock(t *testing.T) {
+	h, f := startHostile(t), ghoidc.NewFlow()
+	h.answer(h.honest(t, h.claims(f))) // expires in 5 minutes
+	rp, err := ghoidc.New(context.Background(), ghoidc.Config{
+		Issuer: h.srv.URL, ClientID: peerClientID, RedirectURL: redirectURL, HTTPClient: h.srv.Client(),
+		Now: func() time.Time { return time.Now().Add(time.Hour) },
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	_, err = rp.Exchange(context.Background(), "any-code", f)
+	wantCheck(t, err, "expired")
+}
+
+func TestVerifyWithoutNonceRefused(t *testing.T) {
+	h, f := startHostile(t), ghoidc.NewFlow()
+	c := h.claims(f)
+	c["nonce"] = ""
+	_, err := h.rp(t).Verify(context.Background(), h.honest(t, c), "")
+	wantCheck(t, err, "nonce")
+}
+
+func TestNewRequiresSettings(t *testing.T) {
+	_, err := ghoidc.New(context.Background(), ghoidc.Config{})
+	var e *gatehouse.Error
+	if !errors.As(err, &e) || e.Kind != gatehouse.KindInvalid {
+		t.Fatalf("New(empty) = %v, want KindInvalid", err)
+	}
+	for _, field := range []string{"issuer", "client_id", "redirect_url"} {
+		if e.Fields[field] == "" {
+			t.Errorf("Fields[%s] is empty, want a message (fields: %v)", field, e.Fields)
+		}
+	}
+}
+
+func TestConfiguredScopesAlwaysIncludeOpenID(t *testing.T) {
+	h := startHostile(t)
+	rp, err := ghoidc.New(context.Background(), ghoidc.Config{
+		Issuer: h.srv.URL, ClientID: peerClientID, RedirectURL: redirectURL, HTTPClient: h.srv.Client(),
+		Scopes: []string{"email", "groups", "email"},
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if u := rp.AuthURL(ghoidc.NewFlow()); !strings.Contains(u, "scope=openid+email+groups&") {
+		t.Errorf("AuthURL = %s, want scope=openid email groups", u)
+	}
+}

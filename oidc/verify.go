@@ -103,10 +103,20 @@ func (rp *RP) classify(ctx context.Context, raw string, err error) error {
 		return gatehouse.Reject("issuer", fmt.Sprintf("id token issued by %q, want %q", c.Issuer, rp.cfg.Issuer))
 	case !slices.Contains(audience(c.Audience), rp.cfg.ClientID):
 		return gatehouse.Reject("audience", fmt.Sprintf("id token is for %s, not client %q", c.Audience, rp.cfg.ClientID))
-	case c.NotBef != nil:
+	case c.NotBef != nil && time.Unix(int64(*c.NotBef), 0).After(rp.now().Add(nbfLeeway)):
 		return gatehouse.Reject("not_yet_valid", "id token not valid before "+time.Unix(int64(*c.NotBef), 0).UTC().Format(time.RFC3339))
 	}
 	return gatehouse.Reject("malformed", err.Error())
+}
+
+// nbfLeeway is go-oidc's allowance for clocks running behind the provider's.
+const nbfLeeway = 5 * time.Minute
+
+func (rp *RP) now() time.Time {
+	if rp.cfg.Now != nil {
+		return rp.cfg.Now()
+	}
+	return time.Now()
 }
 
 // audience reads aud, which RFC 7519 §4.1.3 allows as a string or an array.
