@@ -132,14 +132,13 @@ func TestRefusesMalformedIDToken(t *testing.T) {
 
 func TestRefusesMissingIDToken(t *testing.T) {
 	h, f := startHostile(t), ghoidc.NewFlow()
-	h.tokenBody = map[string]any{"access_token": "at", "token_type": "Bearer"}
+	h.respond(http.StatusOK, map[string]any{"access_token": "at", "token_type": "Bearer"})
 	wantCheck(t, h.exchange(t, f), "missing_id_token")
 }
 
 func TestTokenEndpointErrorIsClear(t *testing.T) {
 	h, f := startHostile(t), ghoidc.NewFlow()
-	h.tokenStatus = http.StatusBadRequest
-	h.tokenBody = map[string]any{"error": "invalid_grant", "error_description": "code expired"}
+	h.respond(http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
 	err := h.exchange(t, f)
 	wantCheck(t, err, "token_exchange")
 	var r *gatehouse.Rejection
@@ -159,7 +158,9 @@ func TestTokenEndpointUnreachable(t *testing.T) {
 
 func TestDiscoveryIssuerMismatchRefused(t *testing.T) {
 	h := startHostile(t)
+	h.mu.Lock()
 	h.discoveryIssuer = "https://login.example"
+	h.mu.Unlock()
 	_, err := ghoidc.New(context.Background(), ghoidc.Config{
 		Issuer: h.srv.URL, ClientID: peerClientID, RedirectURL: redirectURL, HTTPClient: h.srv.Client(),
 	})

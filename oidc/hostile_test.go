@@ -90,11 +90,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// answer makes the token endpoint return this raw ID token.
-func (h *hostile) answer(idToken string) {
+// respond makes the token endpoint answer with this status and body.
+func (h *hostile) respond(status int, body map[string]any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.tokenBody = map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": idToken}
+	h.tokenStatus, h.tokenBody = status, body
+}
+
+// answer makes the token endpoint return this raw ID token.
+func (h *hostile) answer(idToken string) {
+	h.respond(http.StatusOK, map[string]any{"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": idToken})
 }
 
 // claims are an honest ID token's claims for flow f.

@@ -69,6 +69,13 @@ func (s *peerStorage) rotate(t *testing.T) {
 	s.keys = append(s.keys, &peerKey{id: rand.Text(), key: k})
 }
 
+// sends sets the groups and amr of the next ID tokens.
+func (s *peerStorage) sends(groups, amr []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups, s.amr = groups, amr
+}
+
 func (s *peerStorage) signingKey() *peerKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()

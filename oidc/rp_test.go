@@ -39,7 +39,8 @@ func signInAtPeer(t *testing.T, p *peer, rp *ghoidc.RP) (*gatehouse.Assertion, e
 
 func TestSignInAtRealProvider(t *testing.T) {
 	p := startPeer(t)
-	p.store.groups = []string{"engineering", "0b6c1c6a-2f1e-4c55-9d8e-7f1b3c0f1a2b"}
+	groups := []string{"engineering", "0b6c1c6a-2f1e-4c55-9d8e-7f1b3c0f1a2b"}
+	p.store.sends(groups, nil)
 	a, err := signInAtPeer(t, p, newPeerRP(t, p))
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
@@ -47,8 +48,8 @@ func TestSignInAtRealProvider(t *testing.T) {
 	if a.Subject != "id1" || a.Email != "test-user@zitadel.ch" || !a.EmailVerified || a.Name != "Test User" {
 		t.Errorf("assertion = %+v, want subject id1, verified email test-user@zitadel.ch, name Test User", a)
 	}
-	if !slices.Equal(a.Groups, p.store.groups) || a.GroupsOverage {
-		t.Errorf("groups = %v (overage %v), want %v", a.Groups, a.GroupsOverage, p.store.groups)
+	if !slices.Equal(a.Groups, groups) || a.GroupsOverage {
+		t.Errorf("groups = %v (overage %v), want %v", a.Groups, a.GroupsOverage, groups)
 	}
 	if a.MFA {
 		t.Errorf("MFA = true after a password alone, want false")
@@ -60,7 +61,7 @@ func TestSignInAtRealProvider(t *testing.T) {
 
 func TestSignInWithPasswordAndOTPIsMFA(t *testing.T) {
 	p := startPeer(t)
-	p.store.amr = []string{"pwd", "otp"}
+	p.store.sends(nil, []string{"pwd", "otp"})
 	a, err := signInAtPeer(t, p, newPeerRP(t, p))
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
