@@ -312,4 +312,5 @@ func wantRejection(t *testing.T, got *gatehouse.Assertion, err error, check stri
 	if r.Check != check {
 		t.Fatalf("Parse refused with check %q (%s), want %q", r.Check, r.Detail, check)
 	}
+	t.Logf("refused (%s): %s", r.Check, r.Detail)
 }

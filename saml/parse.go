@@ -93,8 +93,11 @@ func decode(b64 string) ([]byte, *etree.Document, error) {
 		return nil, nil, gatehouse.Reject("malformed", "XML does not round-trip: "+err.Error())
 	}
 	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {
-		return nil, nil, gatehouse.Reject("malformed", fmt.Sprintf("SAMLResponse is not XML: %v", err))
+	if err := doc.ReadFromBytes(raw); err != nil {
+		return nil, nil, gatehouse.Reject("malformed", "SAMLResponse is not XML: "+err.Error())
+	}
+	if doc.Root() == nil {
+		return nil, nil, gatehouse.Reject("malformed", "SAMLResponse is not XML: no root element")
 	}
 	root := doc.Root()
 	if root.Tag != "Response" || root.NamespaceURI() != nsProtocol {
