@@ -190,7 +190,8 @@ func parseIdPMetadata(data []byte) (*idpInfo, error) {
 // findIdP returns the one EntityDescriptor with an IDPSSODescriptor.
 func findIdP(data []byte) (*types.EntityDescriptor, error) {
 	var ed types.EntityDescriptor
-	if err := xml.Unmarshal(data, &ed); err == nil {
+	edErr := xml.Unmarshal(data, &ed)
+	if edErr == nil {
 		if ed.IDPSSODescriptor == nil {
 			return nil, errors.New("has no IDPSSODescriptor: is it an identity provider's metadata?")
 		}
@@ -198,7 +199,7 @@ func findIdP(data []byte) (*types.EntityDescriptor, error) {
 	}
 	var all entities
 	if err := xml.Unmarshal(data, &all); err != nil {
-		return nil, fmt.Errorf("is not SAML metadata (an EntityDescriptor): %v", err)
+		return nil, fmt.Errorf("is not SAML metadata (an EntityDescriptor): %v", edErr)
 	}
 	var found *types.EntityDescriptor
 	for i := range all.Entities {
