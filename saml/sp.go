@@ -53,12 +53,16 @@ type SP struct {
 	keys dsig.X509KeyStore
 }
 
-// New reads the IdP metadata and the SP key pair. Bad metadata answers a
-// KindInvalid error with code invalid_metadata on the field metadata_xml;
-// a bad key or certificate answers invalid_key on sp_key.
+// New reads the IdP metadata and the SP key pair. Every error is KindInvalid:
+// invalid_metadata on the field metadata_xml for bad metadata, invalid_key
+// on sp_key for a bad key or certificate, invalid_config on entity_id or
+// acs_url when one is missing. A Skew above 10 minutes is cut to 10.
 func New(cfg Config) (*SP, error) {
-	if cfg.EntityID == "" || cfg.ACSURL == "" {
-		return nil, gatehouse.Invalid("invalid_config", "entity_id", "and the ACS URL are required")
+	if cfg.EntityID == "" {
+		return nil, gatehouse.Invalid("invalid_config", "entity_id", "is required")
+	}
+	if cfg.ACSURL == "" {
+		return nil, gatehouse.Invalid("invalid_config", "acs_url", "is required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

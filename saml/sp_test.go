@@ -28,6 +28,9 @@ func TestSPInitiatedSignIn(t *testing.T) {
 	if a.Name != "Alice Liddell" {
 		t.Errorf("Name = %q, want %q", a.Name, "Alice Liddell")
 	}
+	if a.MFA {
+		t.Error("MFA = true after a password sign-in (PasswordProtectedTransport)")
+	}
 	if a.ID == "" || a.Expires.IsZero() {
 		t.Errorf("ID, Expires = %q, %v; want both set", a.ID, a.Expires)
 	}
