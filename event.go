@@ -19,6 +19,8 @@ const (
 	KindTemplate   ObjectKind = "template"
 	KindAPIKey     ObjectKind = "apikey"
 	KindCapability ObjectKind = "capability"
+	KindProvider   ObjectKind = "identity_provider"
+	KindDomain     ObjectKind = "domain"
 )
 
 // Change is one object created (Before empty), updated, or deleted (After empty).
@@ -51,6 +53,9 @@ const (
 	ActorOperator ActorType = "operator"
 	ActorUser     ActorType = "user"
 	ActorSystem   ActorType = "system"
+	// ActorProvider is an identity provider acting at a sign-in: the account
+	// it created, the group memberships it set.
+	ActorProvider ActorType = "identity_provider"
 )
 
 // Actor is who made a change: the operator, a user (through one of its keys), or the system.
@@ -59,6 +64,8 @@ type Actor struct {
 	User  UserID    `json:"user_id,omitempty"`
 	Email string    `json:"email,omitempty"`
 	Key   KeyID     `json:"key_id,omitempty"`
+	// Provider is the identity provider of an ActorProvider.
+	Provider ProviderID `json:"provider_id,omitempty"`
 	// Name is set only in what a customer reads of partner staff: never stored.
 	Name string `json:"name,omitempty"`
 }
@@ -92,8 +99,12 @@ type Event struct {
 	Action    string      `json:"action"`
 	Target    Target      `json:"target"`
 	Changes   []Change    `json:"changes"`
-	PrevHash  string      `json:"prev_hash"`
-	Hash      string      `json:"hash,omitempty"`
+	// Detail says in words what the action alone does not: why a sign-in
+	// through an identity provider was refused, say. Admins read it; the
+	// person signing in never does.
+	Detail   string `json:"detail,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash,omitempty"`
 }
 
 // MustJSON marshals v, which must be one of this package's plain types.

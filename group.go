@@ -9,6 +9,9 @@ type Group struct {
 	Home                // org_id, workspace_id
 	Name        string  `json:"name"`
 	Description string  `json:"description,omitempty"`
+	// External are the provider groups whose members this group follows:
+	// at each sign-in through that provider, membership is set to what it asserted.
+	External []ExternalGroup `json:"external,omitempty"`
 	Meta
 }
 

@@ -75,6 +75,8 @@ type Workspace struct {
 	Slug   string      `json:"slug"`
 	Name   string      `json:"name"`
 	Status Status      `json:"status"`
+	// SignIn is the workspace's own password rule for its users.
+	SignIn *SignInRule `json:"sign_in,omitempty"`
 	Meta
 }
 

@@ -45,6 +45,39 @@ type SecurityPolicy struct {
 	// WebhookURL receives the same notices as JSON, signed with HMAC-SHA256
 	// (X-Gatehouse-Signature) by the key from POST /v1/orgs/{org}/webhook/secret.
 	WebhookURL string `json:"webhook_url,omitempty"`
+	// PasswordSignIn is whether the organization's own users may sign in
+	// with a password; see SignInRule.
+	PasswordSignIn PasswordSignIn `json:"password_sign_in,omitempty"`
+	// BreakGlass are the users who may still use a password when sign-in
+	// is SSO only; each such sign-in is audited and announced.
+	BreakGlass []UserID `json:"break_glass,omitempty"`
+}
+
+// PasswordSignIn says whether a home's people may sign in with a password.
+type PasswordSignIn string
+
+const (
+	PasswordAllowed PasswordSignIn = "allowed" // the default
+	PasswordSSOOnly PasswordSignIn = "sso_only"
+)
+
+// SignInRule is a home's password rule: the organization's lives in its
+// policy, a workspace's on the workspace.
+type SignInRule struct {
+	Password   PasswordSignIn `json:"password_sign_in"`
+	BreakGlass []UserID       `json:"break_glass"`
+}
+
+// Check adds to f an unknown mode or too many break-glass accounts.
+func (r SignInRule) Check(f Fields, prefix string) {
+	switch r.Password {
+	case "", PasswordAllowed, PasswordSSOOnly:
+	default:
+		f.Add(prefix+"password_sign_in", `must be "allowed" or "sso_only"`)
+	}
+	if len(r.BreakGlass) > 10 {
+		f.Add(prefix+"break_glass", "at most 10 break-glass accounts")
+	}
 }
 
 // WithDefaults fills the zero fields with their defaults.
@@ -96,6 +129,7 @@ func (p SecurityPolicy) Validate() error {
 	default:
 		f.Add("policy.session_limit", `must be "end_oldest" or "refuse"`)
 	}
+	SignInRule{p.PasswordSignIn, p.BreakGlass}.Check(f, "policy.")
 	if err := ValidCIDRs(p.AllowedCIDRs); err != "" {
 		f.Add("policy.allowed_cidrs", err)
 	}

@@ -59,6 +59,8 @@ type Snapshot struct {
 	Roles       []*Role
 	Assignments []*Assignment
 	Templates   []*Template
+	Providers   []*IdentityProvider
+	Domains     []*Domain
 	Keys        []*APIKey
 	// Capabilities are the workspace capabilities the operator added.
 	Capabilities []*CustomCapability

@@ -18,6 +18,8 @@ type User struct {
 	OrgRole    OrgRole  `json:"org_role,omitempty"`
 	// AllowedCIDRs, when set, are the only addresses the user may sign in and work from.
 	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
+	// Identities link the user to its subject at identity providers of its home.
+	Identities []FederatedIdentity `json:"identities,omitempty"`
 	Meta
 }
 

@@ -148,6 +148,14 @@ type VaultTx interface {
 	// KeptAnswer reads the answer kept under an organization's key, as
 	// Vault.KeptAnswer does, inside the transaction.
 	KeptAnswer(org OrgID, key string, now time.Time) (*KeptAnswer, error)
+	// PutProviderSecret keeps an identity provider's sealed secrets.
+	PutProviderSecret(org OrgID, id ProviderID, sealed string) error
+	// DeleteProviderSecret forgets them with the provider.
+	DeleteProviderSecret(id ProviderID) error
+	// SeenOnce records key until expires and reports whether it is new; a
+	// key seen before (on any node) and not yet expired answers false.
+	// Expired keys are forgotten as new ones come.
+	SeenOnce(key string, expires, now time.Time) (bool, error)
 	// KeepAnswer keeps an answer until its ExpiresAt and forgets those expired
 	// at now; KindConflict when the key holds an unexpired answer already.
 	KeepAnswer(k *KeptAnswer, now time.Time) error
@@ -180,6 +188,8 @@ type Vault interface {
 	TakeToken(ctx context.Context, key string, now time.Time, perSecond float64, burst int) (bool, error)
 	// SweepTokens forgets the buckets that are full again at now.
 	SweepTokens(ctx context.Context, now time.Time) error
+	// ProviderSecret returns an identity provider's sealed secrets; KindNotFound when none.
+	ProviderSecret(ctx context.Context, id ProviderID) (string, error)
 	// KeptAnswer reads the answer kept under an organization's key;
 	// KindNotFound when there is none, or it expired at now.
 	KeptAnswer(ctx context.Context, org OrgID, key string, now time.Time) (*KeptAnswer, error)

@@ -129,6 +129,9 @@ type Actor struct {
 	// organization's address ranges do not apply to it, so that an admin
 	// locked out by them can fix them.
 	Recovery bool
+	// Provider is set when an identity provider acts, at a sign-in
+	// through it: the account and memberships it sets are its doing.
+	Provider gh.ProviderID
 	Source   gh.Source
 }
 
@@ -137,6 +140,8 @@ func SystemActor(via string) *Actor { return &Actor{System: true, Source: gh.Sou
 
 func (a *Actor) event() gh.Actor {
 	switch {
+	case a.Provider != "":
+		return gh.Actor{Type: gh.ActorProvider, Provider: a.Provider}
 	case a.User != nil:
 		return gh.Actor{Type: gh.ActorUser, User: a.User.ID, Email: a.User.Email, Key: a.Key}
 	case a.Operator:

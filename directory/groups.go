@@ -9,8 +9,9 @@ import (
 
 // GroupInput creates a group.
 type GroupInput struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name        string             `json:"name"`
+	Description string             `json:"description"`
+	External    []gh.ExternalGroup `json:"external,omitempty"`
 }
 
 func nameTaken(what string) error {
@@ -37,6 +38,11 @@ func (d *Directory) CreateGroup(ctx context.Context, a *Actor, s Scope, in Group
 	if err := g.Validate(); err != nil {
 		return nil, 0, err
 	}
+	ext, err := d.checkExternal(g.Home, in.External)
+	if err != nil {
+		return nil, 0, err
+	}
+	g.External = ext
 	rev, err := d.write(ctx, a, func(w *writer) error {
 		if d.groupNamed(g.Home, g.Name) != nil {
 			return nameTaken("group here")
@@ -78,8 +84,9 @@ func (d *Directory) ListGroups(a *Actor, s Scope, query string, p Page) (List[*g
 
 // GroupPatch changes a group; nil fields stay.
 type GroupPatch struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
+	Name        *string             `json:"name"`
+	Description *string             `json:"description"`
+	External    *[]gh.ExternalGroup `json:"external"`
 }
 
 // UpdateGroup renames or re-describes a group.
@@ -105,6 +112,13 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		}
 		if in.Description != nil {
 			next.Description = gh.CleanName(*in.Description)
+		}
+		if in.External != nil {
+			ext, err := d.checkExternal(cur.Home, *in.External)
+			if err != nil {
+				return err
+			}
+			next.External = ext
 		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err

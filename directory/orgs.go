@@ -167,6 +167,12 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 					return err
 				}
 			}
+			rule := gh.SignInRule{Password: next.Policy.PasswordSignIn, BreakGlass: next.Policy.BreakGlass}
+			if rule.Password != cur.Policy.PasswordSignIn || !slices.Equal(rule.BreakGlass, cur.Policy.BreakGlass) {
+				if err := d.checkSignInRule(gh.Home{Org: o.ID}, rule, "policy."); err != nil {
+					return err
+				}
+			}
 		}
 		if in.StaffShownAs != nil {
 			next.StaffShownAs = *in.StaffShownAs

@@ -43,6 +43,8 @@ type Index struct {
 	roles       map[gh.RoleID]*gh.Role // custom and built-in
 	assignments map[gh.AssignmentID]*gh.Assignment
 	templates   map[gh.TemplateID]*gh.Template
+	providers   map[gh.ProviderID]*gh.IdentityProvider
+	domains     map[gh.DomainID]*gh.Domain
 	keys        map[gh.KeyID]*gh.APIKey
 	keyByHash   map[string]*gh.APIKey
 	custom      map[gh.Capability]*gh.CustomCapability
@@ -132,6 +134,8 @@ func (x *Index) reset() {
 	x.roles = map[gh.RoleID]*gh.Role{}
 	x.assignments = map[gh.AssignmentID]*gh.Assignment{}
 	x.templates = map[gh.TemplateID]*gh.Template{}
+	x.providers = map[gh.ProviderID]*gh.IdentityProvider{}
+	x.domains = map[gh.DomainID]*gh.Domain{}
 	x.keys = map[gh.KeyID]*gh.APIKey{}
 	x.keyByHash = map[string]*gh.APIKey{}
 	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
@@ -266,6 +270,12 @@ func (x *Index) Load(s *gh.Snapshot) {
 	}
 	for _, t := range s.Templates {
 		x.putTemplate(t)
+	}
+	for _, p := range s.Providers {
+		x.providers[p.ID] = p
+	}
+	for _, d := range s.Domains {
+		x.domains[d.ID] = d
 	}
 	for _, k := range s.Keys {
 		x.putKey(k)
@@ -424,6 +434,18 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			return nil
 		}
 		return put(c.After, x.putTemplate)
+	case gh.KindProvider:
+		if del {
+			delete(x.providers, gh.ProviderID(c.ID))
+			return nil
+		}
+		return put(c.After, func(p *gh.IdentityProvider) { x.providers[p.ID] = p })
+	case gh.KindDomain:
+		if del {
+			delete(x.domains, gh.DomainID(c.ID))
+			return nil
+		}
+		return put(c.After, func(d *gh.Domain) { x.domains[d.ID] = d })
 	case gh.KindAPIKey:
 		if del {
 			x.deleteKey(gh.KeyID(c.ID))

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ import (
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sqlite"
+	"gatehouse.dev/gatehouse/sso"
 )
 
 // stores opens a fresh store of each kind; every behavioural test runs on both.
@@ -58,6 +61,10 @@ type env struct {
 	clock    *testClock    // every part of the server reads this clock
 	logs     *lockedBuffer // everything the server logged, as JSON lines
 	operator string
+	sso      *sso.Service
+	// dns is the DNS server (host:port) domain proofs are looked up at;
+	// tests that prove domains start one.
+	dns atomic.Value
 }
 
 const operatorKey = "test-operator-key-0123456789abcdef"
@@ -91,13 +98,33 @@ func newEnv(t *testing.T, store gh.Store) *env {
 	}
 	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer}, log)
 	s.EnableSignin(svc, ghttp.SigninOptions{})
+	// The listener exists before the server starts: its address is the
+	// public URL that identity providers send browsers back to.
+	srv := httptest.NewUnstartedServer(nil)
+	e := &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc}
+	e.sso = sso.New(dir, svc, sso.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer, LookupTXT: e.lookupTXT}, log)
+	s.EnableSSO(e.sso)
 	s.SetReady(true)
-	srv := httptest.NewServer(s.Handler())
+	srv.Config.Handler = s.Handler()
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		store.Close()
 	})
-	return &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc}
+	return e
+}
+
+// lookupTXT asks the test's DNS server, when it started one.
+func (e *env) lookupTXT(ctx context.Context, name string) ([]string, error) {
+	addr, _ := e.dns.Load().(string)
+	if addr == "" {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	return r.LookupTXT(ctx, name)
 }
 
 // testClock is a clock tests move by hand, for expiry, lockout windows and TOTP steps.

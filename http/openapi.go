@@ -13,6 +13,7 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	"gatehouse.dev/gatehouse/signin"
+	"gatehouse.dev/gatehouse/sso"
 )
 
 // op is what the OpenAPI document says about one route beyond its method and
@@ -112,49 +113,68 @@ var operations = map[string]op{
 	"GET /v1/events":                                            {id: "listOperatorEvents", tag: "events", summary: "List the deployment's own events (capability catalogue, operator keys), newest first (operator only)", out: typ[directory.List[*gh.Event]](), query: eventQuery},
 	"GET /v1/events/verify":                                     {id: "verifyOperatorEvents", tag: "events", summary: "Verify the hash chain of the deployment's own events (operator only)", out: typ[*gh.ChainReport]()},
 
-	"POST /v1/login":                                  {id: "login", tag: "signin", summary: "Sign in with email and password; the session is the gatehouse_session cookie", in: typ[signin.LoginInput](), out: typ[loginAnswer](), public: true},
-	"POST /v1/login/mfa":                              {id: "loginMFA", tag: "signin", summary: "Complete a sign-in with an authenticator or recovery code", in: typ[codeInput](), out: typ[loginAnswer]()},
-	"POST /v1/logout":                                 {id: "logout", tag: "signin", summary: "End this session", out: typ[struct{}]()},
-	"GET /v1/me":                                      {id: "getMe", tag: "signin", summary: "The signed-in user, its organization and second factor", out: typ[meAnswer]()},
-	"GET /v1/me/sessions":                             {id: "listMySessions", tag: "signin", summary: "List my sessions", out: typ[sessionList]()},
-	"DELETE /v1/me/sessions/{id}":                     {id: "endMySession", tag: "signin", summary: "End one of my sessions", out: typ[struct{}]()},
-	"POST /v1/me/password":                            {id: "changeMyPassword", tag: "signin", summary: "Change my password; my other sessions end", in: typ[passwordChange](), out: typ[struct{}]()},
-	"POST /v1/me/reauthenticate":                      {id: "reauthenticate", tag: "signin", summary: "Confirm my password (and code) before a sensitive action", in: typ[reauthInput](), out: typ[struct{}]()},
-	"POST /v1/me/passkeys/begin":                      {id: "beginPasskey", tag: "signin", summary: "Start adding a passkey (browser session, recent sign-in): options for navigator.credentials.create", out: typ[signin.Options]()},
-	"POST /v1/me/passkeys":                            {id: "addPasskey", tag: "signin", summary: "Keep the passkey the device made for the ceremony", in: typ[signin.PasskeyAnswer](), out: typ[gh.Passkey](), status: created},
-	"GET /v1/me/passkeys":                             {id: "listMyPasskeys", tag: "signin", summary: "List my passkeys", out: typ[passkeyList]()},
-	"DELETE /v1/me/passkeys/{id}":                     {id: "removePasskey", tag: "signin", summary: "Remove one of my passkeys (browser session, recent sign-in)", out: typ[struct{}]()},
-	"POST /v1/login/passkey/begin":                    {id: "beginPasskeyLogin", tag: "signin", summary: "Start signing in with a passkey: options for navigator.credentials.get", out: typ[signin.Options](), public: true},
-	"POST /v1/login/passkey":                          {id: "passkeyLogin", tag: "signin", summary: "Sign in with the device's signed answer; the session is the gatehouse_session cookie", in: typ[signin.PasskeyAnswer](), out: typ[loginAnswer](), public: true},
-	"POST /v1/me/mfa/totp":                            {id: "beginTOTP", tag: "signin", summary: "Start setting up an authenticator app (secret, otpauth URI and QR code, shown once)", out: typ[totpEnrolment]()},
-	"POST /v1/me/mfa/totp/confirm":                    {id: "confirmTOTP", tag: "signin", summary: "Turn the authenticator on with its first code; answers ten recovery codes, shown once", in: typ[codeInput](), out: typ[recoveryCodes]()},
-	"POST /v1/me/mfa/recovery-codes":                  {id: "renewRecoveryCodes", tag: "signin", summary: "Replace my recovery codes (needs a recent sign-in)", out: typ[recoveryCodes]()},
-	"POST /v1/orgs/{org}/users/{id}/password":         {id: "setUserPassword", tag: "signin", summary: "Set the password of a user of %s (temporary: changed at the next sign-in); its sessions end", in: typ[signin.SetPasswordInput](), out: typ[revisionBody](), both: true},
-	"POST /v1/orgs/{org}/users/{id}/mfa/reset":        {id: "resetUserMFA", tag: "signin", summary: "Remove the second factor of a user of %s; its sessions end", out: typ[revisionBody](), both: true},
-	"GET /v1/orgs/{org}/users/{id}/sessions":          {id: "listUserSessions", tag: "signin", summary: "List the sessions of a user of %s", out: typ[sessionList](), both: true},
-	"DELETE /v1/orgs/{org}/users/{id}/sessions/{sid}": {id: "endUserSession", tag: "signin", summary: "End a session of a user of %s", out: typ[struct{}](), both: true},
-	"POST /v1/orgs/{org}/invitations":                 {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), many at once with one role and group for all (emails; answers 200 with the import result, all or nothing), or the users of a CSV file (text/csv), by email", in: typ[invitation](), out: typ[*gh.User](), status: created, etag: true, query: []param{qMode}, both: true},
-	"POST /v1/orgs/{org}/users/bulk":                  {id: "bulkUsers", tag: "users", summary: "Apply one action to up to 1000 users of %s chosen by a list or a filter; preview says who would change, stay unchanged or be refused, and why, changing nothing", in: typ[directory.BulkInput](), out: typ[*directory.BulkResult](), both: true},
-	"POST /v1/orgs/{org}/users/{id}/invitation":       {id: "resendInvitation", tag: "signin", summary: "Send an invited user of %s a new link", out: typ[revisionBody](), both: true},
-	"POST /v1/invitations/accept":                     {id: "acceptInvitation", tag: "signin", summary: "Set the password of an invitation link", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
-	"POST /v1/password/reset":                         {id: "requestReset", tag: "signin", summary: "Email a password reset link (the same answer whether or not the email exists)", in: typ[resetRequest](), out: typ[struct{}](), status: []int{202}, public: true},
-	"POST /v1/password/reset/confirm":                 {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
-	"POST /v1/orgs/{org}/webhook/secret":              {id: "rotateWebhookSecret", tag: "signin", summary: "Make a new signing key for the security webhook, shown once (Org Admins)", out: typ[webhookSecret]()},
-	"GET /v1/orgs/{org}/mail":                         {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
-	"GET /signin":                                     {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", query: []param{qNext}, htmlOut: "The sign-in form.", public: true},
-	"POST /signin":                                    {id: "signinForm", tag: "pages", summary: "Sign in from the page's form; the session is the gatehouse_session cookie", formIn: []string{"form_token", "email", "password", "org", "workspace", "next"}, htmlOut: "The next step, or the form again with what went wrong.", public: true},
-	"POST /signin/mfa":                                {id: "signinMFAForm", tag: "pages", summary: "Finish a sign-in from the page with an authenticator or recovery code", formIn: []string{"form_token", "code", "next"}, htmlOut: "Signed in, or the form again with what went wrong.", public: true},
-	"GET /invitations/accept":                         {id: "invitationPage", tag: "pages", summary: "Where an invitation email's link leads: a form to set a password", query: []param{qToken}, htmlOut: "The set-password form.", public: true},
-	"POST /invitations/accept":                        {id: "invitationForm", tag: "pages", summary: "Set the password of an invitation link from the page's form", formIn: []string{"token", "password", "confirm"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
-	"GET /password/reset":                             {id: "resetPage", tag: "pages", summary: "Where a reset email's link leads (a form to set a new password); without a token, a form to ask for a link", query: []param{qToken}, htmlOut: "The form.", public: true},
-	"POST /password/reset":                            {id: "resetForm", tag: "pages", summary: "Set a new password from a reset link (token), or ask for a link (form_token, email, org)", formIn: []string{"token", "password", "confirm", "form_token", "email", "org"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
-	"GET /v1/orgs/{org}/mail/{id}":                    {id: "getCaughtMail", tag: "signin", summary: "One message with its text, as serve --demo without SMTP caught it (Org Admins); 404 on other servers", out: typ[caughtMail]()},
-	"GET /v1/index/digest":                            {id: "indexDigest", tag: "access", summary: "The revision and a digest of this node's index, to compare nodes (operator only)", out: typ[indexDigest](), query: lookupQuery[2:], waits: true},
-	"POST /v1/check":                                  {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
-	"POST /v1/check/batch":                            {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
-	"POST /v1/explain":                                {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
-	"GET /v1/lookup/workspaces":                       {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability, a page at a time in id order", out: typ[LookupList[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
-	"GET /v1/lookup/users":                            {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace, a page at a time in id order (Organization Admins)", out: typ[LookupList[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
+	"POST /v1/login":                                      {id: "login", tag: "signin", summary: "Sign in with email and password; the session is the gatehouse_session cookie", in: typ[signin.LoginInput](), out: typ[loginAnswer](), public: true},
+	"POST /v1/login/mfa":                                  {id: "loginMFA", tag: "signin", summary: "Complete a sign-in with an authenticator or recovery code", in: typ[codeInput](), out: typ[loginAnswer]()},
+	"POST /v1/logout":                                     {id: "logout", tag: "signin", summary: "End this session", out: typ[struct{}]()},
+	"GET /v1/me":                                          {id: "getMe", tag: "signin", summary: "The signed-in user, its organization and second factor", out: typ[meAnswer]()},
+	"GET /v1/me/sessions":                                 {id: "listMySessions", tag: "signin", summary: "List my sessions", out: typ[sessionList]()},
+	"DELETE /v1/me/sessions/{id}":                         {id: "endMySession", tag: "signin", summary: "End one of my sessions", out: typ[struct{}]()},
+	"POST /v1/me/password":                                {id: "changeMyPassword", tag: "signin", summary: "Change my password; my other sessions end", in: typ[passwordChange](), out: typ[struct{}]()},
+	"POST /v1/me/reauthenticate":                          {id: "reauthenticate", tag: "signin", summary: "Confirm my password (and code) before a sensitive action", in: typ[reauthInput](), out: typ[struct{}]()},
+	"POST /v1/me/passkeys/begin":                          {id: "beginPasskey", tag: "signin", summary: "Start adding a passkey (browser session, recent sign-in): options for navigator.credentials.create", out: typ[signin.Options]()},
+	"POST /v1/me/passkeys":                                {id: "addPasskey", tag: "signin", summary: "Keep the passkey the device made for the ceremony", in: typ[signin.PasskeyAnswer](), out: typ[gh.Passkey](), status: created},
+	"GET /v1/me/passkeys":                                 {id: "listMyPasskeys", tag: "signin", summary: "List my passkeys", out: typ[passkeyList]()},
+	"DELETE /v1/me/passkeys/{id}":                         {id: "removePasskey", tag: "signin", summary: "Remove one of my passkeys (browser session, recent sign-in)", out: typ[struct{}]()},
+	"POST /v1/login/passkey/begin":                        {id: "beginPasskeyLogin", tag: "signin", summary: "Start signing in with a passkey: options for navigator.credentials.get", out: typ[signin.Options](), public: true},
+	"POST /v1/login/passkey":                              {id: "passkeyLogin", tag: "signin", summary: "Sign in with the device's signed answer; the session is the gatehouse_session cookie", in: typ[signin.PasskeyAnswer](), out: typ[loginAnswer](), public: true},
+	"POST /v1/me/mfa/totp":                                {id: "beginTOTP", tag: "signin", summary: "Start setting up an authenticator app (secret, otpauth URI and QR code, shown once)", out: typ[totpEnrolment]()},
+	"POST /v1/me/mfa/totp/confirm":                        {id: "confirmTOTP", tag: "signin", summary: "Turn the authenticator on with its first code; answers ten recovery codes, shown once", in: typ[codeInput](), out: typ[recoveryCodes]()},
+	"POST /v1/me/mfa/recovery-codes":                      {id: "renewRecoveryCodes", tag: "signin", summary: "Replace my recovery codes (needs a recent sign-in)", out: typ[recoveryCodes]()},
+	"POST /v1/orgs/{org}/users/{id}/password":             {id: "setUserPassword", tag: "signin", summary: "Set the password of a user of %s (temporary: changed at the next sign-in); its sessions end", in: typ[signin.SetPasswordInput](), out: typ[revisionBody](), both: true},
+	"POST /v1/orgs/{org}/users/{id}/mfa/reset":            {id: "resetUserMFA", tag: "signin", summary: "Remove the second factor of a user of %s; its sessions end", out: typ[revisionBody](), both: true},
+	"GET /v1/orgs/{org}/users/{id}/sessions":              {id: "listUserSessions", tag: "signin", summary: "List the sessions of a user of %s", out: typ[sessionList](), both: true},
+	"DELETE /v1/orgs/{org}/users/{id}/sessions/{sid}":     {id: "endUserSession", tag: "signin", summary: "End a session of a user of %s", out: typ[struct{}](), both: true},
+	"POST /v1/orgs/{org}/invitations":                     {id: "inviteUsers", tag: "signin", summary: "Invite a user of %s (JSON), many at once with one role and group for all (emails; answers 200 with the import result, all or nothing), or the users of a CSV file (text/csv), by email", in: typ[invitation](), out: typ[*gh.User](), status: created, etag: true, query: []param{qMode}, both: true},
+	"POST /v1/orgs/{org}/users/bulk":                      {id: "bulkUsers", tag: "users", summary: "Apply one action to up to 1000 users of %s chosen by a list or a filter; preview says who would change, stay unchanged or be refused, and why, changing nothing", in: typ[directory.BulkInput](), out: typ[*directory.BulkResult](), both: true},
+	"POST /v1/orgs/{org}/users/{id}/invitation":           {id: "resendInvitation", tag: "signin", summary: "Send an invited user of %s a new link", out: typ[revisionBody](), both: true},
+	"POST /v1/invitations/accept":                         {id: "acceptInvitation", tag: "signin", summary: "Set the password of an invitation link", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
+	"POST /v1/password/reset":                             {id: "requestReset", tag: "signin", summary: "Email a password reset link (the same answer whether or not the email exists)", in: typ[resetRequest](), out: typ[struct{}](), status: []int{202}, public: true},
+	"POST /v1/password/reset/confirm":                     {id: "confirmReset", tag: "signin", summary: "Set a new password from a reset link; every session of the user ends", in: typ[signin.AcceptInput](), out: typ[acceptedAnswer](), public: true},
+	"POST /v1/orgs/{org}/webhook/secret":                  {id: "rotateWebhookSecret", tag: "signin", summary: "Make a new signing key for the security webhook, shown once (Org Admins)", out: typ[webhookSecret]()},
+	"GET /v1/orgs/{org}/mail":                             {id: "listMail", tag: "signin", summary: "The organization's outgoing mail and its delivery status (Org Admins)", out: typ[mailList]()},
+	"GET /signin":                                         {id: "signinPage", tag: "pages", summary: "The sign-in page (welcome emails link here)", query: []param{qNext}, htmlOut: "The sign-in form.", public: true},
+	"POST /signin":                                        {id: "signinForm", tag: "pages", summary: "Sign in from the page's form; the session is the gatehouse_session cookie", formIn: []string{"form_token", "email", "password", "org", "workspace", "next"}, htmlOut: "The next step, or the form again with what went wrong.", public: true},
+	"POST /signin/mfa":                                    {id: "signinMFAForm", tag: "pages", summary: "Finish a sign-in from the page with an authenticator or recovery code", formIn: []string{"form_token", "code", "next"}, htmlOut: "Signed in, or the form again with what went wrong.", public: true},
+	"GET /invitations/accept":                             {id: "invitationPage", tag: "pages", summary: "Where an invitation email's link leads: a form to set a password", query: []param{qToken}, htmlOut: "The set-password form.", public: true},
+	"POST /invitations/accept":                            {id: "invitationForm", tag: "pages", summary: "Set the password of an invitation link from the page's form", formIn: []string{"token", "password", "confirm"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /password/reset":                                 {id: "resetPage", tag: "pages", summary: "Where a reset email's link leads (a form to set a new password); without a token, a form to ask for a link", query: []param{qToken}, htmlOut: "The form.", public: true},
+	"POST /password/reset":                                {id: "resetForm", tag: "pages", summary: "Set a new password from a reset link (token), or ask for a link (form_token, email, org)", formIn: []string{"token", "password", "confirm", "form_token", "email", "org"}, htmlOut: "Done, the form again with what went wrong, or a page saying the link no longer works.", public: true},
+	"GET /v1/orgs/{org}/mail/{id}":                        {id: "getCaughtMail", tag: "signin", summary: "One message with its text, as serve --demo without SMTP caught it (Org Admins); 404 on other servers", out: typ[caughtMail]()},
+	"GET /v1/orgs/{org}/identity-providers":               {id: "listProviders", tag: "sso", summary: "List the identity providers of %s", out: typ[directory.List[*sso.ProviderView]](), both: true},
+	"POST /v1/orgs/{org}/identity-providers":              {id: "createProvider", tag: "sso", summary: "Add an OIDC or SAML identity provider to %s (its issuer must answer discovery; SAML metadata must parse)", in: typ[sso.ProviderInput](), out: typ[*sso.ProviderView](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/identity-providers/{id}":          {id: "getProvider", tag: "sso", summary: "Get an identity provider of %s, with the URLs its own admin needs", out: typ[*sso.ProviderView](), etag: true, both: true},
+	"PUT /v1/orgs/{org}/identity-providers/{id}":          {id: "replaceProvider", tag: "sso", summary: "Replace an identity provider's settings (an empty client_secret keeps the old one)", in: typ[sso.ProviderInput](), out: typ[*sso.ProviderView](), etag: true, ifMatch: true, both: true},
+	"DELETE /v1/orgs/{org}/identity-providers/{id}":       {id: "deleteProvider", tag: "sso", summary: "Remove an identity provider and every group's reference to it", out: typ[revisionBody](), ifMatch: true, both: true},
+	"POST /v1/orgs/{org}/identity-providers/{id}/test":    {id: "testProvider", tag: "sso", summary: "Mapping test bench: what a pasted SAML response or ID token's claims would do, changing nothing", in: typ[sso.BenchInput](), out: typ[sso.BenchResult](), both: true},
+	"GET /v1/orgs/{org}/identity-providers/{id}/attempts": {id: "listProviderAttempts", tag: "sso", summary: "The last sign-ins through an identity provider, refused ones with the check that failed", out: typ[directory.List[*gh.Event]](), query: pages[:1], both: true},
+	"PUT /v1/orgs/{org}/workspaces/{ws}/sign-in":          {id: "setWorkspaceSignIn", tag: "sso", summary: "Set whether a workspace's users may sign in with a password, or through single sign-on only", in: typ[gh.SignInRule](), out: typ[*gh.Workspace](), etag: true},
+	"GET /v1/orgs/{org}/domains":                          {id: "listDomains", tag: "sso", summary: "List the email domains %s claims", out: typ[directory.List[*gh.Domain]](), both: true},
+	"POST /v1/orgs/{org}/domains":                         {id: "claimDomain", tag: "sso", summary: "Claim an email domain for %s; publish its verification_token as a TXT record at _gatehouse-challenge.DOMAIN", in: typ[domainInput](), out: typ[*gh.Domain](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/domains/{id}":                     {id: "getDomain", tag: "sso", summary: "Get a domain claim", out: typ[*gh.Domain](), etag: true, both: true},
+	"POST /v1/orgs/{org}/domains/{id}/verify":             {id: "verifyDomain", tag: "sso", summary: "Look up the domain's TXT record and mark the claim verified", out: typ[*gh.Domain](), etag: true, both: true},
+	"DELETE /v1/orgs/{org}/domains/{id}":                  {id: "releaseDomain", tag: "sso", summary: "Release a domain claim", out: typ[revisionBody](), both: true},
+	"GET /v1/sso/discover":                                {id: "discoverSSO", tag: "sso", summary: "The identity providers an email signs in through, by its verified domain", out: typ[discovery](), query: []param{qEmail}, public: true},
+	"GET /login/sso":                                      {id: "ssoDiscoverPage", tag: "pages", summary: "Send an email to its domain's identity provider (or a choice of them)", query: []param{qEmail, qNext}, htmlOut: "A redirect to the provider, a choice, or the sign-in page.", public: true},
+	"GET /sso/{idp}/start":                                {id: "ssoStart", tag: "pages", summary: "Begin a sign-in through an identity provider", query: []param{qNext}, htmlOut: "A redirect to the provider.", public: true},
+	"GET /sso/{idp}/oidc/callback":                        {id: "ssoOIDCCallback", tag: "pages", summary: "Where an OpenID Provider sends the browser back with a code", query: oidcCallbackQuery, htmlOut: "Signed in (a redirect), or the sign-in page.", public: true},
+	"POST /sso/{idp}/saml/acs":                            {id: "ssoSAMLACS", tag: "pages", summary: "SAML assertion consumer service (POST binding)", formIn: []string{"SAMLResponse", "RelayState"}, htmlOut: "Signed in (a redirect), or the sign-in page.", public: true},
+	"GET /sso/{idp}/saml/metadata":                        {id: "ssoSAMLMetadata", tag: "pages", summary: "The SAML service provider's metadata for one identity provider", textOut: "SAML metadata (application/samlmetadata+xml).", public: true},
+	"GET /v1/index/digest":                                {id: "indexDigest", tag: "access", summary: "The revision and a digest of this node's index, to compare nodes (operator only)", out: typ[indexDigest](), query: lookupQuery[2:], waits: true},
+	"POST /v1/check":                                      {id: "check", tag: "access", summary: "Check whether a user holds a capability", in: typ[checkRequest](), out: typ[engine.Decision](), waits: true},
+	"POST /v1/check/batch":                                {id: "checkBatch", tag: "access", summary: "Check up to 1000 questions at once; each answers a decision or an error", in: typ[batchCheckRequest](), out: typ[batchCheckResponse](), waits: true},
+	"POST /v1/explain":                                    {id: "explain", tag: "access", summary: "Check, and say why: the steps and every path to the workspace", in: typ[checkRequest](), out: typ[engine.Explanation](), waits: true},
+	"GET /v1/lookup/workspaces":                           {id: "lookupWorkspaces", tag: "access", summary: "List the workspaces where a user holds a capability, a page at a time in id order", out: typ[LookupList[engine.WorkspaceAccess]](), query: append([]param{qOrg, qUser, qCapability}, lookupQuery...), waits: true},
+	"GET /v1/lookup/users":                                {id: "lookupUsers", tag: "access", summary: "List the users holding a capability in a workspace, a page at a time in id order (Organization Admins)", out: typ[LookupList[engine.UserAccess]](), query: append([]param{qOrg, qWorkspace, qCapability}, lookupQuery...), waits: true},
 }
 
 // inputRequired names the fields a request body must have. Output types need
@@ -209,13 +229,20 @@ var (
 		{name: "limit", desc: "At most this many items (100 when absent).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": directory.MaxLimit}},
 		{name: "cursor", desc: "The next_cursor of the previous page.", schema: str},
 	}
-	qUsers           = param{name: "q", desc: "Only users whose email or name contains this text, in any case.", schema: str}
-	qOrgRole         = param{name: "org_role", desc: "Only organization users with this organization role.", schema: map[string]any{"type": "string", "enum": []string{"admin", "member"}}}
-	qGroup           = param{name: "group", desc: "Only members of this group (its id), directly or through nested groups.", schema: str}
-	qUsable          = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
-	qGroups          = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
-	qMode            = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
-	qToken           = param{name: "token", desc: "The one-time token of the emailed link.", schema: str}
+	qUsers            = param{name: "q", desc: "Only users whose email or name contains this text, in any case.", schema: str}
+	qOrgRole          = param{name: "org_role", desc: "Only organization users with this organization role.", schema: map[string]any{"type": "string", "enum": []string{"admin", "member"}}}
+	qGroup            = param{name: "group", desc: "Only members of this group (its id), directly or through nested groups.", schema: str}
+	qUsable           = param{name: "usable", desc: "true lists, in one page, every role that may be assigned here: built-in, organization and (in a workspace) the workspace's own.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}
+	qGroups           = param{name: "q", desc: "Only groups whose name contains this text, in any case.", schema: str}
+	qMode             = param{name: "mode", desc: "all (the default) imports nothing unless every row is good; valid imports the good rows and reports the others.", schema: map[string]any{"type": "string", "enum": []string{"all", "valid"}, "default": "all"}}
+	qToken            = param{name: "token", desc: "The one-time token of the emailed link.", schema: str}
+	qEmail            = param{name: "email", desc: "An email address.", schema: str}
+	oidcCallbackQuery = []param{
+		{name: "code", desc: "The authorization code.", schema: str}, {name: "state", desc: "The round trip's state.", schema: str},
+		{name: "error", desc: "The provider's error code.", schema: str}, {name: "error_description", desc: "The provider's error text.", schema: str},
+		{name: "error_uri", desc: "The provider's error page.", schema: str}, {name: "iss", desc: "The issuer (RFC 9207).", schema: str},
+		{name: "session_state", desc: "The provider's session state.", schema: str}, {name: "scope", desc: "The scopes granted.", schema: str},
+	}
 	qNext            = param{name: "next", desc: "Where the console sends the browser once signed in: a path on this server.", schema: str}
 	qExportWorkspace = param{name: "workspace", desc: "Only this workspace (id or slug).", schema: str}
 	qOrg             = param{name: "org", desc: "The organization (id or slug) by which user and workspace are named; the key's own when absent.", schema: str}
@@ -250,7 +277,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
-	"sessions": "The session's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
+	"sessions": "The session's id.", "identity-providers": "The identity provider's id.", "domains": "The domain claim's id.", "idp": "The identity provider's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
 }
 
 // openAPIDoc is the document, built once when the program starts.

@@ -46,7 +46,8 @@ type pageData struct {
 	Workspace            string // the home, when one email and password open several
 	AskHome              bool   // they did: the form asks for the home
 	Done, MFA, SignedIn  bool
-	Next                 string // where the console sends the browser once signed in
+	Next                 string   // where the console sends the browser once signed in
+	Choices              []choice // identity providers to pick from
 }
 
 func (s *Server) registerPages() {
@@ -200,7 +201,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, st *signin.Sta
 	s.setSession(w, st.Token, st.Session.ExpiresAt)
 	if s.console && !st.MFARequired {
 		next := "/" // the console sends a session that still lacks a step to that step
-		if n := r.PostForm.Get("next"); strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "//") && !strings.HasPrefix(n, "/\\") {
+		if n := d.Next; strings.HasPrefix(n, "/") && !strings.HasPrefix(n, "//") && !strings.HasPrefix(n, "/\\") {
 			next = n
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)

@@ -114,6 +114,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 	if !s.mayEnter(u, c.IP) {
 		return nil, s.failed(ctx, u, c, false)
 	}
+	breakGlass, err := s.localSignIn(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
 	newHash := ""
 	if rehash {
 		if newHash, err = s.cfg.Params.Hash(in.Password); err != nil {
@@ -150,6 +154,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 			action = "login.password_ok"
 		}
 		ch.Record(u.Org, u.Workspace, action, userTarget(u))
+		if breakGlass {
+			s.breakGlass(ch, u, c)
+		}
 		return nil
 	})
 	if err != nil {

@@ -309,6 +309,10 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, in PasskeyAnswer, c Cl
 	if !s.mayEnter(u, c.IP) {
 		return nil, s.failed(ctx, u, c, false)
 	}
+	breakGlass, err := s.localSignIn(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
 	id := base64.RawURLEncoding.EncodeToString(used.ID)
 	key, err := json.Marshal(used)
 	if err != nil {
@@ -333,6 +337,9 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, in PasskeyAnswer, c Cl
 			return err
 		}
 		ch.Record(u.Org, u.Workspace, "login.passkey", userTarget(u))
+		if breakGlass {
+			s.breakGlass(ch, u, c)
+		}
 		return nil
 	})
 	if err != nil {

@@ -124,6 +124,9 @@ func (c Client) source(via string) gh.Source {
 var errSignIn = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials",
 	"the email, password or code is not right, or this account cannot sign in from here")
 
+// ErrSignIn is the one answer to every failed sign-in, whatever failed.
+var ErrSignIn = errSignIn
+
 var errTooMany = gh.Errorf(gh.KindRateLimited, "too_many_attempts", "too many attempts; wait a minute and try again")
 
 // stale refuses sensitive actions to a session that signed in too long ago

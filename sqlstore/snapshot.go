@@ -34,6 +34,8 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 		loadAll(ctx, rtx, in, gatehouse.KindRole, &s.Roles),
 		loadAll(ctx, rtx, in, gatehouse.KindAssignment, &s.Assignments),
 		loadAll(ctx, rtx, in, gatehouse.KindTemplate, &s.Templates),
+		loadAll(ctx, rtx, in, gatehouse.KindProvider, &s.Providers),
+		loadAll(ctx, rtx, in, gatehouse.KindDomain, &s.Domains),
 		loadAll(ctx, rtx, in, gatehouse.KindAPIKey, &s.Keys),
 		loadAll(ctx, rtx, in, gatehouse.KindCapability, &s.Capabilities),
 	} {

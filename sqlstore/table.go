@@ -74,6 +74,22 @@ var tables = map[gatehouse.ObjectKind]*table{
 		name: "templates", cols: []string{"id", "org_id", "name_norm"}, nkey: 1, clash: "name already in use",
 		keys: keysOf(func(t *gatehouse.Template) []any { return []any{string(t.ID), string(t.Org), normName(t.Name)} }),
 	},
+	gatehouse.KindProvider: {
+		name: "identity_providers", cols: []string{"id", "org_id", "workspace_id", "name_norm"}, nkey: 1, clash: "name already in use",
+		keys: keysOf(func(p *gatehouse.IdentityProvider) []any {
+			return []any{string(p.ID), string(p.Org), null(p.Workspace), inHome(p.Workspace, normName(p.Name))}
+		}),
+	},
+	gatehouse.KindDomain: {
+		name: "domains", cols: []string{"id", "org_id", "workspace_id", "verified_name"}, nkey: 1, clash: "domain already verified by another organization",
+		keys: keysOf(func(d *gatehouse.Domain) []any {
+			var verified any
+			if d.Verified() {
+				verified = d.Name
+			}
+			return []any{string(d.ID), string(d.Org), null(d.Workspace), verified}
+		}),
+	},
 	gatehouse.KindAPIKey: {
 		name: "api_keys", cols: []string{"id", "org_id", "user_id", "hash"}, nkey: 1, clash: "key already exists",
 		keys: keysOf(func(k *gatehouse.APIKey) []any {

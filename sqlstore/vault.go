@@ -410,6 +410,44 @@ func (v *vaultTx) PutWebhookSecret(org gatehouse.OrgID, secret string) error {
 		ON CONFLICT (org_id) DO UPDATE SET secret = excluded.secret`, string(org), secret)
 }
 
+func (v *vaultTx) PutProviderSecret(org gatehouse.OrgID, id gatehouse.ProviderID, sealed string) error {
+	return v.exec(`INSERT INTO provider_secrets (provider_id, org_id, sealed) VALUES (?, ?, ?)
+		ON CONFLICT (provider_id) DO UPDATE SET sealed = excluded.sealed`, string(id), string(org), sealed)
+}
+
+func (v *vaultTx) DeleteProviderSecret(id gatehouse.ProviderID) error {
+	return v.exec("DELETE FROM provider_secrets WHERE provider_id = ?", string(id))
+}
+
+func (v *vaultTx) SeenOnce(key string, expires, now time.Time) (bool, error) {
+	if err := v.exec("DELETE FROM seen_once WHERE expires_at < ?", nanos(now)); err != nil {
+		return false, err
+	}
+	res, err := v.q.ExecContext(v.ctx, v.d.rebind("INSERT INTO seen_once (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"),
+		key, nanos(expires))
+	if err != nil {
+		return false, gatehouse.Internal(fmt.Errorf("vault: seen once: %w", err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, gatehouse.Internal(fmt.Errorf("vault: seen once: %w", err))
+	}
+	return n == 1, nil
+}
+
+// ProviderSecret reads an identity provider's sealed secrets.
+func (db *DB) ProviderSecret(ctx context.Context, id gatehouse.ProviderID) (string, error) {
+	var sealed string
+	err := db.read.QueryRowContext(ctx, db.d.rebind("SELECT sealed FROM provider_secrets WHERE provider_id = ?"), string(id)).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", gatehouse.NotFound("identity provider secret")
+	}
+	if err != nil {
+		return "", gatehouse.Internal(fmt.Errorf("vault: provider secret: %w", err))
+	}
+	return sealed, nil
+}
+
 // WebhookSecret reads an organization's webhook signing key.
 func (db *DB) WebhookSecret(ctx context.Context, org gatehouse.OrgID) (string, error) {
 	var secret string

@@ -31,6 +31,9 @@ type Config struct {
 	TrustedProxies string // comma-separated ranges whose X-Forwarded-For is believed
 	WebhookPrivate bool   // let security webhooks reach loopback and private addresses
 	SecretKey      string // base64 AES-256 key sealing TOTP seeds and webhook keys in the database
+	// DNSResolver is the DNS server (host:port) domain proofs are looked up
+	// at; the system's resolver when empty.
+	DNSResolver string
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.
@@ -55,6 +58,7 @@ func (c *Config) FromEnv() {
 	set("GATEHOUSE_TRUSTED_PROXIES", &c.TrustedProxies)
 	c.WebhookPrivate = os.Getenv("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") == "true"
 	set("GATEHOUSE_SECRET_KEY", &c.SecretKey)
+	set("GATEHOUSE_DNS_RESOLVER", &c.DNSResolver)
 }
 
 // Validate names the first bad setting.
@@ -81,6 +85,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.proxies(); err != nil {
 		return err
+	}
+	if c.DNSResolver != "" {
+		if _, _, err := net.SplitHostPort(c.DNSResolver); err != nil {
+			return fmt.Errorf("DNS resolver %q (GATEHOUSE_DNS_RESOLVER): want host:port such as 10.0.0.2:53", c.DNSResolver)
+		}
 	}
 	if c.SecretKey != "" {
 		if _, err := auth.NewSealer(c.SecretKey); err != nil {

@@ -22,6 +22,7 @@ import (
 	"gatehouse.dev/gatehouse/outbox"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/smtp"
+	"gatehouse.dev/gatehouse/sso"
 	"gatehouse.dev/gatehouse/webhook"
 )
 
@@ -36,6 +37,10 @@ type Main struct {
 	Params auth.Params
 	// FailureFloor is the least time a failed sign-in takes (see signin.Config).
 	FailureFloor time.Duration
+
+	// SSOClient makes the calls to identity providers; tests set one that
+	// trusts their providers. Nil: a client with a timeout.
+	SSOClient *http.Client
 
 	store    gh.Store
 	signin   *signin.Service
@@ -94,6 +99,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
+	m.server.EnableSSO(sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
+		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log))
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
@@ -199,4 +206,17 @@ func (m *Main) serveDebug() {
 	if err := srv.ListenAndServe(); err != nil {
 		m.Log.Error("debug listener", "err", err)
 	}
+}
+
+// lookupTXT reads TXT records at the configured DNS server, or the
+// system's when addr is empty.
+func lookupTXT(addr string) func(ctx context.Context, name string) ([]string, error) {
+	if addr == "" {
+		return net.DefaultResolver.LookupTXT
+	}
+	r := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	return r.LookupTXT
 }
