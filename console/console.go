@@ -20,6 +20,7 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/signin"
+	"gatehouse.dev/gatehouse/sso"
 )
 
 //go:embed templates/*.html
@@ -31,6 +32,8 @@ type Web interface {
 	ClientOf(r *http.Request) signin.Client
 	SecureCookies() bool
 	FormToken(w http.ResponseWriter, r *http.Request) string
+	// SSO is the single sign-on service; nil when it is off.
+	SSO() *sso.Service
 }
 
 // Console serves the pages.

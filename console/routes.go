@@ -50,6 +50,7 @@ func (c *Console) routes() {
 	c.post("/access/fix", c.fix)
 
 	c.settingsRoutes()
+	c.ssoRoutes()
 	c.accountRoutes()
 	c.operatorRoutes()
 }

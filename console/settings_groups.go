@@ -73,6 +73,14 @@ type groupPage struct {
 	Parents     []*gh.Group // the groups this one is a member of: their workspaces reach its members too
 	Groups      []*gh.Group // the groups that may be added as members
 	Manage      bool
+	// External are the provider groups this group follows; Providers the
+	// home's providers it may follow.
+	External  []externalRow
+	Providers []*gh.IdentityProvider
+}
+
+type externalRow struct {
+	Provider, Value, Ref string
 }
 
 // orgGroup finds a group of the organization, or of the workspace the path
@@ -145,6 +153,16 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 				p.Groups = append(p.Groups, o)
 			}
 		}
+	}
+	for _, e := range g.External {
+		row := externalRow{Provider: string(e.Provider), Value: e.Value, Ref: string(e.Provider) + " " + e.Value}
+		if pr := x.Provider(e.Provider); pr != nil {
+			row.Provider = pr.Name
+		}
+		p.External = append(p.External, row)
+	}
+	if p.Manage {
+		p.Providers = c.dir.ProvidersOf(s.Home())
 	}
 	placeCrumbs(v, s, crumb{"Groups", "/settings/groups"})
 	v.show("settings_group.html", g.Name, p)
