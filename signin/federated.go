@@ -26,7 +26,7 @@ const maxAssertionLife = 24 * time.Hour
 // session. A refusal is audited with its reason (for the provider's
 // admins) and answered as a plain failed sign-in.
 func (s *Service) SignInFederated(ctx context.Context, p *gh.IdentityProvider, as *gh.Assertion, c Client) (*Started, *directory.Federation, error) {
-	if err := s.allow(ctx, c, "idp/"+string(p.ID)); err != nil {
+	if err := s.allow(ctx, c, "idp/"+string(p.ID)+"/"+as.Subject); err != nil { // per person, not per provider
 		return nil, nil, err
 	}
 	st := &Started{}
