@@ -42,6 +42,7 @@ func (g *cli) orgsCmd() *cobra.Command {
 		g.orgStatus("suspend", "Suspend an organization: every check in it is denied", gh.StatusSuspended),
 		g.orgStatus("resume", "Reactivate a suspended organization", gh.StatusActive),
 		g.orgRecover(),
+		g.orgSignIn(),
 	)
 	return cmd
 }
@@ -124,6 +125,7 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.workspaceStatus(s, "archive", "Archive a workspace: access ends, its data stays", gh.StatusArchived),
 		g.workspaceStatus(s, "resume", "Reactivate a suspended or archived workspace", gh.StatusActive),
 		g.workspaceDelete(s),
+		g.workspaceSignIn(s),
 	)
 	return cmd
 }
