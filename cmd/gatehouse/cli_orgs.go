@@ -116,7 +116,8 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.workspaceList(s),
 		g.verb("get WORKSPACE", "Show a workspace", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return send(ctx, g, "GET", s.path()+"/workspaces/"+esc(args[0]), nil, func(w io.Writer, ws gh.Workspace) {
-				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt))
+				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt),
+					"Password sign-in", passwordRule(ws.SignIn))
 			})
 		}),
 		g.workspaceCreate(s),

@@ -30,7 +30,7 @@ func (g *cli) idpCmd() *cobra.Command {
 	bindScope(cmd, s, true, false)
 	cmd.AddCommand(
 		g.verb("list", "List identity providers", cobra.NoArgs, func(ctx context.Context, _ []string) error {
-			return sendList(ctx, g, s.path()+"/identity-providers", nil, func(w io.Writer, l directory.List[*sso.ProviderView]) {
+			return send(ctx, g, "GET", s.path()+"/identity-providers", nil, func(w io.Writer, l directory.List[*sso.ProviderView]) {
 				rows := make([][]string, len(l.Items))
 				for i, p := range l.Items {
 					rows[i] = []string{p.Name, string(p.Type), enabled(p.Disabled), yesNo(p.JIT), string(p.ID)}
@@ -411,7 +411,7 @@ func printBench(w io.Writer, r sso.BenchResult) {
 			how = "links by email the existing user"
 		}
 		fmt.Fprintf(w, "User: %s %s", how, u.Email)
-		if u.ID != "" {
+		if u.ID != "" && !out.Created {
 			fmt.Fprintf(w, " (%s)", u.ID)
 		}
 		fmt.Fprintln(w)
@@ -478,7 +478,7 @@ func (g *cli) domainsCmd() *cobra.Command {
 	bindScope(cmd, s, true, false)
 	cmd.AddCommand(
 		g.verb("list", "List claimed domains", cobra.NoArgs, func(ctx context.Context, _ []string) error {
-			return sendList(ctx, g, s.path()+"/domains", nil, func(w io.Writer, l directory.List[*gh.Domain]) {
+			return send(ctx, g, "GET", s.path()+"/domains", nil, func(w io.Writer, l directory.List[*gh.Domain]) {
 				rows := make([][]string, len(l.Items))
 				for i, d := range l.Items {
 					status := "pending: publish TXT " + d.TXTName()
@@ -524,11 +524,11 @@ func (g *cli) resolveDomain(ctx context.Context, s *scope, ref string) (string, 
 	if gh.HasIDPrefix(ref, "dom") {
 		return ref, nil
 	}
-	ds, err := listInto[*gh.Domain](ctx, g, s.path()+"/domains", nil)
-	if err != nil {
+	var l directory.List[*gh.Domain]
+	if err := g.callInto(ctx, "GET", s.path()+"/domains", nil, &l); err != nil {
 		return "", err
 	}
-	for _, d := range ds {
+	for _, d := range l.Items {
 		if strings.EqualFold(d.Name, ref) {
 			return string(d.ID), nil
 		}
@@ -629,4 +629,12 @@ func (g *cli) orgSignIn() *cobra.Command {
 		})
 	signInFlags(cmd, &password, &breakGlass)
 	return cmd
+}
+
+// passwordRule says a home's password rule in a few words; empty for the default.
+func passwordRule(r *gh.SignInRule) string {
+	if r == nil || r.Password != gh.PasswordSSOOnly {
+		return ""
+	}
+	return fmt.Sprintf("no: single sign-on only (%d break-glass accounts)", len(r.BreakGlass))
 }
