@@ -185,6 +185,15 @@ func TestCLIIdPSAML(t *testing.T) {
 		t.Errorf("idp show -o json = %+v, want the ACS URL, SP entity id and the groups attribute", v)
 	}
 
+	// A refused sign-in is in the attempts, with the check that failed.
+	resp0, err := http.PostForm(s.url+"/sso/"+id+"/saml/acs", url.Values{"SAMLResponse": {"PG5vdCBzYW1sLz4="}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp0.Body.Close()
+	wantAll(t, "idp attempts", s.mustRun(t, s.admin, append([]string{"idp", "attempts", id, "--limit", "5"}, org...)...),
+		"TIME", "RESULT", "DETAIL", "failure: ")
+
 	// update keeps what it is not told: the metadata, the attributes, JIT.
 	out = s.mustRun(t, s.admin, append([]string{"idp", "update", id, "--name", "ADFS", "--disabled"}, org...)...)
 	wantAll(t, "idp update", out, `Updated identity provider "ADFS"`, "Status:", "disabled", "memberOf", "JIT:", "yes")
@@ -206,8 +215,6 @@ func TestCLIIdPSAML(t *testing.T) {
 	out = s.mustRun(t, s.admin, append([]string{"groups", "create", "Auditors", "--external", id + "=Auditors"}, org...)...)
 	wantAll(t, "groups create --external", out, `Created group "Auditors"`)
 	wantAll(t, "groups show", s.mustRun(t, s.admin, append([]string{"groups", "show", "Auditors"}, org...)...), id, "Auditors")
-
-	wantAll(t, "idp attempts", s.mustRun(t, s.admin, append([]string{"idp", "attempts", id}, org...)...), "No sign-ins through "+id)
 
 	wantAll(t, "idp remove", s.mustRun(t, s.admin, append([]string{"idp", "remove", id}, org...)...), "Removed identity provider "+id)
 	wantAll(t, "idp list after remove", s.mustRun(t, s.admin, append([]string{"idp", "list"}, org...)...), "No identity providers in organization northwind")
