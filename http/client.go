@@ -18,6 +18,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
+	"gatehouse.dev/gatehouse/sso"
 )
 
 // Client calls a Gatehouse server's REST API with one API key. It is safe for
@@ -154,9 +155,15 @@ func (c *Client) WhatIf(ctx context.Context, org string, ops []directory.BatchOp
 }
 
 func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, h http.Header) ([]byte, error) {
+	raw, _, err := c.exchange(ctx, method, path, contentType, body, h)
+	return raw, err
+}
+
+// exchange is send that also returns the answer's headers (its ETag, say).
+func (c *Client) exchange(ctx context.Context, method, path, contentType string, body io.Reader, h http.Header) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for k, v := range h {
 		req.Header[k] = v
@@ -173,17 +180,17 @@ func (c *Client) send(ctx context.Context, method, path, contentType string, bod
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("read the answer of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		return nil, decodeProblem(resp, raw)
+		return nil, nil, decodeProblem(resp, raw)
 	}
-	return raw, nil
+	return raw, resp.Header, nil
 }
 
 // decodeProblem turns an error answer into *APIError. Answers that are not
@@ -429,4 +436,184 @@ func guardRefuse(w http.ResponseWriter, status int, c gh.Capability) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	_ = encodeJSON(w, p)
+}
+
+// HomePath is the API path of organization org, or of its workspace ws when
+// ws is not empty: the base of the identity provider and domain paths.
+func HomePath(org, ws string) string {
+	p := "/v1/orgs/" + url.PathEscape(org)
+	if ws != "" {
+		p += "/workspaces/" + url.PathEscape(ws)
+	}
+	return p
+}
+
+// doJSON sends in as JSON with the extra headers h and decodes the answer
+// into out, returning the revision its ETag names (0 without one).
+func (c *Client) doJSON(ctx context.Context, method, path string, h http.Header, in, out any) (gh.Revision, error) {
+	var body io.Reader
+	contentType := ""
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, fmt.Errorf("encode request: %w", err)
+		}
+		body, contentType = bytes.NewReader(b), "application/json"
+	}
+	raw, hdr, err := c.exchange(ctx, method, path, contentType, body, h)
+	if err != nil {
+		return 0, err
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return 0, fmt.Errorf("decode the answer of %s %s: %w", method, path, err)
+		}
+	}
+	etag := strings.Trim(strings.TrimPrefix(hdr.Get("ETag"), "W/"), `"`)
+	n, _ := strconv.ParseInt(etag, 10, 64)
+	return gh.Revision(n), nil
+}
+
+// ifMatchHeader asks the server to change the object only at revision rev.
+func ifMatchHeader(rev gh.Revision) http.Header {
+	if rev <= 0 {
+		return nil
+	}
+	return http.Header{"If-Match": {`"` + strconv.FormatInt(int64(rev), 10) + `"`}}
+}
+
+// IdentityProviders lists the identity providers of organization org, or of
+// its workspace ws when ws is not empty.
+func (c *Client) IdentityProviders(ctx context.Context, org, ws string) ([]*sso.ProviderView, error) {
+	var out directory.List[*sso.ProviderView]
+	if err := c.Do(ctx, "GET", HomePath(org, ws)+"/identity-providers", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// IdentityProvider reads one identity provider and the revision to pass to
+// ReplaceIdentityProvider.
+func (c *Client) IdentityProvider(ctx context.Context, org, ws, id string) (*sso.ProviderView, gh.Revision, error) {
+	var out sso.ProviderView
+	rev, err := c.doJSON(ctx, "GET", HomePath(org, ws)+"/identity-providers/"+url.PathEscape(id), nil, nil, &out)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &out, rev, nil
+}
+
+// CreateIdentityProvider adds an identity provider once the server has
+// proven its settings (OIDC discovery answers, SAML metadata parses).
+func (c *Client) CreateIdentityProvider(ctx context.Context, org, ws string, in sso.ProviderInput) (*sso.ProviderView, error) {
+	var out sso.ProviderView
+	if err := c.Do(ctx, "POST", HomePath(org, ws)+"/identity-providers", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReplaceIdentityProvider replaces a provider's settings with in, the whole
+// of them (an empty client secret keeps the sealed one). A non-zero ifMatch
+// is the revision read: a provider changed since is refused (409) rather
+// than overwritten.
+func (c *Client) ReplaceIdentityProvider(ctx context.Context, org, ws, id string, in sso.ProviderInput, ifMatch gh.Revision) (*sso.ProviderView, error) {
+	var out sso.ProviderView
+	if _, err := c.doJSON(ctx, "PUT", HomePath(org, ws)+"/identity-providers/"+url.PathEscape(id), ifMatchHeader(ifMatch), in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteIdentityProvider removes a provider; its users keep their accounts.
+func (c *Client) DeleteIdentityProvider(ctx context.Context, org, ws, id string) (gh.Revision, error) {
+	var out struct {
+		Revision gh.Revision `json:"revision"`
+	}
+	err := c.Do(ctx, "DELETE", HomePath(org, ws)+"/identity-providers/"+url.PathEscape(id), nil, &out)
+	return out.Revision, err
+}
+
+// TestIdentityProvider runs the mapping test bench: what a pasted provider
+// answer would do, with nothing changed. A refused answer is a result
+// (Accepted false, with the check that failed), not an error.
+func (c *Client) TestIdentityProvider(ctx context.Context, org, ws, id string, in sso.BenchInput) (*sso.BenchResult, error) {
+	var out sso.BenchResult
+	if err := c.Do(ctx, "POST", HomePath(org, ws)+"/identity-providers/"+url.PathEscape(id)+"/test", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// IdentityProviderAttempts lists the last sign-ins through a provider,
+// newest first: login.sso for those let in, login.sso_failure.CHECK with a
+// detail for those refused. A limit of 0 means the server's default (50).
+func (c *Client) IdentityProviderAttempts(ctx context.Context, org, ws, id string, limit int) ([]*gh.Event, error) {
+	path := HomePath(org, ws) + "/identity-providers/" + url.PathEscape(id) + "/attempts"
+	if limit > 0 {
+		path += "?limit=" + strconv.Itoa(limit)
+	}
+	var out directory.List[*gh.Event]
+	if err := c.Do(ctx, "GET", path, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// Domains lists the email domains organization org (or its workspace ws) claims.
+func (c *Client) Domains(ctx context.Context, org, ws string) ([]*gh.Domain, error) {
+	var out directory.List[*gh.Domain]
+	if err := c.Do(ctx, "GET", HomePath(org, ws)+"/domains", nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// ClaimDomain claims an email domain; publish its Token in a TXT record at
+// its TXTName, then call VerifyDomain.
+func (c *Client) ClaimDomain(ctx context.Context, org, ws, domain string) (*gh.Domain, error) {
+	var out gh.Domain
+	if err := c.Do(ctx, "POST", HomePath(org, ws)+"/domains", map[string]string{"domain": domain}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyDomain has the server look for the claim's TXT record. A record not
+// published yet is an *APIError with code domain_unverified.
+func (c *Client) VerifyDomain(ctx context.Context, org, ws, id string) (*gh.Domain, error) {
+	var out gh.Domain
+	if err := c.Do(ctx, "POST", HomePath(org, ws)+"/domains/"+url.PathEscape(id)+"/verify", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ReleaseDomain gives a claim up.
+func (c *Client) ReleaseDomain(ctx context.Context, org, ws, id string) (gh.Revision, error) {
+	var out struct {
+		Revision gh.Revision `json:"revision"`
+	}
+	err := c.Do(ctx, "DELETE", HomePath(org, ws)+"/domains/"+url.PathEscape(id), nil, &out)
+	return out.Revision, err
+}
+
+// SetWorkspaceSignIn sets a workspace's password rule: whether its users may
+// sign in with a password, and who still may when sign-in is SSO only.
+func (c *Client) SetWorkspaceSignIn(ctx context.Context, org, ws string, rule gh.SignInRule) (*gh.Workspace, error) {
+	var out gh.Workspace
+	if err := c.Do(ctx, "PUT", HomePath(org, ws)+"/sign-in", rule, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetOrgSignIn sets the password rule of the organization's own users in
+// its security policy, leaving the policy's other settings as they are.
+func (c *Client) SetOrgSignIn(ctx context.Context, org string, rule gh.SignInRule) error {
+	if rule.BreakGlass == nil {
+		rule.BreakGlass = []gh.UserID{}
+	}
+	patch := map[string]any{"policy": map[string]any{"password_sign_in": rule.Password, "break_glass": rule.BreakGlass}}
+	return c.Do(ctx, "PATCH", HomePath(org, ""), patch, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -29,16 +30,9 @@ func (g *cli) groupsCmd() *cobra.Command {
 				table(w, "No groups in "+s.where()+".", []string{"NAME", "DESCRIPTION", "ID"}, rows)
 			})
 		}),
-		g.verb("get GROUP", "Show a group (by name or id)", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
-			path, err := g.groupPath(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
-			return send(ctx, g, "GET", path, nil, func(w io.Writer, gr gh.Group) {
-				fields(w, "Name", gr.Name, "ID", string(gr.ID), "Description", gr.Description, "Created", day(gr.CreatedAt))
-			})
-		}),
+		g.groupGet(s),
 		g.groupCreate(s),
+		g.groupUpdate(s),
 		g.verb("delete GROUP", "Delete a group with its memberships and assignments", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			path, err := g.groupPath(ctx, s, args[0])
 			if err != nil {
@@ -72,15 +66,105 @@ func (g *cli) groupPath(ctx context.Context, s *scope, ref string) (string, erro
 	return s.path() + "/groups/" + esc(id), err
 }
 
+func (g *cli) groupGet(s *scope) *cobra.Command {
+	cmd := g.verb("get GROUP", "Show a group (by name or id) and the provider groups it follows", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		path, err := g.groupPath(ctx, s, args[0])
+		if err != nil {
+			return err
+		}
+		return send(ctx, g, "GET", path, nil, func(w io.Writer, gr gh.Group) {
+			fields(w, "Name", gr.Name, "ID", string(gr.ID), "Description", gr.Description, "Created", day(gr.CreatedAt))
+			if len(gr.External) > 0 {
+				rows := make([][]string, len(gr.External))
+				for i, e := range gr.External {
+					rows[i] = []string{string(e.Provider), e.Value}
+				}
+				fmt.Fprintln(w, "\nMembers follow these identity provider groups at each sign-in:")
+				table(w, "", []string{"PROVIDER", "EXTERNAL GROUP"}, rows)
+			}
+		})
+	})
+	cmd.Aliases = []string{"show"}
+	return cmd
+}
+
+const externalUsage = "PROVIDER_ID=VALUE: members follow this identity provider group (its name, object id or DN), repeatable"
+
+// parseExternal reads --external PROVIDER_ID=VALUE flags.
+func parseExternal(vals []string) ([]gh.ExternalGroup, error) {
+	out := make([]gh.ExternalGroup, 0, len(vals))
+	for _, v := range vals {
+		p, val, ok := strings.Cut(v, "=")
+		if !ok || strings.TrimSpace(p) == "" || strings.TrimSpace(val) == "" {
+			return nil, usagef("--external %q: write PROVIDER_ID=VALUE, such as idp_123=SOC-Analysts (gatehouse idp list shows the ids)", v)
+		}
+		out = append(out, gh.ExternalGroup{Provider: gh.ProviderID(strings.TrimSpace(p)), Value: strings.TrimSpace(val)})
+	}
+	return out, nil
+}
+
 func (g *cli) groupCreate(s *scope) *cobra.Command {
 	var in directory.GroupInput
+	var external []string
 	cmd := g.verb("create NAME", "Create a group", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 		in.Name = args[0]
+		ext, err := parseExternal(external)
+		if err != nil {
+			return err
+		}
+		if len(ext) > 0 {
+			in.External = ext
+		}
 		return send(ctx, g, "POST", s.path()+"/groups", in, func(w io.Writer, gr gh.Group) {
 			fmt.Fprintf(w, "Created group %q (%s) in %s.\n", gr.Name, gr.ID, s.where())
 		})
 	})
 	cmd.Flags().StringVar(&in.Description, "description", "", "what the group is for")
+	cmd.Flags().StringArrayVar(&external, "external", nil, externalUsage)
+	return cmd
+}
+
+func (g *cli) groupUpdate(s *scope) *cobra.Command {
+	var name, description string
+	var external []string
+	var clear bool
+	var cmd *cobra.Command
+	cmd = g.verb("update GROUP", "Rename a group, change its description or the provider groups it follows", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+		f := cmd.Flags()
+		var patch directory.GroupPatch
+		if f.Changed("name") {
+			patch.Name = &name
+		}
+		if f.Changed("description") {
+			patch.Description = &description
+		}
+		switch {
+		case clear && len(external) > 0:
+			return usagef("give --external or --clear-external, not both")
+		case clear:
+			patch.External = &[]gh.ExternalGroup{}
+		case len(external) > 0:
+			ext, err := parseExternal(external)
+			if err != nil {
+				return err
+			}
+			patch.External = &ext
+		}
+		if patch.Name == nil && patch.Description == nil && patch.External == nil {
+			return usagef("nothing to change: give --name, --description, --external or --clear-external")
+		}
+		path, err := g.groupPath(ctx, s, args[0])
+		if err != nil {
+			return err
+		}
+		return send(ctx, g, "PATCH", path, patch, func(w io.Writer, gr gh.Group) {
+			fmt.Fprintf(w, "Updated group %q (%s); it follows %d provider group(s).\n", gr.Name, gr.ID, len(gr.External))
+		})
+	})
+	cmd.Flags().StringVar(&name, "name", "", "new name")
+	cmd.Flags().StringVar(&description, "description", "", "new description")
+	cmd.Flags().StringArrayVar(&external, "external", nil, externalUsage+"; replaces the list")
+	cmd.Flags().BoolVar(&clear, "clear-external", false, "follow no provider group any more")
 	return cmd
 }
 

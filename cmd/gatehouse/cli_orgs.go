@@ -42,6 +42,7 @@ func (g *cli) orgsCmd() *cobra.Command {
 		g.orgStatus("suspend", "Suspend an organization: every check in it is denied", gh.StatusSuspended),
 		g.orgStatus("resume", "Reactivate a suspended organization", gh.StatusActive),
 		g.orgRecover(),
+		g.orgSignIn(),
 	)
 	return cmd
 }
@@ -115,7 +116,8 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.workspaceList(s),
 		g.verb("get WORKSPACE", "Show a workspace", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return send(ctx, g, "GET", s.path()+"/workspaces/"+esc(args[0]), nil, func(w io.Writer, ws gh.Workspace) {
-				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt))
+				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt),
+					"Password sign-in", passwordRule(ws.SignIn))
 			})
 		}),
 		g.workspaceCreate(s),
@@ -124,6 +126,7 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.workspaceStatus(s, "archive", "Archive a workspace: access ends, its data stays", gh.StatusArchived),
 		g.workspaceStatus(s, "resume", "Reactivate a suspended or archived workspace", gh.StatusActive),
 		g.workspaceDelete(s),
+		g.workspaceSignIn(s),
 	)
 	return cmd
 }

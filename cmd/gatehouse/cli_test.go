@@ -38,8 +38,9 @@ func startCLIServer(t *testing.T) *cliServer {
 	return startCLIServerOn(t, filepath.Join(t.TempDir(), "g.db"))
 }
 
-// startCLIServerOn is startCLIServer on a given store: an SQLite path or a postgres:// URL.
-func startCLIServerOn(t *testing.T, store string) *cliServer {
+// startCLIServerOn is startCLIServer on a given store: an SQLite path or a
+// postgres:// URL; opts change the node's configuration before it starts.
+func startCLIServerOn(t *testing.T, store string, opts ...func(*Main)) *cliServer {
 	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("GATEHOUSE_URL", "")
@@ -51,6 +52,9 @@ func startCLIServerOn(t *testing.T, store string) *cliServer {
 	cfg.OperatorKey = "operator-key-for-the-cli-tests-0123456789"
 	var buf bytes.Buffer
 	m := &Main{Config: cfg, Out: &buf, Log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(m)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatalf("Main.Run: %v", err)
 	}
