@@ -24,7 +24,13 @@ var demoPasswordRE = regexp.MustCompile(`(?s)and password \(shown once\):\n\n  (
 
 func startConsole(t *testing.T, store string) *consoleServer {
 	t.Helper()
-	s := startCLIServerOn(t, store)
+	return startConsoleWith(t, store)
+}
+
+// startConsoleWith starts the console with changes to the node's settings.
+func startConsoleWith(t *testing.T, store string, opts ...func(*Main)) *consoleServer {
+	t.Helper()
+	s := startCLIServerOn(t, store, opts...)
 	m := demoPasswordRE.FindStringSubmatch(s.out)
 	if m == nil {
 		t.Fatalf("the demo printed no password:\n%s", s.out)
