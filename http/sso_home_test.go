@@ -118,3 +118,30 @@ func TestSSONextStaysOnSite(t *testing.T) {
 		}
 	})
 }
+
+// TestSSOProviderIsAddressedInItsHome: a workspace's provider is reached
+// at the workspace's address only; through the org's it does not exist,
+// so it can never be turned into the org's.
+func TestSSOProviderIsAddressedInItsHome(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, admin := e.org("acme")
+		wsID := e.create(admin, org+"/workspaces", obj{"name": "Customer"})
+		ws := org + "/workspaces/" + wsID
+		op := ssotest.NewOP(t)
+		p := e.addOIDC(admin, ws, "Customer Okta", op, nil)
+		in := obj{"type": "oidc", "name": "Customer Okta renamed", "issuer": op.Issuer(), "client_id": p.str("oidc.client_id"), "jit": true}
+		for _, m := range []string{"GET", "PUT", "DELETE"} {
+			var body any
+			if m == "PUT" {
+				body = in
+			}
+			e.refused(admin, m, org+"/identity-providers/"+p.str("id"), body, 404, "identity_provider_not_found")
+		}
+		for _, it := range e.must(admin, "GET", org+"/identity-providers", nil, 200).list("items") {
+			t.Errorf("the org's providers list %v", it)
+		}
+		if out := e.must(admin, "PUT", ws+"/identity-providers/"+p.str("id"), in, 200); out.str("workspace_id") != wsID {
+			t.Errorf("after a change, workspace_id = %q, want %q", out.str("workspace_id"), wsID)
+		}
+	})
+}
