@@ -61,7 +61,36 @@ func (b *Browser) AuthorizeOIDC(startURL, username, password string) (*url.URL, 
 	if back != nil {
 		return nil, fmt.Errorf("the provider sent the browser straight back to %s", back)
 	}
-	action, fields, err := form(page)
+	return b.login(page, home, username, password)
+}
+
+// AuthorizeAt opens an OP's authorization URL (one a relying party made),
+// signs in there as username and returns the URL the OP sends the browser
+// back to, on another host, without opening it.
+func (b *Browser) AuthorizeAt(authURL, username, password string) (*url.URL, error) {
+	at, err := url.Parse(authURL)
+	if err != nil {
+		return nil, err
+	}
+	away := func(u *url.URL) bool { return u.Host != at.Host }
+	resp, err := b.c.Get(authURL)
+	if err != nil {
+		return nil, err
+	}
+	p, back, err := b.walk(resp, away)
+	if err != nil {
+		return nil, err
+	}
+	if back != nil {
+		return nil, fmt.Errorf("the OP sent the browser straight back to %s", back)
+	}
+	return b.login(p, away, username, password)
+}
+
+// login fills and posts the OP's login form and returns where it sends
+// the browser back to.
+func (b *Browser) login(p *page, back func(*url.URL) bool, username, password string) (*url.URL, error) {
+	action, fields, err := form(p)
 	if err != nil {
 		return nil, err
 	}
@@ -71,14 +100,14 @@ func (b *Browser) AuthorizeOIDC(startURL, username, password string) (*url.URL, 
 	if err != nil {
 		return nil, err
 	}
-	page, back, err = b.walk(resp, home)
+	p, to, err := b.walk(resp, back)
 	if err != nil {
 		return nil, err
 	}
-	if back == nil {
-		return nil, fmt.Errorf("the OP's login answered %s at %s: %s", page.status, page.url, trimmed(page.body))
+	if to == nil {
+		return nil, fmt.Errorf("the OP's login answered %s at %s: %s", p.status, p.url, trimmed(p.body))
 	}
-	return back, nil
+	return to, nil
 }
 
 // SignInOIDC signs username in through the OP that Gatehouse's start URL
@@ -157,39 +186,40 @@ type page struct {
 
 // toProvider opens Gatehouse's start URL and follows its redirect to the
 // provider, up to the provider's first page.
-func (b *Browser) toProvider(startURL string) (home string, p *page, back *url.URL, err error) {
+func (b *Browser) toProvider(startURL string) (home func(*url.URL) bool, p *page, back *url.URL, err error) {
 	start, err := url.Parse(startURL)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
 	resp, err := b.c.Get(startURL)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
 	if resp.StatusCode/100 != 3 {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		return "", nil, nil, fmt.Errorf("%s answered %s, not a redirect to the provider: %s", startURL, resp.Status, trimmed(string(body)))
+		return nil, nil, nil, fmt.Errorf("%s answered %s, not a redirect to the provider: %s", startURL, resp.Status, trimmed(string(body)))
 	}
 	loc, err := resp.Location()
 	drain(resp)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
 	if loc.Host == start.Host {
-		return "", nil, nil, fmt.Errorf("%s sent the browser to %s, not to a provider", startURL, loc)
+		return nil, nil, nil, fmt.Errorf("%s sent the browser to %s, not to a provider", startURL, loc)
 	}
 	resp, err = b.c.Get(loc.String())
 	if err != nil {
-		return "", nil, nil, err
+		return nil, nil, nil, err
 	}
-	p, back, err = b.walk(resp, start.Host)
-	return start.Host, p, back, err
+	home = func(u *url.URL) bool { return u.Host == start.Host }
+	p, back, err = b.walk(resp, home)
+	return home, p, back, err
 }
 
 // walk follows redirects from resp until a page answers (p) or a redirect
-// leads to host home (back, not opened).
-func (b *Browser) walk(resp *http.Response, home string) (p *page, back *url.URL, err error) {
+// leads where stop says (back, not opened).
+func (b *Browser) walk(resp *http.Response, stop func(*url.URL) bool) (p *page, back *url.URL, err error) {
 	for range 20 {
 		if resp.StatusCode/100 != 3 {
 			body, _ := io.ReadAll(resp.Body)
@@ -201,7 +231,7 @@ func (b *Browser) walk(resp *http.Response, home string) (p *page, back *url.URL
 		if err != nil {
 			return nil, nil, err
 		}
-		if loc.Host == home {
+		if stop(loc) {
 			return nil, loc, nil
 		}
 		if resp, err = b.c.Get(loc.String()); err != nil {

@@ -113,6 +113,16 @@ func NewOP(t testing.TB) *OP {
 // Issuer is the OP's issuer URL.
 func (o *OP) Issuer() string { return o.srv.URL }
 
+// Client is an HTTP client for calls to the OP.
+func (o *OP) Client() *http.Client { return o.srv.Client() }
+
+// SigningKeyID is the id of the key the OP signs with now.
+func (o *OP) SigningKeyID() string {
+	o.store.mu.Lock()
+	defer o.store.mu.Unlock()
+	return o.store.keys[len(o.store.keys)-1].id
+}
+
 // AddClient registers a confidential web client whose one redirect URI is
 // redirectURI, and returns its id and secret.
 func (o *OP) AddClient(redirectURI string) (id, secret string) {
