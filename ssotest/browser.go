@@ -130,7 +130,38 @@ func (b *Browser) CaptureSAML(startURL, username, password string) (*SAMLPost, e
 	if back != nil {
 		return nil, fmt.Errorf("the IdP sent the browser straight back to %s", back)
 	}
-	action, fields, err := form(page)
+	return b.postLogin(page, username, password)
+}
+
+// CaptureSAMLAt opens a SAML IdP's single sign-on URL (an AuthnRequest a
+// service provider made), signs in there and returns the form the IdP has
+// the browser post, unposted. An IdP that answers at once (a passive
+// request, a session it has already) is not asked to sign in.
+func (b *Browser) CaptureSAMLAt(authURL, username, password string) (*SAMLPost, error) {
+	at, err := url.Parse(authURL)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.c.Get(authURL)
+	if err != nil {
+		return nil, err
+	}
+	p, back, err := b.walk(resp, func(u *url.URL) bool { return u.Host != at.Host })
+	if err != nil {
+		return nil, err
+	}
+	if back != nil {
+		return nil, fmt.Errorf("the IdP sent the browser to %s", back)
+	}
+	if action, fields, err := form(p); err == nil && fields.Get("SAMLResponse") != "" {
+		return &SAMLPost{ACS: action, SAMLResponse: fields.Get("SAMLResponse"), RelayState: fields.Get("RelayState")}, nil
+	}
+	return b.postLogin(p, username, password)
+}
+
+// postLogin fills and posts a SAML IdP's login form.
+func (b *Browser) postLogin(p *page, username, password string) (*SAMLPost, error) {
+	action, fields, err := form(p)
 	if err != nil {
 		return nil, err
 	}

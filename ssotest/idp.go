@@ -2,21 +2,22 @@ package ssotest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/rsa"
-	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/crewjam/saml/samlidp"
-
-	"gatehouse.dev/gatehouse/saml"
 )
 
 // GroupsAttribute is the attribute samlidp lists a person's groups in.
@@ -34,23 +35,12 @@ type IdP struct {
 // NewIdP starts samlidp with a fresh key and no users or service providers.
 func NewIdP(t testing.TB) *IdP {
 	t.Helper()
-	keyPEM, certPEM, err := saml.NewKeyPair("ssotest samlidp")
-	if err != nil {
-		t.Fatalf("ssotest: IdP key: %v", err)
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(pair.Certificate[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := pair.PrivateKey.(*rsa.PrivateKey)
+	key, cert := keyPair(t)
 	p := &IdP{t: t}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.server.ServeHTTP(w, r) }))
 	t.Cleanup(p.srv.Close)
 	u, _ := url.Parse(p.srv.URL)
+	var err error
 	p.server, err = samlidp.New(samlidp.Options{URL: *u, Key: key, Signer: key, Certificate: cert,
 		Store: &samlidp.MemoryStore{}, Logger: quiet{}})
 	if err != nil {
@@ -70,15 +60,51 @@ func (p *IdP) MetadataURL() string { return p.srv.URL + "/metadata" }
 func (p *IdP) MetadataXML() []byte { return bytes.Clone(p.metadata) }
 
 // AddUser adds a person who signs in as name with password; assertions
-// about them carry email and groups (in GroupsAttribute).
+// about them carry email and groups (in GroupsAttribute), and name as
+// their given name.
 func (p *IdP) AddUser(name, password, email string, groups []string) {
+	p.t.Helper()
+	p.AddPerson(name, password, email, name, "", groups)
+}
+
+// AddPerson is AddUser with a given and a family name.
+func (p *IdP) AddPerson(name, password, email, given, family string, groups []string) {
 	p.t.Helper()
 	if groups == nil {
 		groups = []string{}
 	}
-	body, _ := json.Marshal(map[string]any{"password": password, "email": email, "given_name": name,
-		"surname": "Tester", "groups": groups})
+	u := map[string]any{"password": password, "email": email, "given_name": given, "groups": groups}
+	if family != "" {
+		u["surname"] = family
+	}
+	body, _ := json.Marshal(u)
 	p.call(http.MethodPut, "/users/"+url.PathEscape(name), body)
+}
+
+// Server is the samlidp server itself, for tests that change its settings.
+func (p *IdP) Server() *samlidp.Server { return p.server }
+
+// RefreshMetadata reads the IdP's metadata again, after a change of its settings.
+func (p *IdP) RefreshMetadata() { p.metadata = p.call(http.MethodGet, "/metadata", nil) }
+
+// keyPair makes the IdP's signing key and a self-signed certificate for it.
+func keyPair(t testing.TB) (*rsa.PrivateKey, *x509.Certificate) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatalf("ssotest: IdP key: %v", err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "ssotest samlidp"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatalf("ssotest: IdP certificate: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cert
 }
 
 // AddSP registers a service provider from its metadata (Gatehouse serves it
