@@ -73,6 +73,9 @@ func (s *Service) FinishOIDC(ctx context.Context, id gh.ProviderID, q url.Values
 	if p == nil || p.Type != gh.ProviderOIDC {
 		return nil, errNoProvider
 	}
+	if err := s.signin.AllowAnswer(ctx, c); err != nil {
+		return nil, err
+	}
 	f, err := s.takeFlow(ctx, p, q.Get("state"), browser)
 	if err != nil {
 		return nil, s.refused(ctx, p, nil, err, c)
@@ -94,6 +97,9 @@ func (s *Service) FinishSAML(ctx context.Context, id gh.ProviderID, response, re
 	p := s.dir.Provider(id)
 	if p == nil || p.Type != gh.ProviderSAML {
 		return nil, errNoProvider
+	}
+	if err := s.signin.AllowAnswer(ctx, c); err != nil {
+		return nil, err
 	}
 	f, err := s.takeFlow(ctx, p, relay, browser)
 	if err != nil {
