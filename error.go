@@ -3,6 +3,7 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies an error; the HTTP layer maps each kind to one status.
@@ -68,7 +69,7 @@ func Invalid(code, field, msg string) *Error {
 
 // NotFound returns the KindNotFound error for a kind of object ("user", "workspace").
 func NotFound(what string) *Error {
-	return &Error{Kind: KindNotFound, Code: what + "_not_found", Message: what + " not found"}
+	return &Error{Kind: KindNotFound, Code: strings.ReplaceAll(what, " ", "_") + "_not_found", Message: what + " not found"}
 }
 
 // Forbidden returns a KindForbidden error with a message the actor can act on.

@@ -175,8 +175,40 @@ func withNext(u, next string) string {
 	return u + "?next=" + url.QueryEscape(next)
 }
 
+// ssoBrowserCookie holds the key that binds a browser's round trips
+// through providers to it: an answer finishes a sign-in only in the
+// browser that began it.
+const ssoBrowserCookie = "gatehouse_sso"
+
+// ssoBrowserKey returns the browser's key, or makes one, and (re)sets its
+// cookie for the round trip's lifetime. Behind TLS the cookie is
+// SameSite=None, as a SAML IdP posts its answer from another site;
+// without TLS browsers refuse that, so the attribute is left out.
+func (s *Server) ssoBrowserKey(w http.ResponseWriter, r *http.Request) string {
+	key := ""
+	if c, err := r.Cookie(ssoBrowserCookie); err == nil && sso.ValidBrowserKey(c.Value) {
+		key = c.Value
+	} else {
+		key = sso.NewBrowserKey()
+	}
+	c := &http.Cookie{Name: ssoBrowserCookie, Value: key, Path: "/sso/", MaxAge: int(sso.FlowTTL.Seconds()), HttpOnly: true}
+	if s.signinOpts.SecureCookies {
+		c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	}
+	http.SetCookie(w, c)
+	return key
+}
+
+// ssoBrowserOf is the key the browser's cookie holds, "" when none.
+func ssoBrowserOf(r *http.Request) string {
+	if c, err := r.Cookie(ssoBrowserCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
 func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
-	to, err := s.sso.Start(r.Context(), gh.ProviderID(r.PathValue("idp")), r.URL.Query().Get("next"))
+	to, err := s.sso.Start(r.Context(), gh.ProviderID(r.PathValue("idp")), r.URL.Query().Get("next"), s.ssoBrowserKey(w, r))
 	if err != nil {
 		s.pageError(w, r, "signin.html", pageData{Title: "Sign in", FormToken: s.formToken(w, r)}, err)
 		return
@@ -185,7 +217,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
-	f, err := s.sso.FinishOIDC(r.Context(), gh.ProviderID(r.PathValue("idp")), r.URL.Query(), s.client(r))
+	f, err := s.sso.FinishOIDC(r.Context(), gh.ProviderID(r.PathValue("idp")), r.URL.Query(), ssoBrowserOf(r), s.client(r))
 	s.ssoFinished(w, r, f, err)
 }
 
@@ -195,7 +227,7 @@ func (s *Server) ssoACS(w http.ResponseWriter, r *http.Request) {
 		s.ssoFinished(w, r, nil, gh.Errorf(gh.KindInvalid, "malformed_body", "the SAML form could not be read"))
 		return
 	}
-	f, err := s.sso.FinishSAML(r.Context(), gh.ProviderID(r.PathValue("idp")), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), s.client(r))
+	f, err := s.sso.FinishSAML(r.Context(), gh.ProviderID(r.PathValue("idp")), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), ssoBrowserOf(r), s.client(r))
 	s.ssoFinished(w, r, f, err)
 }
 

@@ -14,7 +14,7 @@ import (
 func newPeerRP(t *testing.T, p *peer) *ghoidc.RP {
 	t.Helper()
 	rp, err := ghoidc.New(context.Background(), ghoidc.Config{
-		Issuer: p.issuer, ClientID: peerClientID, ClientSecret: peerSecret,
+		Issuer: p.issuer, ClientID: p.clientID, ClientSecret: p.secret,
 		RedirectURL: redirectURL, HTTPClient: p.http,
 	})
 	if err != nil {
@@ -27,7 +27,7 @@ func newPeerRP(t *testing.T, p *peer) *ghoidc.RP {
 func signInAtPeer(t *testing.T, p *peer, rp *ghoidc.RP) (*gatehouse.Assertion, error) {
 	t.Helper()
 	f := ghoidc.NewFlow()
-	q := p.signIn(t, rp.AuthURL(f), "test-user@127.0.0.1")
+	q := p.signIn(t, rp.AuthURL(f), peerUser)
 	if q.Get("state") != f.State {
 		t.Fatalf("callback state = %q, want the flow's %q", q.Get("state"), f.State)
 	}
@@ -40,13 +40,13 @@ func signInAtPeer(t *testing.T, p *peer, rp *ghoidc.RP) (*gatehouse.Assertion, e
 func TestSignInAtRealProvider(t *testing.T) {
 	p := startPeer(t)
 	groups := []string{"engineering", "0b6c1c6a-2f1e-4c55-9d8e-7f1b3c0f1a2b"}
-	p.store.sends(groups, nil)
+	p.op.SetGroups(peerUser, groups)
 	a, err := signInAtPeer(t, p, newPeerRP(t, p))
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
 	}
-	if a.Subject != "id1" || a.Email != "test-user@zitadel.ch" || !a.EmailVerified || a.Name != "Test User" {
-		t.Errorf("assertion = %+v, want subject id1, verified email test-user@zitadel.ch, name Test User", a)
+	if a.Subject != p.subject || a.Email != peerEmail || !a.EmailVerified || a.Name != "Test User" {
+		t.Errorf("assertion = %+v, want subject %s, verified email %s, name Test User", a, p.subject, peerEmail)
 	}
 	if !slices.Equal(a.Groups, groups) || a.GroupsOverage {
 		t.Errorf("groups = %v (overage %v), want %v", a.Groups, a.GroupsOverage, groups)
@@ -61,7 +61,7 @@ func TestSignInAtRealProvider(t *testing.T) {
 
 func TestSignInWithPasswordAndOTPIsMFA(t *testing.T) {
 	p := startPeer(t)
-	p.store.sends(nil, []string{"pwd", "otp"})
+	p.op.SetAMR(peerUser, []string{"pwd", "otp"})
 	a, err := signInAtPeer(t, p, newPeerRP(t, p))
 	if err != nil {
 		t.Fatalf("Exchange: %v", err)
@@ -77,9 +77,9 @@ func TestSignInAfterKeyRotation(t *testing.T) {
 	if _, err := signInAtPeer(t, p, rp); err != nil {
 		t.Fatalf("first sign-in: %v", err)
 	}
-	old := p.store.signingKey().id
-	p.store.rotate(t)
-	if p.store.signingKey().id == old {
+	old := p.op.SigningKeyID()
+	p.op.RotateKey()
+	if p.op.SigningKeyID() == old {
 		t.Fatal("rotation kept the signing key")
 	}
 	if _, err := signInAtPeer(t, p, rp); err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"gatehouse.dev/gatehouse/ssotest"
 )
 
 // Each attack starts from a real samlidp Response (cleartext, so it can be
@@ -192,8 +194,7 @@ func TestRefusesWrongIssuer(t *testing.T) {
 	})
 	t.Run("our IdP's name, another key", func(t *testing.T) {
 		rogue := newIdP(t, testEmail)
-		rogue.server.IDP.MetadataURL = p.server.IDP.MetadataURL
-		rogue.metadata = rogue.get(t, "/metadata")
+		rogue.claimEntityID(p)
 		rogueSP := newSP(t, rogue, plainEntity, nil)
 		if rogueSP.IdPEntityID() != sp.IdPEntityID() {
 			t.Fatalf("rogue IdP is %q, want it to claim %q", rogueSP.IdPEntityID(), sp.IdPEntityID())
@@ -270,7 +271,11 @@ func TestRefusesIdPErrorStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp := autoPost(t, fetch(t, browser(), "GET", authURL, nil))
+	post, err := ssotest.NewBrowser(t).CaptureSAMLAt(authURL, testUser, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := autoPost(t, post)
 	a, err := sp.Parse(resp, Expect{RequestID: reqID})
 	wantRejection(t, a, err, "status")
 }

@@ -58,8 +58,8 @@ func TestNewRefusesBadMetadata(t *testing.T) {
 func TestMetadata(t *testing.T) {
 	p := newIdP(t, testEmail)
 	sp := newSP(t, p, plainEntity, nil)
-	if sp.IdPEntityID() != p.srv.URL+"/metadata" {
-		t.Errorf("IdPEntityID = %q, want %q", sp.IdPEntityID(), p.srv.URL+"/metadata")
+	if sp.IdPEntityID() != p.url+"/metadata" {
+		t.Errorf("IdPEntityID = %q, want %q", sp.IdPEntityID(), p.url+"/metadata")
 	}
 	md, err := sp.Metadata()
 	if err != nil {
@@ -92,8 +92,8 @@ func TestFetchMetadata(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	md, err := FetchMetadata(ctx, p.srv.URL+"/metadata", nil)
-	if err != nil || !strings.Contains(string(md), `entityID="`+p.srv.URL+`/metadata"`) {
+	md, err := FetchMetadata(ctx, p.url+"/metadata", nil)
+	if err != nil || !strings.Contains(string(md), `entityID="`+p.url+`/metadata"`) {
 		t.Fatalf("FetchMetadata = %d bytes, %v; want the IdP metadata", len(md), err)
 	}
 	if _, err := FetchMetadata(ctx, srv.URL+"/big", srv.Client()); err == nil || !strings.Contains(err.Error(), "1 MiB") {

@@ -21,13 +21,16 @@ var errSSORequired = gh.Errorf(gh.KindForbidden, "sso_required",
 const maxAssertionLife = 24 * time.Hour
 
 // SignInFederated starts a session for what provider p asserted, once its
-// protocol checks passed: the directory finds, links or creates the
+// protocol checks passed and the answer was charged to its address
+// (AllowAnswer): the directory finds, links or creates the
 // account and sets its mapped groups, in the same transaction as the
 // session. A refusal is audited with its reason (for the provider's
 // admins) and answered as a plain failed sign-in.
 func (s *Service) SignInFederated(ctx context.Context, p *gh.IdentityProvider, as *gh.Assertion, c Client) (*Started, *directory.Federation, error) {
-	if err := s.allow(ctx, c, "idp/"+string(p.ID)+"/"+as.Subject); err != nil { // per person, not per provider
-		return nil, nil, err
+	// The address was charged when the answer arrived (AllowAnswer); each
+	// person has an allowance of their own, never the whole provider one.
+	if !s.byAccount.allow(ctx, "idp/"+string(p.ID)+"/"+as.Subject, s.dir.Now()) {
+		return nil, nil, errTooMany
 	}
 	st := &Started{}
 	var fed *directory.Federation
@@ -46,6 +49,14 @@ func (s *Service) SignInFederated(ctx context.Context, p *gh.IdentityProvider, a
 		return nil, nil, s.federationFailed(ctx, p, as, c, err)
 	}
 	return st, fed, nil
+}
+
+// AllowAnswer charges a provider's answer to the address that sent it,
+// before anything of it is read or written: answers come from anyone, and
+// every refused one is audited, so past the address's allowance of
+// sign-in attempts they are turned away unread.
+func (s *Service) AllowAnswer(ctx context.Context, c Client) error {
+	return s.allow(ctx, c, "")
 }
 
 // once refuses an assertion id seen before, on any node.

@@ -3,6 +3,8 @@ package sso
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,8 +20,8 @@ import (
 // ceremonyKind marks single sign-on round trips among the vault's ceremonies.
 const ceremonyKind = "sso.flow"
 
-// flowTTL is how long a person has at the provider before the round trip lapses.
-const flowTTL = 10 * time.Minute
+// FlowTTL is how long a person has at the provider before the round trip lapses.
+const FlowTTL = 10 * time.Minute
 
 // errNoProvider answers a provider that does not exist, is disabled, or is
 // not the one a round trip began with: all alike.
@@ -27,7 +29,13 @@ var errNoProvider = gh.NotFound("identity provider")
 
 // Start begins a sign-in through provider id and returns where to send the
 // browser. next is where to go afterwards: only a local path is kept.
-func (s *Service) Start(ctx context.Context, id gh.ProviderID, next string) (string, error) {
+// browser is the secret the browser holds in a cookie (see NewBrowserKey):
+// only a browser that holds it finishes the round trip, so that nobody can
+// hand a victim an answer of the provider about themselves (login CSRF).
+func (s *Service) Start(ctx context.Context, id gh.ProviderID, next, browser string) (string, error) {
+	if browser == "" {
+		return "", gh.Internal(errors.New("a round trip needs the browser's key"))
+	}
 	p := s.dir.Provider(id)
 	if p == nil || p.Disabled {
 		return "", errNoProvider
@@ -36,14 +44,14 @@ func (s *Service) Start(ctx context.Context, id gh.ProviderID, next string) (str
 	if err != nil {
 		return "", err
 	}
-	f := &flow{Provider: p.ID, Next: LocalPath(next), State: randomID()}
+	f := &flow{Provider: p.ID, Next: LocalPath(next), State: randomID(), Browser: browserHash(browser)}
 	to, err := pr.begin(ctx, f)
 	if err != nil {
 		return "", err
 	}
 	data, _ := json.Marshal(f)
 	err = s.store.VaultUpdate(ctx, func(v gh.VaultTx) error {
-		return v.PutCeremony(&gh.Ceremony{ID: f.State, Kind: ceremonyKind, Data: data, ExpiresAt: time.Now().Add(flowTTL)}, time.Now())
+		return v.PutCeremony(&gh.Ceremony{ID: f.State, Kind: ceremonyKind, Data: data, ExpiresAt: time.Now().Add(FlowTTL)}, time.Now())
 	})
 	if err != nil {
 		return "", err
@@ -59,12 +67,16 @@ type Finished struct {
 }
 
 // FinishOIDC completes an OIDC round trip from its callback's query.
-func (s *Service) FinishOIDC(ctx context.Context, id gh.ProviderID, q url.Values, c signin.Client) (*Finished, error) {
+// browser is the key the browser's cookie holds.
+func (s *Service) FinishOIDC(ctx context.Context, id gh.ProviderID, q url.Values, browser string, c signin.Client) (*Finished, error) {
 	p := s.dir.Provider(id)
 	if p == nil || p.Type != gh.ProviderOIDC {
 		return nil, errNoProvider
 	}
-	f, err := s.takeFlow(ctx, p, q.Get("state"))
+	if err := s.signin.AllowAnswer(ctx, c); err != nil {
+		return nil, err
+	}
+	f, err := s.takeFlow(ctx, p, q.Get("state"), browser)
 	if err != nil {
 		return nil, s.refused(ctx, p, nil, err, c)
 	}
@@ -77,13 +89,19 @@ func (s *Service) FinishOIDC(ctx context.Context, id gh.ProviderID, q url.Values
 // FinishSAML completes a SAML round trip from the ACS's form. Without a
 // round trip of ours (RelayState names none), the response is IdP-initiated
 // and admitted only where the provider allows that; its RelayState is then
-// never used as a destination.
-func (s *Service) FinishSAML(ctx context.Context, id gh.ProviderID, response, relay string, c signin.Client) (*Finished, error) {
+// never used as a destination. A round trip of ours finishes only in the
+// browser that began it (browser is the key its cookie holds); another
+// browser's is read as IdP-initiated, which an answer to a request of
+// ours never passes.
+func (s *Service) FinishSAML(ctx context.Context, id gh.ProviderID, response, relay, browser string, c signin.Client) (*Finished, error) {
 	p := s.dir.Provider(id)
 	if p == nil || p.Type != gh.ProviderSAML {
 		return nil, errNoProvider
 	}
-	f, err := s.takeFlow(ctx, p, relay)
+	if err := s.signin.AllowAnswer(ctx, c); err != nil {
+		return nil, err
+	}
+	f, err := s.takeFlow(ctx, p, relay, browser)
 	if err != nil {
 		f = &flow{Provider: p.ID} // IdP-initiated: the parser decides whether that is allowed
 	}
@@ -106,8 +124,9 @@ func (s *Service) finish(ctx context.Context, p *gh.IdentityProvider, f *flow, a
 	return &Finished{Started: st, Federation: fed, Next: f.Next}, nil
 }
 
-// takeFlow takes the round trip a state or relay value names, once.
-func (s *Service) takeFlow(ctx context.Context, p *gh.IdentityProvider, state string) (*flow, error) {
+// takeFlow takes the round trip a state or relay value names, once, when
+// browser is the key of the browser that began it.
+func (s *Service) takeFlow(ctx context.Context, p *gh.IdentityProvider, state, browser string) (*flow, error) {
 	if state == "" || len(state) > 200 {
 		return nil, gh.Reject("state", "the answer carries no round trip of ours")
 	}
@@ -124,7 +143,26 @@ func (s *Service) takeFlow(ctx context.Context, p *gh.IdentityProvider, state st
 	if err := json.Unmarshal(cer.Data, f); err != nil || f.Provider != p.ID {
 		return nil, gh.Reject("state", "the round trip began at another provider")
 	}
+	if browser == "" || subtle.ConstantTimeCompare([]byte(f.Browser), []byte(browserHash(browser))) != 1 {
+		return nil, gh.Reject("state", "the answer came back to another browser than the one that began the round trip")
+	}
 	return f, nil
+}
+
+// NewBrowserKey returns a new secret for a browser's cookie, which binds
+// the round trips it begins to it.
+func NewBrowserKey() string { return randomID() }
+
+// ValidBrowserKey reports whether a cookie's value can be a browser key.
+func ValidBrowserKey(k string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(k)
+	return err == nil && len(b) == 24
+}
+
+// browserHash is what a round trip keeps of its browser's key.
+func browserHash(k string) string {
+	h := sha256.Sum256([]byte("gatehouse sso browser\x00" + k))
+	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
 // refused records a refused answer and answers it as a failed sign-in.

@@ -87,6 +87,7 @@ type flow struct {
 	Nonce     string        `json:"nonce,omitempty"`
 	Verifier  string        `json:"verifier,omitempty"`
 	RequestID string        `json:"request_id,omitempty"`
+	Browser   string        `json:"browser,omitempty"` // hash of the key the beginning browser's cookie holds
 }
 
 // Answer is what the provider sent back through the browser.
