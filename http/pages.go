@@ -16,6 +16,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/signin"
+	"gatehouse.dev/gatehouse/sso"
 )
 
 // The pages are where emailed links lead until the web console exists: set a
@@ -159,7 +160,37 @@ func checkForm(r *http.Request) error {
 }
 
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "signin.html", pageData{Title: "Sign in", FormToken: s.formToken(w, r), Next: r.URL.Query().Get("next")})
+	q := r.URL.Query()
+	d := pageData{Title: "Sign in", FormToken: s.formToken(w, r), Next: q.Get("next"), Org: q.Get("org"), Workspace: q.Get("workspace")}
+	d.Choices = s.homeChoices(d.Org, d.Workspace, d.Next)
+	s.render(w, r, http.StatusOK, "signin.html", d)
+}
+
+// homeChoices are the "Sign in with …" buttons of the home a sign-in link
+// names (?org=, and ?workspace= for a customer's own people): a home's
+// providers are public to whoever knows its name, as its sign-in page is.
+func (s *Server) homeChoices(orgSlug, wsSlug, next string) []choice {
+	if s.sso == nil || orgSlug == "" {
+		return nil
+	}
+	x := s.dir.Index()
+	o := x.OrgBySlug(strings.ToLower(strings.TrimSpace(orgSlug)))
+	if o == nil || !o.Active() {
+		return nil
+	}
+	h := gh.Home{Org: o.ID}
+	if wsSlug != "" && wsSlug != "-" {
+		w := x.WorkspaceBySlug(o.ID, strings.ToLower(strings.TrimSpace(wsSlug)))
+		if w == nil {
+			return nil
+		}
+		h.Workspace = w.ID
+	}
+	var out []choice
+	for _, c := range s.sso.Choices(h) {
+		out = append(out, choice{Name: c.Name, URL: withNext(c.StartURL, sso.LocalPath(next))})
+	}
+	return out
 }
 
 func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {

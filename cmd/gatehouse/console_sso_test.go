@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/ssotest"
 )
 
@@ -168,4 +172,84 @@ func (b *browser) waitHost(prefix string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.t.Fatalf("the browser stayed at %s, not at %s", b.location(), prefix)
+}
+
+// TestConsoleCustomerSAML: a customer's admin connects the customer's own
+// SAML IdP from its workspace's pages (the partner's Settings stay out of
+// reach); a customer employee then signs in through it in Chromium, from
+// the customer's sign-in link, and lands in that workspace only.
+func TestConsoleCustomerSAML(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			idp := ssotest.NewIdP(t)
+			public := strings.Replace(s.url, "127.0.0.1", "localhost", 1)
+			d := s.m.Directory()
+			o := d.Index().OrgBySlug(demoSlug)
+			contoso := d.Index().WorkspaceBySlug(o.ID, "contoso")
+
+			it := s.givePassword(t, "it-admin@contoso.example", "contoso")
+			c := newBrowser(t, public, 1024)
+			c.signIn("it-admin@contoso.example", it)
+			c.visit("/settings/sso")
+			c.want("the partner's SSO page, as a customer", "There is nothing here")
+			c.visit("/workspaces/" + string(contoso.ID) + "/sso")
+			c.want("Contoso's SSO page", "Identity providers", "people of Contoso")
+			c.run(chromedp.Click(`#add-provider input[value=saml]`, chromedp.ByQuery))
+			c.fill(`#add-provider input[name=name]`, "Contoso ADFS")
+			c.fill(`#add-provider textarea[name=metadata_xml]`, string(idp.MetadataXML()))
+			c.fill(`#add-provider input[name=groups_claim]`, ssotest.GroupsAttribute)
+			c.press(`#add-provider button[type=submit]`)
+			c.want("Contoso's new provider", "Identity provider Contoso ADFS added.", "ACS URL", "/saml/acs", "SP entity id")
+			entity := c.text(`dl.facts a code`)
+			idp.AddSP(fetch(t, entity))
+
+			// Contoso's responders follow the IdP's "responders" group.
+			sc := directory.Scope{Org: o, Workspace: contoso}
+			p := d.ProvidersOf(gh.Home{Org: o.ID, Workspace: contoso.ID})[0]
+			g, _, err := d.CreateGroup(context.Background(), directory.SystemActor("test"), sc, directory.GroupInput{Name: "Contoso Responders",
+				External: []gh.ExternalGroup{{Provider: p.ID, Value: "responders"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, _, err := d.Assign(context.Background(), directory.SystemActor("test"), sc, gh.GroupPrincipal(g.ID), string(gh.RoleIncidentResponder)); err != nil {
+				t.Fatal(err)
+			}
+
+			idp.AddUser("carl", "carl's passphrase at the IdP", "carl@contoso.example", []string{"responders"})
+			e := newBrowser(t, public, 768)
+			e.visit("/signin?org=northwind&workspace=contoso")
+			e.want("Contoso's sign-in link", "Sign in with Contoso ADFS")
+			e.run(chromedp.Click(`ul.choices a`, chromedp.ByQuery))
+			e.waitHost(idp.URL())
+			e.run(chromedp.SetValue(`input[name=user]`, "carl", chromedp.ByQuery),
+				chromedp.SetValue(`input[name=password]`, "carl's passphrase at the IdP", chromedp.ByQuery),
+				chromedp.Submit(`form`, chromedp.ByQuery))
+			e.waitPath("/workspaces/" + string(contoso.ID) + "/iam")
+			e.check("signed in through Contoso's IdP")
+			e.want("Carl's workspace", "Contoso")
+			carl := d.Index().UserByEmail(gh.Home{Org: o.ID, Workspace: contoso.ID}, "carl@contoso.example")
+			if carl == nil || d.Index().Membership(g.ID, gh.UserPrincipal(carl.ID)) == nil {
+				t.Fatalf("Carl is %+v, want a Contoso user in Contoso Responders", carl)
+			}
+			if d.Index().UserByEmail(gh.Home{Org: o.ID}, "carl@contoso.example") != nil {
+				t.Fatal("Contoso's IdP created a partner user")
+			}
+		})
+	}
+}
+
+// fetch reads a URL the test server serves.
+func fetch(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return b
 }
