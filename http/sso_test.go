@@ -3,6 +3,7 @@ package http_test
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"gatehouse.dev/gatehouse/ssotest"
@@ -52,6 +53,9 @@ func TestSSOJITSignInFollowsProviderGroups(t *testing.T) {
 		}
 		if n := len(e.must(admin, "GET", org+"/groups", nil, 200).list("items")); n != groupsBefore {
 			t.Errorf("groups after sign-in = %d, want %d: the unmapped group is ignored", n, groupsBefore)
+		}
+		if d := e.attempt(admin, org, pid, "login.sso").str("detail"); !strings.Contains(d, "groups no group follows: coffee-club") {
+			t.Errorf("the sign-in's attempt says %q, want the unmapped group listed for the admins", d)
 		}
 		if len(e.events(admin, org, "user.create")) == 0 {
 			t.Errorf("no user.create event")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	gh "gatehouse.dev/gatehouse"
@@ -43,7 +44,7 @@ func (s *Service) SignInFederated(ctx context.Context, p *gh.IdentityProvider, a
 			return err
 		}
 		fed = f
-		return s.startFederated(ctx, ch, p, as, f.User, c, st)
+		return s.startFederated(ctx, ch, p, as, f, c, st)
 	})
 	if err != nil {
 		return nil, nil, s.federationFailed(ctx, p, as, c, err)
@@ -81,7 +82,8 @@ func (s *Service) once(ch *directory.Change, p *gh.IdentityProvider, as *gh.Asse
 // startFederated applies the home's second-factor rule and starts the
 // session. A provider's MFA counts only when it says so and the provider
 // is trusted to; otherwise Gatehouse asks for its own, as after a password.
-func (s *Service) startFederated(ctx context.Context, ch *directory.Change, p *gh.IdentityProvider, as *gh.Assertion, u *gh.User, c Client, st *Started) error {
+func (s *Service) startFederated(ctx context.Context, ch *directory.Change, p *gh.IdentityProvider, as *gh.Assertion, f *directory.Federation, c Client, st *Started) error {
+	u := f.User
 	if !s.mayEnter(u, c.IP) {
 		return gh.Reject("not_admitted", "the account is not active here or the address "+c.IP+" is outside its allowed ranges")
 	}
@@ -99,6 +101,14 @@ func (s *Service) startFederated(ctx context.Context, ch *directory.Change, p *g
 	ch.ActAs(u)
 	ev := ch.Record(u.Org, u.Workspace, "login.sso", gh.Target{Type: gh.KindProvider, ID: string(p.ID)})
 	ev.Detail = fmt.Sprintf("%s signed in through %s (subject %s; provider MFA %v, trusted %v)", u.Email, p.Name, as.Subject, as.MFA, p.TrustMFA)
+	// The admins learn here which of the provider's groups no group follows.
+	switch {
+	case f.GroupsUnknown:
+		ev.Detail += "; the provider did not list the groups (overage), memberships left as they were"
+	case len(f.Unmapped) > 0:
+		ev.Detail += "; groups no group follows: " + strings.Join(f.Unmapped, ", ")
+	}
+	ev.Detail = trim(ev.Detail, 1000)
 	return nil
 }
 
