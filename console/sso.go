@@ -123,18 +123,31 @@ func providerForm(r *http.Request) sso.ProviderInput {
 }
 
 func (c *Console) createProvider(w http.ResponseWriter, r *http.Request, v *view) error {
+	return c.saveProvider(w, r, v, func(s directory.Scope, svc *sso.Service, in sso.ProviderInput) (*sso.ProviderView, string, error) {
+		pv, _, err := svc.Create(r.Context(), v.actor, s, in)
+		if err != nil {
+			return nil, "", err
+		}
+		return pv, "Identity provider " + pv.Name + " added. Give its admin the addresses below.", nil
+	}, func(in sso.ProviderInput) error { return c.showSSO(r, v, in, nil) })
+}
+
+// saveProvider reads the provider form, saves it, and goes to the
+// provider's page; a refusal shows the form again (again), secret left out.
+func (c *Console) saveProvider(w http.ResponseWriter, r *http.Request, v *view,
+	save func(directory.Scope, *sso.Service, sso.ProviderInput) (*sso.ProviderView, string, error), again func(sso.ProviderInput) error) error {
 	s, svc, err := c.ssoScope(r, v)
 	if err != nil {
 		return err
 	}
 	in := providerForm(r)
-	pv, _, err := svc.Create(r.Context(), v.actor, s, in)
+	pv, notice, err := save(s, svc, in)
 	if err != nil {
 		formError(v, err)
 		in.ClientSecret = ""
-		return c.showSSO(r, v, in, nil)
+		return again(in)
 	}
-	return done(w, r, prefix(s)+"/sso/"+string(pv.ID), "Identity provider "+pv.Name+" added. Give its admin the addresses below.")
+	return done(w, r, prefix(s)+"/sso/"+string(pv.ID), notice)
 }
 
 type providerPage struct {
@@ -164,7 +177,7 @@ func (c *Console) showProvider(r *http.Request, v *view, form *sso.ProviderInput
 	if form != nil {
 		pg.Form = *form
 	} else {
-		pg.Form = inputOf(p)
+		pg.Form = sso.InputOf(p)
 	}
 	if pg.Attempts, err = svc.Attempts(r.Context(), v.actor, s, id, 25); err != nil {
 		return err
@@ -179,32 +192,11 @@ func (c *Console) showProvider(r *http.Request, v *view, form *sso.ProviderInput
 	return nil
 }
 
-// inputOf is a provider's settings as its edit form holds them.
-func inputOf(p *gh.IdentityProvider) sso.ProviderInput {
-	in := sso.ProviderInput{Type: p.Type, Name: p.Name, JIT: p.JIT, TrustMFA: p.TrustMFA, Disabled: p.Disabled}
-	if p.OIDC != nil {
-		in.Issuer, in.ClientID, in.Scopes, in.Claims = p.OIDC.Issuer, p.OIDC.ClientID, p.OIDC.Scopes, p.OIDC.Claims
-	}
-	if p.SAML != nil {
-		in.MetadataURL, in.Attributes, in.AllowIdPInitiated = p.SAML.MetadataURL, p.SAML.Attributes, p.SAML.AllowIdPInitiated
-		in.MetadataXML = p.SAML.MetadataXML
-	}
-	return in
-}
-
 func (c *Console) updateProvider(w http.ResponseWriter, r *http.Request, v *view) error {
-	s, svc, err := c.ssoScope(r, v)
-	if err != nil {
-		return err
-	}
-	in := providerForm(r)
-	pv, _, err := svc.Replace(r.Context(), v.actor, s, gh.ProviderID(r.PathValue("id")), in, 0)
-	if err != nil {
-		formError(v, err)
-		in.ClientSecret = ""
-		return c.showProvider(r, v, &in, "", nil)
-	}
-	return done(w, r, prefix(s)+"/sso/"+string(pv.ID), "Identity provider saved.")
+	return c.saveProvider(w, r, v, func(s directory.Scope, svc *sso.Service, in sso.ProviderInput) (*sso.ProviderView, string, error) {
+		pv, _, err := svc.Replace(r.Context(), v.actor, s, gh.ProviderID(r.PathValue("id")), in, 0)
+		return pv, "Identity provider saved.", err
+	}, func(in sso.ProviderInput) error { return c.showProvider(r, v, &in, "", nil) })
 }
 
 func (c *Console) deleteProvider(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -1,6 +1,8 @@
 package http_test
 
 import (
+	"context"
+	"net/http"
 	"testing"
 
 	"gatehouse.dev/gatehouse/ssotest"
@@ -85,6 +87,47 @@ func TestSSOSAMLSignInAndReplay(t *testing.T) {
 			resp, _ = ssotest.NewBrowser(t).PostSAML(post.ACS, post.SAMLResponse, "")
 			wantRefused(t, "a replayed IdP-initiated response", resp)
 			e.attempt(admin, org, pid, "login.sso_failure.replay")
+		}
+	})
+}
+
+// TestSSOSAMLMetadataRefresh: a provider set up from the IdP's metadata URL
+// follows the IdP's new signing certificate. Right after the IdP rotates
+// its key, its answers are refused (the signature is by a key Gatehouse
+// does not know); once the metadata is read again, sign-ins work, and the
+// change is the system's event.
+func TestSSOSAMLMetadataRefresh(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		_, admin := e.org("acme")
+		idp := ssotest.NewIdP(t)
+		idp.AddUser("sam", "sam-pw", "sam@partner.example", nil)
+		p := e.addSAML(admin, org, "Partner ADFS", idp, false, obj{"metadata_xml": "", "metadata_url": idp.MetadataURL()})
+		pid := p.str("id")
+		signIn := func() *http.Response {
+			t.Helper()
+			sb, _ := e.ssoBrowser()
+			resp, err := sb.SignInSAML(p.str("start_url"), "sam", "sam-pw")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}
+		wantSession(t, "before the rotation", signIn())
+		if n := e.sso.RefreshMetadata(context.Background()); n != 0 {
+			t.Fatalf("refresh with nothing new changed %d providers", n)
+		}
+
+		idp.RotateKey()
+		wantRefused(t, "right after the IdP's new key", signIn())
+		e.attempt(admin, org, pid, "login.sso_failure.signature")
+
+		if n := e.sso.RefreshMetadata(context.Background()); n != 1 {
+			t.Fatalf("refresh changed %d providers, want 1", n)
+		}
+		wantSession(t, "after the refresh", signIn())
+		ups := e.events(admin, org, "idp.update")
+		if len(ups) == 0 || ups[0].str("actor.type") != "system" || ups[0].str("source.via") != "metadata refresh" {
+			t.Fatalf("idp.update events = %v, want the refresh's, by the system", ups)
 		}
 	})
 }

@@ -157,6 +157,24 @@ type idpInfo struct {
 	certs    []*x509.Certificate
 }
 
+// SameIdP reports whether two copies of an IdP's metadata say the same
+// about what sign-ins depend on — entity id, sign-in URL and signing
+// certificates — whatever else differs (a validUntil that moves with
+// every fetch, say). Metadata that does not parse is never the same.
+func SameIdP(a, b []byte) bool {
+	x, errA := parseIdPMetadata(a)
+	y, errB := parseIdPMetadata(b)
+	if errA != nil || errB != nil || x.entityID != y.entityID || x.ssoURL != y.ssoURL || len(x.certs) != len(y.certs) {
+		return false
+	}
+	for i := range x.certs {
+		if !x.certs[i].Equal(y.certs[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // entities reads metadata published as an EntitiesDescriptor.
 type entities struct {
 	XMLName  xml.Name                 `xml:"urn:oasis:names:tc:SAML:2.0:metadata EntitiesDescriptor"`

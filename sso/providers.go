@@ -51,6 +51,20 @@ func (s *Service) View(p *gh.IdentityProvider) *ProviderView {
 	return v
 }
 
+// InputOf is a provider's settings as a replacement of it would give them
+// (its secrets, never read back, are kept by leaving them out).
+func InputOf(p *gh.IdentityProvider) ProviderInput {
+	in := ProviderInput{Type: p.Type, Name: p.Name, JIT: p.JIT, TrustMFA: p.TrustMFA, Disabled: p.Disabled}
+	if p.OIDC != nil {
+		in.Issuer, in.ClientID, in.Scopes, in.Claims = p.OIDC.Issuer, p.OIDC.ClientID, p.OIDC.Scopes, p.OIDC.Claims
+	}
+	if p.SAML != nil {
+		in.MetadataURL, in.MetadataXML = p.SAML.MetadataURL, p.SAML.MetadataXML
+		in.Attributes, in.AllowIdPInitiated = p.SAML.Attributes, p.SAML.AllowIdPInitiated
+	}
+	return in
+}
+
 // Create adds a provider to the scope's home, once its settings are proven:
 // an OIDC issuer must answer discovery, SAML metadata must parse.
 func (s *Service) Create(ctx context.Context, a *directory.Actor, sc directory.Scope, in ProviderInput) (*ProviderView, gh.Revision, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/saml"
 )
 
@@ -28,7 +29,10 @@ func (s *Service) samlProto(p *gh.IdentityProvider, sec secrets) (protocol, erro
 // copy is kept, so sign-ins never depend on that URL), makes the SP's key
 // pair on first use, and checks that the two make a working SP.
 func (s *Service) proveSAML(ctx context.Context, p *gh.IdentityProvider, sec *secrets) error {
-	if p.SAML.MetadataURL != "" && p.SAML.MetadataXML == "" {
+	// A metadata URL is read at every save, so saving the provider again is
+	// how its admin picks up an IdP's new certificate (RefreshMetadata does
+	// it on a schedule); XML given alongside a URL is not used.
+	if p.SAML.MetadataURL != "" {
 		xml, err := saml.FetchMetadata(ctx, p.SAML.MetadataURL, s.cfg.HTTPClient)
 		if err != nil {
 			return gh.Invalid("invalid_metadata", "metadata_url", err.Error())
@@ -88,4 +92,41 @@ func (s *Service) Metadata(ctx context.Context, id gh.ProviderID) ([]byte, error
 		return nil, err
 	}
 	return pr.(*samlProto).sp.Metadata()
+}
+
+// RefreshMetadata reads again the metadata of every SAML provider that
+// names a metadata URL and saves what changed, so that an IdP's new signing
+// certificate is believed without anyone entering it. A provider whose URL
+// fails or whose new metadata is unusable keeps what it had; the failure is
+// logged. It returns how many providers changed.
+func (s *Service) RefreshMetadata(ctx context.Context) int {
+	idx := s.dir.Index()
+	changed := 0
+	for _, o := range idx.Orgs(func(*gh.Org) bool { return true }) {
+		for _, p := range idx.Providers(o.ID, func(p *gh.IdentityProvider) bool { return p.SAML != nil && p.SAML.MetadataURL != "" }) {
+			ok, err := s.refreshOne(ctx, o, p)
+			if err != nil {
+				s.log.Warn("refresh SAML metadata", "provider", p.ID, "url", p.SAML.MetadataURL, "err", err)
+			}
+			if ok {
+				changed++
+			}
+		}
+	}
+	return changed
+}
+
+func (s *Service) refreshOne(ctx context.Context, o *gh.Org, p *gh.IdentityProvider) (bool, error) {
+	xml, err := saml.FetchMetadata(ctx, p.SAML.MetadataURL, s.cfg.HTTPClient)
+	if err != nil || saml.SameIdP(xml, []byte(p.SAML.MetadataXML)) {
+		return false, err
+	}
+	sc := directory.Scope{Org: o}
+	if !p.IsOrg() {
+		if sc.Workspace = s.dir.Index().Workspace(p.Workspace); sc.Workspace == nil {
+			return false, nil
+		}
+	}
+	_, _, err = s.Replace(ctx, directory.SystemActor("metadata refresh"), sc, p.ID, InputOf(p), p.Revision)
+	return err == nil, err
 }

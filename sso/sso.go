@@ -62,6 +62,9 @@ func New(dir *directory.Directory, si *signin.Service, cfg Config, log *slog.Log
 	if cfg.LookupTXT == nil {
 		cfg.LookupTXT = net.DefaultResolver.LookupTXT
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Service{dir: dir, signin: si, store: dir.Store(), cfg: cfg, log: log, protos: map[gh.ProviderID]cached{}}
 }

@@ -84,6 +84,14 @@ func (p *IdP) AddPerson(name, password, email, given, family string, groups []st
 // Server is the samlidp server itself, for tests that change its settings.
 func (p *IdP) Server() *samlidp.Server { return p.server }
 
+// RotateKey gives the IdP a new signing key and certificate, as its admin
+// does when a certificate nears its end: its metadata changes with them.
+func (p *IdP) RotateKey() {
+	key, cert := keyPair(p.t)
+	p.server.IDP.Key, p.server.IDP.Signer, p.server.IDP.Certificate = key, key, cert
+	p.RefreshMetadata()
+}
+
 // RefreshMetadata reads the IdP's metadata again, after a change of its settings.
 func (p *IdP) RefreshMetadata() { p.metadata = p.call(http.MethodGet, "/metadata", nil) }
 

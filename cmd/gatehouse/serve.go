@@ -44,6 +44,7 @@ type Main struct {
 
 	store    gh.Store
 	signin   *signin.Service
+	sso      *sso.Service
 	dir      *directory.Directory
 	server   *ghttp.Server
 	http     *http.Server
@@ -99,8 +100,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
-	m.server.EnableSSO(sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
-		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log))
+	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
+		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log)
+	m.server.EnableSSO(m.sso)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
@@ -141,6 +143,11 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() {
 		defer m.wg.Done()
 		w.Run(fctx, 5*time.Second, m.signin.MailQueued())
+	}()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.refreshMetadata(fctx)
 	}()
 	m.wg.Add(2)
 	go func() {
@@ -219,4 +226,26 @@ func lookupTXT(addr string) func(ctx context.Context, name string) ([]string, er
 		return d.DialContext(ctx, network, addr)
 	}}
 	return r.LookupTXT
+}
+
+// metadataEvery is how often SAML providers' metadata URLs are read again:
+// IdPs publish a new certificate well ahead of using it, so a few hours
+// is soon enough, and rare enough for the IdPs.
+const metadataEvery = 6 * time.Hour
+
+// refreshMetadata reads the SAML providers' metadata URLs again every
+// metadataEvery until ctx ends.
+func (m *Main) refreshMetadata(ctx context.Context) {
+	t := time.NewTicker(metadataEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n := m.sso.RefreshMetadata(ctx); n > 0 {
+				m.Log.Info("SAML metadata refreshed", "providers", n)
+			}
+		}
+	}
 }
