@@ -9,18 +9,19 @@ import (
 type ObjectKind string
 
 const (
-	KindOrg        ObjectKind = "org"
-	KindWorkspace  ObjectKind = "workspace"
-	KindUser       ObjectKind = "user"
-	KindGroup      ObjectKind = "group"
-	KindMembership ObjectKind = "membership"
-	KindRole       ObjectKind = "role"
-	KindAssignment ObjectKind = "assignment"
-	KindTemplate   ObjectKind = "template"
-	KindAPIKey     ObjectKind = "apikey"
-	KindCapability ObjectKind = "capability"
-	KindProvider   ObjectKind = "identity_provider"
-	KindDomain     ObjectKind = "domain"
+	KindOrg               ObjectKind = "org"
+	KindWorkspace         ObjectKind = "workspace"
+	KindUser              ObjectKind = "user"
+	KindGroup             ObjectKind = "group"
+	KindMembership        ObjectKind = "membership"
+	KindRole              ObjectKind = "role"
+	KindAssignment        ObjectKind = "assignment"
+	KindTemplate          ObjectKind = "template"
+	KindAPIKey            ObjectKind = "apikey"
+	KindCapability        ObjectKind = "capability"
+	KindProvider          ObjectKind = "identity_provider"
+	KindDomain            ObjectKind = "domain"
+	KindExternalDirectory ObjectKind = "external_directory"
 )
 
 // Change is one object created (Before empty), updated, or deleted (After empty).
@@ -56,6 +57,8 @@ const (
 	// ActorProvider is an identity provider acting at a sign-in: the account
 	// it created, the group memberships it set.
 	ActorProvider ActorType = "identity_provider"
+	// ActorDirectory is a connected directory provisioning its home.
+	ActorDirectory ActorType = "directory"
 )
 
 // Actor is who made a change: the operator, a user (through one of its keys), or the system.
@@ -66,6 +69,8 @@ type Actor struct {
 	Key   KeyID     `json:"key_id,omitempty"`
 	// Provider is the identity provider of an ActorProvider.
 	Provider ProviderID `json:"provider_id,omitempty"`
+	// Directory is the connected directory of an ActorDirectory.
+	Directory ExternalDirectoryID `json:"directory_id,omitempty"`
 	// Name is set only in what a customer reads of partner staff: never stored.
 	Name string `json:"name,omitempty"`
 }

@@ -12,6 +12,8 @@ type Group struct {
 	// External are the provider groups whose members this group follows:
 	// at each sign-in through that provider, membership is set to what it asserted.
 	External []ExternalGroup `json:"external,omitempty"`
+	// Managed is set when a directory provisions the group.
+	Managed *Managed `json:"managed,omitempty"`
 	Meta
 }
 

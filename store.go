@@ -61,6 +61,7 @@ type Snapshot struct {
 	Templates   []*Template
 	Providers   []*IdentityProvider
 	Domains     []*Domain
+	Directories []*ExternalDirectory
 	Keys        []*APIKey
 	// Capabilities are the workspace capabilities the operator added.
 	Capabilities []*CustomCapability

@@ -20,6 +20,8 @@ type User struct {
 	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
 	// Identities link the user to its subject at identity providers of its home.
 	Identities []FederatedIdentity `json:"identities,omitempty"`
+	// Managed is set when a directory provisions the user.
+	Managed *Managed `json:"managed,omitempty"`
 	Meta
 }
 

@@ -152,6 +152,12 @@ type VaultTx interface {
 	PutProviderSecret(org OrgID, id ProviderID, sealed string) error
 	// DeleteProviderSecret forgets them with the provider.
 	DeleteProviderSecret(id ProviderID) error
+	// PutDirectoryToken keeps a SCIM client's token (its hash).
+	PutDirectoryToken(t *DirectoryToken) error
+	// DeleteDirectoryToken revokes one token of a directory; KindNotFound when none.
+	DeleteDirectoryToken(dir ExternalDirectoryID, id string) error
+	// DeleteDirectoryTokens revokes every token of a directory.
+	DeleteDirectoryTokens(dir ExternalDirectoryID) error
 	// SeenOnce records key until expires and reports whether it is new; a
 	// key seen before (on any node) and not yet expired answers false.
 	// Expired keys are forgotten as new ones come.
@@ -188,6 +194,10 @@ type Vault interface {
 	TakeToken(ctx context.Context, key string, now time.Time, perSecond float64, burst int) (bool, error)
 	// SweepTokens forgets the buckets that are full again at now.
 	SweepTokens(ctx context.Context, now time.Time) error
+	// DirectoryTokenByHash finds a SCIM client's token; KindNotFound when none.
+	DirectoryTokenByHash(ctx context.Context, hash string) (*DirectoryToken, error)
+	// DirectoryTokens lists a directory's tokens, oldest first.
+	DirectoryTokens(ctx context.Context, dir ExternalDirectoryID) ([]*DirectoryToken, error)
 	// ProviderSecret returns an identity provider's sealed secrets; KindNotFound when none.
 	ProviderSecret(ctx context.Context, id ProviderID) (string, error)
 	// KeptAnswer reads the answer kept under an organization's key;

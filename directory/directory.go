@@ -132,7 +132,9 @@ type Actor struct {
 	// Provider is set when an identity provider acts, at a sign-in
 	// through it: the account and memberships it sets are its doing.
 	Provider gh.ProviderID
-	Source   gh.Source
+	// Directory is set when a connected directory provisions its home.
+	Directory gh.ExternalDirectoryID
+	Source    gh.Source
 }
 
 // SystemActor acts with every right, for seeding data; never reachable over the API.
@@ -140,6 +142,8 @@ func SystemActor(via string) *Actor { return &Actor{System: true, Source: gh.Sou
 
 func (a *Actor) event() gh.Actor {
 	switch {
+	case a.Directory != "":
+		return gh.Actor{Type: gh.ActorDirectory, Directory: a.Directory}
 	case a.Provider != "":
 		return gh.Actor{Type: gh.ActorProvider, Provider: a.Provider}
 	case a.User != nil:

@@ -106,6 +106,11 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
+		if in.Name != nil || in.Description != nil {
+			if err := d.refuseManaged(a, cur.Managed, "this group"); err != nil {
+				return err
+			}
+		}
 		next := *cur
 		if in.Name != nil {
 			next.Name = gh.CleanName(*in.Name)
@@ -150,6 +155,9 @@ func (d *Directory) DeleteGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 			return gh.NotFound("group")
 		}
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
+			return err
+		}
+		if err := d.refuseManaged(a, cur.Managed, "this group"); err != nil {
 			return err
 		}
 		for _, t := range d.idx.Templates(cur.Org, func(*gh.Template) bool { return true }) {
@@ -239,6 +247,9 @@ func (d *Directory) AddMember(ctx context.Context, a *Actor, s Scope, id gh.Grou
 		return false, 0, err
 	}
 	rev, err = d.write(ctx, a, func(w *writer) error {
+		if err := d.refuseManaged(a, g.Managed, "the membership of this group"); err != nil {
+			return err
+		}
 		if err := d.checkMember(a, s, g, p); err != nil {
 			return err
 		}
@@ -326,6 +337,9 @@ func (d *Directory) RemoveMember(ctx context.Context, a *Actor, s Scope, id gh.G
 		return 0, err
 	}
 	return d.write(ctx, a, func(w *writer) error {
+		if err := d.refuseManaged(a, g.Managed, "the membership of this group"); err != nil {
+			return err
+		}
 		m := d.idx.Membership(id, p)
 		if m == nil {
 			return gh.NotFound("member")

@@ -195,6 +195,15 @@ type UserPatch struct {
 	AllowedCIDRs *[]string   `json:"allowed_cidrs"`
 }
 
+// fromDirectory reports whether p changes what a directory owns of the
+// users it manages: their attributes, and their status except disabling,
+// which an admin may still do at once. Roles and address ranges stay
+// Gatehouse's.
+func (p UserPatch) fromDirectory() bool {
+	return p.Email != nil || p.GivenName != nil || p.FamilyName != nil || p.Phone != nil || p.JobTitle != nil ||
+		p.Department != nil || (p.Status != nil && *p.Status != gh.StatusDisabled)
+}
+
 func (p UserPatch) profileOnly() bool {
 	return p.Email == nil && p.Status == nil && p.OrgRole == nil && p.AllowedCIDRs == nil
 }
@@ -209,6 +218,11 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 	cur, err := d.GetUser(a, s, id)
 	if err != nil {
 		return nil, 0, err
+	}
+	if in.fromDirectory() {
+		if err := d.refuseManaged(a, cur.Managed, "this user"); err != nil {
+			return nil, 0, err
+		}
 	}
 	self := a.User != nil && a.User.ID == id
 	if !(self && in.profileOnly()) {
@@ -342,6 +356,9 @@ func (d *Directory) DeleteUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		cur := d.idx.User(id)
 		if cur == nil {
 			return gh.NotFound("user")
+		}
+		if err := d.refuseManaged(a, cur.Managed, "this user"); err != nil {
+			return err
 		}
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err

@@ -48,6 +48,7 @@ func (x *Index) Digest() string {
 	put(keysOf(x.templates), func(k string) any { return x.templates[gh.TemplateID(k)] })
 	put(keysOf(x.providers), func(k string) any { return x.providers[gh.ProviderID(k)] })
 	put(keysOf(x.domains), func(k string) any { return x.domains[gh.DomainID(k)] })
+	put(keysOf(x.extDirs), func(k string) any { return x.extDirs[gh.ExternalDirectoryID(k)] })
 	put(keysOf(x.keys), func(k string) any { return x.keys[gh.KeyID(k)] })
 	put(keysOf(x.custom), func(k string) any { return x.custom[gh.Capability(k)] })
 	return hex.EncodeToString(h.Sum(nil))

@@ -47,3 +47,17 @@ func (x *Index) VerifiedDomain(name string) *gh.Domain {
 	}
 	return nil
 }
+
+// ExternalDirectory returns a connected directory by id.
+func (x *Index) ExternalDirectory(id gh.ExternalDirectoryID) *gh.ExternalDirectory {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.extDirs[id]
+}
+
+// ExternalDirectories lists org's connected directories accepted by keep, by id.
+func (x *Index) ExternalDirectories(org gh.OrgID, keep func(*gh.ExternalDirectory) bool) []*gh.ExternalDirectory {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return sortedValues(x.extDirs, func(d *gh.ExternalDirectory) bool { return d.Org == org && keep(d) })
+}

@@ -45,6 +45,7 @@ type Index struct {
 	templates   map[gh.TemplateID]*gh.Template
 	providers   map[gh.ProviderID]*gh.IdentityProvider
 	domains     map[gh.DomainID]*gh.Domain
+	extDirs     map[gh.ExternalDirectoryID]*gh.ExternalDirectory
 	keys        map[gh.KeyID]*gh.APIKey
 	keyByHash   map[string]*gh.APIKey
 	custom      map[gh.Capability]*gh.CustomCapability
@@ -136,6 +137,7 @@ func (x *Index) reset() {
 	x.templates = map[gh.TemplateID]*gh.Template{}
 	x.providers = map[gh.ProviderID]*gh.IdentityProvider{}
 	x.domains = map[gh.DomainID]*gh.Domain{}
+	x.extDirs = map[gh.ExternalDirectoryID]*gh.ExternalDirectory{}
 	x.keys = map[gh.KeyID]*gh.APIKey{}
 	x.keyByHash = map[string]*gh.APIKey{}
 	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
@@ -276,6 +278,9 @@ func (x *Index) Load(s *gh.Snapshot) {
 	}
 	for _, d := range s.Domains {
 		x.domains[d.ID] = d
+	}
+	for _, xd := range s.Directories {
+		x.extDirs[xd.ID] = xd
 	}
 	for _, k := range s.Keys {
 		x.putKey(k)
@@ -446,6 +451,12 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			return nil
 		}
 		return put(c.After, func(d *gh.Domain) { x.domains[d.ID] = d })
+	case gh.KindExternalDirectory:
+		if del {
+			delete(x.extDirs, gh.ExternalDirectoryID(c.ID))
+			return nil
+		}
+		return put(c.After, func(xd *gh.ExternalDirectory) { x.extDirs[xd.ID] = xd })
 	case gh.KindAPIKey:
 		if del {
 			x.deleteKey(gh.KeyID(c.ID))

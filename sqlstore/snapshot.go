@@ -36,6 +36,7 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 		loadAll(ctx, rtx, in, gatehouse.KindTemplate, &s.Templates),
 		loadAll(ctx, rtx, in, gatehouse.KindProvider, &s.Providers),
 		loadAll(ctx, rtx, in, gatehouse.KindDomain, &s.Domains),
+		loadAll(ctx, rtx, in, gatehouse.KindExternalDirectory, &s.Directories),
 		loadAll(ctx, rtx, in, gatehouse.KindAPIKey, &s.Keys),
 		loadAll(ctx, rtx, in, gatehouse.KindCapability, &s.Capabilities),
 	} {

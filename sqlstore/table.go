@@ -90,6 +90,12 @@ var tables = map[gatehouse.ObjectKind]*table{
 			return []any{string(d.ID), string(d.Org), null(d.Workspace), verified}
 		}),
 	},
+	gatehouse.KindExternalDirectory: {
+		name: "external_directories", cols: []string{"id", "org_id", "workspace_id", "name_norm"}, nkey: 1, clash: "name already in use",
+		keys: keysOf(func(x *gatehouse.ExternalDirectory) []any {
+			return []any{string(x.ID), string(x.Org), null(x.Workspace), inHome(x.Workspace, normName(x.Name))}
+		}),
+	},
 	gatehouse.KindAPIKey: {
 		name: "api_keys", cols: []string{"id", "org_id", "user_id", "hash"}, nkey: 1, clash: "key already exists",
 		keys: keysOf(func(k *gatehouse.APIKey) []any {

@@ -435,6 +435,69 @@ func (v *vaultTx) SeenOnce(key string, expires, now time.Time) (bool, error) {
 	return n == 1, nil
 }
 
+func (v *vaultTx) PutDirectoryToken(t *gatehouse.DirectoryToken) error {
+	return v.exec(`INSERT INTO directory_tokens (hash, id, directory_id, org_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.Hash, t.ID, string(t.Directory), string(t.Org), nanos(t.CreatedAt), nanos(t.ExpiresAt))
+}
+
+func (v *vaultTx) DeleteDirectoryToken(dir gatehouse.ExternalDirectoryID, id string) error {
+	res, err := v.q.ExecContext(v.ctx, v.d.rebind("DELETE FROM directory_tokens WHERE directory_id = ? AND id = ?"), string(dir), id)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: delete directory token: %w", err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return gatehouse.NotFound("token")
+	}
+	return nil
+}
+
+func (v *vaultTx) DeleteDirectoryTokens(dir gatehouse.ExternalDirectoryID) error {
+	return v.exec("DELETE FROM directory_tokens WHERE directory_id = ?", string(dir))
+}
+
+const tokenCols = "hash, id, directory_id, org_id, created_at, expires_at"
+
+func scanToken(row interface{ Scan(...any) error }) (*gatehouse.DirectoryToken, error) {
+	t := &gatehouse.DirectoryToken{}
+	var dir, org string
+	var created, expires int64
+	if err := row.Scan(&t.Hash, &t.ID, &dir, &org, &created, &expires); err != nil {
+		return nil, err
+	}
+	t.Directory, t.Org, t.CreatedAt, t.ExpiresAt = gatehouse.ExternalDirectoryID(dir), gatehouse.OrgID(org), fromNanos(created), fromNanos(expires)
+	return t, nil
+}
+
+// DirectoryTokenByHash finds a SCIM client's token.
+func (db *DB) DirectoryTokenByHash(ctx context.Context, hash string) (*gatehouse.DirectoryToken, error) {
+	t, err := scanToken(db.read.QueryRowContext(ctx, db.d.rebind("SELECT "+tokenCols+" FROM directory_tokens WHERE hash = ?"), hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("token")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: directory token: %w", err))
+	}
+	return t, nil
+}
+
+// DirectoryTokens lists a directory's tokens, oldest first.
+func (db *DB) DirectoryTokens(ctx context.Context, dir gatehouse.ExternalDirectoryID) ([]*gatehouse.DirectoryToken, error) {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind("SELECT "+tokenCols+" FROM directory_tokens WHERE directory_id = ? ORDER BY created_at, id"), string(dir))
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: directory tokens: %w", err))
+	}
+	defer rows.Close()
+	var out []*gatehouse.DirectoryToken
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("vault: directory tokens: %w", err))
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // ProviderSecret reads an identity provider's sealed secrets.
 func (db *DB) ProviderSecret(ctx context.Context, id gatehouse.ProviderID) (string, error) {
 	var sealed string
