@@ -24,6 +24,7 @@ import (
 	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/postgres"
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
+	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sqlite"
 	"gatehouse.dev/gatehouse/sso"
@@ -62,6 +63,7 @@ type env struct {
 	logs     *lockedBuffer // everything the server logged, as JSON lines
 	operator string
 	sso      *sso.Service
+	prov     *provision.Service
 	// dns is the DNS server (host:port) domain proofs are looked up at;
 	// tests that prove domains start one.
 	dns atomic.Value
@@ -104,6 +106,8 @@ func newEnv(t *testing.T, store gh.Store) *env {
 	e := &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc}
 	e.sso = sso.New(dir, svc, sso.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer, LookupTXT: e.lookupTXT}, log)
 	s.EnableSSO(e.sso)
+	e.prov = provision.New(dir, provision.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer}, log)
+	s.EnableDirectories(e.prov)
 	s.SetReady(true)
 	srv.Config.Handler = s.Handler()
 	srv.Start()

@@ -19,6 +19,7 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sso"
 )
@@ -36,8 +37,9 @@ type Server struct {
 	keyUsed    sync.Map   // key id → when this node last recorded its use
 	mailKeeper MailKeeper // the demo's mail catcher; nil in production
 	metrics    *metrics
-	sso        *sso.Service // nil: no single sign-on
-	console    bool         // a console is mounted: signing in on a page leads to it
+	sso        *sso.Service       // nil: no single sign-on
+	prov       *provision.Service // nil: no connected directories
+	console    bool               // a console is mounted: signing in on a page leads to it
 }
 
 // Route is one registered endpoint, listed so the OpenAPI document can be checked against the server.

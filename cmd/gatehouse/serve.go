@@ -20,6 +20,7 @@ import (
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/outbox"
+	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/smtp"
 	"gatehouse.dev/gatehouse/sso"
@@ -38,6 +39,8 @@ type Main struct {
 	// FailureFloor is the least time a failed sign-in takes (see signin.Config).
 	FailureFloor time.Duration
 
+	// LDAPSync reads LDAP directories (ldap.Sync); nil: they cannot sync.
+	LDAPSync provision.Syncer
 	// SSOClient makes the calls to identity providers; tests set one that
 	// trusts their providers. Nil: a client with a timeout.
 	SSOClient *http.Client
@@ -45,6 +48,7 @@ type Main struct {
 	store    gh.Store
 	signin   *signin.Service
 	sso      *sso.Service
+	prov     *provision.Service
 	dir      *directory.Directory
 	server   *ghttp.Server
 	http     *http.Server
@@ -103,6 +107,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
 		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log)
 	m.server.EnableSSO(m.sso)
+	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, Sync: m.LDAPSync}, m.Log)
+	m.server.EnableDirectories(m.prov)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
@@ -144,10 +150,14 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		w.Run(fctx, 5*time.Second, m.signin.MailQueued())
 	}()
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
 		m.refreshMetadata(fctx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.prov.Run(fctx) // scheduled LDAP syncs
 	}()
 	m.wg.Add(2)
 	go func() {

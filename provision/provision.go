@@ -1,0 +1,310 @@
+// Package provision connects directories to a home: it keeps their
+// settings and sealed secrets, mints SCIM tokens, and runs LDAP syncs on
+// demand and on each directory's schedule. The protocols live in packages
+// of their own (scim, ldap); the rules of what a directory may change live
+// in the directory package.
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Counts are what a sync did, or would do, to one kind of object.
+type Counts struct {
+	Created  int `json:"created"`
+	Updated  int `json:"updated"`
+	Disabled int `json:"disabled"`
+	Deleted  int `json:"deleted"`
+	Failed   int `json:"failed"`
+}
+
+// Report is one sync's outcome.
+type Report struct {
+	Directory gh.ExternalDirectoryID `json:"directory_id"`
+	DryRun    bool                   `json:"dry_run"`
+	Started   time.Time              `json:"started_at"`
+	Duration  time.Duration          `json:"duration_ns"`
+	Users     Counts                 `json:"users"`
+	Groups    Counts                 `json:"groups"`
+	Errors    []string               `json:"errors"`
+	Revision  gh.Revision            `json:"revision,omitempty"`
+}
+
+// Syncer reads an LDAP directory and applies what changed (an ldap.Sync).
+type Syncer func(ctx context.Context, x *gh.ExternalDirectory, bindPassword string, dryRun bool) (*Report, error)
+
+// Config is what the service needs beyond the directory.
+type Config struct {
+	PublicURL string
+	Sealer    auth.Sealer
+	Sync      Syncer // nil: LDAP directories cannot sync
+}
+
+// Service manages connected directories.
+type Service struct {
+	dir *directory.Directory
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	running  map[gh.ExternalDirectoryID]bool // one sync at a time per directory, on this node
+	lastSync map[gh.ExternalDirectoryID]time.Time
+}
+
+// New returns the service.
+func New(dir *directory.Directory, cfg Config, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	return &Service{dir: dir, cfg: cfg, log: log, running: map[gh.ExternalDirectoryID]bool{}, lastSync: map[gh.ExternalDirectoryID]time.Time{}}
+}
+
+// Input connects or changes a directory. SCIM directories take a name;
+// LDAP ones the server's settings, whose bind password is sealed (kept
+// when empty on a change).
+type Input struct {
+	Type            gh.DirectoryType  `json:"type"`
+	Name            string            `json:"name"`
+	Disabled        bool              `json:"disabled"`
+	AdoptExisting   bool              `json:"adopt_existing"`
+	OnDisappear     string            `json:"on_disappear,omitempty"`
+	DeleteAfterDays int               `json:"delete_after_days,omitempty"`
+	URL             string            `json:"url,omitempty"`
+	StartTLS        bool              `json:"start_tls,omitempty"`
+	BindDN          string            `json:"bind_dn,omitempty"`
+	BindPassword    string            `json:"bind_password,omitempty"`
+	BaseDN          string            `json:"base_dn,omitempty"`
+	UserFilter      string            `json:"user_filter,omitempty"`
+	GroupFilter     string            `json:"group_filter,omitempty"`
+	Attributes      gh.LDAPAttributes `json:"attributes"`
+	IntervalMinutes int               `json:"interval_minutes,omitempty"`
+	PasswordSignIn  bool              `json:"password_sign_in,omitempty"`
+}
+
+// View is a directory as its admins read it; Token only in the answer
+// that made it.
+type View struct {
+	*gh.ExternalDirectory
+	SCIMBaseURL string `json:"scim_base_url,omitempty"`
+	Token       string `json:"token,omitempty"`
+	TokenID     string `json:"token_id,omitempty"`
+}
+
+// View returns x as its admins read it.
+func (s *Service) View(x *gh.ExternalDirectory) *View {
+	v := &View{ExternalDirectory: x}
+	if x.Type == gh.DirectorySCIM {
+		v.SCIMBaseURL = s.cfg.PublicURL + "/scim/v2"
+	}
+	return v
+}
+
+func (in Input) directory(id gh.ExternalDirectoryID) *gh.ExternalDirectory {
+	x := &gh.ExternalDirectory{ID: id, Type: in.Type, Name: in.Name, Disabled: in.Disabled, AdoptExisting: in.AdoptExisting,
+		OnDisappear: in.OnDisappear, DeleteAfterDays: in.DeleteAfterDays}
+	if in.Type == gh.DirectoryLDAP {
+		x.LDAP = &gh.LDAPSettings{URL: strings.TrimSpace(in.URL), StartTLS: in.StartTLS, BindDN: in.BindDN, BaseDN: in.BaseDN,
+			UserFilter: in.UserFilter, GroupFilter: in.GroupFilter, Attributes: in.Attributes,
+			IntervalMinutes: in.IntervalMinutes, PasswordSignIn: in.PasswordSignIn}
+	}
+	return x
+}
+
+// secrets are a directory's sealed material.
+type secrets struct {
+	BindPassword string `json:"bind_password,omitempty"`
+}
+
+func (s *Service) seal(in Input) string {
+	if in.BindPassword == "" {
+		return ""
+	}
+	b, _ := json.Marshal(secrets{BindPassword: in.BindPassword})
+	return s.cfg.Sealer.Seal(string(b))
+}
+
+// Create connects a directory to the scope's home; a SCIM directory's
+// first token comes with the answer, shown once.
+func (s *Service) Create(ctx context.Context, a *directory.Actor, sc directory.Scope, in Input) (*View, gh.Revision, error) {
+	x := in.directory(gh.ExternalDirectoryID(gh.NewID("dir")))
+	rev, err := s.dir.CreateExternalDirectory(ctx, a, sc, x, s.seal(in))
+	if err != nil {
+		return nil, 0, err
+	}
+	v := s.View(x)
+	if x.Type == gh.DirectorySCIM {
+		t, secret, r, err := s.dir.NewDirectoryToken(ctx, a, sc, x.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		v.Token, v.TokenID, rev = secret.Reveal(), t.ID, r
+	}
+	return v, rev, nil
+}
+
+// Replace changes a directory's settings.
+func (s *Service) Replace(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID, in Input, ifMatch gh.Revision) (*View, gh.Revision, error) {
+	x := in.directory(id)
+	rev, err := s.dir.ReplaceExternalDirectory(ctx, a, sc, x, s.seal(in), ifMatch)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.View(x), rev, nil
+}
+
+// SyncNow runs an LDAP directory's sync (or its dry run) and records it.
+func (s *Service) SyncNow(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID, dryRun bool) (*Report, error) {
+	x, err := s.dir.GetExternalDirectory(a, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.sync(ctx, x, dryRun)
+}
+
+func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun bool) (*Report, error) {
+	if x.Type != gh.DirectoryLDAP || s.cfg.Sync == nil {
+		return nil, gh.Invalid("invalid_input", "type", "only LDAP directories are synced; SCIM clients push their changes")
+	}
+	if x.Disabled {
+		return nil, gh.Errorf(gh.KindConflict, "directory_disabled", "the directory is disabled; enable it to sync")
+	}
+	if !s.claim(x.ID) {
+		return nil, gh.Errorf(gh.KindConflict, "sync_running", "a sync of this directory is running; try again when it ends")
+	}
+	defer s.release(x.ID)
+	pw, err := s.bindPassword(ctx, x.ID)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.cfg.Sync(ctx, x, pw, dryRun)
+	if err != nil {
+		s.log.Warn("LDAP sync failed", "directory", x.ID, "err", err)
+		return nil, err
+	}
+	if !dryRun {
+		s.record(ctx, x, rep)
+	}
+	return rep, nil
+}
+
+func (s *Service) claim(id gh.ExternalDirectoryID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[id] {
+		return false
+	}
+	s.running[id] = true
+	return true
+}
+
+func (s *Service) release(id gh.ExternalDirectoryID) {
+	s.mu.Lock()
+	delete(s.running, id)
+	s.lastSync[id] = time.Now()
+	s.mu.Unlock()
+}
+
+func (s *Service) bindPassword(ctx context.Context, id gh.ExternalDirectoryID) (string, error) {
+	sealed, err := s.dir.Store().ProviderSecret(ctx, gh.ProviderID(id))
+	if gh.KindOf(err) == gh.KindNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	plain, err := s.cfg.Sealer.Open(sealed)
+	if err != nil {
+		return "", err
+	}
+	var sec secrets
+	if err := json.Unmarshal([]byte(plain), &sec); err != nil {
+		return "", gh.Internal(err)
+	}
+	return sec.BindPassword, nil
+}
+
+// record audits a sync's outcome as the directory's event, so admins read
+// the last syncs and their errors in the audit log.
+func (s *Service) record(ctx context.Context, x *gh.ExternalDirectory, r *Report) {
+	_, err := s.dir.Change(ctx, directory.DirectoryActor(x, gh.Source{Via: "ldap"}), func(ch *directory.Change) error {
+		ev := ch.Record(x.Org, x.Workspace, "directory.sync", gh.Target{Type: gh.KindExternalDirectory, ID: string(x.ID)})
+		ev.Detail = r.Summary()
+		return nil
+	})
+	if err != nil {
+		s.log.Error("record a sync", "directory", x.ID, "err", err)
+	}
+}
+
+// Summary says what a sync did in one line, with its first errors.
+func (r *Report) Summary() string {
+	s := fmt.Sprintf("users: %d created, %d updated, %d disabled, %d deleted, %d failed; groups: %d created, %d updated, %d deleted, %d failed; %s",
+		r.Users.Created, r.Users.Updated, r.Users.Disabled, r.Users.Deleted, r.Users.Failed,
+		r.Groups.Created, r.Groups.Updated, r.Groups.Deleted, r.Groups.Failed, r.Duration.Round(time.Millisecond))
+	for i, e := range r.Errors {
+		if i == 5 {
+			s += fmt.Sprintf("; and %d more errors", len(r.Errors)-5)
+			break
+		}
+		s += "; " + e
+	}
+	if len(s) > 1000 {
+		s = s[:1000]
+	}
+	return s
+}
+
+// History lists a directory's last syncs (or, for SCIM, nothing: its
+// requests are the events of what they changed), newest first.
+func (s *Service) History(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID) ([]*gh.Event, error) {
+	x, err := s.dir.GetExternalDirectory(a, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.dir.Store().ListEvents(ctx, gh.EventFilter{Org: x.Org, Target: string(x.ID), Action: "directory.", Limit: 50})
+}
+
+// Run syncs every enabled LDAP directory whose interval has passed, each
+// minute, until ctx ends. Nodes each run it; a directory synced by another
+// node a moment ago finds nothing to change, which writes nothing.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.due(ctx)
+		}
+	}
+}
+
+func (s *Service) due(ctx context.Context) {
+	idx := s.dir.Index()
+	for _, o := range idx.Orgs(func(o *gh.Org) bool { return o.Active() }) {
+		for _, x := range idx.ExternalDirectories(o.ID, func(x *gh.ExternalDirectory) bool {
+			return x.Type == gh.DirectoryLDAP && !x.Disabled && x.LDAP.IntervalMinutes > 0
+		}) {
+			s.mu.Lock()
+			last := s.lastSync[x.ID]
+			s.mu.Unlock()
+			if time.Since(last) >= time.Duration(x.LDAP.IntervalMinutes)*time.Minute {
+				if _, err := s.sync(ctx, x, false); err != nil && gh.KindOf(err) != gh.KindConflict {
+					s.log.Warn("scheduled LDAP sync", "directory", x.ID, "err", err)
+				}
+			}
+		}
+	}
+}
