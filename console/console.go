@@ -19,6 +19,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	ghttp "gatehouse.dev/gatehouse/http"
+	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sso"
 )
@@ -34,6 +35,8 @@ type Web interface {
 	FormToken(w http.ResponseWriter, r *http.Request) string
 	// SSO is the single sign-on service; nil when it is off.
 	SSO() *sso.Service
+	// Provisioning is the connected directories' service; nil when it is off.
+	Provisioning() *provision.Service
 }
 
 // Console serves the pages.

@@ -51,6 +51,7 @@ func (c *Console) routes() {
 
 	c.settingsRoutes()
 	c.ssoRoutes()
+	c.directoryRoutes()
 	c.accountRoutes()
 	c.operatorRoutes()
 }

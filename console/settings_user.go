@@ -25,6 +25,8 @@ type userPage struct {
 	// answer only, and never stored or shown again.
 	NewKey *gh.APIKey
 	Secret string
+	// ManagedBy names the directory that provisions the user, if any.
+	ManagedBy string
 }
 
 // orgUser finds a user of the organization, or of the workspace the path
@@ -91,6 +93,12 @@ func (c *Console) settingsUser(w http.ResponseWriter, r *http.Request, v *view) 
 func (c *Console) showUser(r *http.Request, v *view, s directory.Scope, u *gh.User, key *gh.APIKey, secret string) error {
 	x := c.dir.Index()
 	p := userPage{Base: userPath(s, u.ID), User: u, NewKey: key, Secret: secret}
+	if u.Managed != nil {
+		p.ManagedBy = string(u.Managed.Directory)
+		if xd := x.ExternalDirectory(u.Managed.Directory); xd != nil {
+			p.ManagedBy = xd.Name
+		}
+	}
 	for _, id := range x.GroupsOf(gh.UserPrincipal(u.ID), false) {
 		if g := x.Group(id); g != nil {
 			p.Groups = append(p.Groups, g)

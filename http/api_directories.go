@@ -87,6 +87,9 @@ func (s *Server) EnableDirectories(svc *provision.Service) {
 	}))
 }
 
+// Provisioning returns the connected directories' service, nil when off.
+func (s *Server) Provisioning() *provision.Service { return s.prov }
+
 // newToken is a SCIM token with its secret, shown once.
 type newToken struct {
 	*gh.DirectoryToken
