@@ -3,6 +3,7 @@ package ldap_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -273,10 +274,12 @@ func TestSyncPages(t *testing.T) {
 	}
 }
 
-// BenchmarkLDAPSync syncs a server of ldapBenchN people in 100 groups, then
-// syncs it again unchanged.
+var benchN = flag.Int("ldap.n", 10_000, "how many people BenchmarkLDAPSync syncs")
+
+// BenchmarkLDAPSync syncs a server of -ldap.n people in 100 groups, then
+// syncs it again unchanged; first-s and nochange-s are the two durations.
 func BenchmarkLDAPSync(b *testing.B) {
-	const n, groups = 10_000, 100
+	n, groups := *benchN, 100
 	srv := startSlapd(b)
 	members := make([][]string, groups)
 	for i := range n {
@@ -301,5 +304,69 @@ func BenchmarkLDAPSync(b *testing.B) {
 		}
 		b.ReportMetric(r.Duration.Seconds(), "first-s")
 		b.ReportMetric(again.Duration.Seconds(), "nochange-s")
+	}
+}
+
+// TestSyncDelete: a directory set to delete the people who disappear does
+// so at once, or after they stayed disabled DeleteAfterDays.
+func TestSyncDelete(t *testing.T) {
+	srv := startSlapd(t)
+	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.addPerson(t, "bo", "bo@acme.example", "Bo", "Berg")
+	e := newEnv(t, stores[0].open(t), srv, false)
+	e.sync(t, ldap.Options{})
+	srv.delete(t, personDN("ana"))
+	srv.delete(t, personDN("bo"))
+
+	later := *e.x // Sync reads what to do from the settings it is given
+	later.OnDisappear, later.DeleteAfterDays = gh.DisappearDelete, 2
+	r, err := ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "first sync after they left", r.Users, ldap.Counts{Disabled: 2})
+	r, err = ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 1) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "a day later", r.Users, ldap.Counts{})
+	r, err = ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 3) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "three days later", r.Users, ldap.Counts{Deleted: 2})
+	if n := len(e.users()); n != 0 {
+		t.Errorf("%d users left, want none", n)
+	}
+}
+
+// TestBind checks a person's password by binding as their entry.
+func TestBind(t *testing.T) {
+	srv := startSlapd(t)
+	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Replace("userPassword", []string{"ana-pw"}) })
+	x := &gh.ExternalDirectory{Type: gh.DirectoryLDAP, LDAP: &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN, PasswordSignIn: true}}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, email, password string
+		want                  gh.Kind
+	}{
+		{"right password", "Ana@acme.example", "ana-pw", 0},
+		{"wrong password", "ana@acme.example", "nope", gh.KindUnauthenticated},
+		{"empty password", "ana@acme.example", "", gh.KindUnauthenticated},
+		{"no such person", "zed@acme.example", "ana-pw", gh.KindUnauthenticated},
+		{"filter characters", "*", "ana-pw", gh.KindUnauthenticated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := ldap.Bind(ctx, x, adminPW, tc.email, tc.password, ldap.Options{})
+			if tc.want == 0 && (err != nil || id == "") || tc.want != 0 && gh.KindOf(err) != tc.want {
+				t.Errorf("Bind(%s) = %q, %v; want kind %v", tc.email, id, err, tc.want)
+			}
+		})
+	}
+	off := *x
+	off.LDAP = &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN}
+	if _, err := ldap.Bind(ctx, &off, adminPW, "ana@acme.example", "ana-pw", ldap.Options{}); gh.KindOf(err) != gh.KindForbidden {
+		t.Errorf("Bind without password sign-in = %v, want forbidden", err)
 	}
 }
