@@ -137,8 +137,9 @@ func (s *syncer) report(c *int, dn, reason string) {
 // users brings the managed users in line with people and returns who each
 // usable entry is, by DN.
 func (s *syncer) users(ctx context.Context, people []*person) map[string]gh.UserID {
-	cur := map[string]*gh.User{}
-	for _, u := range s.dir.ProvisionedUsers(s.x, func(*gh.User) bool { return true }) {
+	managed := s.dir.ProvisionedUsers(s.x, func(*gh.User) bool { return true })
+	cur := make(map[string]*gh.User, len(managed))
+	for _, u := range managed {
 		cur[u.Managed.ExternalID] = u
 	}
 	seen := map[string]bool{}
@@ -149,7 +150,7 @@ func (s *syncer) users(ctx context.Context, people []*person) map[string]gh.User
 		seen[p.id] = true
 	}
 	// Those gone first: a deleted user's email is free for a new entry.
-	for _, u := range cur {
+	for _, u := range managed {
 		if !seen[u.Managed.ExternalID] {
 			s.disappeared(ctx, u)
 		}
@@ -159,7 +160,7 @@ func (s *syncer) users(ctx context.Context, people []*person) map[string]gh.User
 		u := cur[p.id]
 		if p.skip != "" {
 			s.report(&s.r.Users.Skipped, p.dn, p.skip)
-			if u != nil && u.Managed.ExternalID == p.id { // kept as it was, in its groups
+			if u != nil { // kept as it was, in its groups
 				ids[p.dn] = u.ID
 			}
 			continue
@@ -184,7 +185,11 @@ func (s *syncer) users(ctx context.Context, people []*person) map[string]gh.User
 			s.report(&s.r.Users.Failed, p.dn, err.Error())
 			continue
 		}
-		s.r.Users.Updated++
+		if !in.Active && u.Status != gh.StatusDisabled {
+			s.r.Users.Disabled++ // disabled on the server (AD's userAccountControl)
+		} else {
+			s.r.Users.Updated++
+		}
 	}
 	return ids
 }
@@ -238,8 +243,9 @@ func (s *syncer) disappeared(ctx context.Context, u *gh.User) {
 // groups brings the managed groups in line with groups: names and users,
 // nested groups flattened.
 func (s *syncer) groups(ctx context.Context, groups []*group, people []*person, users map[string]gh.UserID) {
-	cur := map[string]*gh.Group{}
-	for _, g := range s.dir.ProvisionedGroups(s.x, func(*gh.Group) bool { return true }) {
+	managed := s.dir.ProvisionedGroups(s.x, func(*gh.Group) bool { return true })
+	cur := make(map[string]*gh.Group, len(managed))
+	for _, g := range managed {
 		cur[g.Managed.ExternalID] = g
 	}
 	seen := map[string]bool{}
@@ -255,8 +261,8 @@ func (s *syncer) groups(ctx context.Context, groups []*group, people []*person, 
 			seen[g.id] = true
 		}
 	}
-	for id, g := range cur { // gone first: their names are free for new groups
-		if !seen[id] {
+	for _, g := range managed { // gone first: their names are free for new groups
+		if !seen[g.Managed.ExternalID] {
 			if _, err := s.dir.DeleteManagedGroup(ctx, s.a, s.x, g.ID); err != nil {
 				s.report(&s.r.Groups.Failed, g.Name, err.Error())
 				continue

@@ -370,3 +370,36 @@ func TestBind(t *testing.T) {
 		t.Errorf("Bind without password sign-in = %v, want forbidden", err)
 	}
 }
+
+// TestSyncAttributes reads the attributes a directory names instead of the
+// defaults, a person disabled on the server among them.
+func TestSyncAttributes(t *testing.T) {
+	srv := startSlapd(t)
+	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Add("departmentNumber", []string{"R&D"}) })
+	srv.addPerson(t, "bo", "not-an-email", "Bo", "Berg")
+	e := newEnv(t, stores[0].open(t), srv, false)
+	x := *e.x
+	x.LDAP = &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN,
+		Attributes: gh.LDAPAttributes{Department: "departmentNumber", Disabled: "employeeType"}}
+	sync := func() *ldap.Report {
+		r, err := ldap.Sync(context.Background(), e.d, &x, adminPW, ldap.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := sync()
+	wantCounts(t, "first sync", r.Users, ldap.Counts{Created: 1, Skipped: 1})
+	if len(r.Errors) != 1 || r.Errors[0].DN != personDN("bo") {
+		t.Errorf("errors = %+v, want bo's invalid email", r.Errors)
+	}
+	if got := e.users()["ana@acme.example"]; got.Department != "R&D" || got.Status != gh.StatusActive {
+		t.Errorf("ana = %q, %s; want R&D, active", got.Department, got.Status)
+	}
+	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Add("employeeType", []string{"disabled"}) })
+	wantCounts(t, "after ana was disabled", sync().Users, ldap.Counts{Disabled: 1, Skipped: 1})
+	if got := e.users()["ana@acme.example"].Status; got != gh.StatusDisabled {
+		t.Errorf("ana = %s, want disabled", got)
+	}
+}
