@@ -54,6 +54,8 @@ type Report struct {
 	Errors   []EntryError  `json:"errors"`
 	Revision gh.Revision   `json:"revision"`
 	Duration time.Duration `json:"duration"`
+	// Read is the part of Duration spent reading the server.
+	Read time.Duration `json:"read"`
 }
 
 // Changed reports whether the sync changed anything.
@@ -86,7 +88,7 @@ func Sync(ctx context.Context, dir *directory.Directory, x *gh.ExternalDirectory
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{DryRun: opts.DryRun, Errors: []EntryError{}}
+	r := &Report{DryRun: opts.DryRun, Errors: []EntryError{}, Read: now().Sub(start)}
 	a := directory.DirectoryActor(x, gh.Source{Via: "ldap"})
 	s := &syncer{dir: dir, x: x, a: a, r: r, now: start}
 	r.Revision, err = dir.Batch(ctx, a, gh.NewID("bat"), opts.DryRun, func(ctx context.Context) error {

@@ -304,6 +304,7 @@ func BenchmarkLDAPSync(b *testing.B) {
 		}
 		b.ReportMetric(r.Duration.Seconds(), "first-s")
 		b.ReportMetric(again.Duration.Seconds(), "nochange-s")
+		b.ReportMetric(again.Read.Seconds(), "nochange-read-s")
 	}
 }
 
