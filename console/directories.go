@@ -7,6 +7,7 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/ldap"
 	"gatehouse.dev/gatehouse/provision"
 )
 
@@ -93,7 +94,7 @@ func (c *Console) connectDirectory(w http.ResponseWriter, r *http.Request, v *vi
 		return c.showDirectories(r, v, in)
 	}
 	if x.Token != "" { // shown once: on this answer, not after a redirect
-		return c.showDirectory(r, v, x.ExternalDirectory, x.Token, nil)
+		return c.showDirectory(r, v, x.ExternalDirectory, x.Token, nil, false)
 	}
 	return done(w, r, prefix(s)+"/directories/"+string(x.ID), "Directory "+x.Name+" connected.")
 }
@@ -104,7 +105,8 @@ type directoryPage struct {
 	Secret    string // a new token, shown once
 	Tokens    []*gh.DirectoryToken
 	History   []*gh.Event
-	Report    *provision.Report
+	Report    *ldap.Report
+	Held      bool // the sync was held for removing many people: offer to release it
 }
 
 func (c *Console) directoryPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -116,15 +118,15 @@ func (c *Console) directoryPage(w http.ResponseWriter, r *http.Request, v *view)
 	if err != nil {
 		return err
 	}
-	return c.showDirectory(r, v, x, "", nil)
+	return c.showDirectory(r, v, x, "", nil, false)
 }
 
-func (c *Console) showDirectory(r *http.Request, v *view, x *gh.ExternalDirectory, secret string, rep *provision.Report) error {
+func (c *Console) showDirectory(r *http.Request, v *view, x *gh.ExternalDirectory, secret string, rep *ldap.Report, held bool) error {
 	s, svc, err := c.provScope(r, v)
 	if err != nil {
 		return err
 	}
-	p := directoryPage{Prefix: prefix(s), Directory: svc.View(x), Secret: secret, Report: rep}
+	p := directoryPage{Prefix: prefix(s), Directory: svc.View(x), Secret: secret, Report: rep, Held: held}
 	if x.Type == gh.DirectorySCIM {
 		if p.Tokens, err = c.dir.Store().DirectoryTokens(r.Context(), x.ID); err != nil {
 			return err
@@ -156,7 +158,7 @@ func (c *Console) newDirectoryToken(w http.ResponseWriter, r *http.Request, v *v
 	if err != nil {
 		return err
 	}
-	return c.showDirectory(r, v, x, secret.Reveal(), nil)
+	return c.showDirectory(r, v, x, secret.Reveal(), nil, false)
 }
 
 func (c *Console) revokeDirectoryToken(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -182,11 +184,11 @@ func (c *Console) syncDirectory(w http.ResponseWriter, r *http.Request, v *view)
 	if err != nil {
 		return err
 	}
-	rep, err := svc.SyncNow(r.Context(), v.actor, s, id, r.PostForm.Get("dry_run") == "true")
+	rep, err := svc.SyncNow(r.Context(), v.actor, s, id, r.PostForm.Get("dry_run") == "true", r.PostForm.Get("release") == "true")
 	if err != nil {
 		formError(v, err)
 	}
-	return c.showDirectory(r, v, x, "", rep)
+	return c.showDirectory(r, v, x, "", rep, err != nil && gh.AsError(err).Code == "sync_held")
 }
 
 func (c *Console) disconnectDirectory(w http.ResponseWriter, r *http.Request, v *view) error {

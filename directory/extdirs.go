@@ -205,3 +205,7 @@ func (d *Directory) DirectoryForToken(ctx context.Context, bearer string) (*gh.E
 }
 
 var errBadToken = gh.Errorf(gh.KindUnauthenticated, "invalid_token", "the bearer token is not one of a connected directory")
+
+// RequireManageDirectories checks the right to manage the scope's
+// directories, for services beside the directory (releasing a held sync).
+func (d *Directory) RequireManageDirectories(a *Actor, s Scope) error { return d.requireProviders(a, s) }

@@ -70,7 +70,8 @@ func (s *Server) EnableDirectories(svc *provision.Service) {
 		return nil
 	}))
 	s.both("POST", base+"/{id}/sync", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
-		rep, err := svc.SyncNow(r.Context(), a, sc, gh.ExternalDirectoryID(r.PathValue("id")), r.URL.Query().Get("dry_run") == "true")
+		q := r.URL.Query()
+		rep, err := svc.SyncNow(r.Context(), a, sc, gh.ExternalDirectoryID(r.PathValue("id")), q.Get("dry_run") == "true", q.Get("release") == "true")
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
+	"gatehouse.dev/gatehouse/ldap"
 	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sso"
@@ -172,7 +173,7 @@ var operations = map[string]op{
 	"POST /v1/orgs/{org}/directories/{id}/tokens":           {id: "createDirectoryToken", tag: "provisioning", summary: "Make another SCIM token, shown once; older ones work until revoked", out: typ[newToken](), status: created, both: true},
 	"GET /v1/orgs/{org}/directories/{id}/tokens":            {id: "listDirectoryTokens", tag: "provisioning", summary: "List a SCIM directory's tokens (never their secrets)", out: typ[directory.List[*gh.DirectoryToken]](), both: true},
 	"DELETE /v1/orgs/{org}/directories/{id}/tokens/{token}": {id: "revokeDirectoryToken", tag: "provisioning", summary: "Revoke a SCIM token", out: typ[revisionBody](), both: true},
-	"POST /v1/orgs/{org}/directories/{id}/sync":             {id: "syncDirectory", tag: "provisioning", summary: "Sync an LDAP directory now, or preview the sync with dry_run=true", out: typ[provision.Report](), query: []param{{name: "dry_run", desc: "true previews the sync and changes nothing.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}}, both: true},
+	"POST /v1/orgs/{org}/directories/{id}/sync":             {id: "syncDirectory", tag: "provisioning", summary: "Sync an LDAP directory now, or preview the sync with dry_run=true; a sync removing more people than the threshold is held (409 sync_held) until released", out: typ[ldap.Report](), query: []param{{name: "dry_run", desc: "true previews the sync and changes nothing.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}, {name: "release", desc: "true applies a sync that was held for removing many people.", schema: map[string]any{"type": "string", "enum": []string{"true", "false"}}}}, both: true},
 	"GET /v1/orgs/{org}/directories/{id}/history":           {id: "directoryHistory", tag: "provisioning", summary: "A directory's last syncs, token changes and settings changes, newest first", out: typ[directory.List[*gh.Event]](), both: true},
 	"GET /v1/sso/discover":                                  {id: "discoverSSO", tag: "sso", summary: "The identity providers an email signs in through, by its verified domain", out: typ[discovery](), query: []param{qEmail}, public: true},
 	"GET /login/sso":                                        {id: "ssoDiscoverPage", tag: "pages", summary: "Send an email to its domain's identity provider (or a choice of them)", query: []param{qEmail, qNext}, htmlOut: "A redirect to the provider, a choice, or the sign-in page.", public: true},

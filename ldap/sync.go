@@ -6,6 +6,7 @@ package ldap
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ import (
 type Options struct {
 	// DryRun computes and reports the changes, then undoes them all.
 	DryRun bool
+	// Hold, when set, sees the changes before they are kept: an error
+	// undoes them all and Sync returns it with the report.
+	Hold func(*Report) error
 	// Now is the clock (time.Now when nil); it times the sync and decides
 	// when a disabled user who disappeared is old enough to delete.
 	Now func() time.Time
@@ -91,11 +95,22 @@ func Sync(ctx context.Context, dir *directory.Directory, x *gh.ExternalDirectory
 	r := &Report{DryRun: opts.DryRun, Errors: []EntryError{}, Read: now().Sub(start)}
 	a := directory.DirectoryActor(x, gh.Source{Via: "ldap"})
 	s := &syncer{dir: dir, x: x, a: a, r: r, now: start}
+	var held error
 	r.Revision, err = dir.Batch(ctx, a, gh.NewID("bat"), opts.DryRun, func(ctx context.Context) error {
 		users := s.users(ctx, people)
 		s.groups(ctx, groups, people, users)
+		if opts.Hold != nil {
+			held = opts.Hold(r)
+			if held != nil {
+				return held // undone: the sync waits for an admin
+			}
+		}
 		return ctx.Err()
 	})
+	if held != nil {
+		r.Duration = now().Sub(start)
+		return r, held
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -317,4 +332,22 @@ func (s *syncer) userMembers(g gh.GroupID) []gh.UserID {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Summary says what a sync did in one line, with its first errors.
+func (r *Report) Summary() string {
+	s := fmt.Sprintf("users: %d created, %d updated, %d disabled, %d deleted, %d skipped, %d failed; groups: %d created, %d updated, %d deleted, %d failed; %s",
+		r.Users.Created, r.Users.Updated, r.Users.Disabled, r.Users.Deleted, r.Users.Skipped, r.Users.Failed,
+		r.Groups.Created, r.Groups.Updated, r.Groups.Deleted, r.Groups.Failed, r.Duration.Round(time.Millisecond))
+	for i, e := range r.Errors {
+		if i == 5 {
+			s += fmt.Sprintf("; and %d more", len(r.Errors)-5)
+			break
+		}
+		s += "; " + e.DN + ": " + e.Reason
+	}
+	if len(s) > 1000 {
+		s = s[:1000]
+	}
+	return s
 }

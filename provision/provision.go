@@ -8,7 +8,6 @@ package provision
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,37 +16,15 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/ldap"
 )
-
-// Counts are what a sync did, or would do, to one kind of object.
-type Counts struct {
-	Created  int `json:"created"`
-	Updated  int `json:"updated"`
-	Disabled int `json:"disabled"`
-	Deleted  int `json:"deleted"`
-	Failed   int `json:"failed"`
-}
-
-// Report is one sync's outcome.
-type Report struct {
-	Directory gh.ExternalDirectoryID `json:"directory_id"`
-	DryRun    bool                   `json:"dry_run"`
-	Started   time.Time              `json:"started_at"`
-	Duration  time.Duration          `json:"duration_ns"`
-	Users     Counts                 `json:"users"`
-	Groups    Counts                 `json:"groups"`
-	Errors    []string               `json:"errors"`
-	Revision  gh.Revision            `json:"revision,omitempty"`
-}
-
-// Syncer reads an LDAP directory and applies what changed (an ldap.Sync).
-type Syncer func(ctx context.Context, x *gh.ExternalDirectory, bindPassword string, dryRun bool) (*Report, error)
 
 // Config is what the service needs beyond the directory.
 type Config struct {
 	PublicURL string
 	Sealer    auth.Sealer
-	Sync      Syncer // nil: LDAP directories cannot sync
+	// LDAP are the connection options of every sync (TLS roots, a dialer).
+	LDAP ldap.Options
 }
 
 // Service manages connected directories.
@@ -163,17 +140,25 @@ func (s *Service) Replace(ctx context.Context, a *directory.Actor, sc directory.
 	return s.View(x), rev, nil
 }
 
-// SyncNow runs an LDAP directory's sync (or its dry run) and records it.
-func (s *Service) SyncNow(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID, dryRun bool) (*Report, error) {
+// SyncNow runs an LDAP directory's sync, or its dry run. A sync that
+// would disable or delete more people than the directory's threshold is
+// held: nothing changes and the admins are told, until an admin releases
+// it (release) once they know why so many leave.
+func (s *Service) SyncNow(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID, dryRun, release bool) (*ldap.Report, error) {
 	x, err := s.dir.GetExternalDirectory(a, sc, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.sync(ctx, x, dryRun)
+	if release {
+		if err := s.dir.RequireManageDirectories(a, sc); err != nil {
+			return nil, err
+		}
+	}
+	return s.sync(ctx, x, dryRun, release)
 }
 
-func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun bool) (*Report, error) {
-	if x.Type != gh.DirectoryLDAP || s.cfg.Sync == nil {
+func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, release bool) (*ldap.Report, error) {
+	if x.Type != gh.DirectoryLDAP {
 		return nil, gh.Invalid("invalid_input", "type", "only LDAP directories are synced; SCIM clients push their changes")
 	}
 	if x.Disabled {
@@ -187,15 +172,47 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun bool
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.cfg.Sync(ctx, x, pw, dryRun)
-	if err != nil {
+	opts := s.cfg.LDAP
+	opts.DryRun = dryRun
+	if !release && !dryRun {
+		opts.Hold = s.threshold(x)
+	}
+	rep, err := ldap.Sync(ctx, s.dir, x, pw, opts)
+	switch {
+	case err != nil && rep != nil: // held
+		s.record(ctx, x, "directory.sync.held", err.Error()+" Would have done: "+rep.Summary())
+		return rep, err
+	case err != nil:
 		s.log.Warn("LDAP sync failed", "directory", x.ID, "err", err)
 		return nil, err
-	}
-	if !dryRun {
-		s.record(ctx, x, rep)
+	case !dryRun && (rep.Changed() || release || len(rep.Errors) > 0):
+		action := "directory.sync"
+		if release {
+			action = "directory.sync.release"
+		}
+		s.record(ctx, x, action, rep.Summary())
 	}
 	return rep, nil
+}
+
+// Threshold is how many people one sync may disable or delete before it is
+// held for an admin: more than 200, or more than a tenth of the people the
+// directory provisions once that is over 5 — a directory emptied by a
+// wrong filter or an HR export gone bad must not lock a partner out of
+// every customer at once.
+func Threshold(managed int) int {
+	return min(200, max(5, managed/10))
+}
+
+func (s *Service) threshold(x *gh.ExternalDirectory) func(*ldap.Report) error {
+	limit := Threshold(len(s.dir.ProvisionedUsers(x, func(*gh.User) bool { return true })))
+	return func(r *ldap.Report) error {
+		if n := r.Users.Disabled + r.Users.Deleted; n > limit {
+			return gh.Errorf(gh.KindConflict, "sync_held",
+				"the sync would disable or delete %d people, more than the directory's threshold of %d; it was held and nothing changed. Check the directory, then sync again with release to apply it.", n, limit)
+		}
+		return nil
+	}
 }
 
 func (s *Service) claim(id gh.ExternalDirectoryID) bool {
@@ -235,34 +252,19 @@ func (s *Service) bindPassword(ctx context.Context, id gh.ExternalDirectoryID) (
 }
 
 // record audits a sync's outcome as the directory's event, so admins read
-// the last syncs and their errors in the audit log.
-func (s *Service) record(ctx context.Context, x *gh.ExternalDirectory, r *Report) {
+// the last syncs and their errors in the directory's history.
+func (s *Service) record(ctx context.Context, x *gh.ExternalDirectory, action, detail string) {
 	_, err := s.dir.Change(ctx, directory.DirectoryActor(x, gh.Source{Via: "ldap"}), func(ch *directory.Change) error {
-		ev := ch.Record(x.Org, x.Workspace, "directory.sync", gh.Target{Type: gh.KindExternalDirectory, ID: string(x.ID)})
-		ev.Detail = r.Summary()
+		ev := ch.Record(x.Org, x.Workspace, action, gh.Target{Type: gh.KindExternalDirectory, ID: string(x.ID)})
+		if len(detail) > 1000 {
+			detail = detail[:1000]
+		}
+		ev.Detail = detail
 		return nil
 	})
 	if err != nil {
 		s.log.Error("record a sync", "directory", x.ID, "err", err)
 	}
-}
-
-// Summary says what a sync did in one line, with its first errors.
-func (r *Report) Summary() string {
-	s := fmt.Sprintf("users: %d created, %d updated, %d disabled, %d deleted, %d failed; groups: %d created, %d updated, %d deleted, %d failed; %s",
-		r.Users.Created, r.Users.Updated, r.Users.Disabled, r.Users.Deleted, r.Users.Failed,
-		r.Groups.Created, r.Groups.Updated, r.Groups.Deleted, r.Groups.Failed, r.Duration.Round(time.Millisecond))
-	for i, e := range r.Errors {
-		if i == 5 {
-			s += fmt.Sprintf("; and %d more errors", len(r.Errors)-5)
-			break
-		}
-		s += "; " + e
-	}
-	if len(s) > 1000 {
-		s = s[:1000]
-	}
-	return s
 }
 
 // History lists a directory's last syncs (or, for SCIM, nothing: its
@@ -301,7 +303,7 @@ func (s *Service) due(ctx context.Context) {
 			last := s.lastSync[x.ID]
 			s.mu.Unlock()
 			if time.Since(last) >= time.Duration(x.LDAP.IntervalMinutes)*time.Minute {
-				if _, err := s.sync(ctx, x, false); err != nil && gh.KindOf(err) != gh.KindConflict {
+				if _, err := s.sync(ctx, x, false, false); err != nil && gh.KindOf(err) != gh.KindConflict {
 					s.log.Warn("scheduled LDAP sync", "directory", x.ID, "err", err)
 				}
 			}

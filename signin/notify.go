@@ -48,6 +48,9 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
 			s.tellOperatorAction(ch, ev)
 		}
+		if ev.Action == "directory.sync.held" {
+			s.tellContacts(ch, ev.Org, "sync_held", "A directory sync was held", ev.Detail)
+		}
 		for _, c := range ev.Changes {
 			switch c.Kind {
 			case gh.KindUser:

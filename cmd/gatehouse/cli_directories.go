@@ -11,6 +11,7 @@ import (
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/ldap"
 	"gatehouse.dev/gatehouse/provision"
 )
 
@@ -128,23 +129,29 @@ func (g *cli) directoriesAdd(s *scope, base func() string) *cobra.Command {
 }
 
 func (g *cli) directoriesSync(s *scope, base func() string) *cobra.Command {
-	var dry bool
-	cmd := g.verb("sync ID", "Sync an LDAP directory now (--dry-run: say what would change, change nothing)", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+	var dry, release bool
+	cmd := g.verb("sync ID", "Sync an LDAP directory now (--dry-run: say what would change, change nothing; --release: apply a sync held for removing many people)", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 		path := base() + "/" + esc(args[0]) + "/sync"
-		if dry {
+		switch {
+		case dry && release:
+			return usageError{"--dry-run and --release do not go together"}
+		case dry:
 			path += "?dry_run=true"
+		case release:
+			path += "?release=true"
 		}
-		return send(ctx, g, "POST", path, nil, func(w io.Writer, r provision.Report) {
+		return send(ctx, g, "POST", path, nil, func(w io.Writer, r ldap.Report) {
 			what := "Synced"
 			if r.DryRun {
 				what = "Would sync (dry run, nothing changed)"
 			}
 			fmt.Fprintf(w, "%s: %s\n", what, r.Summary())
 			for _, e := range r.Errors {
-				fmt.Fprintln(w, "  "+e)
+				fmt.Fprintln(w, "  "+e.DN+": "+e.Reason)
 			}
 		})
 	})
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "say what would change and change nothing")
+	cmd.Flags().BoolVar(&release, "release", false, "apply a sync that was held for removing more people than the threshold")
 	return cmd
 }

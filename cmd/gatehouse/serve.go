@@ -19,6 +19,7 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
+	"gatehouse.dev/gatehouse/ldap"
 	"gatehouse.dev/gatehouse/outbox"
 	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
@@ -39,8 +40,9 @@ type Main struct {
 	// FailureFloor is the least time a failed sign-in takes (see signin.Config).
 	FailureFloor time.Duration
 
-	// LDAPSync reads LDAP directories (ldap.Sync); nil: they cannot sync.
-	LDAPSync provision.Syncer
+	// LDAPOptions are the LDAP syncs' connection options (tests set a
+	// dialer or TLS roots).
+	LDAPOptions ldap.Options
 	// SSOClient makes the calls to identity providers; tests set one that
 	// trusts their providers. Nil: a client with a timeout.
 	SSOClient *http.Client
@@ -107,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
 		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log)
 	m.server.EnableSSO(m.sso)
-	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, Sync: m.LDAPSync}, m.Log)
+	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, LDAP: m.LDAPOptions}, m.Log)
 	m.server.EnableDirectories(m.prov)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
