@@ -20,6 +20,7 @@ import (
 	"gatehouse.dev/gatehouse/engine"
 	ghttp "gatehouse.dev/gatehouse/http"
 	"gatehouse.dev/gatehouse/outbox"
+	"gatehouse.dev/gatehouse/scim"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/smtp"
 	"gatehouse.dev/gatehouse/sso"
@@ -103,6 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
 		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log)
 	m.server.EnableSSO(m.sso)
+	scim.New(m.dir, m.Log).Mount(m.server)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
