@@ -15,7 +15,8 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
 		"changePassword":   map[string]any{"supported": false},
 		"sort":             map[string]any{"supported": false},
-		"etag":             map[string]any{"supported": true},
+		// Versions are answered, but If-Match is not checked yet.
+		"etag": map[string]any{"supported": false},
 		"authenticationSchemes": []any{map[string]any{
 			"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
 			"description": "A directory token (ghs_…) made for the connected directory in Gatehouse.",

@@ -114,11 +114,19 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) err
 		return err
 	}
 	_, done := s.dir.ReadIn(r.Context(), c.x.Org)
-	defer done()
+	total, docs, err := s.findGroups(r, c, q)
+	done() // the answer is sent out of the read gate
+	if err != nil {
+		return err
+	}
+	return q.write(w, total, docs)
+}
+
+func (s *Server) findGroups(r *http.Request, c *call, q *query) (int, []any, error) {
 	if q.filter != nil {
 		// Refused on an unknown attribute even when there is no group to test.
 		if _, err := match(q.filter, s.groupRecord(c, &gh.Group{})); err != nil {
-			return err
+			return 0, nil, err
 		}
 	}
 	gs := s.dir.ProvisionedGroups(c.x, func(g *gh.Group) bool {
@@ -129,11 +137,11 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, c *call) err
 	for _, i := range q.page(len(gs)) {
 		doc, err := s.groupOf(r, c, gs[i], q.exclude)
 		if err != nil {
-			return err
+			return 0, nil, err
 		}
 		docs = append(docs, doc)
 	}
-	return q.write(w, len(gs), docs)
+	return len(gs), docs, nil
 }
 
 func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, c *call) error {
