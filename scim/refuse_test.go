@@ -25,6 +25,7 @@ func TestRefused(t *testing.T) {
 			{"malformed JSON", e.token, "POST", "/Users", `{"userName": "x@acme.test",`, 400, "invalidSyntax"},
 			{"JSON of the wrong shape", e.token, "POST", "/Users", `{"userName": ["x"]}`, 400, "invalidSyntax"},
 			{"two JSON values", e.token, "POST", "/Users", `{"userName": "x@acme.test", "name": {"givenName": "X"}} {}`, 400, "invalidSyntax"},
+			{"bad boolean in a body", e.token, "POST", "/Users", `{"userName": "x@acme.test", "active": "maybe"}`, 400, "invalidValue"},
 			{"no userName", e.token, "POST", "/Users", `{"name": {"givenName": "X"}}`, 400, "invalidValue"},
 			{"not an email", e.token, "POST", "/Users", `{"userName": "not-an-email", "emails": [{"value": "nope"}]}`, 400, "invalidValue"},
 			{"email taken", e.token, "POST", "/Users", `{"userName": "ANN@acme.test", "name": {"givenName": "Ann"}}`, 409, "uniqueness"},

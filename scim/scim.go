@@ -189,8 +189,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var se *Error
+		switch {
+		case errors.As(err, &mbe):
 			return err
+		case errors.As(err, &se): // a value of the right shape but refused
+			return se
 		}
 		return scimErr(http.StatusBadRequest, "invalidSyntax", "the body is not valid JSON for this request: "+err.Error())
 	}
