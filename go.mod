@@ -33,7 +33,12 @@ require (
 	sigs.k8s.io/yaml v1.6.0
 )
 
-require github.com/miekg/dns v1.1.73
+require (
+	github.com/miekg/dns v1.1.73
+	github.com/scim2/filter-parser/v2 v2.3.1
+)
+
+require github.com/q-uint/parser v0.3.1 // indirect
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect

@@ -90,6 +90,22 @@ func (d *Directory) ProvisionedGroups(x *gh.ExternalDirectory, keep func(*gh.Gro
 	return d.idx.GroupsIn(x.Home, func(g *gh.Group) bool { return managedBy(g.Managed, x.ID) && keep(g) })
 }
 
+// ProvisionedMembers lists the direct user members of one of x's groups,
+// by id; any other group answers not found.
+func (d *Directory) ProvisionedMembers(x *gh.ExternalDirectory, id gh.GroupID) ([]gh.UserID, error) {
+	if _, err := d.ProvisionedGroup(x, id); err != nil {
+		return nil, err
+	}
+	var out []gh.UserID
+	for _, m := range d.idx.Members(id) {
+		if m.Member.Type == gh.PrincipalUser {
+			out = append(out, gh.UserID(m.Member.ID))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // ProvisionUser creates a user of x's home, or adopts the home's user with
 // that email when x may. An email held by a user x may not take is a
 // conflict (SCIM's uniqueness).

@@ -22,6 +22,7 @@ import (
 	"gatehouse.dev/gatehouse/ldap"
 	"gatehouse.dev/gatehouse/outbox"
 	"gatehouse.dev/gatehouse/provision"
+	"gatehouse.dev/gatehouse/scim"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/smtp"
 	"gatehouse.dev/gatehouse/sso"
@@ -111,6 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server.EnableSSO(m.sso)
 	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, LDAP: m.LDAPOptions}, m.Log)
 	m.server.EnableDirectories(m.prov)
+	scim.New(m.dir, m.Log).Mount(m.server)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m.dir, m.signin, m.Out, m.Addr(), m.Config.Store); err != nil {
