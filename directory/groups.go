@@ -106,7 +106,7 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		if in.Name != nil || in.Description != nil {
+		if in.Name != nil || in.Description != nil || in.External != nil {
 			if err := d.refuseManaged(a, cur.Managed, "this group"); err != nil {
 				return err
 			}
@@ -134,6 +134,9 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		ev := w.event(cur.Org, cur.Workspace, "group.update", gh.KindGroup, string(id))
 		next.Touch(w.rev(), w.now)
 		change(ev, gh.KindGroup, string(id), cur, &next)
+		if in.External != nil && cur.Managed == nil {
+			d.refollow(w, cur, &next) // a directory's groups are followed from now, not from their next change
+		}
 		out = &next
 		return nil
 	})

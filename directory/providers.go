@@ -171,6 +171,16 @@ func withoutProvider(es []gh.ExternalGroup, id gh.ProviderID) []gh.ExternalGroup
 	return out
 }
 
+// sourceOf reports whether id names an identity provider or a connected
+// directory of home h: the only sources a group of h may follow.
+func (d *Directory) sourceOf(h gh.Home, id gh.ProviderID) bool {
+	if p := d.idx.Provider(id); p != nil {
+		return p.Home == h
+	}
+	x := d.idx.ExternalDirectory(gh.ExternalDirectoryID(id))
+	return x != nil && x.Home == h
+}
+
 // checkExternal validates a group's external references: each names a
 // provider of the group's own home, so a customer's provider can never
 // steer a partner group, nor one customer's provider another's.
@@ -180,9 +190,8 @@ func (d *Directory) checkExternal(h gh.Home, es []gh.ExternalGroup) ([]gh.Extern
 	seen := map[string]bool{}
 	for i, e := range es {
 		field := "external[" + strconv.Itoa(i) + "]"
-		p := d.idx.Provider(e.Provider)
-		if p == nil || p.Home != h {
-			f.Add(field+".provider_id", "is not an identity provider of the group's home")
+		if !d.sourceOf(h, e.Provider) {
+			f.Add(field+".provider_id", "is not an identity provider or connected directory of the group's home")
 			continue
 		}
 		v := strings.TrimSpace(e.Value)

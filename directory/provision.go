@@ -257,6 +257,7 @@ func (d *Directory) ProvisionGroup(ctx context.Context, a *Actor, x *gh.External
 		g.Touch(w.rev(), w.now)
 		change(ev, gh.KindGroup, string(g.ID), nil, g)
 		d.setMembers(w, g, members, nil)
+		d.follow(w, x, members, d.inAfter(g.ID, members, nil), "", g)
 		return nil
 	})
 	return g, rev, err
@@ -309,6 +310,11 @@ func (d *Directory) UpdateManagedGroup(ctx context.Context, a *Actor, x *gh.Exte
 			change(ev, gh.KindGroup, string(id), cur, &next)
 		}
 		d.setMembers(w, &next, add, remove)
+		affected := slices.Concat(add, remove)
+		if next.Name != cur.Name || next.Managed.ExternalID != cur.Managed.ExternalID {
+			affected = append(affected, d.userMembers(id)...) // followers by the old name or id may change
+		}
+		d.follow(w, x, affected, d.inAfter(id, add, remove), "", &next)
 		out = &next
 		return nil
 	})
@@ -379,12 +385,14 @@ func (d *Directory) DeleteManagedGroup(ctx context.Context, a *Actor, x *gh.Exte
 		if err != nil {
 			return err
 		}
+		members := d.userMembers(id)
 		ev := w.event(cur.Org, cur.Workspace, "group.delete", gh.KindGroup, string(id))
 		for _, m := range d.idx.Members(id) {
 			change(ev, gh.KindMembership, m.Key(), m, nil)
 		}
 		d.removePrincipal(ev, gh.GroupPrincipal(id))
 		change(ev, gh.KindGroup, string(id), cur, nil)
+		d.follow(w, x, members, d.inAfter(id, nil, members), id, nil)
 		return nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	gh "gatehouse.dev/gatehouse"
@@ -111,4 +112,84 @@ func (w *federationWorld) provisionStep(rng *rand.Rand, x *gh.ExternalDirectory)
 		_, err = w.d.DeleteManagedGroup(w.ctx, a, x, w.anyGroup(rng, x.Home))
 	}
 	return err
+}
+
+// TestGroupsFollowDirectoryGroups: a group of Gatehouse's own follows a
+// directory's groups, by their id or their name: its members among the
+// directory's people are kept equal to theirs at every change — created,
+// joined, left, renamed, deleted — and from the moment it starts
+// following; its other members are never touched.
+func TestGroupsFollowDirectoryGroups(t *testing.T) {
+	for _, sk := range commitStores {
+		t.Run(sk.name, func(t *testing.T) {
+			store := sk.open(t)
+			t.Cleanup(func() { store.Close() })
+			w := newFederationWorld(t, store)
+			orgScope := directory.Scope{Org: w.org}
+			x := w.extDir(t, orgScope, "Partner AD", false)
+			a := directory.DirectoryActor(x, gh.Source{Via: "test"})
+			var u []gh.UserID
+			for i := range 3 {
+				nu, _, err := w.d.ProvisionUser(w.ctx, a, x, directory.ProvisionInput{ExternalID: fmt.Sprint("e", i), Email: fmt.Sprintf("u%d@partner.example", i), GivenName: "U", Active: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				u = append(u, nu.ID)
+			}
+			byID := w.group(t, orgScope, "Follows by id", gh.ExternalGroup{Provider: gh.ProviderID(x.ID), Value: "CN=SOC,OU=Groups"})
+			byName := w.group(t, orgScope, "Follows by name", gh.ExternalGroup{Provider: gh.ProviderID(x.ID), Value: "night shift"})
+			admin := w.d.Index().UserByEmail(gh.Home{Org: w.org.ID}, "admin@partner.example")
+			if _, _, err := w.d.AddMember(w.ctx, w.sys, orgScope, byID.ID, gh.UserPrincipal(admin.ID)); err != nil {
+				t.Fatal(err)
+			}
+			members := func(g gh.GroupID) []gh.UserID {
+				var out []gh.UserID
+				for _, m := range w.d.Index().Members(g) {
+					out = append(out, gh.UserID(m.Member.ID))
+				}
+				slices.Sort(out)
+				return out
+			}
+			want := func(what string, g gh.GroupID, ids ...gh.UserID) {
+				t.Helper()
+				slices.Sort(ids)
+				if got := members(g); !slices.Equal(got, ids) {
+					t.Fatalf("%s: members %v, want %v", what, got, ids)
+				}
+			}
+			soc, _, err := w.d.ProvisionGroup(w.ctx, a, x, "cn=soc,ou=groups", "SOC", u[:2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want("created", byID.ID, admin.ID, u[0], u[1])
+			if _, _, err := w.d.UpdateManagedGroup(w.ctx, a, x, soc.ID, directory.GroupChange{Add: u[2:], Remove: u[:1]}); err != nil {
+				t.Fatal(err)
+			}
+			want("joined and left", byID.ID, admin.ID, u[1], u[2])
+			night, _, err := w.d.ProvisionGroup(w.ctx, a, x, "cn=night", "Night Shift", u[:1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want("by name", byName.ID, u[0])
+			day := "Day Shift"
+			if _, _, err := w.d.UpdateManagedGroup(w.ctx, a, x, night.ID, directory.GroupChange{Name: &day}); err != nil {
+				t.Fatal(err)
+			}
+			want("renamed away", byName.ID)
+			late, _, err := w.d.CreateGroup(w.ctx, w.sys, orgScope, directory.GroupInput{Name: "Follows later"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ext := []gh.ExternalGroup{{Provider: gh.ProviderID(x.ID), Value: "SOC"}}
+			if _, _, err := w.d.UpdateGroup(w.ctx, w.sys, orgScope, late.ID, directory.GroupPatch{External: &ext}, 0); err != nil {
+				t.Fatal(err)
+			}
+			want("followed at once", late.ID, u[1], u[2])
+			if _, err := w.d.DeleteManagedGroup(w.ctx, a, x, soc.ID); err != nil {
+				t.Fatal(err)
+			}
+			want("deleted", byID.ID, admin.ID)
+			want("deleted, by name", late.ID)
+		})
+	}
 }
