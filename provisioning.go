@@ -33,6 +33,10 @@ type ExternalDirectory struct {
 	Name string              `json:"name"`
 	// Disabled directories change nothing; their tokens are refused.
 	Disabled bool `json:"disabled,omitempty"`
+	// Held is set when the directory pushed more removals (disables,
+	// deletions) in an hour than its threshold: further removals wait for
+	// an admin to release them.
+	Held bool `json:"held,omitempty"`
 	// AdoptExisting lets the directory take over an existing user of its
 	// home with the same email; otherwise that email is a conflict.
 	AdoptExisting bool `json:"adopt_existing"`

@@ -24,6 +24,7 @@ func (c *Console) directoryRoutes() {
 		c.post(base+"/directories/{id}/tokens/{token}/revoke", c.revokeDirectoryToken)
 		c.post(base+"/directories/{id}/sync", c.syncDirectory)
 		c.post(base+"/directories/{id}/delete", c.disconnectDirectory)
+		c.post(base+"/directories/{id}/release", c.releaseDirectory)
 	}
 }
 
@@ -200,4 +201,16 @@ func (c *Console) disconnectDirectory(w http.ResponseWriter, r *http.Request, v 
 		return err
 	}
 	return done(w, r, prefix(s)+"/directories", "Directory disconnected; the people it provisioned are managed here now.")
+}
+
+func (c *Console) releaseDirectory(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, _, err := c.provScope(r, v)
+	if err != nil {
+		return err
+	}
+	x, _, err := c.dir.ReleaseDirectory(r.Context(), v.actor, s, gh.ExternalDirectoryID(r.PathValue("id")))
+	if err != nil {
+		return err
+	}
+	return done(w, r, prefix(s)+"/directories/"+string(x.ID), "Released: the directory's disables and deletions go through again.")
 }

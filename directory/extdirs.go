@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -87,7 +89,7 @@ func (d *Directory) ReplaceExternalDirectory(ctx context.Context, a *Actor, s Sc
 		if other := d.extDirNamed(x.Home, x.Name); other != nil && other.ID != x.ID {
 			return nameTaken("directory here")
 		}
-		x.Meta = cur.Meta
+		x.Meta, x.Held = cur.Meta, cur.Held
 		ev := w.event(x.Org, x.Workspace, "directory.update", gh.KindExternalDirectory, string(x.ID))
 		x.Touch(w.rev(), w.now)
 		change(ev, gh.KindExternalDirectory, string(x.ID), cur, x)
@@ -210,4 +212,78 @@ var errBadToken = gh.Errorf(gh.KindUnauthenticated, "invalid_token", "the bearer
 // directories, for services beside the directory (releasing a held sync).
 func (d *Directory) RequireManageDirectories(a *Actor, s Scope) error {
 	return d.requireProviders(a, s)
+}
+
+// RemovalThreshold is how many people a directory may disable or delete
+// in an hour (SCIM) or in one sync (LDAP) before the removals are held for
+// an admin: 200, or a tenth of the n people it provisions once that is
+// over 5. A wrong filter or a broken HR export must not lock a partner out
+// of every customer at once.
+func RemovalThreshold(n int) int {
+	return min(200, max(5, n/10))
+}
+
+// AllowRemoval counts one removal pushed by a directory (a SCIM disable or
+// delete) against its hourly allowance, a bucket shared by every node. Past
+// it, the directory is held: this and every later removal is refused
+// (removals_held, for the client to retry) until an admin releases it;
+// creations and updates go on.
+func (d *Directory) AllowRemoval(ctx context.Context, x *gh.ExternalDirectory) error {
+	cur := d.idx.ExternalDirectory(x.ID)
+	if cur == nil {
+		return gh.NotFound("directory")
+	}
+	if cur.Held {
+		return errHeld
+	}
+	limit := RemovalThreshold(len(d.managedUsers(cur, func(*gh.User) bool { return true })))
+	// The bucket is the directory's at its revision: a release starts a new one.
+	key := "directory-removals/" + string(cur.ID) + "/" + strconv.FormatInt(int64(cur.Revision), 10)
+	ok, err := d.store.TakeToken(ctx, key, d.now(), float64(limit)/3600, limit)
+	if err != nil || ok {
+		return err
+	}
+	_, err = d.write(ctx, DirectoryActor(cur, gh.Source{Via: "scim"}), func(w *writer) error {
+		cur := d.idx.ExternalDirectory(x.ID)
+		if cur == nil || cur.Held {
+			return nil
+		}
+		next := *cur
+		next.Held = true
+		ev := w.event(cur.Org, cur.Workspace, "directory.held", gh.KindExternalDirectory, string(cur.ID))
+		ev.Detail = fmt.Sprintf("more than %d removals in an hour: further disables and deletions from %s wait for an admin to release them", limit, cur.Name)
+		next.Touch(w.rev(), w.now)
+		change(ev, gh.KindExternalDirectory, string(cur.ID), cur, &next)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return errHeld
+}
+
+var errHeld = gh.Errorf(gh.KindUnavailable, "removals_held",
+	"this directory's disables and deletions are held after too many in an hour; an admin must release them (creations and updates go on)")
+
+// ReleaseDirectory lets a held directory's removals through again, with a
+// fresh allowance.
+func (d *Directory) ReleaseDirectory(ctx context.Context, a *Actor, s Scope, id gh.ExternalDirectoryID) (*gh.ExternalDirectory, gh.Revision, error) {
+	if _, err := d.GetExternalDirectory(a, s, id); err != nil {
+		return nil, 0, err
+	}
+	var out *gh.ExternalDirectory
+	rev, err := d.write(ctx, a, func(w *writer) error {
+		cur := d.idx.ExternalDirectory(id)
+		if cur == nil {
+			return gh.NotFound("directory")
+		}
+		next := *cur
+		next.Held = false
+		ev := w.event(cur.Org, cur.Workspace, "directory.release", gh.KindExternalDirectory, string(id))
+		next.Touch(w.rev(), w.now)
+		change(ev, gh.KindExternalDirectory, string(id), cur, &next)
+		out = &next
+		return nil
+	})
+	return out, rev, err
 }

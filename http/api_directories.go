@@ -78,6 +78,14 @@ func (s *Server) EnableDirectories(svc *provision.Service) {
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}))
+	s.both("POST", base+"/{id}/release", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
+		x, rev, err := s.dir.ReleaseDirectory(r.Context(), a, sc, gh.ExternalDirectoryID(r.PathValue("id")))
+		if err != nil {
+			return err
+		}
+		writeObject(w, http.StatusOK, rev, svc.View(x))
+		return nil
+	}))
 	s.both("GET", base+"/{id}/history", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 		evs, err := svc.History(r.Context(), a, sc, gh.ExternalDirectoryID(r.PathValue("id")))
 		if err != nil {

@@ -196,13 +196,8 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 }
 
 // Threshold is how many people one sync may disable or delete before it is
-// held for an admin: more than 200, or more than a tenth of the people the
-// directory provisions once that is over 5 — a directory emptied by a
-// wrong filter or an HR export gone bad must not lock a partner out of
-// every customer at once.
-func Threshold(managed int) int {
-	return min(200, max(5, managed/10))
-}
+// held for an admin (directory.RemovalThreshold).
+func Threshold(managed int) int { return directory.RemovalThreshold(managed) }
 
 func (s *Service) threshold(x *gh.ExternalDirectory) func(*ldap.Report) error {
 	limit := Threshold(len(s.dir.ProvisionedUsers(x, func(*gh.User) bool { return true })))

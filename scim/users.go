@@ -233,6 +233,11 @@ func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, c *call, in directory.ProvisionInput) error {
+	if cur, err := s.dir.ProvisionedUser(c.x, gh.UserID(r.PathValue("id"))); err == nil && !in.Active && cur.Status != gh.StatusDisabled {
+		if err := s.dir.AllowRemoval(r.Context(), c.x); err != nil {
+			return err
+		}
+	}
 	u, _, err := s.dir.UpdateManagedUser(r.Context(), c.a, c.x, gh.UserID(r.PathValue("id")), in)
 	if err != nil {
 		return err
@@ -263,6 +268,11 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	if _, err := s.dir.ProvisionedUser(c.x, gh.UserID(r.PathValue("id"))); err == nil {
+		if err := s.dir.AllowRemoval(r.Context(), c.x); err != nil {
+			return err
+		}
+	}
 	if _, err := s.dir.DeleteManagedUser(r.Context(), c.a, c.x, gh.UserID(r.PathValue("id"))); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
 			s.tellOperatorAction(ch, ev)
 		}
-		if ev.Action == "directory.sync.held" {
+		if ev.Action == "directory.sync.held" || ev.Action == "directory.held" {
 			s.tellContacts(ch, ev.Org, "sync_held", "A directory sync was held", ev.Detail)
 		}
 		for _, c := range ev.Changes {

@@ -66,6 +66,11 @@ func (g *cli) directoriesCmd() *cobra.Command {
 			})
 		}),
 		g.directoriesSync(s, base),
+		g.verb("release ID", "Let a held SCIM directory's disables and deletions through again", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
+			return send(ctx, g, "POST", base()+"/"+esc(args[0])+"/release", nil, func(w io.Writer, v provision.View) {
+				fmt.Fprintf(w, "Released %s: its removals go through again.\n", v.Name)
+			})
+		}),
 		g.verb("history ID", "A directory's last syncs, token and settings changes", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return send(ctx, g, "GET", base()+"/"+esc(args[0])+"/history", nil, func(w io.Writer, l directory.List[*gh.Event]) {
 				rows := make([][]string, len(l.Items))
@@ -80,7 +85,11 @@ func (g *cli) directoriesCmd() *cobra.Command {
 }
 
 func printDirectory(w io.Writer, x *provision.View) {
-	pairs := []string{"Name", x.Name, "ID", string(x.ID), "Type", string(x.Type), "Status", enabled(x.Disabled),
+	status := enabled(x.Disabled)
+	if x.Held {
+		status += ", removals held (gatehouse directories release)"
+	}
+	pairs := []string{"Name", x.Name, "ID", string(x.ID), "Type", string(x.Type), "Status", status,
 		"Adopts existing users", yesNo(x.AdoptExisting)}
 	if x.SCIMBaseURL != "" {
 		pairs = append(pairs, "SCIM base URL", x.SCIMBaseURL)
