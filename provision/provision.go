@@ -184,6 +184,11 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 		return rep, err
 	case err != nil:
 		s.log.Warn("LDAP sync failed", "directory", x.ID, "err", err)
+		if gh.KindOf(err) == gh.KindUnauthenticated {
+			// The directory's settings are wrong, not the caller's credentials:
+			// a 401 would read as the admin's own sign-in failing.
+			return nil, gh.Errorf(gh.KindConflict, "ldap_bind_refused", "%s; correct the bind DN or password in the directory's settings", gh.AsError(err).Message)
+		}
 		return nil, err
 	case !dryRun && (rep.Changed() || release || len(rep.Errors) > 0):
 		action := "directory.sync"

@@ -1,0 +1,165 @@
+package http_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"gatehouse.dev/gatehouse/ldap/ldaptest"
+)
+
+// ldapDirectory is the body connecting srv as an LDAP directory.
+func ldapDirectory(srv *ldaptest.Server, name, bindPassword string, more obj) obj {
+	in := obj{"type": "ldap", "name": name, "url": srv.URL, "bind_dn": ldaptest.AdminDN,
+		"bind_password": bindPassword, "base_dn": ldaptest.BaseDN}
+	for k, v := range more {
+		in[k] = v
+	}
+	return in
+}
+
+// emails lists the emails of the users at path (a home's users).
+func (e *env) emails(key, path string) map[string]obj {
+	e.t.Helper()
+	out := map[string]obj{}
+	for _, it := range e.must(key, "GET", path+"/users?limit=200", nil, 200).list("items") {
+		u := obj(it.(map[string]any))
+		out[u.str("email")] = u
+	}
+	return out
+}
+
+// syncs is a directory's history of syncs, newest first.
+func (e *env) syncs(key, path string) []obj {
+	e.t.Helper()
+	var out []obj
+	for _, it := range e.must(key, "GET", path+"/history", nil, 200).list("items") {
+		if ev := obj(it.(map[string]any)); strings.HasPrefix(ev.str("action"), "directory.sync") {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// A customer's admin connects its LDAP server to its workspace: a dry run
+// says what a sync would do and does nothing; the sync provisions the
+// workspace's people and groups and nothing in the partner's organization;
+// what it made is read-only to admins. A sync that would disable more than
+// the threshold is held — nothing changes, the history and the security
+// contacts say so — until the admin releases it. A wrong bind password
+// answers what to correct.
+func TestLDAPDirectoryOverTheAPI(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		srv := ldaptest.Start(t)
+		const people = 12
+		var dns []string
+		for i := range people {
+			uid := fmt.Sprintf("p%02d", i)
+			srv.AddPerson(t, uid, uid+"@alpha.example", "P", fmt.Sprint(i))
+			dns = append(dns, ldaptest.PersonDN(uid))
+		}
+		srv.AddGroupOfNames(t, "devs", dns[:3]...)
+		p := newPartner(t, e)
+		p.policy(obj{"security_contacts": []string{"soc@acme.example"}})
+		ca := p.user(p.admin, org+"/workspaces/alpha", "it@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", ca, "admin")
+		caKey := p.key("acme", ca)
+		ws := org + "/workspaces/alpha"
+
+		x := p.must(caKey, "POST", ws+"/directories", ldapDirectory(srv, "Alpha LDAP", ldaptest.AdminPassword, nil), 201)
+		if strings.Contains(fmt.Sprint(x), ldaptest.AdminPassword) {
+			t.Fatalf("the answer shows the bind password: %v", x)
+		}
+		path := ws + "/directories/" + x.str("id")
+
+		dry := p.must(caKey, "POST", path+"/sync?dry_run=true", nil, 200)
+		if dry.get("dry_run") != true || dry.num("users.created") != people || dry.num("groups.created") != 1 {
+			t.Fatalf("dry run = %v, want %d users and 1 group to create", dry, people)
+		}
+		if got := p.emails(caKey, ws); len(got) != 1 {
+			t.Fatalf("after the dry run the workspace has %d users, want only its admin", len(got))
+		}
+		if h := p.syncs(caKey, path); len(h) != 0 {
+			t.Fatalf("history after a dry run = %v, want none", h)
+		}
+
+		rep := p.must(caKey, "POST", path+"/sync", nil, 200)
+		if rep.num("users.created") != people || rep.num("groups.created") != 1 {
+			t.Fatalf("sync = %v, want %d users and 1 group created", rep, people)
+		}
+		inWS := p.emails(caKey, ws)
+		if len(inWS) != people+1 || inWS["p00@alpha.example"].str("managed.directory_id") != x.str("id") {
+			t.Fatalf("workspace users = %d (p00: %v), want %d managed by the directory", len(inWS), inWS["p00@alpha.example"], people+1)
+		}
+		for email := range p.emails(p.admin, org) {
+			if strings.HasSuffix(email, "@alpha.example") {
+				t.Errorf("the organization has the directory's %s", email)
+			}
+		}
+		groups := func(key, home string) string {
+			var names []string
+			for _, it := range p.must(key, "GET", home+"/groups", nil, 200).list("items") {
+				names = append(names, obj(it.(map[string]any)).str("name"))
+			}
+			return strings.Join(names, ",")
+		}
+		if got := groups(caKey, ws); !strings.Contains(got, "devs") {
+			t.Errorf("workspace groups = %s, want devs", got)
+		}
+		if got := groups(p.admin, org); strings.Contains(got, "devs") {
+			t.Errorf("organization groups = %s, want no devs", got)
+		}
+		h := p.syncs(caKey, path)
+		if len(h) != 1 || h[0].str("action") != "directory.sync" || !strings.Contains(h[0].str("detail"), fmt.Sprintf("users: %d created", people)) {
+			t.Fatalf("history = %v, want one directory.sync with its counts", h)
+		}
+
+		p00 := inWS["p00@alpha.example"].str("id")
+		p.refused(caKey, "PATCH", ws+"/users/"+p00, obj{"given_name": "Renamed"}, 409, "managed_by_directory")
+		p.refused(p.admin, "PATCH", ws+"/users/"+p00, obj{"given_name": "Renamed"}, 409, "managed_by_directory")
+
+		// Most people leave at once: more than the threshold.
+		const gone = 8
+		for _, dn := range dns[:gone] {
+			srv.Delete(t, dn)
+		}
+		head := p.head()
+		p.refused(caKey, "POST", path+"/sync", nil, 409, "sync_held")
+		for email, u := range p.emails(caKey, ws) {
+			if u.str("status") != "active" {
+				t.Errorf("after the held sync %s is %s, want active", email, u.str("status"))
+			}
+		}
+		if h := p.syncs(caKey, path); len(h) != 2 || h[0].str("action") != "directory.sync.held" || !strings.Contains(h[0].str("detail"), fmt.Sprintf("%d disabled", gone)) {
+			t.Fatalf("history = %v, want directory.sync.held saying %d would be disabled", h, gone)
+		}
+		if p.head() != head+1 {
+			t.Errorf("the held sync moved the revision from %d to %d, want only its record", head, p.head())
+		}
+		held := false
+		for _, m := range p.mails() {
+			held = held || m.str("to") == "soc@acme.example" && strings.Contains(m.str("subject"), "sync was held")
+		}
+		if !held {
+			t.Errorf("mail = %v, want a notice to the security contacts that the sync was held", p.mails())
+		}
+
+		rel := p.must(caKey, "POST", path+"/sync?release=true", nil, 200)
+		if rel.num("users.disabled") != gone {
+			t.Fatalf("released sync = %v, want %d disabled", rel, gone)
+		}
+		if got := p.must(caKey, "GET", ws+"/users/"+p00, nil, 200).str("status"); got != "disabled" {
+			t.Errorf("p00 after the release = %s, want disabled", got)
+		}
+		if h := p.syncs(caKey, path); h[0].str("action") != "directory.sync.release" {
+			t.Errorf("newest history = %v, want directory.sync.release", h[0])
+		}
+
+		// A wrong bind password says what to correct.
+		bad := p.must(p.admin, "POST", org+"/workspaces/beta/directories", ldapDirectory(srv, "Beta LDAP", "not the password", nil), 201)
+		out := p.refused(p.admin, "POST", org+"/workspaces/beta/directories/"+bad.str("id")+"/sync", nil, 409, "ldap_bind_refused")
+		if !strings.Contains(out.str("detail")+out.str("message"), "bind") {
+			t.Errorf("wrong bind password = %v, want a message about the bind", out)
+		}
+	})
+}
