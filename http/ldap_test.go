@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -161,5 +162,58 @@ func TestLDAPDirectoryOverTheAPI(t *testing.T) {
 		if !strings.Contains(out.str("detail")+out.str("message"), "bind") {
 			t.Errorf("wrong bind password = %v, want a message about the bind", out)
 		}
+	})
+}
+
+// People of an LDAP directory that allows password sign-in sign in with
+// their directory password, checked by a bind, under every rule of
+// Gatehouse passwords (a wrong one counts toward the lockout); people of a
+// directory that does not keep Gatehouse passwords.
+func TestLDAPPasswordSignIn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		srv := ldaptest.Start(t)
+		for _, uid := range []string{"ana", "cy", "bo"} {
+			srv.AddPerson(t, uid, uid+"@corp.example", strings.ToUpper(uid[:1]), "Corp")
+			srv.SetPassword(t, ldaptest.PersonDN(uid), uid+" directory password")
+		}
+		p := newPartner(t, e)
+		p.policy(obj{"lockout_threshold": 3, "lockout_minutes": 15})
+		alpha := p.must(p.admin, "POST", org+"/workspaces/alpha/directories", ldapDirectory(srv, "Alpha LDAP", ldaptest.AdminPassword,
+			obj{"password_sign_in": true, "user_filter": "(&(objectClass=inetOrgPerson)(!(uid=bo)))"}), 201)
+		p.must(p.admin, "POST", org+"/workspaces/alpha/directories/"+alpha.str("id")+"/sync", nil, 200)
+		beta := p.must(p.admin, "POST", org+"/workspaces/beta/directories", ldapDirectory(srv, "Beta LDAP", ldaptest.AdminPassword,
+			obj{"user_filter": "(&(objectClass=inetOrgPerson)(uid=bo))"}), 201)
+		p.must(p.admin, "POST", org+"/workspaces/beta/directories/"+beta.str("id")+"/sync", nil, 200)
+
+		ana := e.browser("ana")
+		ana.mustLogin("acme", "ana@corp.example", "ana directory password")
+		ana.must("POST", "/v1/me/reauthenticate", obj{"password": "ana directory password"}, 200)
+		b := e.browser("attacker")
+		for i := range 3 {
+			got, out, _ := b.login("acme", "ana@corp.example", "a guess")
+			if got != 401 || out.str("code") != "invalid_credentials" {
+				t.Fatalf("wrong directory password %d = %d %v, want 401 invalid_credentials", i+1, got, out)
+			}
+		}
+		if got, out, _ := ana.login("acme", "ana@corp.example", "ana directory password"); got != 401 {
+			t.Fatalf("the right directory password while locked = %d %v, want 401", got, out)
+		}
+		if evs := p.must(p.admin, "GET", org+"/events?action=login.lockout", nil, 200).list("items"); len(evs) != 1 {
+			t.Errorf("lockout events = %d, want 1", len(evs))
+		}
+
+		// The sign-in page checks the directory password too.
+		cy := e.pages()
+		_, body := cy.open("https://gatehouse.test/signin")
+		st, body := cy.submit("/signin", body, url.Values{"org": {"acme"}, "email": {"cy@corp.example"}, "password": {"cy directory password"}})
+		wantPage(t, "signing in with the directory password", st, 200, body, "You are signed in as cy@corp.example")
+
+		// Bo's directory does not check passwords: Gatehouse's decides.
+		bo := p.emails(p.admin, org+"/workspaces/beta")["bo@corp.example"].str("id")
+		p.must(p.admin, "POST", org+"/workspaces/beta/users/"+bo+"/password", obj{"password": "bo gatehouse passphrase"}, 200)
+		if got, _, _ := e.browser("bo").login("acme", "bo@corp.example", "bo directory password"); got != 401 {
+			t.Errorf("bo with the directory password = %d, want 401", got)
+		}
+		e.browser("bo").mustLogin("acme", "bo@corp.example", "bo gatehouse passphrase")
 	})
 }

@@ -256,6 +256,37 @@ func (s *Service) bindPassword(ctx context.Context, id gh.ExternalDirectoryID) (
 	return sec.BindPassword, nil
 }
 
+// CheckPassword checks u's password by an LDAP bind, when u is managed by
+// an enabled LDAP directory that allows password sign-in; checked is false
+// otherwise, and the caller checks the password its own way. A password is
+// right (ok) only when the directory's entry of u's email is the entry u
+// was made of.
+//
+// Errors: KindUnavailable (the server cannot be reached), and the vault's.
+func (s *Service) CheckPassword(ctx context.Context, u *gh.User, password string) (checked, ok bool, err error) {
+	if u.Managed == nil {
+		return false, false, nil
+	}
+	x := s.dir.Index().ExternalDirectory(u.Managed.Directory)
+	if x == nil || x.Disabled || x.Type != gh.DirectoryLDAP || x.LDAP == nil || !x.LDAP.PasswordSignIn {
+		return false, false, nil
+	}
+	pw, err := s.bindPassword(ctx, x.ID)
+	if err != nil {
+		return true, false, err
+	}
+	id, err := ldap.Bind(ctx, x, pw, u.Email, password, s.cfg.LDAP)
+	switch gh.KindOf(err) {
+	case gh.KindUnauthenticated, gh.KindForbidden:
+		return true, false, nil
+	}
+	if err != nil {
+		s.log.Warn("LDAP password check", "directory", x.ID, "user_id", u.ID, "err", err)
+		return true, false, err
+	}
+	return true, id == u.Managed.ExternalID, nil
+}
+
 // record audits a sync's outcome as the directory's event, so admins read
 // the last syncs and their errors in the directory's history.
 func (s *Service) record(ctx context.Context, x *gh.ExternalDirectory, action, detail string) {
