@@ -177,7 +177,7 @@ func TestLDAPPasswordSignIn(t *testing.T) {
 			srv.SetPassword(t, ldaptest.PersonDN(uid), uid+" directory password")
 		}
 		p := newPartner(t, e)
-		p.policy(obj{"lockout_threshold": 3, "lockout_minutes": 15})
+		p.policy(obj{"lockout_threshold": 3, "lockout_minutes": 15, "password_expiry_days": 90})
 		alpha := p.must(p.admin, "POST", org+"/workspaces/alpha/directories", ldapDirectory(srv, "Alpha LDAP", ldaptest.AdminPassword,
 			obj{"password_sign_in": true, "user_filter": "(&(objectClass=inetOrgPerson)(!(uid=bo)))"}), 201)
 		p.must(p.admin, "POST", org+"/workspaces/alpha/directories/"+alpha.str("id")+"/sync", nil, 200)
@@ -186,7 +186,10 @@ func TestLDAPPasswordSignIn(t *testing.T) {
 		p.must(p.admin, "POST", org+"/workspaces/beta/directories/"+beta.str("id")+"/sync", nil, 200)
 
 		ana := e.browser("ana")
-		ana.mustLogin("acme", "ana@corp.example", "ana directory password")
+		if in := ana.mustLogin("acme", "ana@corp.example", "ana directory password"); in.get("password_change_required") == true {
+			t.Fatalf("signed in with the directory password = %v, want no Gatehouse password to change", in)
+		}
+		ana.must("GET", "/v1/me", nil, 200)
 		ana.must("POST", "/v1/me/reauthenticate", obj{"password": "ana directory password"}, 200)
 		b := e.browser("attacker")
 		for i := range 3 {

@@ -248,9 +248,11 @@ func (s *Service) homeRequired(us []*gh.User) error {
 		Fields:  map[string]string{"workspace": "one of " + strings.Join(homes, ", ")}}
 }
 
-// mustChange reports a temporary or expired password.
+// mustChange reports a temporary or expired password. Only a password
+// Gatehouse holds expires: people whose directory checks their password
+// have none to change here.
 func mustChange(c *gh.Credential, p gh.SecurityPolicy, now time.Time) bool {
-	return c.MustChange || (p.PasswordExpiryDays > 0 && now.After(c.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays)))
+	return c.MustChange || (p.PasswordExpiryDays > 0 && c.PasswordHash != "" && now.After(c.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays)))
 }
 
 // failed records a failed attempt against a known account and, when counts,
@@ -448,7 +450,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*di
 	switch {
 	case !cred.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID)):
 		gate = GateEnrol
-	case cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))):
+	case mustChange(cred, p, now):
 		gate = GatePassword
 	}
 	return a, sess, gate, nil
