@@ -218,5 +218,14 @@ func TestLDAPPasswordSignIn(t *testing.T) {
 			t.Errorf("bo with the directory password = %d, want 401", got)
 		}
 		e.browser("bo").mustLogin("acme", "bo@corp.example", "bo gatehouse passphrase")
+
+		// A server that does not answer is not a wrong password, and its
+		// address stays with the admins.
+		p.must(p.admin, "PUT", org+"/workspaces/alpha/directories/"+alpha.str("id"), ldapDirectory(srv, "Alpha LDAP", "",
+			obj{"password_sign_in": true, "url": "ldap://127.0.0.1:1"}), 200)
+		got, out, _ := e.browser("cy").login("acme", "cy@corp.example", "cy directory password")
+		if got != 503 || out.str("code") != "directory_unavailable" || strings.Contains(fmt.Sprint(out), "127.0.0.1") {
+			t.Errorf("sign-in while the directory is down = %d %v, want 503 directory_unavailable without the server's address", got, out)
+		}
 	})
 }

@@ -262,7 +262,8 @@ func (s *Service) bindPassword(ctx context.Context, id gh.ExternalDirectoryID) (
 // right (ok) only when the directory's entry of u's email is the entry u
 // was made of.
 //
-// Errors: KindUnavailable (the server cannot be reached), and the vault's.
+// Errors: KindUnavailable (directory_unavailable: the server did not
+// answer; the details are logged), and the vault's.
 func (s *Service) CheckPassword(ctx context.Context, u *gh.User, password string) (checked, ok bool, err error) {
 	if u.Managed == nil {
 		return false, false, nil
@@ -281,8 +282,9 @@ func (s *Service) CheckPassword(ctx context.Context, u *gh.User, password string
 		return true, false, nil
 	}
 	if err != nil {
+		// The caller is not signed in: the server's address and error go to the log only.
 		s.log.Warn("LDAP password check", "directory", x.ID, "user_id", u.ID, "err", err)
-		return true, false, err
+		return true, false, gh.Errorf(gh.KindUnavailable, "directory_unavailable", "the directory that checks this password did not answer; try again later")
 	}
 	return true, id == u.Managed.ExternalID, nil
 }
