@@ -98,15 +98,16 @@ func newEnv(t *testing.T, store gh.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer}, log)
-	s.EnableSignin(svc, ghttp.SigninOptions{})
 	// The listener exists before the server starts: its address is the
 	// public URL that identity providers send browsers back to.
 	srv := httptest.NewUnstartedServer(nil)
-	e := &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc}
+	prov := provision.New(dir, provision.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer}, log)
+	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer,
+		DirectoryPassword: prov.CheckPassword}, log)
+	s.EnableSignin(svc, ghttp.SigninOptions{})
+	e := &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc, prov: prov}
 	e.sso = sso.New(dir, svc, sso.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer, LookupTXT: e.lookupTXT}, log)
 	s.EnableSSO(e.sso)
-	e.prov = provision.New(dir, provision.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer}, log)
 	s.EnableDirectories(e.prov)
 	s.SetReady(true)
 	srv.Config.Handler = s.Handler()

@@ -16,6 +16,7 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	"gatehouse.dev/gatehouse/ldap"
+	"gatehouse.dev/gatehouse/ldap/ldaptest"
 	"gatehouse.dev/gatehouse/postgres"
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
 	"gatehouse.dev/gatehouse/sqlite"
@@ -52,7 +53,7 @@ type env struct {
 }
 
 // newEnv connects srv to the workspace, or to the organization when org is set.
-func newEnv(t testing.TB, store gh.Store, srv *slapd, org bool) *env {
+func newEnv(t testing.TB, store gh.Store, srv *ldaptest.Server, org bool) *env {
 	t.Helper()
 	t.Cleanup(func() { store.Close() })
 	ctx := context.Background()
@@ -76,7 +77,7 @@ func newEnv(t testing.TB, store gh.Store, srv *slapd, org bool) *env {
 	}
 	x := &gh.ExternalDirectory{ID: gh.ExternalDirectoryID(gh.NewID("dir")), Type: gh.DirectoryLDAP, Name: "corp",
 		OnDisappear: gh.DisappearDisable,
-		LDAP:        &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN}}
+		LDAP:        &gh.LDAPSettings{URL: srv.URL, BindDN: ldaptest.AdminDN, BaseDN: ldaptest.BaseDN}}
 	if _, err := d.CreateExternalDirectory(ctx, sys, s, x, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func newEnv(t testing.TB, store gh.Store, srv *slapd, org bool) *env {
 
 func (e *env) sync(t testing.TB, opts ldap.Options) *ldap.Report {
 	t.Helper()
-	r, err := ldap.Sync(context.Background(), e.d, e.x, adminPW, opts)
+	r, err := ldap.Sync(context.Background(), e.d, e.x, ldaptest.AdminPassword, opts)
 	if err != nil {
 		t.Fatalf("Sync: %v", err)
 	}
@@ -140,15 +141,15 @@ func TestSync(t *testing.T) {
 	for _, sk := range stores {
 		t.Run(sk.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := startSlapd(t)
-			srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
-			srv.addPerson(t, "bo", "bo@acme.example", "Bo", "Berg")
-			srv.addPerson(t, "cy", "cy@acme.example", "Cy", "Cole")
-			srv.addPerson(t, "nomail", "", "No", "Mail")
-			srv.addGroupOfNames(t, "devs", personDN("ana"))
-			srv.addGroupOfNames(t, "eng", personDN("bo"), groupDN("devs"))
-			srv.addGroupOfNames(t, "all", groupDN("eng"), personDN("cy"))
-			srv.addPosixGroup(t, "ops", 5000, "cy", "bo")
+			srv := ldaptest.Start(t)
+			srv.AddPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+			srv.AddPerson(t, "bo", "bo@acme.example", "Bo", "Berg")
+			srv.AddPerson(t, "cy", "cy@acme.example", "Cy", "Cole")
+			srv.AddPerson(t, "nomail", "", "No", "Mail")
+			srv.AddGroupOfNames(t, "devs", ldaptest.PersonDN("ana"))
+			srv.AddGroupOfNames(t, "eng", ldaptest.PersonDN("bo"), ldaptest.GroupDN("devs"))
+			srv.AddGroupOfNames(t, "all", ldaptest.GroupDN("eng"), ldaptest.PersonDN("cy"))
+			srv.AddPosixGroup(t, "ops", 5000, "cy", "bo")
 			e := newEnv(t, sk.open(t), srv, false)
 
 			start := e.head(t)
@@ -184,10 +185,10 @@ func TestSync(t *testing.T) {
 			}
 
 			ana := e.users()["ana@acme.example"]
-			srv.rename(t, personDN("ana"), "uid=anna")
+			srv.Rename(t, ldaptest.PersonDN("ana"), "uid=anna")
 			// As the refint overlay would: slapd here runs without it.
-			srv.modify(t, groupDN("devs"), func(m *goldap.ModifyRequest) { m.Replace("member", []string{personDN("anna")}) })
-			srv.modify(t, personDN("bo"), func(m *goldap.ModifyRequest) { m.Replace("title", []string{"Engineer"}) })
+			srv.Modify(t, ldaptest.GroupDN("devs"), func(m *goldap.ModifyRequest) { m.Replace("member", []string{ldaptest.PersonDN("anna")}) })
+			srv.Modify(t, ldaptest.PersonDN("bo"), func(m *goldap.ModifyRequest) { m.Replace("title", []string{"Engineer"}) })
 			r = e.sync(t, ldap.Options{})
 			wantCounts(t, "after a rename and a change", r.Users, ldap.Counts{Updated: 1, Skipped: 1})
 			if got := e.users()["ana@acme.example"]; got == nil || got.ID != ana.ID {
@@ -211,7 +212,7 @@ func TestSync(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			srv.delete(t, personDN("cy"))
+			srv.Delete(t, ldaptest.PersonDN("cy"))
 			r = e.sync(t, ldap.Options{})
 			wantCounts(t, "after cy's deletion", r.Users, ldap.Counts{Disabled: 1, Skipped: 1})
 			wantCounts(t, "groups after cy's deletion", r.Groups, ldap.Counts{Updated: 2}) // all, and ops, whose memberUid cy names no one now
@@ -227,9 +228,9 @@ func TestSync(t *testing.T) {
 
 // TestSyncRefusals: a wrong bind password and a dry run change nothing.
 func TestSyncRefusals(t *testing.T) {
-	srv := startSlapd(t)
-	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
-	srv.addGroupOfNames(t, "devs", personDN("ana"))
+	srv := ldaptest.Start(t)
+	srv.AddPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.AddGroupOfNames(t, "devs", ldaptest.PersonDN("ana"))
 	e := newEnv(t, stores[0].open(t), srv, true)
 	head := e.head(t)
 
@@ -261,10 +262,10 @@ func TestSyncPages(t *testing.T) {
 	if testing.Short() {
 		t.Skip("adds 1,200 entries")
 	}
-	srv := startSlapd(t)
+	srv := ldaptest.Start(t)
 	const n = 2*ldap.PageSize + 200
 	for i := range n {
-		srv.addPerson(t, fmt.Sprintf("u%04d", i), fmt.Sprintf("u%04d@acme.example", i), "U", fmt.Sprint(i))
+		srv.AddPerson(t, fmt.Sprintf("u%04d", i), fmt.Sprintf("u%04d@acme.example", i), "U", fmt.Sprint(i))
 	}
 	e := newEnv(t, stores[0].open(t), srv, false)
 	r := e.sync(t, ldap.Options{})
@@ -280,25 +281,25 @@ var benchN = flag.Int("ldap.n", 10_000, "how many people BenchmarkLDAPSync syncs
 // syncs it again unchanged; first-s and nochange-s are the two durations.
 func BenchmarkLDAPSync(b *testing.B) {
 	n, groups := *benchN, 100
-	srv := startSlapd(b)
+	srv := ldaptest.Start(b)
 	members := make([][]string, groups)
 	for i := range n {
 		uid := fmt.Sprintf("u%05d", i)
-		srv.addPerson(b, uid, uid+"@acme.example", "U", fmt.Sprint(i))
-		members[i%groups] = append(members[i%groups], personDN(uid))
+		srv.AddPerson(b, uid, uid+"@acme.example", "U", fmt.Sprint(i))
+		members[i%groups] = append(members[i%groups], ldaptest.PersonDN(uid))
 	}
 	for i, m := range members {
-		srv.addGroupOfNames(b, fmt.Sprintf("g%03d", i), m...)
+		srv.AddGroupOfNames(b, fmt.Sprintf("g%03d", i), m...)
 	}
 	for range b.N {
 		b.StopTimer()
 		e := newEnv(b, stores[0].open(b), srv, false)
 		b.StartTimer()
-		r, err := ldap.Sync(context.Background(), e.d, e.x, adminPW, ldap.Options{})
+		r, err := ldap.Sync(context.Background(), e.d, e.x, ldaptest.AdminPassword, ldap.Options{})
 		if err != nil || r.Users.Created != n {
 			b.Fatalf("first sync: %+v, %v", r, err)
 		}
-		again, err := ldap.Sync(context.Background(), e.d, e.x, adminPW, ldap.Options{})
+		again, err := ldap.Sync(context.Background(), e.d, e.x, ldaptest.AdminPassword, ldap.Options{})
 		if err != nil || again.Changed() {
 			b.Fatalf("second sync: %+v, %v", again, err)
 		}
@@ -311,27 +312,27 @@ func BenchmarkLDAPSync(b *testing.B) {
 // TestSyncDelete: a directory set to delete the people who disappear does
 // so at once, or after they stayed disabled DeleteAfterDays.
 func TestSyncDelete(t *testing.T) {
-	srv := startSlapd(t)
-	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
-	srv.addPerson(t, "bo", "bo@acme.example", "Bo", "Berg")
+	srv := ldaptest.Start(t)
+	srv.AddPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.AddPerson(t, "bo", "bo@acme.example", "Bo", "Berg")
 	e := newEnv(t, stores[0].open(t), srv, false)
 	e.sync(t, ldap.Options{})
-	srv.delete(t, personDN("ana"))
-	srv.delete(t, personDN("bo"))
+	srv.Delete(t, ldaptest.PersonDN("ana"))
+	srv.Delete(t, ldaptest.PersonDN("bo"))
 
 	later := *e.x // Sync reads what to do from the settings it is given
 	later.OnDisappear, later.DeleteAfterDays = gh.DisappearDelete, 2
-	r, err := ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{})
+	r, err := ldap.Sync(context.Background(), e.d, &later, ldaptest.AdminPassword, ldap.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantCounts(t, "first sync after they left", r.Users, ldap.Counts{Disabled: 2})
-	r, err = ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 1) }})
+	r, err = ldap.Sync(context.Background(), e.d, &later, ldaptest.AdminPassword, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantCounts(t, "a day later", r.Users, ldap.Counts{})
-	r, err = ldap.Sync(context.Background(), e.d, &later, adminPW, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 3) }})
+	r, err = ldap.Sync(context.Background(), e.d, &later, ldaptest.AdminPassword, ldap.Options{Now: func() time.Time { return time.Now().AddDate(0, 0, 3) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,10 +344,10 @@ func TestSyncDelete(t *testing.T) {
 
 // TestBind checks a person's password by binding as their entry.
 func TestBind(t *testing.T) {
-	srv := startSlapd(t)
-	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
-	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Replace("userPassword", []string{"ana-pw"}) })
-	x := &gh.ExternalDirectory{Type: gh.DirectoryLDAP, LDAP: &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN, PasswordSignIn: true}}
+	srv := ldaptest.Start(t)
+	srv.AddPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.Modify(t, ldaptest.PersonDN("ana"), func(m *goldap.ModifyRequest) { m.Replace("userPassword", []string{"ana-pw"}) })
+	x := &gh.ExternalDirectory{Type: gh.DirectoryLDAP, LDAP: &gh.LDAPSettings{URL: srv.URL, BindDN: ldaptest.AdminDN, BaseDN: ldaptest.BaseDN, PasswordSignIn: true}}
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name, email, password string
@@ -359,15 +360,15 @@ func TestBind(t *testing.T) {
 		{"filter characters", "*", "ana-pw", gh.KindUnauthenticated},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id, err := ldap.Bind(ctx, x, adminPW, tc.email, tc.password, ldap.Options{})
+			id, err := ldap.Bind(ctx, x, ldaptest.AdminPassword, tc.email, tc.password, ldap.Options{})
 			if tc.want == 0 && (err != nil || id == "") || tc.want != 0 && gh.KindOf(err) != tc.want {
 				t.Errorf("Bind(%s) = %q, %v; want kind %v", tc.email, id, err, tc.want)
 			}
 		})
 	}
 	off := *x
-	off.LDAP = &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN}
-	if _, err := ldap.Bind(ctx, &off, adminPW, "ana@acme.example", "ana-pw", ldap.Options{}); gh.KindOf(err) != gh.KindForbidden {
+	off.LDAP = &gh.LDAPSettings{URL: srv.URL, BindDN: ldaptest.AdminDN, BaseDN: ldaptest.BaseDN}
+	if _, err := ldap.Bind(ctx, &off, ldaptest.AdminPassword, "ana@acme.example", "ana-pw", ldap.Options{}); gh.KindOf(err) != gh.KindForbidden {
 		t.Errorf("Bind without password sign-in = %v, want forbidden", err)
 	}
 }
@@ -375,16 +376,16 @@ func TestBind(t *testing.T) {
 // TestSyncAttributes reads the attributes a directory names instead of the
 // defaults, a person disabled on the server among them.
 func TestSyncAttributes(t *testing.T) {
-	srv := startSlapd(t)
-	srv.addPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
-	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Add("departmentNumber", []string{"R&D"}) })
-	srv.addPerson(t, "bo", "not-an-email", "Bo", "Berg")
+	srv := ldaptest.Start(t)
+	srv.AddPerson(t, "ana", "ana@acme.example", "Ana", "Alves")
+	srv.Modify(t, ldaptest.PersonDN("ana"), func(m *goldap.ModifyRequest) { m.Add("departmentNumber", []string{"R&D"}) })
+	srv.AddPerson(t, "bo", "not-an-email", "Bo", "Berg")
 	e := newEnv(t, stores[0].open(t), srv, false)
 	x := *e.x
-	x.LDAP = &gh.LDAPSettings{URL: srv.url, BindDN: adminDN, BaseDN: baseDN,
+	x.LDAP = &gh.LDAPSettings{URL: srv.URL, BindDN: ldaptest.AdminDN, BaseDN: ldaptest.BaseDN,
 		Attributes: gh.LDAPAttributes{Department: "departmentNumber", Disabled: "employeeType"}}
 	sync := func() *ldap.Report {
-		r, err := ldap.Sync(context.Background(), e.d, &x, adminPW, ldap.Options{})
+		r, err := ldap.Sync(context.Background(), e.d, &x, ldaptest.AdminPassword, ldap.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -392,13 +393,13 @@ func TestSyncAttributes(t *testing.T) {
 	}
 	r := sync()
 	wantCounts(t, "first sync", r.Users, ldap.Counts{Created: 1, Skipped: 1})
-	if len(r.Errors) != 1 || r.Errors[0].DN != personDN("bo") {
+	if len(r.Errors) != 1 || r.Errors[0].DN != ldaptest.PersonDN("bo") {
 		t.Errorf("errors = %+v, want bo's invalid email", r.Errors)
 	}
 	if got := e.users()["ana@acme.example"]; got.Department != "R&D" || got.Status != gh.StatusActive {
 		t.Errorf("ana = %q, %s; want R&D, active", got.Department, got.Status)
 	}
-	srv.modify(t, personDN("ana"), func(m *goldap.ModifyRequest) { m.Add("employeeType", []string{"disabled"}) })
+	srv.Modify(t, ldaptest.PersonDN("ana"), func(m *goldap.ModifyRequest) { m.Add("employeeType", []string{"disabled"}) })
 	wantCounts(t, "after ana was disabled", sync().Users, ldap.Counts{Disabled: 1, Skipped: 1})
 	if got := e.users()["ana@acme.example"].Status; got != gh.StatusDisabled {
 		t.Errorf("ana = %s, want disabled", got)

@@ -184,6 +184,11 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 		return rep, err
 	case err != nil:
 		s.log.Warn("LDAP sync failed", "directory", x.ID, "err", err)
+		if gh.KindOf(err) == gh.KindUnauthenticated {
+			// The directory's settings are wrong, not the caller's credentials:
+			// a 401 would read as the admin's own sign-in failing.
+			return nil, gh.Errorf(gh.KindConflict, "ldap_bind_refused", "%s; correct the bind DN or password in the directory's settings", gh.AsError(err).Message)
+		}
 		return nil, err
 	case !dryRun && (rep.Changed() || release || len(rep.Errors) > 0):
 		action := "directory.sync"
@@ -244,6 +249,39 @@ func (s *Service) bindPassword(ctx context.Context, id gh.ExternalDirectoryID) (
 		return "", gh.Internal(err)
 	}
 	return sec.BindPassword, nil
+}
+
+// CheckPassword checks u's password by an LDAP bind, when u is managed by
+// an enabled LDAP directory that allows password sign-in; checked is false
+// otherwise, and the caller checks the password its own way. A password is
+// right (ok) only when the directory's entry of u's email is the entry u
+// was made of.
+//
+// Errors: KindUnavailable (directory_unavailable: the server did not
+// answer; the details are logged), and the vault's.
+func (s *Service) CheckPassword(ctx context.Context, u *gh.User, password string) (checked, ok bool, err error) {
+	if u.Managed == nil {
+		return false, false, nil
+	}
+	x := s.dir.Index().ExternalDirectory(u.Managed.Directory)
+	if x == nil || x.Disabled || x.Type != gh.DirectoryLDAP || x.LDAP == nil || !x.LDAP.PasswordSignIn {
+		return false, false, nil
+	}
+	pw, err := s.bindPassword(ctx, x.ID)
+	if err != nil {
+		return true, false, err
+	}
+	id, err := ldap.Bind(ctx, x, pw, u.Email, password, s.cfg.LDAP)
+	switch gh.KindOf(err) {
+	case gh.KindUnauthenticated, gh.KindForbidden:
+		return true, false, nil
+	}
+	if err != nil {
+		// The caller is not signed in: the server's address and error go to the log only.
+		s.log.Warn("LDAP password check", "directory", x.ID, "user_id", u.ID, "err", err)
+		return true, false, gh.Errorf(gh.KindUnavailable, "directory_unavailable", "the directory that checks this password did not answer; try again later")
+	}
+	return true, id == u.Managed.ExternalID, nil
 }
 
 // record audits a sync's outcome as the directory's event, so admins read

@@ -186,13 +186,15 @@ func (s *Service) verifyAmong(ctx context.Context, us []*gh.User, password strin
 		if err != nil && gh.KindOf(err) != gh.KindNotFound {
 			return nil, nil, false, err
 		}
-		if cred == nil || cred.PasswordHash == "" {
-			s.cfg.Params.DummyVerify(password)
-			continue
+		if cred == nil { // a directory's people may have no credential yet
+			cred = &gh.Credential{User: u.ID, Org: u.Org}
 		}
-		ok, re, err := auth.Verify(cred.PasswordHash, password, s.cfg.Params)
+		checked, ok, re, err := s.verifyPassword(ctx, u, cred.PasswordHash, password)
 		if err != nil {
 			return nil, nil, false, err
+		}
+		if !checked {
+			continue
 		}
 		known = append(known, u)
 		if ok {
@@ -213,6 +215,24 @@ func (s *Service) verifyAmong(ctx context.Context, us []*gh.User, password strin
 	return nil, nil, false, s.homeRequired(match)
 }
 
+// verifyPassword checks u's password: by u's directory when it checks
+// passwords itself (never against a stored hash then), else against hash.
+// checked is false when u has no password to check: a failure is not
+// counted against it.
+func (s *Service) verifyPassword(ctx context.Context, u *gh.User, hash, password string) (checked, ok, rehash bool, err error) {
+	if s.cfg.DirectoryPassword != nil {
+		if checked, ok, err := s.cfg.DirectoryPassword(ctx, u, password); checked || err != nil {
+			return true, ok, false, err
+		}
+	}
+	if hash == "" {
+		s.cfg.Params.DummyVerify(password) // the same time as a real check
+		return false, false, false, nil
+	}
+	ok, rehash, err = auth.Verify(hash, password, s.cfg.Params)
+	return true, ok, rehash, err
+}
+
 // homeRequired asks which of the accounts the password opened to sign in to.
 func (s *Service) homeRequired(us []*gh.User) error {
 	homes := make([]string, 0, len(us))
@@ -228,9 +248,11 @@ func (s *Service) homeRequired(us []*gh.User) error {
 		Fields:  map[string]string{"workspace": "one of " + strings.Join(homes, ", ")}}
 }
 
-// mustChange reports a temporary or expired password.
+// mustChange reports a temporary or expired password. Only a password
+// Gatehouse holds expires: people whose directory checks their password
+// have none to change here.
 func mustChange(c *gh.Credential, p gh.SecurityPolicy, now time.Time) bool {
-	return c.MustChange || (p.PasswordExpiryDays > 0 && now.After(c.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays)))
+	return c.MustChange || (p.PasswordExpiryDays > 0 && c.PasswordHash != "" && now.After(c.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays)))
 }
 
 // failed records a failed attempt against a known account and, when counts,
@@ -428,7 +450,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*di
 	switch {
 	case !cred.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID)):
 		gate = GateEnrol
-	case cred.MustChange || (p.PasswordExpiryDays > 0 && now.After(cred.PasswordSetAt.AddDate(0, 0, p.PasswordExpiryDays))):
+	case mustChange(cred, p, now):
 		gate = GatePassword
 	}
 	return a, sess, gate, nil
@@ -482,8 +504,11 @@ func (s *Service) Reauthenticate(ctx context.Context, a *directory.Actor, sess *
 	if err != nil {
 		return err
 	}
-	ok, _, err := auth.Verify(cred.PasswordHash, password, s.cfg.Params)
-	if cred.PasswordHash == "" || err != nil || !ok {
+	checked, ok, _, err := s.verifyPassword(ctx, u, cred.PasswordHash, password)
+	if gh.KindOf(err) == gh.KindUnavailable {
+		return err // the directory did not answer: not a wrong password
+	}
+	if !checked || err != nil || !ok {
 		return s.failed(ctx, u, c, true)
 	}
 	bad := false

@@ -33,6 +33,11 @@ type Config struct {
 	// bookkeeping of a known account's failure (a write) cannot be told, by
 	// timing, from an unknown one. Zero: no floor (tests).
 	FailureFloor time.Duration
+	// DirectoryPassword, when set, checks the password of a user whose
+	// directory checks passwords itself (an LDAP bind): checked is false
+	// when u's directory does not, and the stored hash decides instead.
+	// An error is the directory's failure to answer, not a wrong password.
+	DirectoryPassword func(ctx context.Context, u *gh.User, password string) (checked, ok bool, err error)
 }
 
 // Service signs people in.

@@ -104,13 +104,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if why := passkeysOff(public); why != "" {
 		m.Log.Warn("passkeys are off: " + why)
 	}
-	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer}, m.Log)
+	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, LDAP: m.LDAPOptions}, m.Log)
+	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer,
+		DirectoryPassword: m.prov.CheckPassword}, m.Log) // LDAP directories that allow it check their people's passwords
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
 		HTTPClient: m.SSOClient, LookupTXT: lookupTXT(m.Config.DNSResolver)}, m.Log)
 	m.server.EnableSSO(m.sso)
-	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, LDAP: m.LDAPOptions}, m.Log)
 	m.server.EnableDirectories(m.prov)
 	scim.New(m.dir, m.Log).Mount(m.server)
 	console.Mount(m.server, m.dir, m.signin, m.Log)
