@@ -118,19 +118,31 @@ func Sync(ctx context.Context, dir *directory.Directory, x *gh.ExternalDirectory
 	return r, nil
 }
 
-// read reads the people and groups of l.
+// read reads the people and groups of l, over two connections at once: on
+// a large directory most of a sync is the server's answer, and the server
+// can send groups while we read people.
 func read(ctx context.Context, l *gh.LDAPSettings, password string, o *Options) ([]*person, []*group, error) {
+	a := attributes(l.Attributes)
+	var groups []*group
+	gerr := make(chan error, 1)
+	go func() {
+		c, err := o.conn(ctx, l, password)
+		if err == nil {
+			defer c.Close()
+			groups, err = readGroups(c, l, a)
+		}
+		gerr <- err
+	}()
 	c, err := o.conn(ctx, l, password)
 	if err != nil {
+		<-gerr
 		return nil, nil, err
 	}
 	defer c.Close()
-	a := attributes(l.Attributes)
 	people, err := readPeople(c, l, a)
-	if err != nil {
-		return nil, nil, err
+	if gErr := <-gerr; err == nil {
+		err = gErr
 	}
-	groups, err := readGroups(c, l, a)
 	if err != nil {
 		return nil, nil, err
 	}
