@@ -280,3 +280,20 @@ func boolOf(v any) (bool, bool) {
 	}
 	return false, false
 }
+
+// equality is the value of a filter that is one `name eq "value"` on a
+// string attribute of the core schema, as Entra ID and Okta send to look a
+// resource up before creating it; such a filter is answered from an index
+// instead of testing every resource.
+func equality(e filter.Expression, name string) (string, bool) {
+	a, ok := e.(*filter.AttributeExpression)
+	if !ok || a.Operator != filter.EQ || a.AttributePath.SubAttribute != nil ||
+		!strings.EqualFold(a.AttributePath.AttributeName, name) {
+		return "", false
+	}
+	if uri := strings.TrimSuffix(a.AttributePath.URI(), ":"); uri != "" && !strings.EqualFold(uri, userSchema) && !strings.EqualFold(uri, groupSchema) {
+		return "", false
+	}
+	v, ok := a.CompareValue.(string)
+	return v, ok
+}

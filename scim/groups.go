@@ -129,7 +129,12 @@ func (s *Server) findGroups(r *http.Request, c *call, q *query) (int, []any, err
 			return 0, nil, err
 		}
 	}
+	name, byName := equality(q.filter, "displayName")
+	name = strings.ToLower(name)
 	gs := s.dir.ProvisionedGroups(c.x, func(g *gh.Group) bool {
+		if byName { // the same test as match's, without building the record and its members
+			return strings.ToLower(g.Name) == name
+		}
 		ok, _ := match(q.filter, s.groupRecord(c, g))
 		return ok
 	})
