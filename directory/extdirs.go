@@ -208,4 +208,6 @@ var errBadToken = gh.Errorf(gh.KindUnauthenticated, "invalid_token", "the bearer
 
 // RequireManageDirectories checks the right to manage the scope's
 // directories, for services beside the directory (releasing a held sync).
-func (d *Directory) RequireManageDirectories(a *Actor, s Scope) error { return d.requireProviders(a, s) }
+func (d *Directory) RequireManageDirectories(a *Actor, s Scope) error {
+	return d.requireProviders(a, s)
+}
