@@ -199,6 +199,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 	_, done := s.dir.ReadIn(r.Context(), c.x.Org)
 	var ferr error
 	keep := func(u *gh.User) bool {
+		if q.filter == nil { // every user, as a directory pages through them
+			return true
+		}
 		ok, err := match(q.filter, recordOf(u))
 		if err != nil && ferr == nil {
 			ferr = err
