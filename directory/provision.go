@@ -66,6 +66,16 @@ func (d *Directory) ProvisionedUser(x *gh.ExternalDirectory, id gh.UserID) (*gh.
 	return u, nil
 }
 
+// ProvisionedUserByEmail returns the user x manages with that email,
+// compared in its normalized form, or nil: a directory looks a person up
+// by userName before creating them, and the index answers without a scan.
+func (d *Directory) ProvisionedUserByEmail(x *gh.ExternalDirectory, email string) *gh.User {
+	if u := d.idx.UserByEmail(x.Home, email); u != nil && managedBy(u.Managed, x.ID) {
+		return u
+	}
+	return nil
+}
+
 // ProvisionedUsers lists the users x manages accepted by keep, by id.
 func (d *Directory) ProvisionedUsers(x *gh.ExternalDirectory, keep func(*gh.User) bool) []*gh.User {
 	return d.managedUsers(x, keep)

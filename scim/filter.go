@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,10 +18,23 @@ import (
 // strings, bools, times, records (complex) or []record (multi-valued).
 type record map[string]any
 
+// lookupFilter is the filter a directory sends before each create, one
+// attribute equal to a string without escapes: `userName eq "ann@example.com"`.
+var lookupFilter = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_-]*) eq ("[^"\\]*")$`)
+
 // compile parses a filter; an empty one accepts everything.
 func compile(raw string) (filter.Expression, error) {
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
+	}
+	// The general parser took an eighth of the server's time in an initial
+	// load, where every create begins with a lookup; that form is read
+	// here into the expression the parser gives.
+	if m := lookupFilter.FindStringSubmatch(raw); m != nil {
+		var v string
+		if json.Unmarshal([]byte(m[2]), &v) == nil {
+			return &filter.AttributeExpression{AttributePath: filter.AttributePath{AttributeName: m[1]}, Operator: filter.EQ, CompareValue: v}, nil
+		}
 	}
 	e, err := filter.ParseFilter([]byte(raw))
 	if err != nil {
@@ -279,4 +294,21 @@ func boolOf(v any) (bool, bool) {
 		}
 	}
 	return false, false
+}
+
+// equality is the value of a filter that is one `name eq "value"` on a
+// string attribute of the core schema, as Entra ID and Okta send to look a
+// resource up before creating it; such a filter is answered from an index
+// instead of testing every resource.
+func equality(e filter.Expression, name string) (string, bool) {
+	a, ok := e.(*filter.AttributeExpression)
+	if !ok || a.Operator != filter.EQ || a.AttributePath.SubAttribute != nil ||
+		!strings.EqualFold(a.AttributePath.AttributeName, name) {
+		return "", false
+	}
+	if uri := strings.TrimSuffix(a.AttributePath.URI(), ":"); uri != "" && !strings.EqualFold(uri, userSchema) && !strings.EqualFold(uri, groupSchema) {
+		return "", false
+	}
+	v, ok := a.CompareValue.(string)
+	return v, ok
 }

@@ -63,3 +63,35 @@ func TestFilters(t *testing.T) {
 		e.refused(e.token, "GET", "/Users?count=many", "", http.StatusBadRequest, "invalidValue")
 	})
 }
+
+// TestLookupFilters covers the filters answered from the index: the same
+// answers as testing every resource.
+func TestLookupFilters(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		e.must(e.token, "POST", "/Users", `{"userName": "Ann@X.test", "name": {"givenName": "Ann"}}`, http.StatusCreated)
+		e.must(e.wsTok, "POST", "/Users", `{"userName": "dee@x.test", "name": {"givenName": "Dee"}}`, http.StatusCreated)
+		e.must(e.token, "POST", "/Groups", `{"displayName": "Sales EMEA"}`, http.StatusCreated)
+		e.must(e.wsTok, "POST", "/Groups", `{"displayName": "Support"}`, http.StatusCreated)
+		tests := []struct {
+			name, token, kind, filter string
+			want                      int
+		}{
+			{"userName, any case", e.token, "Users", `userName eq "ann@x.TEST"`, 1},
+			{"userName, core schema URN", e.token, "Users", `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "ann@x.test"`, 1},
+			{"userName, absent", e.token, "Users", `userName eq "bob@x.test"`, 0},
+			{"userName, another directory's", e.token, "Users", `userName eq "dee@x.test"`, 0},
+			{"userName, its own directory", e.wsTok, "Users", `userName eq "DEE@x.test"`, 1},
+			{"displayName, any case", e.token, "Groups", `displayName eq "sales emea"`, 1},
+			{"displayName, another directory's", e.token, "Groups", `displayName eq "Support"`, 0},
+			{"displayName, its own directory", e.wsTok, "Groups", `displayName eq "SUPPORT"`, 1},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got := e.must(tt.token, "GET", filter(tt.kind, tt.filter), "", http.StatusOK)
+				if got.num("totalResults") != tt.want || len(got.list("Resources")) != tt.want {
+					t.Fatalf("filter %s = %d results (%d listed), want %d", tt.filter, got.num("totalResults"), len(got.list("Resources")), tt.want)
+				}
+			})
+		}
+	})
+}

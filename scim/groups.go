@@ -129,10 +129,20 @@ func (s *Server) findGroups(r *http.Request, c *call, q *query) (int, []any, err
 			return 0, nil, err
 		}
 	}
+	// The callback runs under the index's read lock: it reads the group
+	// alone, and the records, which read the index again, are built after
+	// (a second read lock waits behind a waiting writer).
+	name, byName := equality(q.filter, "displayName")
+	name = strings.ToLower(name)
 	gs := s.dir.ProvisionedGroups(c.x, func(g *gh.Group) bool {
-		ok, _ := match(q.filter, s.groupRecord(c, g))
-		return ok
+		return !byName || strings.ToLower(g.Name) == name
 	})
+	if q.filter != nil && !byName {
+		gs = slices.DeleteFunc(gs, func(g *gh.Group) bool {
+			ok, _ := match(q.filter, s.groupRecord(c, g))
+			return !ok
+		})
+	}
 	var docs []any
 	for _, i := range q.page(len(gs)) {
 		doc, err := s.groupOf(r, c, gs[i], q.exclude)

@@ -198,13 +198,26 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	_, done := s.dir.ReadIn(r.Context(), c.x.Org)
 	var ferr error
-	us := s.dir.ProvisionedUsers(c.x, func(u *gh.User) bool {
+	keep := func(u *gh.User) bool {
+		if q.filter == nil { // every user, as a directory pages through them
+			return true
+		}
 		ok, err := match(q.filter, recordOf(u))
 		if err != nil && ferr == nil {
 			ferr = err
 		}
 		return ok
-	})
+	}
+	var us []*gh.User
+	if email, ok := equality(q.filter, "userName"); ok && isASCII(email) {
+		// userName is the email, which the index keeps lower-cased: for
+		// ASCII that is the filter's own comparison.
+		if u := s.dir.ProvisionedUserByEmail(c.x, email); u != nil && keep(u) {
+			us = []*gh.User{u}
+		}
+	} else {
+		us = s.dir.ProvisionedUsers(c.x, keep)
+	}
 	if ferr == nil && q.filter != nil {
 		// A filter on an attribute users lack is refused even when no user is there to test it on.
 		_, ferr = match(q.filter, recordOf(&gh.User{}))
@@ -285,4 +298,13 @@ func writeResource(w http.ResponseWriter, status int, doc any, rev gh.Revision) 
 	w.Header().Set("ETag", version(rev))
 	writeJSON(w, status, doc)
 	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

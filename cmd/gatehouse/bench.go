@@ -28,7 +28,8 @@ import (
 
 func newBench(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Generate benchmark data and load-test a running server"}
-	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchWrite(stdout), newBenchLookup(stdout), newBenchLoad(stdout))
+	cmd.AddCommand(newBenchGen(stdout), newBenchCheck(stdout), newBenchWrite(stdout), newBenchLookup(stdout), newBenchLoad(stdout),
+		newBenchSCIM(stdout), newBenchSCIMPropagation(stdout))
 	return cmd
 }
 
