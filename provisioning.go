@@ -42,9 +42,14 @@ type ExternalDirectory struct {
 	AdoptExisting bool `json:"adopt_existing"`
 	// OnDisappear is what a sync does to people no longer in the directory:
 	// DisappearDisable (the default) or DisappearDelete after DeleteAfterDays.
-	OnDisappear     string        `json:"on_disappear,omitempty"`
-	DeleteAfterDays int           `json:"delete_after_days,omitempty"`
-	LDAP            *LDAPSettings `json:"ldap,omitempty"`
+	OnDisappear     string `json:"on_disappear,omitempty"`
+	DeleteAfterDays int    `json:"delete_after_days,omitempty"`
+	// RemovalThreshold is how many people one sync, or an hour of SCIM
+	// requests, may disable or delete before the rest waits for an admin;
+	// 0 takes the default (200, or a tenth of the directory's people once
+	// that is over 5).
+	RemovalThreshold int           `json:"removal_threshold,omitempty"`
+	LDAP             *LDAPSettings `json:"ldap,omitempty"`
 	Meta
 }
 
@@ -89,6 +94,9 @@ func (x *ExternalDirectory) Validate() error {
 		}
 	default:
 		f.Add("on_disappear", `must be "disable" or "delete"`)
+	}
+	if x.RemovalThreshold < 0 || x.RemovalThreshold > 1_000_000 {
+		f.Add("removal_threshold", "must be from 0 (the default) to 1000000")
 	}
 	switch x.Type {
 	case DirectorySCIM:

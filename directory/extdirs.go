@@ -223,6 +223,14 @@ func RemovalThreshold(n int) int {
 	return min(200, max(5, n/10))
 }
 
+// RemovalLimit is x's threshold: its own, or the default for its size.
+func (d *Directory) RemovalLimit(x *gh.ExternalDirectory) int {
+	if x.RemovalThreshold > 0 {
+		return x.RemovalThreshold
+	}
+	return RemovalThreshold(len(d.managedUsers(x, func(*gh.User) bool { return true })))
+}
+
 // AllowRemoval counts one removal pushed by a directory (a SCIM disable or
 // delete) against its hourly allowance, a bucket shared by every node. Past
 // it, the directory is held: this and every later removal is refused
@@ -236,7 +244,7 @@ func (d *Directory) AllowRemoval(ctx context.Context, x *gh.ExternalDirectory) e
 	if cur.Held {
 		return errHeld
 	}
-	limit := RemovalThreshold(len(d.managedUsers(cur, func(*gh.User) bool { return true })))
+	limit := d.RemovalLimit(cur)
 	// The bucket is the directory's at its revision: a release starts a new one.
 	key := "directory-removals/" + string(cur.ID) + "/" + strconv.FormatInt(int64(cur.Revision), 10)
 	ok, err := d.store.TakeToken(ctx, key, d.now(), float64(limit)/3600, limit)

@@ -51,22 +51,23 @@ func New(dir *directory.Directory, cfg Config, log *slog.Logger) *Service {
 // LDAP ones the server's settings, whose bind password is sealed (kept
 // when empty on a change).
 type Input struct {
-	Type            gh.DirectoryType  `json:"type"`
-	Name            string            `json:"name"`
-	Disabled        bool              `json:"disabled"`
-	AdoptExisting   bool              `json:"adopt_existing"`
-	OnDisappear     string            `json:"on_disappear,omitempty"`
-	DeleteAfterDays int               `json:"delete_after_days,omitempty"`
-	URL             string            `json:"url,omitempty"`
-	StartTLS        bool              `json:"start_tls,omitempty"`
-	BindDN          string            `json:"bind_dn,omitempty"`
-	BindPassword    string            `json:"bind_password,omitempty"`
-	BaseDN          string            `json:"base_dn,omitempty"`
-	UserFilter      string            `json:"user_filter,omitempty"`
-	GroupFilter     string            `json:"group_filter,omitempty"`
-	Attributes      gh.LDAPAttributes `json:"attributes"`
-	IntervalMinutes int               `json:"interval_minutes,omitempty"`
-	PasswordSignIn  bool              `json:"password_sign_in,omitempty"`
+	Type             gh.DirectoryType  `json:"type"`
+	Name             string            `json:"name"`
+	Disabled         bool              `json:"disabled"`
+	AdoptExisting    bool              `json:"adopt_existing"`
+	OnDisappear      string            `json:"on_disappear,omitempty"`
+	DeleteAfterDays  int               `json:"delete_after_days,omitempty"`
+	RemovalThreshold int               `json:"removal_threshold,omitempty"`
+	URL              string            `json:"url,omitempty"`
+	StartTLS         bool              `json:"start_tls,omitempty"`
+	BindDN           string            `json:"bind_dn,omitempty"`
+	BindPassword     string            `json:"bind_password,omitempty"`
+	BaseDN           string            `json:"base_dn,omitempty"`
+	UserFilter       string            `json:"user_filter,omitempty"`
+	GroupFilter      string            `json:"group_filter,omitempty"`
+	Attributes       gh.LDAPAttributes `json:"attributes"`
+	IntervalMinutes  int               `json:"interval_minutes,omitempty"`
+	PasswordSignIn   bool              `json:"password_sign_in,omitempty"`
 }
 
 // View is a directory as its admins read it; Token only in the answer
@@ -89,7 +90,7 @@ func (s *Service) View(x *gh.ExternalDirectory) *View {
 
 func (in Input) directory(id gh.ExternalDirectoryID) *gh.ExternalDirectory {
 	x := &gh.ExternalDirectory{ID: id, Type: in.Type, Name: in.Name, Disabled: in.Disabled, AdoptExisting: in.AdoptExisting,
-		OnDisappear: in.OnDisappear, DeleteAfterDays: in.DeleteAfterDays}
+		OnDisappear: in.OnDisappear, DeleteAfterDays: in.DeleteAfterDays, RemovalThreshold: in.RemovalThreshold}
 	if in.Type == gh.DirectoryLDAP {
 		x.LDAP = &gh.LDAPSettings{URL: strings.TrimSpace(in.URL), StartTLS: in.StartTLS, BindDN: in.BindDN, BaseDN: in.BaseDN,
 			UserFilter: in.UserFilter, GroupFilter: in.GroupFilter, Attributes: in.Attributes,
@@ -205,7 +206,7 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 func Threshold(managed int) int { return directory.RemovalThreshold(managed) }
 
 func (s *Service) threshold(x *gh.ExternalDirectory) func(*ldap.Report) error {
-	limit := Threshold(len(s.dir.ProvisionedUsers(x, func(*gh.User) bool { return true })))
+	limit := s.dir.RemovalLimit(x)
 	return func(r *ldap.Report) error {
 		if n := r.Users.Disabled + r.Users.Deleted; n > limit {
 			return gh.Errorf(gh.KindConflict, "sync_held",

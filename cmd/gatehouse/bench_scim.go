@@ -288,7 +288,7 @@ func runSCIMBench(ctx context.Context, c scimBenchConfig) (*scimResult, error) {
 		}
 	}
 	tag := strings.Replace(randomTag(), "bw", "sc", 1)
-	token, err := connectSCIM(ctx, admin, ghttp.HomePath(org, ""), "SCIM bench "+tag)
+	token, err := connectSCIM(ctx, admin, ghttp.HomePath(org, ""), "SCIM bench "+tag, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -332,12 +332,12 @@ func newSCIMClient(serverURL, token string, concurrency int) *scimClient {
 }
 
 // connectSCIM connects a SCIM directory to the home at path and returns its token.
-func connectSCIM(ctx context.Context, admin *ghttp.Client, home, name string) (string, error) {
+func connectSCIM(ctx context.Context, admin *ghttp.Client, home, name string, removals int) (string, error) {
 	var x struct {
 		Token       string `json:"token"`
 		SCIMBaseURL string `json:"scim_base_url"`
 	}
-	if err := admin.Do(ctx, "POST", home+"/directories", map[string]string{"type": "scim", "name": name}, &x); err != nil {
+	if err := admin.Do(ctx, "POST", home+"/directories", map[string]any{"type": "scim", "name": name, "removal_threshold": removals}, &x); err != nil {
 		return "", fmt.Errorf("connect the bench directory: %w", err)
 	}
 	if x.Token == "" {

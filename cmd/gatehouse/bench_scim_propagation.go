@@ -126,7 +126,7 @@ func runPropagationBench(ctx context.Context, c propagationConfig) (*propagation
 		return nil, fmt.Errorf("create the bench workspace: %w", err)
 	}
 	home := ghttp.HomePath(org, ws.ID)
-	token, err := connectSCIM(ctx, admin, home, "Propagation "+tag)
+	token, err := connectSCIM(ctx, admin, home, "Propagation "+tag, c.n+1) // it disables by design: no hold
 	if err != nil {
 		return nil, err
 	}

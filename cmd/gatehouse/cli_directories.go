@@ -127,6 +127,7 @@ func (g *cli) directoriesAdd(s *scope, base func() string) *cobra.Command {
 	f.StringVar(&in.Name, "name", "", "the directory's name")
 	f.BoolVar(&in.AdoptExisting, "adopt-existing", false, "take over existing users with the same email")
 	f.StringVar(&in.OnDisappear, "on-disappear", "", "disable (default) or delete people who leave the directory")
+	f.IntVar(&in.RemovalThreshold, "removal-threshold", 0, "people one sync or an hour of SCIM may disable or delete before the rest waits for an admin (0: 200, or a tenth of the directory)")
 	f.StringVar(&in.URL, "url", "", "LDAP: ldap://host:389 or ldaps://host:636")
 	f.BoolVar(&in.StartTLS, "start-tls", false, "LDAP: upgrade the connection with StartTLS")
 	f.StringVar(&in.BindDN, "bind-dn", "", "LDAP: the DN to bind as (its password from "+bindPasswordEnv+")")
