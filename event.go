@@ -75,6 +75,19 @@ type Actor struct {
 	Name string `json:"name,omitempty"`
 }
 
+// ID is the id of whoever acted, as the log indexes it: the user, the
+// identity provider or the connected directory ("" for the operator and
+// the system).
+func (a Actor) ID() string {
+	switch {
+	case a.User != "":
+		return string(a.User)
+	case a.Directory != "":
+		return string(a.Directory)
+	}
+	return string(a.Provider)
+}
+
 // Source is where a change came from.
 type Source struct {
 	IP        string `json:"ip,omitempty"`

@@ -72,6 +72,7 @@ type EventFilter struct {
 	Org       OrgID       // required; "" selects the deployment's own events (operator actions)
 	Workspace WorkspaceID // events about this workspace
 	Actor     UserID      // events made by this user
+	ActorID   string      // events made by this user, identity provider or directory (Actor.ID)
 	Target    string      // events whose target or any change has this id
 	Action    string      // exact action ("user.create") or a prefix ending in "." ("user.")
 	Since     time.Time   // at or after

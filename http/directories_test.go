@@ -54,6 +54,14 @@ func TestConnectedDirectoryManagesItsPeople(t *testing.T) {
 			t.Fatalf("user.create events = %v, want the directory's", evs)
 		}
 
+		hist := e.must(admin, "GET", org+"/directories/"+id+"/history", nil, 200).list("items")
+		if len(hist) == 0 || obj(hist[0].(map[string]any)).str("actor.directory_id") != id {
+			t.Fatalf("history = %v, want the directory's own changes first", hist)
+		}
+		if v := e.must(admin, "GET", org+"/events/verify", nil, 200); v.get("ok") != true {
+			t.Fatalf("the chain with a directory's events = %v", v)
+		}
+
 		// Read-only to the admin, except disabling and Gatehouse's own things.
 		code, out, _ := e.call(admin, "PATCH", org+"/users/"+string(u.ID), obj{"given_name": "Patricia"})
 		if code != 409 || out.str("code") != "managed_by_directory" {

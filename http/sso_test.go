@@ -60,6 +60,9 @@ func TestSSOJITSignInFollowsProviderGroups(t *testing.T) {
 		if len(e.events(admin, org, "user.create")) == 0 {
 			t.Errorf("no user.create event")
 		}
+		if v := e.must(admin, "GET", org+"/events/verify", nil, 200); v.get("ok") != true {
+			t.Errorf("the chain with the provider's events = %v", v)
+		}
 
 		// The provider drops the group: the next sign-in leaves it.
 		op.SetGroups("pat", []string{"coffee-club"})

@@ -6,9 +6,11 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -301,14 +303,30 @@ func (s *Service) record(ctx context.Context, x *gh.ExternalDirectory, action, d
 	}
 }
 
-// History lists a directory's last syncs (or, for SCIM, nothing: its
-// requests are the events of what they changed), newest first.
+// History lists the last of a directory's own events (syncs, holds,
+// tokens, settings) and of the changes it made (a SCIM client's requests,
+// a sync's creations and removals), newest first.
 func (s *Service) History(ctx context.Context, a *directory.Actor, sc directory.Scope, id gh.ExternalDirectoryID) ([]*gh.Event, error) {
 	x, err := s.dir.GetExternalDirectory(a, sc, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.dir.Store().ListEvents(ctx, gh.EventFilter{Org: x.Org, Target: string(x.ID), Action: "directory.", Limit: 50})
+	own, err := s.dir.Store().ListEvents(ctx, gh.EventFilter{Org: x.Org, Target: string(x.ID), Action: "directory.", Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	// What it changed itself: a SCIM client's last requests, a sync's changes.
+	made, err := s.dir.Store().ListEvents(ctx, gh.EventFilter{Org: x.Org, ActorID: string(x.ID), Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	all := append(own, made...)
+	slices.SortFunc(all, func(a, b *gh.Event) int { return cmp.Compare(b.Revision, a.Revision) })
+	all = slices.CompactFunc(all, func(a, b *gh.Event) bool { return a.Revision == b.Revision })
+	if len(all) > 50 {
+		all = all[:50]
+	}
+	return all, nil
 }
 
 // Run syncs every enabled LDAP directory whose interval has passed, each

@@ -181,7 +181,7 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 		if err != nil {
 			return err
 		}
-		args = append(args, int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), string(ev.Actor.User),
+		args = append(args, int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), ev.Actor.ID(),
 			ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, ev.Hash)
 		for _, c := range ev.Changes {
 			objects = append(objects, object{c.ID, int64(ev.Revision)})

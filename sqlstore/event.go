@@ -96,6 +96,9 @@ func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gateh
 	if f.Actor != "" {
 		add("actor_id = ?", string(f.Actor))
 	}
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
 	if f.Target != "" {
 		add("(target_id = ? OR revision IN (SELECT revision FROM event_objects WHERE object_id = ?))", f.Target, f.Target)
 	}
@@ -211,7 +214,7 @@ func (r *eventRow) verify(prev string) string {
 		{"org_id", r.org, string(ev.Org)},
 		{"workspace_id", r.workspace, string(ev.Workspace)},
 		{"time", r.time, ev.Time.UnixNano()},
-		{"actor_id", r.actor, string(ev.Actor.User)},
+		{"actor_id", r.actor, ev.Actor.ID()},
 		{"action", r.action, ev.Action},
 		{"target_type", r.targetType, string(ev.Target.Type)},
 		{"target_id", r.targetID, ev.Target.ID},

@@ -173,7 +173,7 @@ func (t *tx) writeEvent(ev *gatehouse.Event) error {
 		return err
 	}
 	err = t.execPrepared(insertEventSQL,
-		int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), string(ev.Actor.User),
+		int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), ev.Actor.ID(),
 		ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, ev.Hash)
 	if err != nil {
 		return err
