@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -38,6 +39,9 @@ type Service struct {
 	mu       sync.Mutex
 	running  map[gh.ExternalDirectoryID]bool // one sync at a time per directory, on this node
 	lastSync map[gh.ExternalDirectoryID]time.Time
+	// held is what each held directory's last held sync would have done:
+	// a scheduled sync held again for the same reason is not announced again.
+	held map[gh.ExternalDirectoryID]string
 }
 
 // New returns the service.
@@ -46,7 +50,8 @@ func New(dir *directory.Directory, cfg Config, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	return &Service{dir: dir, cfg: cfg, log: log, running: map[gh.ExternalDirectoryID]bool{}, lastSync: map[gh.ExternalDirectoryID]time.Time{}}
+	return &Service{dir: dir, cfg: cfg, log: log, running: map[gh.ExternalDirectoryID]bool{},
+		lastSync: map[gh.ExternalDirectoryID]time.Time{}, held: map[gh.ExternalDirectoryID]string{}}
 }
 
 // Input connects or changes a directory. SCIM directories take a name;
@@ -183,6 +188,9 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 	rep, err := ldap.Sync(ctx, s.dir, x, pw, opts)
 	switch {
 	case err != nil && rep != nil: // held
+		if s.heldAgain(x.ID, rep) {
+			return rep, err
+		}
 		s.record(ctx, x, "directory.sync.held", err.Error()+" Would have done: "+rep.Summary())
 		return rep, err
 	case err != nil:
@@ -193,7 +201,12 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 			return nil, gh.Errorf(gh.KindConflict, "ldap_bind_refused", "%s; correct the bind DN or password in the directory's settings", gh.AsError(err).Message)
 		}
 		return nil, err
-	case !dryRun && (rep.Changed() || release || len(rep.Errors) > 0):
+	case !dryRun:
+		s.mu.Lock()
+		delete(s.held, x.ID)
+		s.mu.Unlock()
+	}
+	if !dryRun && (rep.Changed() || release || len(rep.Errors) > 0) {
 		action := "directory.sync"
 		if release {
 			action = "directory.sync.release"
@@ -201,6 +214,17 @@ func (s *Service) sync(ctx context.Context, x *gh.ExternalDirectory, dryRun, rel
 		s.record(ctx, x, action, rep.Summary())
 	}
 	return rep, nil
+}
+
+// heldAgain reports whether x was held before for the same changes, and
+// remembers these: the admins were told already.
+func (s *Service) heldAgain(id gh.ExternalDirectoryID, r *ldap.Report) bool {
+	what := fmt.Sprint(r.Users, r.Groups)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	same := s.held[id] == what
+	s.held[id] = what
+	return same
 }
 
 // Threshold is how many people one sync may disable or delete before it is
