@@ -99,7 +99,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.SecretKey != "" {
 		sealer, _ = auth.NewSealer(m.Config.SecretKey) // Validate checked it
 	} else {
-		m.Log.Warn("no GATEHOUSE_SECRET_KEY: TOTP seeds and webhook keys are stored unencrypted in the database")
+		m.Log.Warn("no GATEHOUSE_SECRET_KEY: TOTP seeds, webhook keys, identity providers' secrets and LDAP bind passwords are stored unencrypted in the database")
 	}
 	if why := passkeysOff(public); why != "" {
 		m.Log.Warn("passkeys are off: " + why)
