@@ -105,7 +105,7 @@ type directoryPage struct {
 	Directory *provision.View
 	Secret    string // a new token, shown once
 	Tokens    []*gh.DirectoryToken
-	History   []*gh.Event
+	History   []historyRow
 	Report    *ldap.Report
 	Held      bool // the sync was held for removing many people: offer to release it
 }
@@ -133,8 +133,12 @@ func (c *Console) showDirectory(r *http.Request, v *view, x *gh.ExternalDirector
 			return err
 		}
 	}
-	if p.History, err = svc.History(r.Context(), v.actor, s, x.ID); err != nil {
+	evs, err := svc.History(r.Context(), v.actor, s, x.ID)
+	if err != nil {
 		return err
+	}
+	for _, ev := range evs {
+		p.History = append(p.History, historyRow{Event: ev, Object: c.objectName(ev.Target)})
 	}
 	list := crumb{"Directories", prefix(s) + "/directories"}
 	if s.Workspace != nil {
@@ -213,4 +217,28 @@ func (c *Console) releaseDirectory(w http.ResponseWriter, r *http.Request, v *vi
 		return err
 	}
 	return done(w, r, prefix(s)+"/directories/"+string(x.ID), "Released: the directory's disables and deletions go through again.")
+}
+
+// historyRow is an event of a directory's history, with the person or
+// group it changed named.
+type historyRow struct {
+	*gh.Event
+	Object string
+}
+
+// objectName names an event's user or group target as the index knows it
+// now ("" for other targets, or one deleted since).
+func (c *Console) objectName(t gh.Target) string {
+	x := c.dir.Index()
+	switch t.Type {
+	case gh.KindUser:
+		if u := x.User(gh.UserID(t.ID)); u != nil {
+			return u.Email
+		}
+	case gh.KindGroup:
+		if g := x.Group(gh.GroupID(t.ID)); g != nil {
+			return g.Name
+		}
+	}
+	return ""
 }

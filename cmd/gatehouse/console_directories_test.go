@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/ldap/ldaptest"
 )
 
 // TestConsoleDirectories: an Organization Admin connects a SCIM directory
@@ -48,6 +52,59 @@ func TestConsoleDirectories(t *testing.T) {
 			b.visit("/settings/users/" + string(u.ID))
 			b.want("a provisioned user", "Provisioned by", "Entra provisioning", "Enable the user in Entra provisioning")
 			b.wantNot("a provisioned user", "Enable user")
+		})
+	}
+}
+
+// TestConsoleLDAPDirectory: a customer's admin connects the customer's
+// LDAP server from its workspace's Directories page, previews a sync,
+// syncs, and finds its people; when most of them vanish from the server,
+// the next sync is held and says so, and the admin releases it.
+func TestConsoleLDAPDirectory(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			srv := ldaptest.Start(t)
+			var dns []string
+			for i := range 12 {
+				uid := fmt.Sprintf("c%02d", i)
+				srv.AddPerson(t, uid, uid+"@contoso.example", "C", fmt.Sprint(i))
+				dns = append(dns, ldaptest.PersonDN(uid))
+			}
+			srv.AddGroupOfNames(t, "soc", dns[:4]...)
+			s := startConsole(t, store(t))
+			d := s.m.Directory()
+			o := d.Index().OrgBySlug(demoSlug)
+			contoso := d.Index().WorkspaceBySlug(o.ID, "contoso")
+			it := s.givePassword(t, "it-admin@contoso.example", "contoso")
+			c := newBrowser(t, s.url, 1024)
+			c.signIn("it-admin@contoso.example", it)
+			c.visit("/workspaces/" + string(contoso.ID) + "/directories")
+			c.run(chromedp.Click(`#connect-directory input[value=ldap]`, chromedp.ByQuery))
+			c.fill(`#connect-directory input[name=name]`, "Contoso AD")
+			c.fill(`#connect-directory input[name=url]`, srv.URL)
+			c.fill(`#connect-directory input[name=bind_dn]`, ldaptest.AdminDN)
+			c.fill(`#connect-directory input[name=bind_password]`, ldaptest.AdminPassword)
+			c.fill(`#connect-directory input[name=base_dn]`, ldaptest.BaseDN)
+			c.press(`#connect-directory button[type=submit]`)
+			c.want("the new LDAP directory", "Directory Contoso AD connected.", "Preview a sync", "Sync now")
+			c.press(`#dry-run button[type=submit]`)
+			c.want("the preview", "A sync would do this (nothing changed)", "users: 12 created")
+			if n := d.Index().UsersIn(o.ID, contoso.ID); n != 2 {
+				t.Fatalf("after the preview Contoso has %d users, want its 2", n)
+			}
+			c.press(`#sync-now button[type=submit]`)
+			c.want("the sync", "Synced:", "users: 12 created", "groups: 1 created")
+			if n := d.Index().UsersIn(o.ID, contoso.ID); n != 14 {
+				t.Fatalf("after the sync Contoso has %d users, want 14", n)
+			}
+
+			for _, dn := range dns[:8] {
+				srv.Delete(t, dn)
+			}
+			c.press(`#sync-now button[type=submit]`)
+			c.want("the held sync", "held", "Held — it would have done this:", "8 disabled")
+			c.press(`#release button[type=submit]`)
+			c.want("the released sync", "Synced:", "8 disabled", "directory.sync.release")
 		})
 	}
 }
