@@ -138,7 +138,7 @@ func (c *Console) showDirectory(r *http.Request, v *view, x *gh.ExternalDirector
 		return err
 	}
 	for _, ev := range evs {
-		p.History = append(p.History, historyRow{Event: ev, Object: c.objectName(ev.Target)})
+		p.History = append(p.History, historyRow{Event: ev, Object: c.targetName(ev.Target)})
 	}
 	list := crumb{"Directories", prefix(s) + "/directories"}
 	if s.Workspace != nil {
@@ -224,21 +224,4 @@ func (c *Console) releaseDirectory(w http.ResponseWriter, r *http.Request, v *vi
 type historyRow struct {
 	*gh.Event
 	Object string
-}
-
-// objectName names an event's user or group target as the index knows it
-// now ("" for other targets, or one deleted since).
-func (c *Console) objectName(t gh.Target) string {
-	x := c.dir.Index()
-	switch t.Type {
-	case gh.KindUser:
-		if u := x.User(gh.UserID(t.ID)); u != nil {
-			return u.Email
-		}
-	case gh.KindGroup:
-		if g := x.Group(gh.GroupID(t.ID)); g != nil {
-			return g.Name
-		}
-	}
-	return ""
 }

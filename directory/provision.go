@@ -232,16 +232,7 @@ func (d *Directory) DeleteManagedUser(ctx context.Context, a *Actor, x *gh.Exter
 		if err != nil {
 			return err
 		}
-		if cur.IsOrgAdmin() {
-			if err := d.keepAnAdmin(cur); err != nil {
-				return err
-			}
-		}
-		ev := w.event(cur.Org, cur.Workspace, "user.delete", gh.KindUser, string(id))
-		d.removePrincipal(ev, gh.UserPrincipal(id))
-		d.revokeKeys(ev, cur)
-		change(ev, gh.KindUser, string(id), cur, nil)
-		return w.vault.ForgetUser(id)
+		return d.deleteUser(w, cur)
 	})
 }
 

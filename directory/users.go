@@ -363,17 +363,23 @@ func (d *Directory) DeleteUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		if cur.IsOrgAdmin() {
-			if err := d.keepAnAdmin(cur); err != nil {
-				return err
-			}
-		}
-		ev := w.event(cur.Org, cur.Workspace, "user.delete", gh.KindUser, string(id))
-		d.removePrincipal(ev, gh.UserPrincipal(id))
-		d.revokeKeys(ev, cur)
-		change(ev, gh.KindUser, string(id), cur, nil)
-		return w.vault.ForgetUser(id)
+		return d.deleteUser(w, cur)
 	})
+}
+
+// deleteUser deletes cur with its memberships, assignments, keys and
+// sign-in material, keeping the last active Organization Admin.
+func (d *Directory) deleteUser(w *writer, cur *gh.User) error {
+	if cur.IsOrgAdmin() {
+		if err := d.keepAnAdmin(cur); err != nil {
+			return err
+		}
+	}
+	ev := w.event(cur.Org, cur.Workspace, "user.delete", gh.KindUser, string(cur.ID))
+	d.removePrincipal(ev, gh.UserPrincipal(cur.ID))
+	d.revokeKeys(ev, cur)
+	change(ev, gh.KindUser, string(cur.ID), cur, nil)
+	return w.vault.ForgetUser(cur.ID)
 }
 
 // removePrincipal adds to ev the removal of p's memberships and assignments.
