@@ -47,6 +47,9 @@ type Org struct {
 	// StaffShownAs is how partner staff are named to customers (assignment
 	// lists, a workspace's audit log); empty means StaffNameEmail.
 	StaffShownAs StaffDisplay `json:"partner_staff_shown_as,omitempty"`
+	// DefaultGroups are groups of the organization itself that every new
+	// organization user joins.
+	DefaultGroups []GroupID `json:"default_groups,omitempty"`
 	Meta
 }
 
@@ -77,6 +80,9 @@ type Workspace struct {
 	Status Status      `json:"status"`
 	// SignIn is the workspace's own password rule for its users.
 	SignIn *SignInRule `json:"sign_in,omitempty"`
+	// DefaultRole is the role every new user of the workspace is assigned,
+	// unless given another when created; empty for none.
+	DefaultRole RoleID `json:"default_role,omitempty"`
 	Meta
 }
 

@@ -89,6 +89,9 @@ func (d *Directory) ImportUsersWith(ctx context.Context, a *Actor, s Scope, rows
 			ev.Source.Via = "csv"
 			p.user.Touch(w.rev(), w.now)
 			change(ev, gh.KindUser, string(p.user.ID), nil, p.user)
+			if p.role == nil || p.in != nil {
+				d.applyDefaults(w, ev, p.user, nil)
+			}
 			if p.group != nil {
 				m := &gh.Membership{Org: p.user.Org, Group: p.group.ID, Member: gh.UserPrincipal(p.user.ID)}
 				m.Touch(w.rev(), w.now)

@@ -189,6 +189,7 @@ func (c *Change) Federate(p *gh.IdentityProvider, as *gh.Assertion) (*Federation
 		ev := w.event(u.Org, u.Workspace, "user.create", gh.KindUser, string(u.ID))
 		u.Touch(w.rev(), w.now)
 		change(ev, gh.KindUser, string(u.ID), nil, u)
+		d.applyDefaults(w, ev, u, nil)
 	case linkedTo(u, p.ID) == "" || u.Status == gh.StatusInvited:
 		next := *u
 		if linkedTo(u, p.ID) == "" {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -162,6 +163,9 @@ func (d *Directory) DeleteGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		}
 		if err := d.refuseManaged(a, cur.Managed, "this group"); err != nil {
 			return err
+		}
+		if o := d.idx.Org(cur.Org); o != nil && slices.Contains(o.DefaultGroups, id) {
+			return gh.Errorf(gh.KindConflict, "group_in_use", "group %q is a default group of the organization; remove it from the defaults first", cur.Name)
 		}
 		for _, t := range d.idx.Templates(cur.Org, func(*gh.Template) bool { return true }) {
 			for _, e := range t.Entries {

@@ -90,6 +90,9 @@ type OrgPatch struct {
 	Policy PolicyPatch `json:"policy"`
 	// StaffShownAs is how partner staff are named to customers.
 	StaffShownAs *gh.StaffDisplay `json:"partner_staff_shown_as"`
+	// DefaultGroups (ids or names of the organization's own groups; empty
+	// clears) are the groups every new organization user joins.
+	DefaultGroups *[]string `json:"default_groups"`
 }
 
 // PolicyPatch changes only the security policy settings it names, as a JSON
@@ -134,7 +137,7 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 			return nil, 0, err
 		}
 	}
-	if in.Policy != nil || in.StaffShownAs != nil {
+	if in.Policy != nil || in.StaffShownAs != nil || in.DefaultGroups != nil {
 		// Not the operator: how the organization signs in and what its
 		// customers see are its admins' call; a locked-out organization is
 		// opened with RecoverOrg.
@@ -176,6 +179,11 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		}
 		if in.StaffShownAs != nil {
 			next.StaffShownAs = *in.StaffShownAs
+		}
+		if in.DefaultGroups != nil {
+			if next.DefaultGroups, err = d.defaultGroups(cur, *in.DefaultGroups); err != nil {
+				return err
+			}
 		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err

@@ -136,6 +136,7 @@ func (d *Directory) ProvisionUser(ctx context.Context, a *Actor, x *gh.ExternalD
 			ev := w.event(u.Org, u.Workspace, "user.create", gh.KindUser, string(u.ID))
 			u.Touch(w.rev(), w.now)
 			change(ev, gh.KindUser, string(u.ID), nil, u)
+			d.applyDefaults(w, ev, u, nil)
 			out = u
 			return nil
 		}
@@ -393,6 +394,7 @@ func (d *Directory) DeleteManagedGroup(ctx context.Context, a *Actor, x *gh.Exte
 		}
 		d.removePrincipal(ev, gh.GroupPrincipal(id))
 		change(ev, gh.KindGroup, string(id), cur, nil)
+		d.dropDefaultGroup(w, ev, cur.Org, id)
 		d.follow(w, x, members, d.inAfter(id, nil, members), id, nil)
 		return nil
 	})

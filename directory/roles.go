@@ -237,8 +237,8 @@ func (d *Directory) UpdateRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 	return out, rev, err
 }
 
-// DeleteRole deletes a custom role (by id or name) that no assignment or
-// template uses (KindConflict otherwise).
+// DeleteRole deletes a custom role (by id or name) that no assignment,
+// workspace default or template uses (KindConflict otherwise).
 func (d *Directory) DeleteRole(ctx context.Context, a *Actor, s Scope, id gh.RoleID, ifMatch gh.Revision) (gh.Revision, error) {
 	r, err := d.customRoleAt(a, s, id)
 	if err != nil {
@@ -258,6 +258,9 @@ func (d *Directory) DeleteRole(ctx context.Context, a *Actor, s Scope, id gh.Rol
 		}
 		if n := len(d.idx.AssignmentsWithRole(cur.Org, id)); n > 0 {
 			return gh.Errorf(gh.KindConflict, "role_in_use", "%d assignment(s) use role %q; change them first", n, cur.Name)
+		}
+		if ws := d.defaultUsing(cur); ws != "" {
+			return gh.Errorf(gh.KindConflict, "role_in_use", "role %q is the default role of workspace %q; change the default first", cur.Name, ws)
 		}
 		for _, t := range d.idx.Templates(cur.Org, func(*gh.Template) bool { return true }) {
 			for _, e := range t.Entries {

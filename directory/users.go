@@ -87,6 +87,7 @@ func (d *Directory) CreateUserWith(ctx context.Context, a *Actor, s Scope, in Us
 	return u, rev, nil
 }
 
+// createUser records u and, in the same write, its home's defaults.
 func (d *Directory) createUser(w *writer, u *gh.User) error {
 	if d.idx.UserByEmail(u.Home, u.Email) != nil {
 		return emailTaken()
@@ -94,6 +95,7 @@ func (d *Directory) createUser(w *writer, u *gh.User) error {
 	ev := w.event(u.Org, u.Workspace, "user.create", gh.KindUser, string(u.ID))
 	u.Touch(w.rev(), w.now)
 	change(ev, gh.KindUser, string(u.ID), nil, u)
+	d.applyDefaults(w, ev, u, nil)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 )
@@ -58,13 +59,19 @@ type WorkspacePatch struct {
 	Name   *string    `json:"name"`
 	Slug   *string    `json:"slug"`
 	Status *gh.Status `json:"status"`
+	// DefaultRole (id or name; "" clears) is the role new users of the workspace get.
+	DefaultRole *string `json:"default_role"`
 }
 
-// UpdateWorkspace renames, suspends, archives or reactivates a workspace (Org Admins only).
+// UpdateWorkspace renames, suspends, archives or reactivates a workspace (Org
+// Admins only), or sets its default role (Org Admins, and those who may
+// assign both the old and the new default there).
 // A suspended or archived workspace denies every check.
 func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Workspace, in WorkspacePatch, ifMatch gh.Revision) (*gh.Workspace, gh.Revision, error) {
-	if err := d.requireOrgAdmin(a, ws.Org, "change workspaces"); err != nil {
-		return nil, 0, err
+	if in.Name != nil || in.Slug != nil || in.Status != nil || in.DefaultRole == nil {
+		if err := d.requireOrgAdmin(a, ws.Org, "change workspaces"); err != nil {
+			return nil, 0, err
+		}
 	}
 	var out *gh.Workspace
 	rev, err := d.write(ctx, a, func(w *writer) error {
@@ -84,6 +91,16 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		}
 		if in.Status != nil {
 			next.Status = *in.Status
+		}
+		if in.DefaultRole != nil {
+			var err error
+			s := Scope{Org: d.idx.Org(cur.Org), Workspace: cur}
+			if s.Org == nil {
+				return gh.NotFound("workspace")
+			}
+			if next.DefaultRole, err = d.setDefaultRole(a, s, cur.DefaultRole, strings.TrimSpace(*in.DefaultRole)); err != nil {
+				return err
+			}
 		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
