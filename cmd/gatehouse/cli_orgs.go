@@ -43,6 +43,13 @@ func (g *cli) orgsCmd() *cobra.Command {
 		g.orgStatus("resume", "Reactivate a suspended organization", gh.StatusActive),
 		g.orgRecover(),
 		g.orgSignIn(),
+		g.verb("default-groups ORG [GROUP...]", "Set the groups every new organization user joins (none: clear)", cobra.MinimumNArgs(1),
+			func(ctx context.Context, args []string) error {
+				groups := append([]string{}, args[1:]...)
+				return send(ctx, g, "PATCH", "/v1/orgs/"+esc(args[0]), map[string]any{"default_groups": groups}, func(w io.Writer, o orgView) {
+					fmt.Fprintf(w, "Organization %s: %d default group(s).\n", o.Slug, len(o.DefaultGroups))
+				})
+			}),
 	)
 	return cmd
 }
@@ -117,7 +124,7 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.verb("get WORKSPACE", "Show a workspace", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return send(ctx, g, "GET", s.path()+"/workspaces/"+esc(args[0]), nil, func(w io.Writer, ws gh.Workspace) {
 				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt),
-					"Password sign-in", passwordRule(ws.SignIn))
+					"Password sign-in", passwordRule(ws.SignIn), "Default role", string(ws.DefaultRole))
 			})
 		}),
 		g.workspaceCreate(s),
@@ -127,6 +134,20 @@ func (g *cli) workspacesCmd() *cobra.Command {
 		g.workspaceStatus(s, "resume", "Reactivate a suspended or archived workspace", gh.StatusActive),
 		g.workspaceDelete(s),
 		g.workspaceSignIn(s),
+		g.verb("default-role WORKSPACE [ROLE]", "Set the role every new user of the workspace gets (none: clear)", cobra.RangeArgs(1, 2),
+			func(ctx context.Context, args []string) error {
+				role := ""
+				if len(args) == 2 {
+					role = args[1]
+				}
+				return send(ctx, g, "PATCH", s.path()+"/workspaces/"+esc(args[0]), map[string]any{"default_role": role}, func(w io.Writer, ws gh.Workspace) {
+					if ws.DefaultRole == "" {
+						fmt.Fprintf(w, "Workspace %q has no default role.\n", ws.Name)
+						return
+					}
+					fmt.Fprintf(w, "New users of workspace %q get role %s.\n", ws.Name, ws.DefaultRole)
+				})
+			}),
 	)
 	return cmd
 }
