@@ -27,6 +27,10 @@ type iamPage struct {
 	AddUsers       bool
 	AddGroups      bool
 	WorkspaceRoles []*gh.Role
+	// DefaultRole is the role new users of the workspace get; DefaultRoles
+	// the roles this viewer may make the default (none: it may not).
+	DefaultRole  *gh.Role
+	DefaultRoles []*gh.Role
 }
 
 type assignmentRow struct {
@@ -90,6 +94,14 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	p.AddGroups = c.mayManage(v, s, gh.CapGroupsAdd)
 	if p.AddUsers {
 		if p.WorkspaceRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {
+			return err
+		}
+	}
+	if id := s.Workspace.DefaultRole; id != "" {
+		p.DefaultRole = c.dir.Index().Role(id)
+	}
+	if c.mayManage(v, s, gh.CapRolesAssign) {
+		if p.DefaultRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {
 			return err
 		}
 	}
@@ -216,6 +228,25 @@ func (c *Console) createWorkspaceUser(w http.ResponseWriter, r *http.Request, v 
 		}
 	}
 	return done(w, r, userPath(s, u.ID), notice)
+}
+
+// setDefaultRole sets or clears the role new users of the workspace get.
+func (c *Console) setDefaultRole(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	role := r.PostForm.Get("default_role")
+	ws, _, err := c.dir.UpdateWorkspace(r.Context(), v.actor, s.Workspace, directory.WorkspacePatch{DefaultRole: &role}, 0)
+	if err != nil {
+		formError(v, err)
+		return c.showIAM(r, v, s)
+	}
+	notice := "New users of " + ws.Name + " get no role by default."
+	if rl := c.dir.Index().Role(ws.DefaultRole); rl != nil {
+		notice = "New users of " + ws.Name + " get the role " + rl.Name + " by default."
+	}
+	return done(w, r, "/workspaces/"+string(ws.ID)+"/iam", notice)
 }
 
 // createWorkspaceGroup makes one of the workspace's own groups.

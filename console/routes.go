@@ -22,6 +22,7 @@ func (c *Console) routes() {
 	c.post("/workspaces/{ws}/assignments/{id}/delete", c.unassign)
 	c.preview("/workspaces/{ws}/suspend", c.confirmSuspend)
 	c.post("/workspaces/{ws}/status", c.setStatus)
+	c.post("/workspaces/{ws}/default-role", c.setDefaultRole)
 
 	// A customer's own people, on the pages Settings uses for the partner's.
 	c.post("/workspaces/{ws}/users", c.createWorkspaceUser)

@@ -33,6 +33,7 @@ func (c *Console) settingsRoutes() {
 	c.post("/settings/groups", c.createGroup)
 	c.get("/settings/groups/{id}", c.settingsGroup)
 	c.post("/settings/groups/{id}/members", c.addMember)
+	c.post("/settings/groups/{id}/default", c.setDefaultGroup)
 	c.preview("/settings/groups/{id}/members/{type}/{member}/remove", c.confirmRemoveMember)
 	c.post("/settings/groups/{id}/members/{type}/{member}/remove", c.removeMember)
 

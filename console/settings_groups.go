@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
@@ -77,6 +78,9 @@ type groupPage struct {
 	// home's providers it may follow.
 	External  []externalRow
 	Providers []*gh.IdentityProvider
+	// OrgGroup is a group of the organization itself, which may be one of
+	// its default groups (Default); SetDefault lets the viewer change that.
+	OrgGroup, Default, SetDefault bool
 }
 
 type externalRow struct {
@@ -164,9 +168,47 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 	if p.Manage {
 		p.Providers = c.dir.ProvidersOf(s.Home())
 	}
+	if g.IsOrg() {
+		p.OrgGroup, p.SetDefault = true, v.Admin
+		if o := x.Org(g.Org); o != nil {
+			p.Default = slices.Contains(o.DefaultGroups, g.ID)
+		}
+	}
 	placeCrumbs(v, s, crumb{"Groups", "/settings/groups"})
 	v.show("settings_group.html", g.Name, p)
 	return nil
+}
+
+// setDefaultGroup makes an organization group one of the groups every new
+// organization user joins, or stops it being one.
+func (c *Console) setDefaultGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	o := c.dir.Index().Org(v.Org.ID)
+	if o == nil || !g.IsOrg() {
+		return gh.NotFound("group")
+	}
+	groups := []string{}
+	for _, id := range o.DefaultGroups {
+		if id != g.ID {
+			groups = append(groups, string(id))
+		}
+	}
+	on := r.PostForm.Get("default") != ""
+	if on {
+		groups = append(groups, string(g.ID))
+	}
+	if _, _, err := c.dir.UpdateOrg(r.Context(), v.actor, o, directory.OrgPatch{DefaultGroups: &groups}, 0); err != nil {
+		formError(v, err)
+		return c.showGroup(r, v, s, g)
+	}
+	notice := "New organization users no longer join " + g.Name + "."
+	if on {
+		notice = "New organization users join " + g.Name + "."
+	}
+	return done(w, r, "/settings/groups/"+string(g.ID), notice)
 }
 
 // addMember adds a user, named by email, or a picked group.
