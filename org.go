@@ -47,6 +47,9 @@ type Org struct {
 	// StaffShownAs is how partner staff are named to customers (assignment
 	// lists, a workspace's audit log); empty means StaffNameEmail.
 	StaffShownAs StaffDisplay `json:"partner_staff_shown_as,omitempty"`
+	// Seats is how many active users the organization and its workspaces
+	// may have together; 0 is unlimited. Set by the platform operator.
+	Seats int `json:"seats,omitempty"`
 	Meta
 }
 
@@ -77,6 +80,9 @@ type Workspace struct {
 	Status Status      `json:"status"`
 	// SignIn is the workspace's own password rule for its users.
 	SignIn *SignInRule `json:"sign_in,omitempty"`
+	// Seats is the workspace's share of the organization's seats; 0 is no
+	// share of its own (the organization's limit alone).
+	Seats int `json:"seats,omitempty"`
 	Meta
 }
 
@@ -121,6 +127,9 @@ func (o *Org) Validate() error {
 	default:
 		f.Add("partner_staff_shown_as", `must be "name_email", "name" or "org"`)
 	}
+	if o.Seats < 0 {
+		f.Add("seats", "must be 0 (unlimited) or more")
+	}
 	if err := o.Policy.Validate(); err != nil {
 		for k, v := range AsError(err).Fields {
 			f.Add(k, v)
@@ -143,6 +152,9 @@ func (w *Workspace) Validate() error {
 	case StatusActive, StatusSuspended, StatusArchived:
 	default:
 		f.Add("status", `must be "active", "suspended" or "archived"`)
+	}
+	if w.Seats < 0 {
+		f.Add("seats", "must be 0 (no share) or more")
 	}
 	return f.Err()
 }

@@ -58,6 +58,8 @@ type WorkspacePatch struct {
 	Name   *string    `json:"name"`
 	Slug   *string    `json:"slug"`
 	Status *gh.Status `json:"status"`
+	// Seats is the workspace's share of the organization's seats (0: none).
+	Seats *int `json:"seats"`
 }
 
 // UpdateWorkspace renames, suspends, archives or reactivates a workspace (Org Admins only).
@@ -85,8 +87,16 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		if in.Status != nil {
 			next.Status = *in.Status
 		}
+		if in.Seats != nil {
+			next.Seats = *in.Seats
+		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
+		}
+		if next.Seats > cur.Seats {
+			if err := d.checkShares(d.idx.Org(cur.Org), &next); err != nil {
+				return err
+			}
 		}
 		if next.Slug != cur.Slug && d.idx.WorkspaceBySlug(cur.Org, next.Slug) != nil {
 			return slugTaken("workspace of this organization")
