@@ -41,7 +41,16 @@ func (d *Directory) checkSeats(w *writer) error {
 		delta[key{u.Org, u.Workspace}] += n
 		delta[key{u.Org, "*"}] += n
 	}
+	limited := map[gh.OrgID]bool{} // most organizations have no seats: their writes decode nothing
 	for _, ev := range w.events {
+		l, ok := limited[ev.Org]
+		if !ok {
+			l = d.seatsLimited(ev.Org)
+			limited[ev.Org] = l
+		}
+		if !l {
+			continue
+		}
 		for _, c := range ev.Changes {
 			if c.Kind == gh.KindUser {
 				count(c.Before, -1)
@@ -79,6 +88,14 @@ func (d *Directory) checkSeats(w *writer) error {
 		}
 	}
 	return nil
+}
+
+// seatsLimited reports whether the organization or one of its workspaces has seats.
+func (d *Directory) seatsLimited(org gh.OrgID) bool {
+	if o := d.idx.Org(org); o == nil || o.Seats > 0 {
+		return o != nil
+	}
+	return len(d.idx.Workspaces(org, func(ws *gh.Workspace) bool { return ws.Seats > 0 })) > 0
 }
 
 // seatsHigh reports whether used is 90 % of seats or more.
