@@ -206,6 +206,9 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		ev := w.event(o.ID, "", action, gh.KindOrg, string(o.ID))
 		next.Touch(w.rev(), w.now)
 		change(ev, gh.KindOrg, string(o.ID), cur, &next)
+		if used := d.idx.ActiveUsers(o.ID, "", true); !seatsHigh(used, cur.Seats) && seatsHigh(used, next.Seats) {
+			w.event(o.ID, "", SeatsHighAction, gh.KindOrg, string(o.ID)).Detail = SeatsUsed(used, next.Seats)
+		}
 		out = &next
 		return nil
 	})

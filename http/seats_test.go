@@ -80,5 +80,17 @@ func TestSeats(t *testing.T) {
 		p.refused(p.admin, "PATCH", org+"/users/"+u5, obj{"status": "active"}, 409, "seats_exhausted")
 		p.must(p.operator, "PATCH", org, obj{"seats": 6}, 200)
 		p.must(p.admin, "PATCH", org+"/users/"+u5, obj{"status": "active"}, 200)
+		if n := seatNotices(); n != 3 {
+			t.Errorf("%d seat notices after the third crossing, want 3", n)
+		}
+		// Fewer seats from the operator is a crossing too; the users stay.
+		p.must(p.operator, "PATCH", org, obj{"seats": 20}, 200)
+		p.must(p.operator, "PATCH", org, obj{"seats": 4}, 200)
+		if n := seatNotices(); n != 4 {
+			t.Errorf("%d seat notices after the operator lowered the seats, want 4", n)
+		}
+		if o := p.must(p.admin, "GET", org, nil, 200); o.num("seats_used") != 6 || !strings.Contains(fmt.Sprint(o.list("warnings")), "6 of 4 seats used") {
+			t.Errorf("org after lowering = %v, want 6 of 4 seats used", o)
+		}
 	})
 }

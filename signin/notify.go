@@ -45,7 +45,7 @@ func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, b
 func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error {
 	name := s.namer(events)
 	for _, ev := range events {
-		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
+		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" && ev.Action != directory.SeatsHighAction {
 			s.tellOperatorAction(ch, ev)
 		}
 		if ev.Action == directory.SeatsHighAction {
