@@ -50,6 +50,9 @@ type Org struct {
 	// DefaultGroups are groups of the organization itself that every new
 	// organization user joins.
 	DefaultGroups []GroupID `json:"default_groups,omitempty"`
+	// Seats is how many active users the organization and its workspaces
+	// may have together; 0 is unlimited. Set by the platform operator.
+	Seats int `json:"seats,omitempty"`
 	Meta
 }
 
@@ -83,6 +86,9 @@ type Workspace struct {
 	// DefaultRole is the role every new user of the workspace is assigned,
 	// unless given another when created; empty for none.
 	DefaultRole RoleID `json:"default_role,omitempty"`
+	// Seats is the workspace's share of the organization's seats; 0 is no
+	// share of its own (the organization's limit alone).
+	Seats int `json:"seats,omitempty"`
 	Meta
 }
 
@@ -127,6 +133,9 @@ func (o *Org) Validate() error {
 	default:
 		f.Add("partner_staff_shown_as", `must be "name_email", "name" or "org"`)
 	}
+	if o.Seats < 0 {
+		f.Add("seats", "must be 0 (unlimited) or more")
+	}
 	if err := o.Policy.Validate(); err != nil {
 		for k, v := range AsError(err).Fields {
 			f.Add(k, v)
@@ -149,6 +158,9 @@ func (w *Workspace) Validate() error {
 	case StatusActive, StatusSuspended, StatusArchived:
 	default:
 		f.Add("status", `must be "active", "suspended" or "archived"`)
+	}
+	if w.Seats < 0 {
+		f.Add("seats", "must be 0 (no share) or more")
 	}
 	return f.Err()
 }

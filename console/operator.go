@@ -26,6 +26,7 @@ func (c *Console) operatorRoutes() {
 	c.operatorPage("GET /operator", c.operatorOrgs)
 	c.operatorPage("POST /operator/orgs", c.operatorCreateOrg)
 	c.operatorPage("POST /operator/orgs/{org}/status", c.operatorOrgStatus)
+	c.operatorPage("POST /operator/orgs/{org}/seats", c.operatorOrgSeats)
 	c.operatorPage("GET /operator/audit", c.operatorAudit)
 	c.operatorPage("POST /operator/signout", c.operatorSignout)
 }
@@ -108,7 +109,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, v *view) {
 }
 
 type operatorOrgsPage struct {
-	Orgs []*gh.Org
+	Orgs []operatorOrgRow
 	Next string
 	Form directory.OrgInput
 }
@@ -119,7 +120,10 @@ func (c *Console) operatorOrgs(w http.ResponseWriter, r *http.Request, v *view) 
 
 func (c *Console) showOrgs(r *http.Request, v *view, form directory.OrgInput) error {
 	list := c.dir.ListOrgs(v.actor, directory.Page{After: r.URL.Query().Get("after"), Limit: pageSize})
-	p := operatorOrgsPage{Orgs: list.Items, Form: form}
+	p := operatorOrgsPage{Form: form}
+	for _, o := range list.Items {
+		p.Orgs = append(p.Orgs, operatorOrgRow{Org: o, Seats: c.dir.OrgSeats(o)})
+	}
 	if list.Next != "" {
 		p.Next = pageLink(r, list.Next)
 	}
@@ -156,6 +160,31 @@ func (c *Console) operatorOrgStatus(w http.ResponseWriter, r *http.Request, v *v
 		return err
 	}
 	return done(w, r, "/operator", o.Name+" is now "+string(st)+".")
+}
+
+// operatorOrgRow is one organization with its seats in use.
+type operatorOrgRow struct {
+	*gh.Org
+	Seats directory.SeatUse
+}
+
+// operatorOrgSeats sets how many active users an organization may have.
+func (c *Console) operatorOrgSeats(w http.ResponseWriter, r *http.Request, v *view) error {
+	o, err := c.dir.Org(v.actor, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("seats")))
+	if err != nil {
+		return gh.Invalid("invalid_input", "seats", "must be a whole number, 0 for unlimited")
+	}
+	if _, _, err := c.dir.UpdateOrg(r.Context(), v.actor, o, directory.OrgPatch{Seats: &n}, 0); err != nil {
+		return err
+	}
+	if n == 0 {
+		return done(w, r, "/operator", o.Name+" may now have any number of active users.")
+	}
+	return done(w, r, "/operator", o.Name+" may now have "+plural(n, "active user", "active users")+".")
 }
 
 type operatorAuditPage struct {

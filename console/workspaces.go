@@ -16,6 +16,7 @@ type workspaceRow struct {
 	Users       int    // the customer's own
 	Groups      int    // the customer's own
 	Role        string // the viewer's role there, for those who are not admins
+	Seats       directory.SeatUse
 }
 
 type workspacesPage struct {
@@ -69,7 +70,9 @@ func (c *Console) workspaceRow(v *view, ws *gh.Workspace) workspaceRow {
 	x := c.dir.Index()
 	row := workspaceRow{Workspace: ws, Assignments: len(x.AssignmentsIn(ws.ID)), Users: x.UsersIn(ws.Org, ws.ID),
 		Groups: len(x.GroupsIn(gh.Home{Org: ws.Org, Workspace: ws.ID}, all[*gh.Group]))}
-	if !v.Admin {
+	if v.Admin {
+		row.Seats = c.dir.WorkspaceSeats(ws)
+	} else {
 		row.Role = c.roleOf(v.Me, ws)
 	}
 	return row

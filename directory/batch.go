@@ -98,6 +98,9 @@ func (b *batchRun) write(a *Actor, fn func(w *writer) error) (gh.Revision, error
 	if err := fn(w); err != nil {
 		return 0, err
 	}
+	if err := b.d.checkSeats(w); err != nil {
+		return 0, err
+	}
 	if b.d.BeforeCommit != nil && len(w.events) > 0 {
 		if err := b.d.BeforeCommit(&Change{d: b.d, w: w}, slices.Clone(w.events)); err != nil {
 			return 0, err

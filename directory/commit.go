@@ -219,6 +219,9 @@ func (d *Directory) runRules(tx gh.Tx, g *group, r *request, pending []*gh.Event
 	if err := r.fn(w); err != nil {
 		return false, err
 	}
+	if err := d.checkSeats(w); err != nil {
+		return false, err
+	}
 	if d.BeforeCommit != nil && len(w.events) > 0 {
 		if err := d.BeforeCommit(&Change{d: d, w: w}, slices.Clone(w.events)); err != nil {
 			return false, err

@@ -24,7 +24,7 @@ func OrgSeenBy(a *Actor, o *gh.Org) *gh.Org {
 	if !fromWorkspace(a) {
 		return &v
 	}
-	v.StaffShownAs = ""
+	v.StaffShownAs, v.Seats = "", 0
 	v.Policy.AllowedCIDRs, v.Policy.SecurityContacts, v.Policy.WebhookURL = nil, nil, ""
 	return &v
 }

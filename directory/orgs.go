@@ -93,6 +93,8 @@ type OrgPatch struct {
 	// DefaultGroups (ids or names of the organization's own groups; empty
 	// clears) are the groups every new organization user joins.
 	DefaultGroups *[]string `json:"default_groups"`
+	// Seats is how many active users the organization may have (operator only; 0: unlimited).
+	Seats *int `json:"seats"`
 }
 
 // PolicyPatch changes only the security policy settings it names, as a JSON
@@ -131,6 +133,9 @@ func (p PolicyPatch) apply(cur gh.SecurityPolicy) (gh.SecurityPolicy, error) {
 func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPatch, ifMatch gh.Revision) (*gh.Org, gh.Revision, error) {
 	if in.Status != nil && !a.Operator && !a.System {
 		return nil, 0, gh.Forbidden("only the platform operator may suspend or reactivate an organization")
+	}
+	if in.Seats != nil && !a.Operator {
+		return nil, 0, gh.Forbidden("only the platform operator may set the organization's seats")
 	}
 	if in.Name != nil && !a.Operator {
 		if err := d.requireOrgAdmin(a, o.ID, "rename the organization"); err != nil {
@@ -185,12 +190,23 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 				return err
 			}
 		}
+		if in.Seats != nil {
+			next.Seats = *in.Seats
+		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
+		}
+		if next.Seats != cur.Seats && next.Seats > 0 {
+			if err := d.checkSharesFit(&next); err != nil {
+				return err
+			}
 		}
 		action := "org.update"
 		if in.Policy != nil {
 			action = "org.policy.update"
+		}
+		if next.Seats != cur.Seats {
+			action = "org.seats.update"
 		}
 		if next.Status != cur.Status {
 			action = map[gh.Status]string{gh.StatusSuspended: "org.suspend", gh.StatusActive: "org.reactivate"}[next.Status]
@@ -198,6 +214,9 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 		ev := w.event(o.ID, "", action, gh.KindOrg, string(o.ID))
 		next.Touch(w.rev(), w.now)
 		change(ev, gh.KindOrg, string(o.ID), cur, &next)
+		if used := d.idx.ActiveUsers(o.ID, "", true); !seatsHigh(used, cur.Seats) && seatsHigh(used, next.Seats) {
+			w.event(o.ID, "", SeatsHighAction, gh.KindOrg, string(o.ID)).Detail = SeatsUsed(used, next.Seats)
+		}
 		out = &next
 		return nil
 	})
@@ -206,8 +225,12 @@ func (d *Directory) UpdateOrg(ctx context.Context, a *Actor, o *gh.Org, in OrgPa
 
 // OrgWarnings lists what an Org Admin should know about the organization's setup.
 func (d *Directory) OrgWarnings(o *gh.Org) []string {
+	var out []string
 	if n := len(d.idx.ActiveOrgAdmins(o.ID)); n < 2 {
-		return []string{"the organization has fewer than two active Organization Admins; add another so that losing one account does not lock the organization out"}
+		out = append(out, "the organization has fewer than two active Organization Admins; add another so that losing one account does not lock the organization out")
 	}
-	return nil
+	if s := d.OrgSeats(o); seatsHigh(s.Used, s.Seats) {
+		out = append(out, SeatsUsed(s.Used, s.Seats)+"; new active users are refused once all are used")
+	}
+	return out
 }

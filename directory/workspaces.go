@@ -61,14 +61,16 @@ type WorkspacePatch struct {
 	Status *gh.Status `json:"status"`
 	// DefaultRole (id or name; "" clears) is the role new users of the workspace get.
 	DefaultRole *string `json:"default_role"`
+	// Seats is the workspace's share of the organization's seats (0: none).
+	Seats *int `json:"seats"`
 }
 
-// UpdateWorkspace renames, suspends, archives or reactivates a workspace (Org
-// Admins only), or sets its default role (Org Admins, and those who may
-// assign both the old and the new default there).
+// UpdateWorkspace renames, suspends, archives or reactivates a workspace or
+// sets its share of seats (Org Admins only), or sets its default role (Org
+// Admins, and those who may assign both the old and the new default there).
 // A suspended or archived workspace denies every check.
 func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Workspace, in WorkspacePatch, ifMatch gh.Revision) (*gh.Workspace, gh.Revision, error) {
-	if in.Name != nil || in.Slug != nil || in.Status != nil || in.DefaultRole == nil {
+	if in.Name != nil || in.Slug != nil || in.Status != nil || in.Seats != nil || in.DefaultRole == nil {
 		if err := d.requireOrgAdmin(a, ws.Org, "change workspaces"); err != nil {
 			return nil, 0, err
 		}
@@ -102,8 +104,16 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 				return err
 			}
 		}
+		if in.Seats != nil {
+			next.Seats = *in.Seats
+		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err
+		}
+		if next.Seats > cur.Seats {
+			if err := d.checkShares(d.idx.Org(cur.Org), &next); err != nil {
+				return err
+			}
 		}
 		if next.Slug != cur.Slug && d.idx.WorkspaceBySlug(cur.Org, next.Slug) != nil {
 			return slugTaken("workspace of this organization")

@@ -157,6 +157,15 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 		if err := x.Apply(b.events...); err != nil {
 			t.Fatal(err)
 		}
+		active := 0
+		for _, u := range live {
+			if u.Status == gh.StatusActive {
+				active++
+			}
+		}
+		if n := x.ActiveUsers("org_1", "", true); n != active {
+			t.Fatalf("step %d: ActiveUsers of the organization = %d, want %d", step, n, active)
+		}
 		for _, w := range homes {
 			var want, got []string
 			inHome := 0
@@ -170,6 +179,9 @@ func TestUsersPageMatchesASortedListing(t *testing.T) {
 			}
 			if n := x.UsersIn("org_1", w); n != inHome {
 				t.Fatalf("step %d: UsersIn(%q) = %d, want %d", step, w, n, inHome)
+			}
+			if n := x.ActiveUsers("org_1", w, false); n != len(want) {
+				t.Fatalf("step %d: ActiveUsers(%q) = %d, want %d", step, w, n, len(want))
 			}
 			slices.Sort(want)
 			limit := 1 + rng.IntN(7)

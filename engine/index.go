@@ -104,6 +104,8 @@ type orgIndex struct {
 	// id order, so a page of a 100,000-user directory costs its own length
 	// rather than a sort of everyone.
 	byHome map[gh.WorkspaceID]*sortedIDs[gh.UserID]
+	// active counts the active users of each home, for seats.
+	active map[gh.WorkspaceID]int
 	// byEmail lists the users of each normalized email: one per home at most,
 	// since emails are unique per home, not per organization.
 	byEmail map[string][]gh.UserID
@@ -492,6 +494,7 @@ func (x *Index) putOrg(o *gh.Org) {
 		oi = &orgIndex{
 			workspaces: map[gh.WorkspaceID]*gh.Workspace{}, wsBySlug: map[string]gh.WorkspaceID{},
 			users: map[gh.UserID]*gh.User{}, byEmail: map[string][]gh.UserID{}, byHome: map[gh.WorkspaceID]*sortedIDs[gh.UserID]{},
+			active: map[gh.WorkspaceID]int{},
 			groups: map[gh.GroupID]*gh.Group{}, groupsIn: map[gh.WorkspaceID]map[gh.GroupID]*gh.Group{}, roles: map[gh.RoleID]*gh.Role{},
 			templates: map[gh.TemplateID]*gh.Template{},
 		}
@@ -549,7 +552,9 @@ func (x *Index) putUser(u *gh.User) {
 	if old := oi.users[u.ID]; old != nil {
 		oi.forgetEmail(old)
 		oi.byHome[old.Workspace].remove(u.ID)
+		oi.countActive(old, -1)
 	}
+	oi.countActive(u, 1)
 	home := oi.byHome[u.Workspace]
 	if home == nil {
 		home = &sortedIDs[gh.UserID]{}
@@ -563,6 +568,13 @@ func (x *Index) putUser(u *gh.User) {
 		e.u = u
 	} else {
 		x.users[u.ID] = &userEntry{u: u}
+	}
+}
+
+// countActive adds n to the active users of u's home when u is active.
+func (oi *orgIndex) countActive(u *gh.User, n int) {
+	if u.Status == gh.StatusActive {
+		oi.active[u.Workspace] += n
 	}
 }
 
@@ -585,6 +597,7 @@ func (x *Index) deleteUser(id gh.UserID) {
 	if oi := x.org(e.u.Org); oi != nil {
 		delete(oi.users, id)
 		oi.forgetEmail(e.u)
+		oi.countActive(e.u, -1)
 		if home := oi.byHome[e.u.Workspace]; home != nil {
 			home.remove(id)
 		}

@@ -446,3 +446,22 @@ func (x *Index) UsersIn(org gh.OrgID, ws gh.WorkspaceID) int {
 	}
 	return 0
 }
+
+// ActiveUsers counts the active users of org: those whose home is ws, or,
+// with all set, of the organization and every workspace together.
+func (x *Index) ActiveUsers(org gh.OrgID, ws gh.WorkspaceID, all bool) int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	oi := x.orgs[org]
+	if oi == nil {
+		return 0
+	}
+	if !all {
+		return oi.active[ws]
+	}
+	n := 0
+	for _, c := range oi.active {
+		n += c
+	}
+	return n
+}

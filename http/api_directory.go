@@ -93,6 +93,18 @@ func (s *Server) registerCatalogue() {
 type orgView struct {
 	*gh.Org
 	Warnings []string `json:"warnings,omitempty"`
+	// SeatsUsed counts the organization's active users, for its admins.
+	SeatsUsed *int `json:"seats_used,omitempty"`
+}
+
+// workspaceView is a workspace with how many of its seats are used.
+type workspaceView struct {
+	*gh.Workspace
+	SeatsUsed int `json:"seats_used"`
+}
+
+func (s *Server) workspaceView(ws *gh.Workspace) workspaceView {
+	return workspaceView{Workspace: ws, SeatsUsed: s.dir.WorkspaceSeats(ws).Used}
 }
 
 // orgCreated is the answer to creating an organization: it and its first admin.
@@ -106,6 +118,8 @@ func (s *Server) orgView(a *directory.Actor, o *gh.Org) orgView {
 	v := orgView{Org: directory.OrgSeenBy(a, o)}
 	if a.Operator || (a.User != nil && a.User.IsOrgAdmin()) {
 		v.Warnings = s.dir.OrgWarnings(o)
+		used := s.dir.OrgSeats(o).Used
+		v.SeatsUsed = &used
 	}
 	return v
 }
@@ -161,9 +175,13 @@ func (s *Server) registerWorkspaces() {
 	s.handle("POST", "/v1/orgs/{org}/workspaces", s.inScope(createOf(func(c call, in directory.WorkspaceInput) (*gh.Workspace, gh.Revision, error) {
 		return s.dir.CreateWorkspace(c.r.Context(), c.a, c.sc.Org, in)
 	})))
-	s.handle("GET", one, s.inScope(getOf(func(c call) (*gh.Workspace, error) { return c.sc.Workspace, nil })))
-	s.handle("PATCH", one, s.inScope(updateOf(func(c call, in directory.WorkspacePatch, m gh.Revision) (*gh.Workspace, gh.Revision, error) {
-		return s.dir.UpdateWorkspace(c.r.Context(), c.a, c.sc.Workspace, in, m)
+	s.handle("GET", one, s.inScope(getOf(func(c call) (workspaceView, error) { return s.workspaceView(c.sc.Workspace), nil })))
+	s.handle("PATCH", one, s.inScope(updateOf(func(c call, in directory.WorkspacePatch, m gh.Revision) (workspaceView, gh.Revision, error) {
+		ws, rev, err := s.dir.UpdateWorkspace(c.r.Context(), c.a, c.sc.Workspace, in, m)
+		if err != nil {
+			return workspaceView{}, 0, err
+		}
+		return s.workspaceView(ws), rev, nil
 	})))
 	s.handle("DELETE", one, s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
 		return s.dir.DeleteWorkspace(c.r.Context(), c.a, c.sc.Workspace, m)

@@ -65,8 +65,8 @@ var operations = map[string]op{
 
 	"GET /v1/orgs/{org}/workspaces":         {id: "listWorkspaces", tag: "workspaces", summary: "List the workspaces of an organization", out: typ[directory.List[*gh.Workspace]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusSuspended, gh.StatusArchived))},
 	"POST /v1/orgs/{org}/workspaces":        {id: "createWorkspace", tag: "workspaces", summary: "Create a workspace", in: typ[directory.WorkspaceInput](), out: typ[*gh.Workspace](), status: created, etag: true},
-	"GET /v1/orgs/{org}/workspaces/{ws}":    {id: "getWorkspace", tag: "workspaces", summary: "Get a workspace", out: typ[*gh.Workspace](), etag: true},
-	"PATCH /v1/orgs/{org}/workspaces/{ws}":  {id: "updateWorkspace", tag: "workspaces", summary: "Change a workspace", in: typ[directory.WorkspacePatch](), out: typ[*gh.Workspace](), etag: true, ifMatch: true},
+	"GET /v1/orgs/{org}/workspaces/{ws}":    {id: "getWorkspace", tag: "workspaces", summary: "Get a workspace", out: typ[workspaceView](), etag: true},
+	"PATCH /v1/orgs/{org}/workspaces/{ws}":  {id: "updateWorkspace", tag: "workspaces", summary: "Change a workspace", in: typ[directory.WorkspacePatch](), out: typ[workspaceView](), etag: true, ifMatch: true},
 	"DELETE /v1/orgs/{org}/workspaces/{ws}": {id: "deleteWorkspace", tag: "workspaces", summary: "Delete a workspace", out: typ[revisionBody](), ifMatch: true},
 
 	"GET /v1/orgs/{org}/users":                  {id: "listUsers", tag: "users", summary: "List the users of %s", out: typ[directory.List[*gh.User]](), query: append(pages, statusQuery(gh.StatusActive, gh.StatusInvited, gh.StatusDisabled), qUsers, qOrgRole, qGroup), both: true},

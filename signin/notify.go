@@ -45,8 +45,13 @@ func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, b
 func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error {
 	name := s.namer(events)
 	for _, ev := range events {
-		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" {
+		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" && ev.Action != directory.SeatsHighAction {
 			s.tellOperatorAction(ch, ev)
+		}
+		if ev.Action == directory.SeatsHighAction {
+			s.tellContacts(ch, ev.Org, "seats_high", "Seats nearly all used: "+ev.Detail,
+				fmt.Sprintf("Your organization has %s. Once all are used, new active users are refused (invitations wait); "+
+					"ask the platform operator for more seats, or disable users who no longer need access.", ev.Detail))
 		}
 		if ev.Action == "directory.sync.held" || ev.Action == "directory.held" {
 			s.tellContacts(ch, ev.Org, "sync_held", "A directory sync was held", ev.Detail)

@@ -39,6 +39,7 @@ func (g *cli) orgsCmd() *cobra.Command {
 			return send(ctx, g, "GET", "/v1/orgs/"+esc(args[0]), nil, printOrg)
 		}),
 		g.orgCreate(),
+		g.orgUpdate(),
 		g.orgStatus("suspend", "Suspend an organization: every check in it is denied", gh.StatusSuspended),
 		g.orgStatus("resume", "Reactivate a suspended organization", gh.StatusActive),
 		g.orgRecover(),
@@ -75,11 +76,16 @@ func (g *cli) orgRecover() *cobra.Command {
 
 type orgView struct {
 	gh.Org
-	Warnings []string `json:"warnings"`
+	Warnings  []string `json:"warnings"`
+	SeatsUsed *int     `json:"seats_used"`
 }
 
 func printOrg(w io.Writer, o orgView) {
-	fields(w, "Name", o.Name, "Slug", o.Slug, "ID", string(o.ID), "Status", string(o.Status), "Created", day(o.CreatedAt))
+	seats := "" // only its admins and the operator see them
+	if o.SeatsUsed != nil {
+		seats = seatsText(*o.SeatsUsed, o.Seats)
+	}
+	fields(w, "Name", o.Name, "Slug", o.Slug, "ID", string(o.ID), "Status", string(o.Status), "Created", day(o.CreatedAt), "Seats", seats)
 	for _, warn := range o.Warnings {
 		fmt.Fprintln(w, "warning:", warn)
 	}
@@ -107,6 +113,26 @@ func (g *cli) orgCreate() *cobra.Command {
 	return cmd
 }
 
+// seatsText says how many seats are used: "3 of 5 used", or "unlimited (3 used)".
+func seatsText(used, seats int) string {
+	if seats == 0 {
+		return fmt.Sprintf("unlimited (%d used)", used)
+	}
+	return fmt.Sprintf("%d of %d used", used, seats)
+}
+
+// orgUpdate is the operator's change of an organization's seats.
+func (g *cli) orgUpdate() *cobra.Command {
+	var seats int
+	cmd := g.verb("update ORG --seats N", "Set how many active users an organization may have (the platform operator's job; 0 is unlimited)", cobra.ExactArgs(1),
+		func(ctx context.Context, args []string) error {
+			return send(ctx, g, "PATCH", "/v1/orgs/"+esc(args[0]), map[string]any{"seats": seats}, printOrg)
+		})
+	cmd.Flags().IntVar(&seats, "seats", 0, "active users the organization may have (0: unlimited)")
+	_ = cmd.MarkFlagRequired("seats")
+	return cmd
+}
+
 func (g *cli) orgStatus(use, short string, st gh.Status) *cobra.Command {
 	return g.verb(use+" ORG", short, cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 		return send(ctx, g, "PATCH", "/v1/orgs/"+esc(args[0]), map[string]any{"status": st}, func(w io.Writer, o orgView) {
@@ -122,13 +148,14 @@ func (g *cli) workspacesCmd() *cobra.Command {
 	cmd.AddCommand(
 		g.workspaceList(s),
 		g.verb("get WORKSPACE", "Show a workspace", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
-			return send(ctx, g, "GET", s.path()+"/workspaces/"+esc(args[0]), nil, func(w io.Writer, ws gh.Workspace) {
+			return send(ctx, g, "GET", s.path()+"/workspaces/"+esc(args[0]), nil, func(w io.Writer, ws workspaceView) {
 				fields(w, "Name", ws.Name, "Slug", ws.Slug, "ID", string(ws.ID), "Status", string(ws.Status), "Created", day(ws.CreatedAt),
-					"Password sign-in", passwordRule(ws.SignIn), "Default role", string(ws.DefaultRole))
+					"Password sign-in", passwordRule(ws.SignIn), "Default role", string(ws.DefaultRole), "Seats", seatsText(ws.SeatsUsed, ws.Seats))
 			})
 		}),
 		g.workspaceCreate(s),
 		g.workspaceRename(s),
+		g.workspaceUpdate(s),
 		g.workspaceStatus(s, "suspend", "Suspend a workspace: every check in it is denied until it is resumed", gh.StatusSuspended),
 		g.workspaceStatus(s, "archive", "Archive a workspace: access ends, its data stays", gh.StatusArchived),
 		g.workspaceStatus(s, "resume", "Reactivate a suspended or archived workspace", gh.StatusActive),
@@ -195,6 +222,25 @@ func (g *cli) workspaceRename(s *scope) *cobra.Command {
 		return g.patchWorkspace(ctx, s, args[0], patch)
 	})
 	cmd.Flags().StringVar(&slug, "slug", "", "new URL name too")
+	return cmd
+}
+
+// workspaceView is a workspace with how many of its seats are used.
+type workspaceView struct {
+	gh.Workspace
+	SeatsUsed int `json:"seats_used"`
+}
+
+func (g *cli) workspaceUpdate(s *scope) *cobra.Command {
+	var seats int
+	cmd := g.verb("update WORKSPACE --seats N", "Give a workspace a share of the organization's seats (0: no share of its own)", cobra.ExactArgs(1),
+		func(ctx context.Context, args []string) error {
+			return send(ctx, g, "PATCH", s.path()+"/workspaces/"+esc(args[0]), map[string]any{"seats": seats}, func(w io.Writer, ws workspaceView) {
+				fmt.Fprintf(w, "Workspace %q (%s): seats %s.\n", ws.Name, ws.Slug, seatsText(ws.SeatsUsed, ws.Seats))
+			})
+		})
+	cmd.Flags().IntVar(&seats, "seats", 0, "the workspace's share of the organization's seats")
+	_ = cmd.MarkFlagRequired("seats")
 	return cmd
 }
 

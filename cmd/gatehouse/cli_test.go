@@ -641,3 +641,19 @@ func TestCLIBulkActionsAndInvitesMany(t *testing.T) {
 		t.Errorf("a bad filter: exit %d, stderr %q; want a usage failure", code, errOut)
 	}
 }
+
+// The operator sets an organization's seats; its admin shares them out and
+// sees them used.
+func TestCLISeats(t *testing.T) {
+	s := startCLIServer(t)
+	wantAll(t, "orgs update", s.mustRun(t, s.operator, "orgs", "update", "northwind", "--seats", "500"), "Seats:", "of 500 used")
+	if _, errOut, code := s.run(s.admin, "orgs", "update", "northwind", "--seats", "900"); code == 0 || !strings.Contains(errOut, "only the platform operator") {
+		t.Errorf("an admin's orgs update --seats: exit %d, stderr %q; want refused", code, errOut)
+	}
+	wantAll(t, "workspaces update", s.mustRun(t, s.admin, "workspaces", "update", "contoso", "--org", "northwind", "--seats", "40"), "seats", "of 40 used")
+	wantAll(t, "workspaces get", s.mustRun(t, s.admin, "workspaces", "get", "contoso", "--org", "northwind"), "Seats:", "of 40 used")
+	wantAll(t, "orgs get", s.mustRun(t, s.admin, "orgs", "get", "northwind"), "of 500 used")
+	if _, errOut, code := s.run(s.admin, "workspaces", "update", "fabrikam", "--org", "northwind", "--seats", "480"); code == 0 || !strings.Contains(errOut, "more than the organization's 500 seats") {
+		t.Errorf("shares over the total: exit %d, stderr %q; want refused", code, errOut)
+	}
+}

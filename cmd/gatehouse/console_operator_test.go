@@ -68,6 +68,45 @@ func TestConsoleOperator(t *testing.T) {
 	}
 }
 
+// TestConsoleSeats: the operator sets an organization's seats on its page;
+// the admins see them used per workspace, and a user past them is refused
+// with words that say why and what to do.
+func TestConsoleSeats(t *testing.T) {
+	for name, store := range testStores {
+		t.Run(name, func(t *testing.T) {
+			s := startConsole(t, store(t))
+			x := s.m.Directory().Index()
+			nw := x.OrgBySlug("northwind")
+			used := x.ActiveUsers(nw.ID, "", true)
+
+			op := newBrowser(t, s.url, 1280)
+			op.visit("/operator/signin")
+			op.fill(`input[name=key]`, s.operator)
+			op.press(`#operator-signin button[type=submit]`)
+			form := `form[action="/operator/orgs/` + string(nw.ID) + `/seats"]`
+			op.fill(form+` input[name=seats]`, fmt.Sprint(used))
+			op.press(form + ` button`)
+			op.want("after setting seats", fmt.Sprintf("Northwind Security may now have %d active users.", used), "Seats used")
+			if got := x.Org(nw.ID).Seats; got != used {
+				t.Fatalf("northwind has %d seats after setting %d", got, used)
+			}
+
+			b := newBrowser(t, s.url, 1280)
+			b.signIn("admin@northwind.example", s.adminPassword)
+			b.visit("/workspaces")
+			b.want("the workspaces", "Seats used")
+			b.visit("/settings/users")
+			b.fill(`#add-user input[name=email]`, "one.more@northwind.example")
+			b.fill(`#add-user input[name=given_name]`, "One")
+			b.press(`#create-user`)
+			b.want("a user past the seats", fmt.Sprintf("The organization uses all its %d seats; ask the platform operator for more, or disable someone", used))
+			if x.UserByEmail(gh.Home{Org: nw.ID}, "one.more@northwind.example") != nil {
+				t.Error("a user past the seats was created")
+			}
+		})
+	}
+}
+
 // TestConsoleAPIReference: /docs draws the OpenAPI document with the
 // vendored viewer under the console's policy, with no violation logged.
 func TestConsoleAPIReference(t *testing.T) {
