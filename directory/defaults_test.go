@@ -145,6 +145,10 @@ func TestDefaultRoleFollowsWhoMayAssign(t *testing.T) {
 			if _, _, err := w.d.UpdateWorkspace(w.ctx, lead, w.acme, directory.WorkspacePatch{Name: &name}, 0); gh.KindOf(err) != gh.KindForbidden {
 				t.Fatalf("renaming as a workspace manager: %v", err)
 			}
+			seats := 1000
+			if _, _, err := w.d.UpdateWorkspace(w.ctx, lead, w.acme, directory.WorkspacePatch{DefaultRole: &delegate, Seats: &seats}, 0); gh.KindOf(err) != gh.KindForbidden {
+				t.Fatalf("a share of seats set with the default role, as a workspace manager: %v", err)
+			}
 			if _, err := w.d.DeleteRole(w.ctx, w.sys, sc, r.ID, 0); gh.AsError(err).Code != "role_in_use" {
 				t.Fatalf("deleting a default role: %v", err)
 			}
