@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -31,6 +32,8 @@ type iamPage struct {
 	// the roles this viewer may make the default (none: it may not).
 	DefaultRole  *gh.Role
 	DefaultRoles []*gh.Role
+	// Seats is the workspace's use of seats, for Org Admins (who set its share).
+	Seats *directory.SeatUse
 }
 
 type assignmentRow struct {
@@ -99,6 +102,10 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	}
 	if id := s.Workspace.DefaultRole; id != "" {
 		p.DefaultRole = c.dir.Index().Role(id)
+	}
+	if v.Admin {
+		use := c.dir.WorkspaceSeats(s.Workspace)
+		p.Seats = &use
 	}
 	if c.mayManage(v, s, gh.CapRolesAssign) {
 		if p.DefaultRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {
@@ -247,6 +254,27 @@ func (c *Console) setDefaultRole(w http.ResponseWriter, r *http.Request, v *view
 		notice = "New users of " + ws.Name + " get the role " + rl.Name + " by default."
 	}
 	return done(w, r, "/workspaces/"+string(ws.ID)+"/iam", notice)
+}
+
+// setSeats sets the workspace's share of the organization's seats (Org
+// Admins; the directory says so again).
+func (c *Console) setSeats(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, err := c.scopeOf(r, v)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("seats")))
+	if err != nil || n < 0 {
+		err = gh.Invalid("invalid_input", "seats", "must be a whole number, 0 for no share of its own")
+	}
+	if err == nil {
+		_, _, err = c.dir.UpdateWorkspace(r.Context(), v.actor, s.Workspace, directory.WorkspacePatch{Seats: &n}, 0)
+	}
+	if err != nil {
+		formError(v, err)
+		return c.showIAM(r, v, s)
+	}
+	return done(w, r, "/workspaces/"+string(s.Workspace.ID)+"/iam", "Seat share saved.")
 }
 
 // createWorkspaceGroup makes one of the workspace's own groups.

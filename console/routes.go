@@ -23,6 +23,7 @@ func (c *Console) routes() {
 	c.preview("/workspaces/{ws}/suspend", c.confirmSuspend)
 	c.post("/workspaces/{ws}/status", c.setStatus)
 	c.post("/workspaces/{ws}/default-role", c.setDefaultRole)
+	c.post("/workspaces/{ws}/seats", c.setSeats)
 
 	// A customer's own people, on the pages Settings uses for the partner's.
 	c.post("/workspaces/{ws}/users", c.createWorkspaceUser)

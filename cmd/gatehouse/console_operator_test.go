@@ -103,6 +103,22 @@ func TestConsoleSeats(t *testing.T) {
 			if x.UserByEmail(gh.Home{Org: nw.ID}, "one.more@northwind.example") != nil {
 				t.Error("a user past the seats was created")
 			}
+
+			// The Org Admin gives Contoso a share of the seats, never more than all.
+			contoso := x.WorkspaceBySlug(nw.ID, "contoso")
+			b.visit("/workspaces/" + string(contoso.ID) + "/iam")
+			b.fill(`#set-seats input[name=seats]`, fmt.Sprint(used+1))
+			b.press(`#set-seats button[type=submit]`)
+			b.want("a share over the total", fmt.Sprintf("more than the organization's %d seats", used))
+			if got := x.Workspace(contoso.ID).Seats; got != 0 {
+				t.Fatalf("a share over the total was saved: %d", got)
+			}
+			b.fill(`#set-seats input[name=seats]`, "5")
+			b.press(`#set-seats button[type=submit]`)
+			b.want("the share", "Seat share saved.", "of a share of 5 seats")
+			if got := x.Workspace(contoso.ID).Seats; got != 5 {
+				t.Fatalf("Contoso's share is %d, want 5", got)
+			}
 		})
 	}
 }
