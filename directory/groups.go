@@ -124,6 +124,11 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 			if err != nil {
 				return err
 			}
+			// A provider or directory a group follows adds members to it:
+			// only someone who may add them may hand it that.
+			if err := d.joinCovered(a, s, cur); err != nil {
+				return err
+			}
 			next.External = ext
 		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {

@@ -193,3 +193,42 @@ func TestGroupsFollowDirectoryGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowingNeedsWhatJoiningNeeds: a workspace manager who may manage
+// groups but holds less than a group's role there cannot make the group
+// follow a provider or directory — that would let it add members it could
+// not add itself.
+func TestFollowingNeedsWhatJoiningNeeds(t *testing.T) {
+	for _, sk := range commitStores {
+		t.Run(sk.name, func(t *testing.T) {
+			store := sk.open(t)
+			t.Cleanup(func() { store.Close() })
+			w := newFederationWorld(t, store)
+			sc := w.scope(w.acme)
+			r, _, err := w.d.CreateRole(w.ctx, w.sys, sc, directory.RoleInput{Name: "Group keeper",
+				Grants: map[gh.Capability]gh.Level{gh.CapGroupsAdd: gh.LevelFull}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _, err := w.d.CreateUser(w.ctx, w.sys, sc, directory.UserInput{Email: "keeper@acme.example", GivenName: "K"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.assign(t, w.acme, gh.UserPrincipal(u.ID), r.ID)
+			keeper := &directory.Actor{User: w.d.Index().User(u.ID)}
+			admins, _, err := w.d.CreateGroup(w.ctx, w.sys, sc, directory.GroupInput{Name: "Acme admins"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.assign(t, w.acme, gh.GroupPrincipal(admins.ID), gh.RoleAdmin)
+			ext := []gh.ExternalGroup{{Provider: w.pAcme.ID, Value: "everyone"}}
+			_, _, err = w.d.UpdateGroup(w.ctx, keeper, sc, admins.ID, directory.GroupPatch{External: &ext}, 0)
+			if e := gh.AsError(err); e == nil || e.Code != "escalation" {
+				t.Fatalf("following a provider into the Admin group as its keeper: %v, want escalation", err)
+			}
+			if g := w.d.Index().Group(admins.ID); len(g.External) != 0 {
+				t.Fatalf("the refused change was kept: %v", g.External)
+			}
+		})
+	}
+}
