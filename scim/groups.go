@@ -216,19 +216,7 @@ func (p *groupPatch) change() directory.GroupChange {
 
 func (p *groupPatch) apply(op patchOp) error {
 	if op.Path == "" {
-		obj, ok := op.Value.(map[string]any)
-		if !ok {
-			return invalidValue("an op without a path needs an object value")
-		}
-		for k, v := range obj {
-			if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") || strings.EqualFold(k, "meta") {
-				continue
-			}
-			if err := p.apply(patchOp{Op: op.Op, Path: k, Value: v}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return eachPath(op, p.apply)
 	}
 	t, err := parseTarget(op.Path)
 	if err != nil {

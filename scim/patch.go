@@ -83,21 +83,7 @@ func parseTarget(path string) (target, error) {
 // keep are passed over, as directories send them whatever is mapped.
 func (doc *userDoc) apply(op patchOp) error {
 	if op.Path == "" {
-		// A path-less add or replace: the value's keys are paths, dotted
-		// ("name.givenName") or schema URNs, as Entra ID and Okta send them.
-		obj, ok := op.Value.(map[string]any)
-		if !ok {
-			return invalidValue("an op without a path needs an object value")
-		}
-		for k, v := range obj {
-			if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") || strings.EqualFold(k, "meta") {
-				continue
-			}
-			if err := doc.apply(patchOp{Op: op.Op, Path: k, Value: v}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return eachPath(op, doc.apply)
 	}
 	t, err := parseTarget(op.Path)
 	if err != nil {
@@ -249,5 +235,24 @@ func setString(dst *string, v any, remove bool) error {
 		return invalidValue("expected a string, got %v", v)
 	}
 	*dst = s
+	return nil
+}
+
+// eachPath applies a path-less add or replace as one operation per key of
+// its value: the keys are paths, dotted ("name.givenName") or schema URNs,
+// as Entra ID and Okta send them; schemas, id and meta are not changed.
+func eachPath(op patchOp, apply func(patchOp) error) error {
+	obj, ok := op.Value.(map[string]any)
+	if !ok {
+		return invalidValue("an op without a path needs an object value")
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, "schemas") || strings.EqualFold(k, "id") || strings.EqualFold(k, "meta") {
+			continue
+		}
+		if err := apply(patchOp{Op: op.Op, Path: k, Value: v}); err != nil {
+			return err
+		}
+	}
 	return nil
 }
