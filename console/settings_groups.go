@@ -77,11 +77,14 @@ type groupPage struct {
 	// External are the provider groups this group follows; Providers the
 	// home's providers it may follow.
 	External  []externalRow
-	Providers []*gh.IdentityProvider
+	Providers []source
 	// OrgGroup is a group of the organization itself, which may be one of
 	// its default groups (Default); SetDefault lets the viewer change that.
 	OrgGroup, Default, SetDefault bool
 }
+
+// source is an identity provider or a connected directory a group may follow.
+type source struct{ ID, Name string }
 
 type externalRow struct {
 	Provider, Value, Ref string
@@ -162,11 +165,18 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 		row := externalRow{Provider: string(e.Provider), Value: e.Value, Ref: string(e.Provider) + " " + e.Value}
 		if pr := x.Provider(e.Provider); pr != nil {
 			row.Provider = pr.Name
+		} else if xd := x.ExternalDirectory(gh.ExternalDirectoryID(e.Provider)); xd != nil {
+			row.Provider = xd.Name
 		}
 		p.External = append(p.External, row)
 	}
 	if p.Manage {
-		p.Providers = c.dir.ProvidersOf(s.Home())
+		for _, pr := range c.dir.ProvidersOf(s.Home()) {
+			p.Providers = append(p.Providers, source{string(pr.ID), pr.Name})
+		}
+		for _, xd := range x.ExternalDirectories(s.Org.ID, func(xd *gh.ExternalDirectory) bool { return xd.Home == s.Home() && g.Managed == nil }) {
+			p.Providers = append(p.Providers, source{string(xd.ID), xd.Name + " (directory)"})
+		}
 	}
 	if g.IsOrg() {
 		p.OrgGroup, p.SetDefault = true, v.Admin
