@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -202,10 +203,13 @@ func (p *propagator) waitFor(ctx context.Context, q ghttp.CheckRequest, allowed 
 	deadline := time.Now().Add(p.c.timeout)
 	for n := 1; ; n++ {
 		d, err := p.checkB.Check(ctx, q)
-		if err != nil {
+		var ae *ghttp.APIError
+		switch {
+		case allowed && errors.As(err, &ae) && ae.Code == "user_not_found":
+			// B has not seen the new user yet: not allowed yet.
+		case err != nil:
 			return n, err
-		}
-		if d.Allowed == allowed {
+		case d.Allowed == allowed:
 			return n, nil
 		}
 		if time.Now().After(deadline) {
