@@ -1,6 +1,8 @@
 package http_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/x509"
 	"encoding/json"
 	"testing"
 	"time"
@@ -22,7 +24,21 @@ type device struct {
 func newDevice(userID string) *device {
 	return &device{
 		auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(userID)}),
-		key:  virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2),
+		key:  wholeKey(),
+	}
+}
+
+// wholeKey is a device key whose public coordinates are 32 bytes each. The
+// virtual device encodes them without their leading zero bytes, which a
+// real authenticator never does and the server rightly refuses: about one
+// key in sixty would fail a test for the device's fault.
+func wholeKey() virtualwebauthn.Credential {
+	for {
+		c := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+		k, err := x509.ParsePKCS8PrivateKey(c.Key.Data)
+		if ec, ok := k.(*ecdsa.PrivateKey); err == nil && ok && len(ec.X.Bytes()) == 32 && len(ec.Y.Bytes()) == 32 {
+			return c
+		}
 	}
 }
 
