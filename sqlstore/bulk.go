@@ -183,8 +183,8 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 		}
 		args = append(args, int64(ev.Revision), string(ev.Org), string(ev.Workspace), ev.Time.UnixNano(), ev.Actor.ID(),
 			ev.Action, string(ev.Target.Type), ev.Target.ID, string(data), ev.PrevHash, ev.Hash)
-		for _, c := range ev.Changes {
-			objects = append(objects, object{c.ID, int64(ev.Revision)})
+		for _, id := range eventObjects(ev) {
+			objects = append(objects, object{id, int64(ev.Revision)})
 		}
 		if n++; n == perInsert {
 			if err := flush(n); err != nil {

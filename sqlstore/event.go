@@ -100,7 +100,7 @@ func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gateh
 		add("actor_id = ?", f.ActorID)
 	}
 	if f.Target != "" {
-		add("(target_id = ? OR revision IN (SELECT revision FROM event_objects WHERE object_id = ?))", f.Target, f.Target)
+		add("revision IN (SELECT revision FROM event_objects WHERE object_id = ?)", f.Target)
 	}
 	switch {
 	case strings.HasSuffix(f.Action, "."):

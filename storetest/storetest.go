@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrent", testConcurrent},
 		{"ListEvents", testListEvents},
 		{"ListEventsPaging", testListEventsPaging},
+		{"TargetBackfill", testTargetBackfill},
 		{"Limits", testLimits},
 		{"Chain", testChain},
 		{"VerifyChain", testVerifyChain},
