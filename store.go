@@ -63,6 +63,7 @@ type Snapshot struct {
 	Domains     []*Domain
 	Directories []*ExternalDirectory
 	Keys        []*APIKey
+	Exclusions  []*Exclusion
 	// Capabilities are the workspace capabilities the operator added.
 	Capabilities []*CustomCapability
 }

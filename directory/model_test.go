@@ -74,6 +74,7 @@ func TestModel(t *testing.T) {
 
 type refUser struct {
 	id      gh.UserID
+	email   string
 	org     gh.OrgID
 	ws      gh.WorkspaceID // "" for org users
 	status  gh.Status
@@ -108,6 +109,7 @@ type ref struct {
 	members map[gh.GroupID]map[gh.Principal]bool
 	roles   map[gh.RoleID]*refRole
 	assign  map[gh.WorkspaceID]map[gh.Principal]gh.RoleID
+	excl    map[gh.ExclusionID]*gh.Exclusion
 }
 
 func (r *ref) home(p gh.Principal) (gh.OrgID, gh.WorkspaceID, bool) {
@@ -157,7 +159,44 @@ func (r *ref) effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Leve
 			}
 		}
 	}
+	// "An exclusion wins over every grant": one of the organization, held in
+	// w or everywhere, naming u, a group holding u, or u's email.
+	for _, e := range r.excl {
+		if e.Org != user.org || (e.Workspace != "" && e.Workspace != w) {
+			continue
+		}
+		named := e.Email != "" && e.Email == user.email
+		if e.Principal != nil {
+			named = *e.Principal == gh.UserPrincipal(u) ||
+				(e.Principal.Type == gh.PrincipalGroup && r.inside(gh.UserPrincipal(u), gh.GroupID(e.Principal.ID), map[gh.GroupID]bool{}))
+		}
+		if !named {
+			continue
+		}
+		for c := range out {
+			if e.Covers(c) {
+				delete(out, c)
+			}
+		}
+	}
 	return out
+}
+
+// seesPrincipal is DESIGN §2's visibility of principal p to actor a.
+func (r *ref) seesPrincipal(a *refUser, p gh.Principal) bool {
+	org, ws, ok := r.home(p)
+	switch {
+	case !ok || org != a.org:
+		return false
+	case r.isOrgAdmin(a, org) || p == gh.UserPrincipal(a.id):
+		return true
+	case ws != "":
+		return r.sees(a, r.ws[ws])
+	case a.ws == "":
+		return true
+	}
+	_, assigned := r.assign[a.ws][p]
+	return assigned
 }
 
 func (r *ref) isOrgAdmin(a *refUser, org gh.OrgID) bool {
@@ -244,6 +283,11 @@ func (r *ref) removePrincipal(p gh.Principal) {
 	for _, as := range r.assign {
 		delete(as, p)
 	}
+	for id, e := range r.excl {
+		if e.Principal != nil && *e.Principal == p {
+			delete(r.excl, id)
+		}
+	}
 }
 
 // ---- the driver ----
@@ -265,7 +309,8 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 	m := &model{t: t, ctx: context.Background(), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		r: &ref{orgs: map[gh.OrgID]string{}, ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
 			groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
-			roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{}}}
+			roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{},
+			excl: map[gh.ExclusionID]*gh.Exclusion{}}}
 	m.ok = map[bool]int{}
 	m.d = directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
 	if err := m.d.Load(m.ctx); err != nil {
@@ -293,6 +338,7 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 		{6, m.opAssign}, {5, m.opAddMember}, {2, m.opRemoveMember}, {2, m.opUnassign}, {3, m.opCreateUser},
 		{2, m.opSetStatus}, {1, m.opDeleteUser}, {1, m.opCreateGroup}, {1, m.opDeleteGroup}, {2, m.opCreateRole},
 		{2, m.opUpdateRole}, {1, m.opWorkspaceStatus}, {1, m.opOrgRole}, {1, m.opCapability},
+		{2, m.opExclude}, {1, m.opLift},
 	}
 	total := 0
 	for _, o := range ops {
@@ -356,7 +402,8 @@ func (m *model) batch(step func()) {
 func (r *ref) clone() *ref {
 	c := &ref{orgs: maps.Clone(r.orgs), ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
 		groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
-		roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{}}
+		roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{},
+		excl: maps.Clone(r.excl)}
 	for k, v := range r.ws {
 		x := *v
 		c.ws[k] = &x
@@ -393,7 +440,7 @@ func (m *model) seed() {
 			m.t.Fatal(err)
 		}
 		m.r.orgs[o.ID] = slug
-		m.r.users[admin.ID] = &refUser{id: admin.ID, org: o.ID, status: gh.StatusActive, orgRole: gh.OrgRoleAdmin}
+		m.r.users[admin.ID] = &refUser{id: admin.ID, email: admin.Email, org: o.ID, status: gh.StatusActive, orgRole: gh.OrgRoleAdmin}
 		for i := range 3 {
 			ws, _, err := m.d.CreateWorkspace(m.ctx, sys, o, directory.WorkspaceInput{Name: fmt.Sprintf("%s ws %d", slug, i)})
 			if err != nil {
@@ -716,7 +763,7 @@ func (m *model) opCreateUserAs(a *directory.Actor, ra *refUser) {
 	} else if !m.outcome("create user "+email, ra, want, err) {
 		return
 	}
-	m.r.users[u.ID] = &refUser{id: u.ID, org: org, ws: ws, status: gh.StatusActive, orgRole: u.OrgRole}
+	m.r.users[u.ID] = &refUser{id: u.ID, email: u.Email, org: org, ws: ws, status: gh.StatusActive, orgRole: u.OrgRole}
 }
 
 func (m *model) opSetStatus() {
@@ -1053,4 +1100,72 @@ func lookupPages[T any](m *model, lookup func(engine.LookupPage) ([]T, bool), id
 		}
 		p.After = out[len(out)-1]
 	}
+}
+
+// opExclude sets an exclusion, by Org Admins anywhere in the organization
+// (one workspace or all) and by a workspace's managers in it; it names a
+// principal the actor sees, living where it holds, or an email.
+func (m *model) opExclude() {
+	a, ra := m.actor()
+	wid, w := m.pickWS(ra)
+	org := w.org
+	if ra.ws == "" && m.rng.IntN(4) == 0 {
+		wid = "" // every workspace
+	}
+	in := directory.ExclusionInput{Reason: fmt.Sprintf("step %d", m.n)}
+	if m.rng.IntN(4) == 0 {
+		_, u := pick(m.rng, m.r.users)
+		in.Email = u.email
+	} else {
+		p := m.principal(org, wid)
+		in.Principal = &p
+	}
+	if m.rng.IntN(2) == 0 {
+		for range 1 + m.rng.IntN(3) {
+			if c := m.caps[m.rng.IntN(len(m.caps))]; !slices.Contains(in.Capabilities, c) {
+				in.Capabilities = append(in.Capabilities, c)
+			}
+		}
+	}
+	admin := m.r.isOrgAdmin(ra, org)
+	want := m.r.scopeOK(ra, org, wid) && (admin || (wid != "" && m.r.mayManage(ra, org, wid, gh.CapRolesAssign)))
+	if p := in.Principal; p != nil {
+		_, pws, _ := m.r.home(*p)
+		want = want && m.r.seesPrincipal(ra, *p) && (pws == "" || pws == wid) && *p != gh.UserPrincipal(ra.id)
+	}
+	s, err := m.scope(a, org, wid)
+	var e *gh.Exclusion
+	if err == nil {
+		e, _, err = m.d.Exclude(m.ctx, a, s, in)
+	}
+	if m.outcome(fmt.Sprintf("exclude %v %q from %v in %s", in.Principal, in.Email, in.Capabilities, wid), ra, want, err) {
+		if by := map[bool]gh.ExclusionAuthority{true: gh.SetByOrganization, false: gh.SetByWorkspace}[admin]; e.SetBy != by {
+			m.t.Fatalf("step %d: exclusion set by %s, want %s", m.n, e.SetBy, by)
+		}
+		m.r.excl[e.ID] = e
+	}
+	m.crossTenant(ra, org, err)
+}
+
+// opLift lifts an exclusion: the organization's by its admins, a
+// workspace's only by a holder of workspace.roles.assign there.
+func (m *model) opLift() {
+	id, e := pick(m.rng, m.r.excl)
+	if e == nil {
+		return
+	}
+	a, ra := m.actor()
+	admin := m.r.isOrgAdmin(ra, e.Org)
+	manager := e.Workspace != "" && m.r.effective(ra.id, e.Workspace)[gh.CapRolesAssign] == gh.LevelFull
+	sees := admin || (manager && (e.SetBy == gh.SetByWorkspace || (e.Principal != nil && m.r.seesPrincipal(ra, *e.Principal))))
+	may := map[gh.ExclusionAuthority]bool{gh.SetByOrganization: admin, gh.SetByWorkspace: manager}[e.SetBy]
+	want := m.r.scopeOK(ra, e.Org, e.Workspace) && sees && may
+	s, err := m.scope(a, e.Org, e.Workspace)
+	if err == nil {
+		_, err = m.d.LiftExclusion(m.ctx, a, s, id)
+	}
+	if m.outcome(fmt.Sprintf("lift %s (%s, in %q)", id, e.SetBy, e.Workspace), ra, want, err) {
+		delete(m.r.excl, id)
+	}
+	m.crossTenant(ra, e.Org, err)
 }

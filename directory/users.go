@@ -384,7 +384,8 @@ func (d *Directory) deleteUser(w *writer, cur *gh.User) error {
 	return w.vault.ForgetUser(cur.ID)
 }
 
-// removePrincipal adds to ev the removal of p's memberships and assignments.
+// removePrincipal adds to ev the removal of p's memberships, assignments and
+// the exclusions naming it.
 func (d *Directory) removePrincipal(ev *gh.Event, p gh.Principal) {
 	for _, g := range d.idx.GroupsOf(p, false) {
 		m := d.idx.Membership(g, p)
@@ -393,4 +394,5 @@ func (d *Directory) removePrincipal(ev *gh.Event, p gh.Principal) {
 	for _, as := range d.idx.AssignmentsOf(p) {
 		change(ev, gh.KindAssignment, string(as.ID), as, nil)
 	}
+	d.removeExclusions(ev, ev.Org, func(e *gh.Exclusion) bool { return e.Principal != nil && *e.Principal == p })
 }

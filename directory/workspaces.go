@@ -133,7 +133,8 @@ func (d *Directory) UpdateWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 }
 
 // DeleteWorkspace deletes a workspace with everything that lives in it: its
-// assignments, users (and their keys), groups and roles (Org Admins only).
+// assignments, exclusions, users (and their keys), groups and roles (Org
+// Admins only).
 func (d *Directory) DeleteWorkspace(ctx context.Context, a *Actor, ws *gh.Workspace, ifMatch gh.Revision) (gh.Revision, error) {
 	if err := d.requireOrgAdmin(a, ws.Org, "delete workspaces"); err != nil {
 		return 0, err
@@ -150,6 +151,7 @@ func (d *Directory) DeleteWorkspace(ctx context.Context, a *Actor, ws *gh.Worksp
 		for _, as := range d.idx.AssignmentsIn(cur.ID) {
 			change(ev, gh.KindAssignment, string(as.ID), as, nil)
 		}
+		d.removeExclusions(ev, cur.Org, func(e *gh.Exclusion) bool { return e.Workspace == cur.ID })
 		inWS := func(h gh.Home) bool { return h.Workspace == cur.ID }
 		groups := d.idx.Groups(cur.Org, func(g *gh.Group) bool { return inWS(g.Home) })
 		users := d.idx.Users(cur.Org, func(u *gh.User) bool { return inWS(u.Home) })

@@ -199,3 +199,48 @@ func BenchmarkMembershipChange1000Users(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(2*b.N)/1000, "ms/change")
 }
+
+// BenchmarkCheckExcluded is BenchmarkCheck with 1 % of the users excluded
+// somewhere: most from one workspace by name, some by email from every
+// workspace, and as many groups from one workspace.
+func BenchmarkCheckExcluded(b *testing.B) {
+	s, _ := mssp(b)
+	ex := *s
+	ex.Exclusions = nil
+	rng := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < len(s.Users)/100; i++ {
+		u := s.Users[rng.IntN(len(s.Users))]
+		w := u.Workspace
+		if w == "" {
+			w = s.Workspaces[rng.IntN(len(s.Workspaces))].ID
+		}
+		e := &gh.Exclusion{ID: gh.ExclusionID(gh.NewID("exc")), Org: u.Org, Workspace: w, SetBy: gh.SetByOrganization}
+		switch i % 4 {
+		case 0:
+			e.Email, e.Workspace = u.Email, ""
+		case 1:
+			g := s.Groups[rng.IntN(len(s.Groups))]
+			e.Principal, e.Org, e.Workspace = &gh.Principal{Type: gh.PrincipalGroup, ID: string(g.ID)}, g.Org, g.Workspace
+			if e.Workspace == "" {
+				e.Workspace = s.Workspaces[rng.IntN(len(s.Workspaces))].ID
+			}
+		default:
+			e.Principal = &gh.Principal{Type: gh.PrincipalUser, ID: string(u.ID)}
+			e.Capabilities = []gh.Capability{"incidents.close"}
+		}
+		ex.Exclusions = append(ex.Exclusions, e)
+	}
+	x := engine.New(gh.DefaultCatalogue)
+	x.Load(&ex)
+	qs := questions(s, 1<<16)
+	b.ResetTimer()
+	allowed := 0
+	for i := 0; b.Loop(); i++ {
+		q := qs[i&(len(qs)-1)]
+		if x.Check(q.u, q.w, q.c, gh.LevelFull).Allowed {
+			allowed++
+		}
+	}
+	b.ReportMetric(float64(allowed)/float64(b.N), "allowed/op")
+	b.ReportMetric(float64(len(ex.Exclusions)), "exclusions")
+}

@@ -97,6 +97,11 @@ func levelOf(ue *userEntry, we *wsEntry, u gh.UserID, w gh.WorkspaceID, ci int) 
 			j++
 		}
 	}
+	if best > gh.LevelNone {
+		if ex, _ := excludedFrom(ue, we, ci); ex != nil {
+			return gh.LevelNone // an exclusion wins over every grant
+		}
+	}
 	return best
 }
 
@@ -185,6 +190,16 @@ func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Le
 	merge(x.userAssign[u][w])
 	for _, g := range x.users[u].anc {
 		merge(x.groupAssign[g][w])
+	}
+	for c := range out {
+		if ci, ok := x.capIdx[c]; ok {
+			if ex, _ := excludedFrom(x.users[u], x.wsEnt[w], ci); ex != nil {
+				delete(out, c)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -352,6 +367,9 @@ func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.
 	}
 	if e.Paths = x.paths(u, w, c); e.Paths == nil {
 		e.Paths = []Path{}
+	}
+	if x.explainExclusion(e, x.users[u], w, c) {
+		return e
 	}
 	if !add("assignment", len(e.Paths) > 0, "%d assignment(s) in %q reach %s%s", len(e.Paths), ws.Name, user.Email, describePaths(e.Paths)) {
 		return fail("assign %s, or a group it belongs to, to workspace %q with a role that grants %s (%s)",

@@ -51,6 +51,7 @@ func (x *Index) Digest() string {
 	put(keysOf(x.extDirs), func(k string) any { return x.extDirs[gh.ExternalDirectoryID(k)] })
 	put(keysOf(x.keys), func(k string) any { return x.keys[gh.KeyID(k)] })
 	put(keysOf(x.custom), func(k string) any { return x.custom[gh.Capability(k)] })
+	put(keysOf(x.exclusions), func(k string) any { return x.exclusions[gh.ExclusionID(k)] })
 	return hex.EncodeToString(h.Sum(nil))
 }
 

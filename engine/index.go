@@ -49,6 +49,8 @@ type Index struct {
 	keys        map[gh.KeyID]*gh.APIKey
 	keyByHash   map[string]*gh.APIKey
 	custom      map[gh.Capability]*gh.CustomCapability
+	exclusions  map[gh.ExclusionID]*gh.Exclusion
+	exclIn      map[exclScope]map[gh.ExclusionID]*gh.Exclusion
 
 	members map[gh.GroupID]map[gh.Principal]*gh.Membership // direct members
 	parents map[gh.Principal]map[gh.GroupID]struct{}       // groups directly containing a principal
@@ -68,6 +70,7 @@ type Index struct {
 // kept current on membership changes so Check never walks the graph.
 type userEntry struct {
 	u      *gh.User
+	email  string       // normalized, for exclusions by email
 	anc    []gh.GroupID // breadth-first order
 	ancIdx []int32      // the same groups as small integers, sorted
 }
@@ -85,6 +88,7 @@ type wsEntry struct {
 	oi     *orgIndex
 	groups []wsGrant
 	users  map[gh.UserID]*roleEntry
+	excl   *exclSet // the workspace's exclusions; nil when none
 }
 
 type wsGrant struct {
@@ -116,6 +120,7 @@ type orgIndex struct {
 	groupsIn  map[gh.WorkspaceID]map[gh.GroupID]*gh.Group
 	roles     map[gh.RoleID]*gh.Role // custom roles only
 	templates map[gh.TemplateID]*gh.Template
+	excl      *exclSet // exclusions from every workspace; nil when none
 }
 
 // New returns an empty index at revision 0 knowing the catalogue's built-in roles.
@@ -142,6 +147,8 @@ func (x *Index) reset() {
 	x.extDirs = map[gh.ExternalDirectoryID]*gh.ExternalDirectory{}
 	x.keys = map[gh.KeyID]*gh.APIKey{}
 	x.keyByHash = map[string]*gh.APIKey{}
+	x.exclusions = map[gh.ExclusionID]*gh.Exclusion{}
+	x.exclIn = map[exclScope]map[gh.ExclusionID]*gh.Exclusion{}
 	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
 	x.parents = map[gh.Principal]map[gh.GroupID]struct{}{}
 	x.userAssign = map[gh.UserID]map[gh.WorkspaceID]*gh.Assignment{}
@@ -231,6 +238,7 @@ func (x *Index) rebuildCatalogue() {
 	for id, r := range x.roles {
 		x.roleEntry(id).levels = x.levels(r.Grants)
 	}
+	x.rebuildAllExclusions()
 }
 
 // Revision returns the revision of the last applied event.
@@ -286,6 +294,9 @@ func (x *Index) Load(s *gh.Snapshot) {
 	}
 	for _, k := range s.Keys {
 		x.putKey(k)
+	}
+	for _, e := range s.Exclusions {
+		x.putExclusion(e)
 	}
 	for id := range x.users {
 		x.refreshAncestors(id)
@@ -447,6 +458,12 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			return nil
 		}
 		return put(c.After, func(p *gh.IdentityProvider) { x.providers[p.ID] = p })
+	case gh.KindExclusion:
+		if del {
+			x.deleteExclusion(gh.ExclusionID(c.ID))
+			return nil
+		}
+		return put(c.After, x.putExclusion)
 	case gh.KindDomain:
 		if del {
 			delete(x.domains, gh.DomainID(c.ID))
@@ -564,10 +581,10 @@ func (x *Index) putUser(u *gh.User) {
 	oi.users[u.ID] = u
 	e := gh.NormalizeEmail(u.Email)
 	oi.byEmail[e] = append(oi.byEmail[e], u.ID)
-	if e := x.users[u.ID]; e != nil {
-		e.u = u
+	if ue := x.users[u.ID]; ue != nil {
+		ue.u, ue.email = u, e
 	} else {
-		x.users[u.ID] = &userEntry{u: u}
+		x.users[u.ID] = &userEntry{u: u, email: e}
 	}
 }
 

@@ -100,6 +100,10 @@ var operations = map[string]op{
 	"DELETE /v1/orgs/{org}/workspaces/{ws}/assignments/{id}":    {id: "deleteAssignment", tag: "assignments", summary: "Remove a role assignment", out: typ[revisionBody](), ifMatch: true},
 	"POST /v1/orgs/{org}/batch":                                 {id: "applyBatch", tag: "batch", summary: "Apply up to 1000 changes (workspaces, users, groups, memberships, roles, assignments) all or nothing; a refused batch names every failed operation", in: typ[batchInput](), out: typ[BatchAnswer](), idemKey: true},
 	"POST /v1/orgs/{org}/whatif":                                {id: "whatIf", tag: "batch", summary: "Preview a batch: run its operations as a dry run and list who would lose and gain which capability where, as the caller may see them; writes nothing (dry_run is implied)", in: typ[batchInput](), out: typ[*directory.Impact]()},
+	"GET /v1/orgs/{org}/exclusions":                             {id: "listExclusions", tag: "assignments", summary: "List the exclusions of %s (at workspace scope, the workspace's own)", out: typ[directory.List[*gh.Exclusion]](), both: true},
+	"POST /v1/orgs/{org}/exclusions":                            {id: "createExclusion", tag: "assignments", summary: "Take capabilities (or all) away from a user, a group or an email in %s; an exclusion wins over every grant. At organization scope, workspace_id limits it to one workspace", in: typ[directory.ExclusionInput](), out: typ[*gh.Exclusion](), status: created, etag: true, both: true},
+	"GET /v1/orgs/{org}/exclusions/{id}":                        {id: "getExclusion", tag: "assignments", summary: "Get an exclusion", out: typ[*gh.Exclusion](), etag: true, both: true},
+	"DELETE /v1/orgs/{org}/exclusions/{id}":                     {id: "liftExclusion", tag: "assignments", summary: "Lift an exclusion; one the workspace set is lifted only by the workspace's managers", out: typ[revisionBody](), both: true},
 	"GET /v1/orgs/{org}/templates":                              {id: "listTemplates", tag: "templates", summary: "List the onboarding templates of an organization", out: typ[directory.List[*gh.Template]](), query: pages},
 	"POST /v1/orgs/{org}/templates":                             {id: "createTemplate", tag: "templates", summary: "Create an onboarding template", in: typ[directory.TemplateInput](), out: typ[*gh.Template](), status: created, etag: true},
 	"GET /v1/orgs/{org}/templates/{id}":                         {id: "getTemplate", tag: "templates", summary: "Get an onboarding template", out: typ[*gh.Template](), etag: true},
@@ -290,7 +294,7 @@ var pathParams = map[string]string{
 	"member": "The member's user or group id.", "key": "The API key's id.", "type": "The member's type.",
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
-	"sessions": "The session's id.", "identity-providers": "The identity provider's id.", "domains": "The domain claim's id.", "idp": "The identity provider's id.", "directories": "The directory's id.", "token": "The token's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
+	"sessions": "The session's id.", "identity-providers": "The identity provider's id.", "domains": "The domain claim's id.", "exclusions": "The exclusion's id.", "idp": "The identity provider's id.", "directories": "The directory's id.", "token": "The token's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
 }
 
 // openAPIDoc is the document, built once when the program starts.

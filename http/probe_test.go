@@ -108,6 +108,8 @@ var bodies = map[string]string{
 	"PUT /v1/orgs/{org}/templates/{id}":                       `{"name":"probe template","entries":[{"group_id":"$group","role":"incident_analyst"}]}`,
 	"POST /v1/orgs/{org}/whatif":                              `{"operations":[{"op":"delete","type":"membership","id":"$group","body":{"member":{"type":"user","id":"$user"}}}]}`,
 	"PATCH /v1/orgs/{org}/users/{id}":                         `{"given_name":"Probed"}`,
+	"POST /v1/orgs/{org}/exclusions":                          `{"principal":{"type":"user","id":"$user"},"capabilities":["cms.rules.manage"]}`,
+	"POST /v1/orgs/{org}/workspaces/{ws}/exclusions":          `{"principal":{"type":"group","id":"$group"},"capabilities":["cms.rules.manage"]}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/users/{id}":         `{"given_name":"Probed"}`,
 	"PATCH /v1/orgs/{org}/groups/{id}":                        `{"description":"probed"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/groups/{id}":        `{"description":"probed"}`,
@@ -191,6 +193,14 @@ func newProbeWorld(e *env) *probeWorld {
 	ab := e.assign(adminB, "beta", wb, "user", wbu, "admin").str("id")
 	tb := e.create(adminB, b+"/templates", obj{"name": "Beta standard", "entries": []obj{{"group_id": gb, "role": "incident_analyst"}}})
 
+	// Exclusions of a capability the probes never ask about.
+	exclude := func(admin, path string, p obj) string {
+		return e.create(admin, path+"/exclusions", obj{"principal": p, "capabilities": []string{"cms.rules.manage"}})
+	}
+	exSibling := exclude(adminA, in(w2), obj{"type": "user", "id": quiet})
+	exOrg := e.create(adminA, in(w1)+"/exclusions", obj{"email": "someone@partner.example", "capabilities": []string{"cms.rules.manage"}})
+	exB := exclude(adminB, b+"/workspaces/"+wb, obj{"type": "user", "id": wbu})
+
 	keys := map[string]string{}
 	keyID := map[string]string{}
 	for _, u := range []struct{ org, id string }{{"acme", member}, {"acme", custAdmin}, {"acme", analyst}, {"acme", u2}, {"acme", quiet}, {"beta", ub}} {
@@ -203,17 +213,18 @@ func newProbeWorld(e *env) *probeWorld {
 	}
 
 	beta := map[string][]string{"org": {"beta"}, "ws": {wb, "tailspin"}, "user": {ub, wbu, "lee@beta.example"},
-		"group": {gb}, "role": {rb}, "assignment": {ab}, "template": {tb}, "key": {keyID[ub]}}
+		"group": {gb}, "role": {rb}, "assignment": {ab}, "template": {tb}, "key": {keyID[ub]}, "exclusion": {exB}}
 	sibling := map[string][]string{"ws": {w2, "fabrikam"}, "user": {u2, "it@fabrikam.example"}, "group": {g2},
-		"role": {r2}, "assignment": {a2, boAssign}, "key": {keyID[u2]}}
-	orgLevel := map[string][]string{"user": {quiet, "quiet@acme.example"}, "group": {backOffice}, "key": {keyID[quiet], keyID[member]}, "template": {tmpl}}
+		"role": {r2}, "assignment": {a2, boAssign}, "key": {keyID[u2]}, "exclusion": {exSibling}}
+	orgLevel := map[string][]string{"user": {quiet, "quiet@acme.example"}, "group": {backOffice}, "key": {keyID[quiet], keyID[member]}, "template": {tmpl},
+		"exclusion": {exOrg}}
 
 	inW1 := map[string][]string{"org": {"acme"}, "ws": {w1, "contoso"}, "user": {custAdmin, analyst},
 		"group": {g1}, "role": {r1, orgRole, "admin"}, "assignment": {a1, socAssign}}
 	orgMember := map[string][]string{"org": {"acme"}, "ws": {w1, "contoso"}, "user": {member, quiet, "nina@acme.example"},
 		"group": {soc, backOffice}, "role": {orgRole, "admin"}, "assignment": {socAssign}, "template": {tmpl}}
 	betaAdmin := map[string][]string{"org": {"beta"}, "ws": {wb, "tailspin"}, "user": {ub, wbu}, "group": {gb},
-		"role": {rb, "admin"}, "assignment": {ab}, "template": {tb}}
+		"role": {rb, "admin"}, "assignment": {ab}, "template": {tb}, "exclusion": {exB}}
 
 	return &probeWorld{e: e, actors: []*probeActor{
 		{name: "customer admin", key: keys[custAdmin], visible: inW1, hidden: merge(beta, sibling, orgLevel)},
@@ -222,7 +233,7 @@ func newProbeWorld(e *env) *probeWorld {
 		{name: "other organization's admin", key: keys[ub], visible: betaAdmin, hidden: merge(
 			map[string][]string{"org": {"acme"}, "ws": {w1, "contoso"}, "user": {member, custAdmin, "nina@acme.example"},
 				"group": {soc, g1}, "role": {orgRole, r1}, "assignment": {a1, socAssign}, "template": {tmpl},
-				"key": {keyID[member], keyID[custAdmin]}}, sibling)},
+				"key": {keyID[member], keyID[custAdmin]}, "exclusion": {exOrg}}, sibling)},
 	}}
 }
 
@@ -241,7 +252,7 @@ var placeholderRE = regexp.MustCompile(`\$([a-z]+)|\{([a-z]+)\}`)
 // paramKind names what a path parameter or placeholder identifies.
 func paramKind(path string, loc []int, name string) string {
 	switch name {
-	case "org", "ws", "user", "group", "role", "key", "template", "assignment":
+	case "org", "ws", "user", "group", "role", "key", "template", "assignment", "exclusion":
 		return name
 	case "member":
 		return "user"
@@ -258,6 +269,8 @@ func paramKind(path string, loc []int, name string) string {
 			return "assignment"
 		case "templates":
 			return "template"
+		case "exclusions":
+			return "exclusion"
 		}
 	}
 	return "" // not something the probes hide (sessions, passkeys, catalogue entries)

@@ -282,6 +282,7 @@ func (s *Server) register() {
 	s.registerGroups()
 	s.registerRoles()
 	s.registerAssignments()
+	s.registerExclusions()
 	s.registerTemplates()
 	s.registerKeys()
 	s.registerAccess()

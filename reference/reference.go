@@ -14,6 +14,7 @@ type Directory struct {
 	roles   map[gh.RoleID]*gh.Role
 	members map[gh.GroupID][]gh.Principal
 	assign  map[gh.WorkspaceID][]*gh.Assignment
+	exclude []*gh.Exclusion
 }
 
 // New arranges a snapshot; the catalogue, with the snapshot's custom
@@ -42,6 +43,7 @@ func New(s *gh.Snapshot, cat *gh.Catalogue) *Directory {
 	for _, a := range s.Assignments {
 		d.assign[a.Workspace] = append(d.assign[a.Workspace], a)
 	}
+	d.exclude = s.Exclusions
 	return d
 }
 
@@ -59,6 +61,9 @@ func (d *Directory) Level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Lev
 	if user.Workspace != "" && user.Workspace != w {
 		return gh.LevelNone // workspace users never reach past their workspace
 	}
+	if d.Excluded(u, w, c) {
+		return gh.LevelNone // "an exclusion wins over every grant"
+	}
 	best := gh.LevelNone
 	for _, a := range d.assign[w] {
 		if d.contains(a.Principal, u, map[gh.GroupID]bool{}) {
@@ -66,6 +71,27 @@ func (d *Directory) Level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Lev
 		}
 	}
 	return best
+}
+
+// Excluded reports whether an exclusion of u's organization, held in w or in
+// every workspace, names u, a group containing u, or u's email, and takes c
+// (or everything) away.
+func (d *Directory) Excluded(u gh.UserID, w gh.WorkspaceID, c gh.Capability) bool {
+	user := d.users[u]
+	for _, e := range d.exclude {
+		if e.Org != user.Org || (e.Workspace != "" && e.Workspace != w) || !e.Covers(c) {
+			continue
+		}
+		switch {
+		case e.Email != "":
+			if gh.NormalizeEmail(e.Email) == gh.NormalizeEmail(user.Email) {
+				return true
+			}
+		case d.contains(*e.Principal, u, map[gh.GroupID]bool{}):
+			return true
+		}
+	}
+	return false
 }
 
 // contains reports whether principal p is user u or a group holding u at any depth.

@@ -64,6 +64,11 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 					s.tellContacts(ch, ev.Org, "org_admin_added", "New Organization Admin: "+after.Email,
 						fmt.Sprintf("%s is now an Organization Admin (change by %s, revision %d).", after.Email, actorName(ev), ev.Revision))
 				}
+			case gh.KindExclusion:
+				var after gh.Exclusion
+				if len(c.Before) == 0 && decodeSide(c.After, &after) && after.SetBy == gh.SetByWorkspace {
+					s.tellExclusion(ch, ev, &after, name)
+				}
 			case gh.KindAssignment:
 				var before, after gh.Assignment
 				if decodeSide(c.After, &after) && after.Role == gh.RoleAdmin && !(decodeSide(c.Before, &before) && before.Role == gh.RoleAdmin) {
@@ -180,4 +185,30 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, a *directory.Actor, o
 		return ch.Vault().PutWebhookSecret(o.ID, s.cfg.Sealer.Seal(secret.Reveal()))
 	})
 	return secret, rev, err
+}
+
+// tellExclusion tells the Organization Admins and the security contacts that
+// a workspace excluded someone: the partner learns at once that the customer
+// keeps one of its people (or groups) out, and that only the customer can
+// lift it.
+func (s *Service) tellExclusion(ch *directory.Change, ev *gh.Event, e *gh.Exclusion, name func(string) string) {
+	who := e.Email
+	if e.Principal != nil {
+		who = string(e.Principal.Type) + " " + name(e.Principal.ID)
+	}
+	what := "every capability"
+	if len(e.Capabilities) > 0 {
+		what = fmt.Sprint(e.Capabilities)
+	}
+	where := name(string(e.Workspace))
+	subject := "Workspace " + where + " excluded " + who
+	body := fmt.Sprintf("Workspace %s took %s away from %s (change by %s, revision %d). Only a manager of the workspace can lift it.",
+		where, what, who, actorName(ev), ev.Revision)
+	if e.Reason != "" {
+		body += "\nReason given: " + e.Reason
+	}
+	s.tellContacts(ch, ev.Org, "exclusion_set", subject, body)
+	for _, u := range s.dir.Index().Users(ev.Org, (*gh.User).IsOrgAdmin) {
+		s.queue(ch, ev.Org, u.Email, "security_notice", "[Gatehouse] "+subject, body)
+	}
 }

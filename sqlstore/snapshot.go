@@ -39,6 +39,7 @@ func (db *DB) Snapshot(ctx context.Context) (*gatehouse.Snapshot, error) {
 		loadAll(ctx, rtx, in, gatehouse.KindExternalDirectory, &s.Directories),
 		loadAll(ctx, rtx, in, gatehouse.KindAPIKey, &s.Keys),
 		loadAll(ctx, rtx, in, gatehouse.KindCapability, &s.Capabilities),
+		loadAll(ctx, rtx, in, gatehouse.KindExclusion, &s.Exclusions),
 	} {
 		if err := load(); err != nil {
 			return nil, gatehouse.Internal(fmt.Errorf("snapshot: %w", err))

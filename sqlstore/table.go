@@ -102,6 +102,10 @@ var tables = map[gatehouse.ObjectKind]*table{
 			return []any{string(k.ID), null(k.Org), null(k.User), k.Hash}
 		}),
 	},
+	gatehouse.KindExclusion: {
+		name: "exclusions", cols: []string{"id", "org_id", "workspace_id"}, nkey: 1, clash: "exclusion already exists",
+		keys: keysOf(func(e *gatehouse.Exclusion) []any { return []any{string(e.ID), string(e.Org), null(e.Workspace)} }),
+	},
 	gatehouse.KindCapability: {
 		name: "capabilities", cols: []string{"id"}, nkey: 1, clash: "capability already exists",
 		keys: keysOf(func(c *gatehouse.CustomCapability) []any { return []any{string(c.ID)} }),
