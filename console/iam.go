@@ -34,6 +34,8 @@ type iamPage struct {
 	DefaultRoles []*gh.Role
 	// Seats is the workspace's use of seats, for Org Admins (who set its share).
 	Seats *directory.SeatUse
+	// Exclusions is the workspace's exclusions, for those who may set them.
+	Exclusions *exclusionsPanel
 }
 
 type assignmentRow struct {
@@ -106,6 +108,9 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	if v.Admin {
 		use := c.dir.WorkspaceSeats(s.Workspace)
 		p.Seats = &use
+	}
+	if p.Exclusions, err = c.exclusionsPanel(v, s, p.Assignments); err != nil {
+		return err
 	}
 	if c.mayManage(v, s, gh.CapRolesAssign) {
 		if p.DefaultRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {

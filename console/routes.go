@@ -24,6 +24,8 @@ func (c *Console) routes() {
 	c.post("/workspaces/{ws}/status", c.setStatus)
 	c.post("/workspaces/{ws}/default-role", c.setDefaultRole)
 	c.post("/workspaces/{ws}/seats", c.setSeats)
+	c.post("/workspaces/{ws}/exclusions", c.exclude)
+	c.post("/workspaces/{ws}/exclusions/{id}/lift", c.liftExclusion)
 
 	// A customer's own people, on the pages Settings uses for the partner's.
 	c.post("/workspaces/{ws}/users", c.createWorkspaceUser)

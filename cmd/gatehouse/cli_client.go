@@ -42,7 +42,7 @@ func addClientCommands(root *cobra.Command) {
 		g.orgsCmd(), g.workspacesCmd(), g.usersCmd(), g.groupsCmd(), g.rolesCmd(),
 		g.assignCmd(), g.assignmentsCmd(), g.templatesCmd(), g.keysCmd(),
 		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.accessCmd(), g.mailCmd(), g.capabilitiesCmd(),
-		g.applyCmd(), g.whatifCmd(), g.idpCmd(), g.domainsCmd(), g.directoriesCmd(),
+		g.applyCmd(), g.whatifCmd(), g.idpCmd(), g.domainsCmd(), g.directoriesCmd(), g.exclusionsCmd(),
 	} {
 		f := c.PersistentFlags()
 		f.StringVar(&g.server, "server", "", "Gatehouse URL (GATEHOUSE_URL, else the saved login, else "+defaultServer+")")
