@@ -117,6 +117,12 @@ var operations = map[string]op{
 
 	"POST /v1/login":                                        {id: "login", tag: "signin", summary: "Sign in with email and password; the session is the gatehouse_session cookie", in: typ[signin.LoginInput](), out: typ[loginAnswer](), public: true},
 	"POST /v1/login/mfa":                                    {id: "loginMFA", tag: "signin", summary: "Complete a sign-in with an authenticator or recovery code", in: typ[codeInput](), out: typ[loginAnswer]()},
+	"POST /v1/login/mfa/code":                               {id: "sendLoginCode", tag: "signin", summary: "Send a one-time code by email or SMS for the second step of this sign-in (when the policy allows it and the user set it up); it works once, for 10 minutes, for 5 tries", in: typ[codeRequest](), out: typ[signin.CodeSent](), status: []int{202}},
+	"GET /v1/me/mfa":                                        {id: "getMyFactors", tag: "signin", summary: "My second factors, what a sign-in's second step offers me, and what my organization allows", out: typ[signin.Factors]()},
+	"PUT /v1/me/mfa/email":                                  {id: "setMyEmailCodes", tag: "signin", summary: "Turn codes by email to my own address on or off as a second factor (recent sign-in)", in: typ[emailCodesInput](), out: typ[signin.Factors]()},
+	"POST /v1/me/mfa/sms":                                   {id: "beginSMS", tag: "signin", summary: "Start adding a phone for codes by SMS: a code is texted to it", in: typ[phoneInput](), out: typ[signin.CodeSent](), status: []int{202}},
+	"POST /v1/me/mfa/sms/confirm":                           {id: "confirmSMS", tag: "signin", summary: "Prove the phone with the code texted to it; it becomes a second factor", in: typ[codeInput](), out: typ[signin.Factors]()},
+	"DELETE /v1/me/mfa/sms":                                 {id: "removeSMS", tag: "signin", summary: "Remove my phone as a second factor (recent sign-in)", out: typ[signin.Factors]()},
 	"POST /v1/logout":                                       {id: "logout", tag: "signin", summary: "End this session", out: typ[struct{}]()},
 	"GET /v1/me":                                            {id: "getMe", tag: "signin", summary: "The signed-in user, its organization and second factor", out: typ[meAnswer]()},
 	"GET /v1/me/sessions":                                   {id: "listMySessions", tag: "signin", summary: "List my sessions", out: typ[sessionList]()},
