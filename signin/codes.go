@@ -36,6 +36,7 @@ type Factors struct {
 	TOTP       bool     `json:"totp"`
 	EmailCodes bool     `json:"email_codes"`
 	Phone      string   `json:"sms_phone,omitempty"` // masked
+	SMSPending bool     `json:"sms_pending"`         // a phone is being added: its code was texted
 	Passkeys   int      `json:"passkeys"`
 	Methods    []string `json:"mfa_methods"` // what the second step of a sign-in offers now
 	// Allowed are the methods the organization's policy allows and this
@@ -75,7 +76,8 @@ func (s *Service) SecondFactors(ctx context.Context, u *gh.User) (*Factors, erro
 		return nil, err
 	}
 	f := &Factors{TOTP: cred.TOTPConfirmed, EmailCodes: cred.EmailCodes, Phone: maskPhone(cred.Phone),
-		Passkeys: len(cred.Passkeys), Methods: nonNilList(s.secondFactors(u, cred))}
+		Passkeys: len(cred.Passkeys), Methods: nonNilList(s.secondFactors(u, cred)),
+		SMSPending: cred.Code != nil && cred.Code.Channel == gh.CodeSMSEnrol && s.dir.Now().Before(cred.Code.ExpiresAt)}
 	p := s.policy(u.Org)
 	for _, m := range p.MFAMethods {
 		if m != gh.MFAMethodSMS || s.smsAllowed(p) {
@@ -83,6 +85,30 @@ func (s *Service) SecondFactors(ctx context.Context, u *gh.User) (*Factors, erro
 		}
 	}
 	return f, nil
+}
+
+// Allows reports whether the user may set up method (for templates).
+func (f *Factors) Allows(method string) bool { return slices.Contains(f.Allowed, method) }
+
+// Offers reports whether a sign-in's second step offers method (for templates).
+func (f *Factors) Offers(method string) bool { return slices.Contains(f.Methods, method) }
+
+// PendingFactors lists what the second step of a session waiting for it
+// offers; nil for any other session, or none.
+func (s *Service) PendingFactors(ctx context.Context, sessToken string) []string {
+	sess, err := s.store.SessionByHash(ctx, auth.HashToken(sessToken))
+	if err != nil || !sess.MFAPending {
+		return nil
+	}
+	u := s.dir.Index().User(sess.User)
+	if u == nil {
+		return nil
+	}
+	cred, err := s.credential(ctx, u)
+	if err != nil {
+		return nil
+	}
+	return s.secondFactors(u, cred)
 }
 
 func nonNilList(l []string) []string {
