@@ -305,6 +305,7 @@ func TestCodesWithoutAGatewayOrForAdmins(t *testing.T) {
 			t.Errorf("allowed_methods without a gateway = %v, want no sms", f.list("allowed_methods"))
 		}
 		b.refused("POST", "/v1/me/mfa/sms", obj{"phone": "+447700900123"}, 403, "mfa_method_not_allowed")
+		e.refused(p.admin, "PUT", "/v1/me/mfa/email", obj{"enabled": true}, 403, "session_required")
 
 		p.must(p.admin, "POST", org+"/users/"+p.adminID+"/password", obj{"password": pwTwo}, 200)
 		a := e.browser(firefoxOnWindows)

@@ -123,13 +123,7 @@ func nonNilList(l []string) []string {
 // like any failed sign-in. Errors: KindInvalid (field method) when the
 // method is not offered to this user, KindRateLimited, KindUnavailable when
 // the SMS gateway fails (logged; nothing was sent).
-func (s *Service) SendCode(ctx context.Context, sessToken, method string, c Client) (sent *CodeSent, err error) {
-	start := time.Now() // real time: the floor is about what a caller can measure
-	defer func() {
-		if err != nil && s.cfg.FailureFloor > 0 {
-			time.Sleep(s.cfg.FailureFloor - time.Since(start))
-		}
-	}()
+func (s *Service) SendCode(ctx context.Context, sessToken, method string, c Client) (*CodeSent, error) {
 	sess, err := s.store.SessionByHash(ctx, auth.HashToken(sessToken))
 	if err != nil || !sess.MFAPending {
 		return nil, errSignIn
@@ -261,9 +255,13 @@ func normalPhone(p string) string {
 // BeginSMS starts adding a phone as a second factor: a code is texted to
 // it, and ConfirmSMS with that code makes it the user's. Errors:
 // KindForbidden (mfa_method_not_allowed) when the policy or the deployment
-// offers no SMS, KindInvalid (field phone), KindConflict when a phone is
+// offers no SMS, (session_required, reauthentication_required) for an API
+// key or an old session: a stolen key must not become a way to sign in, KindInvalid (field phone), KindConflict when a phone is
 // set up already, KindRateLimited, KindUnavailable when the gateway fails.
 func (s *Service) BeginSMS(ctx context.Context, a *directory.Actor, phone string, c Client) (*CodeSent, error) {
+	if err := inBrowser(a, "adding a phone"); err != nil {
+		return nil, err
+	}
 	u := a.User
 	if !s.smsAllowed(s.policy(u.Org)) {
 		return nil, gh.Errorf(gh.KindForbidden, "mfa_method_not_allowed", "codes by text message are not offered here")
@@ -286,6 +284,9 @@ func (s *Service) BeginSMS(ctx context.Context, a *directory.Actor, phone string
 // the code it received. Errors: KindConflict when no phone is being added,
 // KindInvalid (field code) for a wrong or expired code.
 func (s *Service) ConfirmSMS(ctx context.Context, a *directory.Actor, code string, c Client) error {
+	if err := inBrowser(a, "adding a phone"); err != nil {
+		return err
+	}
 	u := a.User
 	if err := s.allow(ctx, c, "mfa/"+string(u.ID)); err != nil {
 		return err
@@ -315,10 +316,11 @@ func (s *Service) ConfirmSMS(ctx context.Context, a *directory.Actor, code strin
 	return err
 }
 
-// RemoveSMS removes the user's phone (a sensitive action). Errors:
+// RemoveSMS removes the user's phone (a sensitive action, from a browser
+// session). Errors:
 // KindNotFound when none is set up.
 func (s *Service) RemoveSMS(ctx context.Context, a *directory.Actor) error {
-	if err := stale(a, "removing a second factor"); err != nil {
+	if err := inBrowser(a, "removing a second factor"); err != nil {
 		return err
 	}
 	u := a.User
@@ -338,10 +340,11 @@ func (s *Service) RemoveSMS(ctx context.Context, a *directory.Actor) error {
 }
 
 // SetEmailCodes turns codes by email to the user's own address on or off
-// (a sensitive action). Errors: KindForbidden (mfa_method_not_allowed) when
-// turning them on and the policy does not allow them.
+// (a sensitive action, from a browser session, as for passkeys). Errors:
+// KindForbidden: session_required, reauthentication_required, or
+// mfa_method_not_allowed when turning them on and the policy does not allow them.
 func (s *Service) SetEmailCodes(ctx context.Context, a *directory.Actor, on bool) error {
-	if err := stale(a, "changing your second factors"); err != nil {
+	if err := inBrowser(a, "changing your second factors"); err != nil {
 		return err
 	}
 	u := a.User
