@@ -256,6 +256,9 @@ func TestSMSSecondFactor(t *testing.T) {
 			b.must("POST", "/v1/me/mfa/sms", obj{"phone": "+44 7700 900123"}, 202)
 			code := g.lastCode(phone)
 			b.refused("POST", "/v1/me/mfa/sms/confirm", obj{"code": otherCode(code)}, 400, "wrong_code")
+			if f := b.must("GET", "/v1/me/mfa", nil, 200); f.str("sms_phone") != "" || f["sms_pending"] != true {
+				t.Errorf("factors after a wrong code = %v, want no phone yet, still pending", f)
+			}
 			if f := b.must("POST", "/v1/me/mfa/sms/confirm", obj{"code": code}, 200); f.str("sms_phone") != "•••••••••••23" {
 				t.Errorf("factors after confirming = %v, want the phone masked", f)
 			}
@@ -281,6 +284,20 @@ func TestSMSSecondFactor(t *testing.T) {
 			if !strings.Contains(e.logs.String(), "sms gateway") {
 				t.Errorf("a gateway failure was not logged")
 			}
+			// One number is not flooded from several accounts either.
+			e.clock.Advance(5 * time.Minute)
+			g.setFail(false)
+			p.member("bo@acme.example", pwTwo)
+			p.member("cy@acme.example", pwThree)
+			bo, cy := e.browser(firefoxOnWindows), e.browser(firefoxOnWindows)
+			bo.mustLogin("acme", "bo@acme.example", pwTwo)
+			cy.mustLogin("acme", "cy@acme.example", pwThree)
+			for range 3 {
+				bo.must("POST", "/v1/me/mfa/sms", obj{"phone": "+447700900999"}, 202)
+			}
+			cy.refused("POST", "/v1/me/mfa/sms", obj{"phone": "+447700900999"}, 429, "too_many_codes")
+			cy.must("POST", "/v1/me/mfa/sms", obj{"phone": "+447700900888"}, 202)
+
 			acts := p.actions()
 			for _, want := range []string{"mfa.sms.enrol_start", "mfa.sms.enrol", "mfa.sms_code.send", "mfa.sms_code.use"} {
 				if !strings.Contains(acts, want) {
