@@ -3,6 +3,7 @@ package gatehouse
 import (
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,17 @@ const (
 	MFAOptional MFAMode = "optional"
 	MFAAdmins   MFAMode = "admins" // whoever administers people must (see AdminCapabilities)
 	MFAEveryone MFAMode = "everyone"
+)
+
+// The second factors a policy may allow. TOTP and passkeys are strong: a
+// code by email or text message can be taken over with the mailbox or the
+// phone number, so administrators whom the policy makes use a second factor
+// must use a strong one (StrongMFARequired).
+const (
+	MFAMethodTOTP    = "totp"
+	MFAMethodPasskey = "passkey"
+	MFAMethodEmail   = "email"
+	MFAMethodSMS     = "sms"
 )
 
 // SessionLimitMode says what happens when a user signs in once too often.
@@ -28,20 +40,24 @@ const (
 // mean the default (see WithDefaults), so organizations made before a field
 // existed get its default.
 type SecurityPolicy struct {
-	PasswordMinLength           int              `json:"password_min_length"`             // 8 to 64; default 8 (NIST SP 800-63B)
-	PasswordMinLengthWithoutMFA int              `json:"password_min_length_without_mfa"` // 0 (off) or 8 to 64, e.g. 15
-	PasswordComplexity          bool             `json:"password_complexity"`             // 3 of lower, upper, digit, other
-	PasswordExpiryDays          int              `json:"password_expiry_days"`            // 0: never
-	PasswordHistory             int              `json:"password_history"`                // 0 to 24 previous passwords refused
-	LockoutThreshold            int              `json:"lockout_threshold"`               // failures before a lockout; default 10
-	LockoutMinutes              int              `json:"lockout_minutes"`                 // default 15
-	MFA                         MFAMode          `json:"mfa"`                             // default optional
-	SessionIdleMinutes          int              `json:"session_idle_minutes"`            // default 60
-	SessionAbsoluteHours        int              `json:"session_absolute_hours"`          // default 12
-	MaxSessions                 int              `json:"max_sessions"`                    // per user; default 10
-	SessionLimit                SessionLimitMode `json:"session_limit"`                   // default end_oldest
-	AllowedCIDRs                []string         `json:"allowed_cidrs,omitempty"`         // empty: any address
-	SecurityContacts            []string         `json:"security_contacts,omitempty"`     // emails told of lockouts and new admins
+	PasswordMinLength           int     `json:"password_min_length"`             // 8 to 64; default 8 (NIST SP 800-63B)
+	PasswordMinLengthWithoutMFA int     `json:"password_min_length_without_mfa"` // 0 (off) or 8 to 64, e.g. 15
+	PasswordComplexity          bool    `json:"password_complexity"`             // 3 of lower, upper, digit, other
+	PasswordExpiryDays          int     `json:"password_expiry_days"`            // 0: never
+	PasswordHistory             int     `json:"password_history"`                // 0 to 24 previous passwords refused
+	LockoutThreshold            int     `json:"lockout_threshold"`               // failures before a lockout; default 10
+	LockoutMinutes              int     `json:"lockout_minutes"`                 // default 15
+	MFA                         MFAMode `json:"mfa"`                             // default optional
+	// MFAMethods are the second factors people may use: any of MFAMethodTOTP,
+	// MFAMethodPasskey, MFAMethodEmail, MFAMethodSMS, with one strong one
+	// (TOTP or passkey) among them. Default: TOTP and passkeys.
+	MFAMethods           []string         `json:"mfa_methods,omitempty"`
+	SessionIdleMinutes   int              `json:"session_idle_minutes"`        // default 60
+	SessionAbsoluteHours int              `json:"session_absolute_hours"`      // default 12
+	MaxSessions          int              `json:"max_sessions"`                // per user; default 10
+	SessionLimit         SessionLimitMode `json:"session_limit"`               // default end_oldest
+	AllowedCIDRs         []string         `json:"allowed_cidrs,omitempty"`     // empty: any address
+	SecurityContacts     []string         `json:"security_contacts,omitempty"` // emails told of lockouts and new admins
 	// WebhookURL receives the same notices as JSON, signed with HMAC-SHA256
 	// (X-Gatehouse-Signature) by the key from POST /v1/orgs/{org}/webhook/secret.
 	WebhookURL string `json:"webhook_url,omitempty"`
@@ -99,6 +115,9 @@ func (p SecurityPolicy) WithDefaults() SecurityPolicy {
 	if p.SessionLimit == "" {
 		p.SessionLimit = SessionEndOldest
 	}
+	if len(p.MFAMethods) == 0 {
+		p.MFAMethods = []string{MFAMethodTOTP, MFAMethodPasskey}
+	}
 	return p
 }
 
@@ -124,6 +143,7 @@ func (p SecurityPolicy) Validate() error {
 	default:
 		f.Add("policy.mfa", `must be "optional", "admins" or "everyone"`)
 	}
+	checkMFAMethods(f, p.MFAMethods)
 	switch p.SessionLimit {
 	case "", SessionEndOldest, SessionRefuse:
 	default:
@@ -157,6 +177,38 @@ func (p SecurityPolicy) MFARequired(admin bool) bool {
 		return admin
 	}
 	return false
+}
+
+// checkMFAMethods refuses unknown or repeated methods, and a list without a
+// strong method, which would leave administrators no second factor to use.
+func checkMFAMethods(f Fields, ms []string) {
+	seen, strong := map[string]bool{}, len(ms) == 0
+	for _, m := range ms {
+		switch {
+		case m != MFAMethodTOTP && m != MFAMethodPasskey && m != MFAMethodEmail && m != MFAMethodSMS:
+			f.Add("policy.mfa_methods", strconv.Quote(m)+` is not one of "totp", "passkey", "email", "sms"`)
+			return
+		case seen[m]:
+			f.Add("policy.mfa_methods", strconv.Quote(m)+" is listed twice")
+			return
+		}
+		seen[m], strong = true, strong || m == MFAMethodTOTP || m == MFAMethodPasskey
+	}
+	if !strong {
+		f.Add("policy.mfa_methods", `must include "totp" or "passkey"`)
+	}
+}
+
+// AllowsMFA reports whether the policy lets people use method as a second factor.
+func (p SecurityPolicy) AllowsMFA(method string) bool {
+	return slices.Contains(p.WithDefaults().MFAMethods, method)
+}
+
+// StrongMFARequired reports whether a user must use a strong second factor
+// (TOTP or a passkey), codes by email or text message not counting: an
+// administrator whom the policy makes use a second factor.
+func (p SecurityPolicy) StrongMFARequired(admin bool) bool {
+	return admin && p.MFARequired(admin)
 }
 
 // ValidCIDRs returns "" when every entry is an IPv4 or IPv6 prefix, else what is wrong.

@@ -47,3 +47,33 @@ func TestPolicyDefaultsAndLimits(t *testing.T) {
 		t.Errorf("Validate(a contact with a zero-width space) = %q, want it shown and named", got)
 	}
 }
+
+func TestMFAMethods(t *testing.T) {
+	if p := (SecurityPolicy{}); !p.AllowsMFA(MFAMethodTOTP) || !p.AllowsMFA(MFAMethodPasskey) || p.AllowsMFA(MFAMethodEmail) || p.AllowsMFA(MFAMethodSMS) {
+		t.Errorf("default methods = %v, want totp and passkey only", p.WithDefaults().MFAMethods)
+	}
+	for _, tc := range []struct {
+		name    string
+		methods []string
+		want    string
+	}{
+		{"unknown", []string{"totp", "pigeon"}, `"pigeon" is not one of "totp", "passkey", "email", "sms"`},
+		{"twice", []string{"totp", "email", "email"}, `"email" is listed twice`},
+		{"no strong one", []string{"email", "sms"}, `must include "totp" or "passkey"`},
+		{"fine", []string{"passkey", "email", "sms"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ""
+			if err := (SecurityPolicy{MFAMethods: tc.methods}).Validate(); err != nil {
+				got = AsError(err).Fields["policy.mfa_methods"]
+			}
+			if got != tc.want {
+				t.Errorf("Validate(mfa_methods %v) = %q, want %q", tc.methods, got, tc.want)
+			}
+		})
+	}
+	admins := SecurityPolicy{MFA: MFAAdmins}
+	if !admins.StrongMFARequired(true) || admins.StrongMFARequired(false) || (SecurityPolicy{}).StrongMFARequired(true) {
+		t.Error("StrongMFARequired: want it for administrators under an admins policy only")
+	}
+}

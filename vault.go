@@ -27,6 +27,30 @@ type Credential struct {
 	RecoveryHashes  []string  `json:"-"` // unused recovery codes, hashed
 	PasswordVersion int       `json:"-"` // bumped on every password change, for sessions to notice
 	Passkeys        []Passkey `json:"-"`
+	// EmailCodes: the user takes codes by email to its own address as a second factor.
+	EmailCodes bool `json:"email_codes"`
+	// Phone is the proved number (E.164) codes are texted to; empty when
+	// none. Sealed when stored, and never part of the user's profile.
+	Phone string `json:"-"`
+	// Code is the one-time code sent last and not used yet, if any.
+	Code *OneTimeCode `json:"-"`
+}
+
+// The channels a one-time code travels by.
+const (
+	CodeEmail    = "email"     // a sign-in code to the user's address
+	CodeSMS      = "sms"       // a sign-in code to the proved phone
+	CodeSMSEnrol = "sms_enrol" // a code proving a phone being added
+)
+
+// OneTimeCode is a short code sent by email or text message: only its hash
+// is kept, it works once, until ExpiresAt, and for a few wrong tries.
+type OneTimeCode struct {
+	Hash      string    `json:"hash"`
+	Channel   string    `json:"channel"`         // CodeEmail, CodeSMS or CodeSMSEnrol
+	Phone     string    `json:"phone,omitempty"` // CodeSMSEnrol: the number being proved (sealed when stored)
+	ExpiresAt time.Time `json:"expires_at"`
+	TriesLeft int       `json:"tries_left"`
 }
 
 // Passkey is a WebAuthn credential: a key on the user's device that signs

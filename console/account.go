@@ -26,6 +26,7 @@ func (c *Console) accountRoutes() {
 	c.post("/account/passkeys/begin", c.beginPasskey)
 	c.post("/account/passkeys", c.addPasskey)
 	c.post("/account/passkeys/{id}/delete", c.removePasskey)
+	c.codeRoutes()
 
 	c.post("/account/sessions/{id}/delete", c.endSession)
 	c.post("/account/sessions/others/delete", c.endOtherSessions)
@@ -47,6 +48,7 @@ type accountPage struct {
 	RecoveryLeft int
 	Pending      bool // an authenticator app is being set up
 	Passkeys     []gh.Passkey
+	Factors      *signin.Factors // codes by email and SMS
 	Sessions     []*gh.Session
 	Current      string // this session's id
 	Keys         []*gh.APIKey
@@ -70,6 +72,9 @@ func (c *Console) showAccount(r *http.Request, v *view) error {
 		p.Pending = perr == nil
 	}
 	if p.Passkeys, err = c.signin.Passkeys(ctx, v.actor); err != nil {
+		return err
+	}
+	if p.Factors, err = c.signin.SecondFactors(ctx, v.Me); err != nil {
 		return err
 	}
 	if p.Sessions, err = c.signin.Sessions(ctx, v.Me.ID); err != nil {

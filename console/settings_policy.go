@@ -59,9 +59,13 @@ func policyPatch(r *http.Request) (directory.PolicyPatch, error) {
 		}
 		patch[name] = gh.MustJSON(n)
 	}
+	if len(f["mfa_methods"]) == 0 {
+		bad.Add("mfa_methods", `must include "totp" or "passkey"`)
+	}
 	if err := bad.Err(); err != nil {
 		return nil, err
 	}
+	patch["mfa_methods"] = gh.MustJSON(f["mfa_methods"])
 	patch["password_complexity"] = gh.MustJSON(f.Get("password_complexity") == "on")
 	patch["mfa"] = gh.MustJSON(f.Get("mfa"))
 	patch["session_limit"] = gh.MustJSON(f.Get("session_limit"))
@@ -117,6 +121,7 @@ func asTyped(r *http.Request, p gh.SecurityPolicy) gh.SecurityPolicy {
 	num("session_absolute_hours", &p.SessionAbsoluteHours)
 	num("max_sessions", &p.MaxSessions)
 	p.PasswordComplexity = f.Get("password_complexity") == "on"
+	p.MFAMethods = f["mfa_methods"]
 	p.MFA, p.SessionLimit = gh.MFAMode(f.Get("mfa")), gh.SessionLimitMode(f.Get("session_limit"))
 	p.AllowedCIDRs, p.SecurityContacts = lines(f.Get("allowed_cidrs")), lines(f.Get("security_contacts"))
 	p.WebhookURL = strings.TrimSpace(f.Get("webhook_url"))

@@ -85,8 +85,9 @@ func sessionOf(r *http.Request) *gh.Session {
 
 // gateOK lists, for sessions that are not fully signed in, the endpoints they may use.
 var gateOK = map[signin.Gate][]string{
-	signin.GateMFA:      {"POST /v1/login/mfa", "POST /v1/logout", "GET /v1/me"},
-	signin.GateEnrol:    {"POST /v1/me/mfa/totp", "POST /v1/me/mfa/totp/confirm", "POST /v1/logout", "GET /v1/me"},
+	signin.GateMFA: {"POST /v1/login/mfa", "POST /v1/login/mfa/code", "POST /v1/logout", "GET /v1/me"},
+	signin.GateEnrol: {"POST /v1/me/mfa/totp", "POST /v1/me/mfa/totp/confirm", "GET /v1/me/mfa", "PUT /v1/me/mfa/email",
+		"POST /v1/me/mfa/sms", "POST /v1/me/mfa/sms/confirm", "POST /v1/logout", "GET /v1/me"},
 	signin.GatePassword: {"POST /v1/me/password", "POST /v1/logout", "GET /v1/me"},
 }
 
@@ -141,19 +142,30 @@ type loginAnswer struct {
 	MFARequired            bool   `json:"mfa_required"`
 	MFAEnrolmentRequired   bool   `json:"mfa_enrolment_required"`
 	PasswordChangeRequired bool   `json:"password_change_required"`
+	// MFAMethods are what the second step takes: totp, email, sms.
+	MFAMethods []string `json:"mfa_methods,omitempty"`
 }
 
 func (s *Server) started(w http.ResponseWriter, st *signin.Started) {
 	s.setSession(w, st.Token, st.Session.ExpiresAt)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, loginAnswer{SessionID: st.Session.ID, CSRFToken: st.CSRF.Reveal(), MFARequired: st.MFARequired,
-		MFAEnrolmentRequired: st.MFAEnrolment, PasswordChangeRequired: st.MustChangePassword})
+		MFAEnrolmentRequired: st.MFAEnrolment, PasswordChangeRequired: st.MustChangePassword, MFAMethods: st.MFAMethods})
 }
 
 // Request and answer bodies of the sign-in endpoints.
 type (
 	codeInput struct {
 		Code string `json:"code"`
+	}
+	codeRequest struct {
+		Method string `json:"method"` // email or sms
+	}
+	phoneInput struct {
+		Phone string `json:"phone"` // international, e.g. +44 7700 900123
+	}
+	emailCodesInput struct {
+		Enabled bool `json:"enabled"`
 	}
 	passwordChange struct {
 		CurrentPassword string `json:"current_password"`
@@ -244,6 +256,8 @@ func (s *Server) registerSignin() {
 		s.started(w, st)
 		return nil
 	})
+	s.handle("POST", "/v1/login/mfa/code", s.sendCode)
+	s.registerCodes()
 	s.handle("POST", "/v1/logout", func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
 		sess := sessionOf(r)
 		if sess == nil {

@@ -80,7 +80,8 @@ func forEachStore(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, store gh.Store) *env {
+// newEnv starts a server on store; opts adjust the sign-in service's settings.
+func newEnv(t *testing.T, store gh.Store, opts ...func(*signin.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	logs := &lockedBuffer{}
@@ -102,8 +103,12 @@ func newEnv(t *testing.T, store gh.Store) *env {
 	// public URL that identity providers send browsers back to.
 	srv := httptest.NewUnstartedServer(nil)
 	prov := provision.New(dir, provision.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer}, log)
-	svc := signin.New(dir, store, signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer,
-		DirectoryPassword: prov.CheckPassword}, log)
+	cfg := signin.Config{Params: auth.FastParams, PublicURL: "https://gatehouse.test", Sealer: sealer,
+		DirectoryPassword: prov.CheckPassword}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := signin.New(dir, store, cfg, log)
 	s.EnableSignin(svc, ghttp.SigninOptions{})
 	e := &env{t: t, srv: srv, dir: dir, server: s, operator: operatorKey, store: store, clock: clock, logs: logs, signin: svc, prov: prov}
 	e.sso = sso.New(dir, svc, sso.Config{PublicURL: "http://" + srv.Listener.Addr().String(), Sealer: sealer, LookupTXT: e.lookupTXT}, log)

@@ -47,6 +47,7 @@ type pageData struct {
 	Workspace            string // the home, when one email and password open several
 	AskHome              bool   // they did: the form asks for the home
 	Done, MFA, SignedIn  bool
+	EmailCode, SMSCode   bool     // the second step offers a code by email, by SMS
 	Next                 string   // where the console sends the browser once signed in
 	Choices              []choice // identity providers to pick from
 	// Continue is where the page sends the browser at once (a refresh, not a
@@ -58,6 +59,7 @@ func (s *Server) registerPages() {
 	s.handlePublic("GET", "/signin", s.signinPage)
 	s.handlePublic("POST", "/signin", s.page(s.signinPost))
 	s.handlePublic("POST", "/signin/mfa", s.page(s.signinMFAPost))
+	s.handlePublic("POST", "/signin/mfa/code", s.page(s.signinCodePost))
 	s.handlePublic("GET", "/invitations/accept", s.invitationPage)
 	s.handlePublic("POST", "/invitations/accept", s.page(s.invitationPost))
 	s.handlePublic("GET", "/password/reset", s.resetPage)
@@ -224,10 +226,46 @@ func (s *Server) signinMFAPost(w http.ResponseWriter, r *http.Request) {
 		st, err = s.signin.LoginMFA(r.Context(), c.Value, r.PostForm.Get("code"), s.client(r))
 	}
 	if err != nil {
+		s.offerCodes(r, &d)
 		s.pageError(w, r, "signin.html", d, err)
 		return
 	}
 	s.signedIn(w, r, st, d)
+}
+
+// signinCodePost sends a code by email or SMS for the second step, and
+// shows the step again, saying where the code went.
+func (s *Server) signinCodePost(w http.ResponseWriter, r *http.Request) {
+	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r), Next: r.PostForm.Get("next")}
+	c, err := r.Cookie(sessionCookie)
+	if err == nil {
+		err = checkForm(r)
+	} else {
+		err = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "sign in first")
+	}
+	var sent *signin.CodeSent
+	if err == nil {
+		sent, err = s.signin.SendCode(r.Context(), c.Value, r.PostForm.Get("method"), s.client(r))
+	}
+	s.offerCodes(r, &d)
+	if err != nil {
+		s.pageError(w, r, "signin.html", d, err)
+		return
+	}
+	d.Notice = "We sent a code to " + sent.SentTo + ". It works once, for 10 minutes."
+	s.render(w, r, http.StatusOK, "signin.html", d)
+}
+
+// offerCodes fills the second step's "Email me a code" and "Text me a
+// code" offers from the request's session.
+func (s *Server) offerCodes(r *http.Request, d *pageData) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		d.setOffers(s.signin.PendingFactors(r.Context(), c.Value))
+	}
+}
+
+func (d *pageData) setOffers(methods []string) {
+	d.EmailCode, d.SMSCode = slices.Contains(methods, gh.MFAMethodEmail), slices.Contains(methods, gh.MFAMethodSMS)
 }
 
 // signedIn sets the session cookie and says what comes next.
@@ -242,6 +280,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, st *signin.Sta
 		return
 	}
 	d.MFA, d.SignedIn = st.MFARequired, !st.MFARequired
+	d.setOffers(st.MFAMethods)
 	switch {
 	case st.MFARequired:
 		d.Notice = "Your password is right; now the second factor."

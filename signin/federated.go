@@ -93,8 +93,11 @@ func (s *Service) startFederated(ctx context.Context, ch *directory.Change, p *g
 	}
 	pol := s.policy(u.Org)
 	trusted := p.TrustMFA && as.MFA
-	st.MFARequired = !trusted && cred.TOTPConfirmed
-	st.MFAEnrolment = !trusted && !cred.TOTPConfirmed && pol.MFARequired(s.dir.Index().Administers(u.ID))
+	if !trusted {
+		st.MFAMethods = s.secondFactors(u, cred)
+	}
+	st.MFARequired = len(st.MFAMethods) > 0
+	st.MFAEnrolment = !trusted && !st.MFARequired && pol.MFARequired(s.dir.Index().Administers(u.ID))
 	if err := s.startSession(ctx, ch, u, c, st, pol); err != nil {
 		return err
 	}

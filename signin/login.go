@@ -33,6 +33,8 @@ type Started struct {
 	Session *gh.Session
 	// MFARequired: the session works for nothing but /v1/login/mfa until a code is given.
 	MFARequired bool
+	// MFAMethods are the second factors that step offers (totp, email, sms).
+	MFAMethods []string
 	// MFAEnrolment: the policy asks for a second factor this user has not set up
 	// yet; the session works only for enrolling one.
 	MFAEnrolment bool
@@ -143,8 +145,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput, c Client) (st *Start
 		if err := s.putCred(ch.Vault(), cur); err != nil {
 			return err
 		}
-		st.MFARequired = cur.TOTPConfirmed
-		st.MFAEnrolment = !cur.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID))
+		st.MFAMethods = s.secondFactors(u, cur)
+		st.MFARequired = len(st.MFAMethods) > 0
+		st.MFAEnrolment = !st.MFARequired && p.MFARequired(s.dir.Index().Administers(u.ID))
 		st.MustChangePassword = mustChange(cur, p, ch.Now())
 		if err := s.startSession(ctx, ch, u, c, st, p); err != nil {
 			return err
@@ -332,7 +335,8 @@ func (s *Service) startSession(ctx context.Context, ch *directory.Change, u *gh.
 	return ch.Vault().PutSession(sess)
 }
 
-// LoginMFA completes a sign-in with a TOTP code or a recovery code. The
+// LoginMFA completes a sign-in with a TOTP code, a recovery code or a code
+// sent by email or SMS (SendCode), whichever u may use now. The
 // session gets new tokens, so one seen before the second factor is useless after.
 func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client) (*Started, error) {
 	hash := auth.HashToken(sessToken)
@@ -361,16 +365,18 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 			return err
 		}
 		now := ch.Now()
-		if !cred.TOTPConfirmed || now.Before(cred.LockedUntil) {
+		if len(s.secondFactors(u, cred)) == 0 || now.Before(cred.LockedUntil) {
 			bad = true
 			ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
 			return nil
 		}
-		used := "totp"
-		if step, ok := auth.CheckTOTP(cred.TOTPSecret, code, now, cred.TOTPLastStep); ok {
-			cred.TOTPLastStep = step
+		used := ""
+		if step, ok := auth.CheckTOTP(cred.TOTPSecret, code, now, cred.TOTPLastStep); ok && cred.TOTPConfirmed {
+			cred.TOTPLastStep, used = step, "totp"
 		} else if rest, ok := auth.UseRecoveryCode(cred.RecoveryHashes, code); ok {
 			cred.RecoveryHashes, used = rest, "recovery_code"
+		} else if channel, ok := useCode(cred, code, now, s.signInChannels(u, cred)...); ok {
+			used = channel
 		} else {
 			bad = true
 			ch.Record(u.Org, u.Workspace, "login.failure", userTarget(u))
@@ -390,8 +396,11 @@ func (s *Service) LoginMFA(ctx context.Context, sessToken, code string, c Client
 			return err
 		}
 		ch.Record(u.Org, u.Workspace, "login.success", userTarget(u))
-		if used == "recovery_code" {
+		switch used {
+		case "recovery_code":
 			ch.Record(u.Org, u.Workspace, "mfa.recovery_code.use", userTarget(u))
+		case gh.CodeEmail, gh.CodeSMS:
+			ch.Record(u.Org, u.Workspace, "mfa."+used+"_code.use", userTarget(u))
 		}
 		return nil
 	})
@@ -448,7 +457,7 @@ func (s *Service) Authenticate(ctx context.Context, token string, c Client) (*di
 		return nil, nil, GateSignedOut, err
 	}
 	switch {
-	case !cred.TOTPConfirmed && p.MFARequired(s.dir.Index().Administers(u.ID)):
+	case len(s.secondFactors(u, cred)) == 0 && p.MFARequired(s.dir.Index().Administers(u.ID)):
 		gate = GateEnrol
 	case mustChange(cred, p, now):
 		gate = GatePassword

@@ -149,6 +149,7 @@ func (s *Service) ResetMFA(ctx context.Context, a *directory.Actor, sc directory
 		}
 		// Passkeys go too: the device they are on may be the one that was lost.
 		cred.TOTPSecret, cred.TOTPConfirmed, cred.TOTPLastStep, cred.RecoveryHashes, cred.Passkeys = "", false, 0, nil, nil
+		cred.EmailCodes, cred.Phone, cred.Code = false, "", nil
 		if _, err := ch.Vault().DeleteSessions(u.ID, ""); err != nil {
 			return err
 		}

@@ -27,7 +27,10 @@ type Config struct {
 	InviteTTL time.Duration // how long an invitation link works; 7 days when zero
 	ResetTTL  time.Duration // how long a reset link works; 1 hour when zero
 	StepUp    time.Duration // how recent a sign-in sensitive actions need; 15 minutes when zero
-	// Sealer encrypts TOTP seeds and webhook keys before they are stored.
+	// SMS texts one-time codes through the operator's gateway; nil: no
+	// gateway, and codes by text message are not offered.
+	SMS Texter
+	// Sealer encrypts TOTP seeds, phone numbers and webhook keys before they are stored.
 	Sealer auth.Sealer
 	// FailureFloor is the least time a failed sign-in takes, so that the
 	// bookkeeping of a known account's failure (a write) cannot be told, by
@@ -50,6 +53,8 @@ type Service struct {
 	byIP      *limit        // sign-in, reset and invitation attempts per client address
 	byAccount *limit        // sign-in and reset attempts per organization and email
 	sensitive *limit        // other sensitive actions per account
+	codeUser  *limit        // one-time codes sent per user
+	codeTo    *limit        // one-time codes sent per address or phone number
 	wake      chan struct{} // nudges the outbox worker after mail is queued
 	// hashing bounds the password hashes computed at once for callers not
 	// signed in: each takes ~19 MiB and tens of milliseconds, so a flood of
@@ -80,6 +85,8 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 		byIP:      newLimit("ip", 3*time.Second, 20, store, log),
 		byAccount: newLimit("account", 6*time.Second, 10, store, log),
 		sensitive: newLimit("sensitive", 3*time.Second, 20, store, log),
+		codeUser:  newLimit("code_user", time.Minute, 3, store, log),
+		codeTo:    newLimit("code_to", time.Minute, 3, store, log),
 		wake:      make(chan struct{}, 1),
 		// Hashing is CPU work: more at once than twice the cores only queues it.
 		hashing: make(chan struct{}, 2*runtime.NumCPU())}
@@ -209,13 +216,27 @@ func (s *Service) credential(ctx context.Context, u *gh.User) (*gh.Credential, e
 	if c.TOTPSecret, err = s.cfg.Sealer.Open(c.TOTPSecret); err != nil {
 		return nil, err
 	}
+	if c.Phone, err = s.cfg.Sealer.Open(c.Phone); err != nil {
+		return nil, err
+	}
+	if c.Code != nil {
+		if c.Code.Phone, err = s.cfg.Sealer.Open(c.Code.Phone); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
-// putCred stores a credential with its TOTP seed sealed.
+// putCred stores a credential with its TOTP seed and phone numbers sealed.
 func (s *Service) putCred(v gh.VaultTx, c *gh.Credential) error {
 	stored := *c
 	stored.TOTPSecret = s.cfg.Sealer.Seal(c.TOTPSecret)
+	stored.Phone = s.cfg.Sealer.Seal(c.Phone)
+	if c.Code != nil {
+		code := *c.Code
+		code.Phone = s.cfg.Sealer.Seal(code.Phone)
+		stored.Code = &code
+	}
 	return v.PutCredential(&stored)
 }
 

@@ -70,16 +70,46 @@ func jsonList(l []string) string {
 
 func (v *vaultTx) PutCredential(c *gatehouse.Credential) error {
 	return v.exec(`INSERT INTO credentials (user_id, org_id, password_hash, password_set_at, must_change, history,
-		failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys,
+		email_codes, phone, code)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash, password_set_at = excluded.password_set_at,
 		must_change = excluded.must_change, history = excluded.history, failed_attempts = excluded.failed_attempts,
 		locked_until = excluded.locked_until, totp_secret = excluded.totp_secret, totp_confirmed = excluded.totp_confirmed,
 		totp_last_step = excluded.totp_last_step, recovery = excluded.recovery, password_version = excluded.password_version,
-		passkeys = excluded.passkeys`,
+		passkeys = excluded.passkeys, email_codes = excluded.email_codes, phone = excluded.phone, code = excluded.code`,
 		string(c.User), string(c.Org), c.PasswordHash, nanos(c.PasswordSetAt), flag(c.MustChange), jsonList(c.History),
 		c.FailedAttempts, nanos(c.LockedUntil), c.TOTPSecret, flag(c.TOTPConfirmed), c.TOTPLastStep,
-		jsonList(c.RecoveryHashes), c.PasswordVersion, storedPasskeys(c.Passkeys))
+		jsonList(c.RecoveryHashes), c.PasswordVersion, storedPasskeys(c.Passkeys),
+		flag(c.EmailCodes), c.Phone, storedCode(c.Code))
+}
+
+// codeRow is a one-time code as stored, its times in Unix nanoseconds.
+type codeRow struct {
+	Hash      string `json:"hash"`
+	Channel   string `json:"channel"`
+	Phone     string `json:"phone,omitempty"`
+	ExpiresAt int64  `json:"expires_at"`
+	TriesLeft int    `json:"tries_left"`
+}
+
+func storedCode(c *gatehouse.OneTimeCode) string {
+	if c == nil {
+		return ""
+	}
+	b, _ := json.Marshal(codeRow{c.Hash, c.Channel, c.Phone, nanos(c.ExpiresAt), c.TriesLeft})
+	return string(b)
+}
+
+func loadCode(raw string) (*gatehouse.OneTimeCode, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var r codeRow
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return nil, err
+	}
+	return &gatehouse.OneTimeCode{Hash: r.Hash, Channel: r.Channel, Phone: r.Phone, ExpiresAt: fromNanos(r.ExpiresAt), TriesLeft: r.TriesLeft}, nil
 }
 
 // passkeyRow is a passkey as stored: with its key, which the API never shows.
@@ -230,12 +260,14 @@ func (db *DB) VaultUpdate(ctx context.Context, fn func(gatehouse.VaultTx) error)
 func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse.Credential, error) {
 	c := &gatehouse.Credential{}
 	var set, locked int64
-	var must, confirmed int
-	var history, recovery, passkeys string
+	var must, confirmed, emailCodes int
+	var history, recovery, passkeys, code string
 	err := db.read.QueryRowContext(ctx, db.d.rebind(`SELECT user_id, org_id, password_hash, password_set_at, must_change,
-		history, failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys
+		history, failed_attempts, locked_until, totp_secret, totp_confirmed, totp_last_step, recovery, password_version, passkeys,
+		email_codes, phone, code
 		FROM credentials WHERE user_id = ?`), string(user)).Scan(&c.User, &c.Org, &c.PasswordHash, &set, &must, &history,
-		&c.FailedAttempts, &locked, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &recovery, &c.PasswordVersion, &passkeys)
+		&c.FailedAttempts, &locked, &c.TOTPSecret, &confirmed, &c.TOTPLastStep, &recovery, &c.PasswordVersion, &passkeys,
+		&emailCodes, &c.Phone, &code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gatehouse.NotFound("credential")
 	}
@@ -243,7 +275,7 @@ func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse
 		return nil, gatehouse.Internal(fmt.Errorf("vault: read credential: %w", err))
 	}
 	c.PasswordSetAt, c.LockedUntil = fromNanos(set), fromNanos(locked)
-	c.MustChange, c.TOTPConfirmed = must == 1, confirmed == 1
+	c.MustChange, c.TOTPConfirmed, c.EmailCodes = must == 1, confirmed == 1, emailCodes == 1
 	if err := json.Unmarshal([]byte(history), &c.History); err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -251,6 +283,9 @@ func (db *DB) Credential(ctx context.Context, user gatehouse.UserID) (*gatehouse
 		return nil, gatehouse.Internal(err)
 	}
 	if c.Passkeys, err = loadPasskeys(passkeys); err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	if c.Code, err = loadCode(code); err != nil {
 		return nil, gatehouse.Internal(err)
 	}
 	return c, nil

@@ -32,7 +32,9 @@ func testVaultCredential(t *testing.T, h Harness) {
 	c := &gatehouse.Credential{User: "usr_a", Org: "org_a", PasswordHash: "$argon2id$x", PasswordSetAt: vt0, MustChange: true,
 		History: []string{"h1", "h2"}, FailedAttempts: 3, LockedUntil: vt0.Add(time.Minute), TOTPSecret: "JBSWY3DP",
 		TOTPConfirmed: true, TOTPLastStep: 12345, RecoveryHashes: []string{"r1"}, PasswordVersion: 2,
-		Passkeys: []gatehouse.Passkey{{ID: "cred-1", Name: "laptop", CreatedAt: vt0, LastUsedAt: vt0.Add(time.Hour), Key: []byte(`{"k":1}`)}}}
+		Passkeys:   []gatehouse.Passkey{{ID: "cred-1", Name: "laptop", CreatedAt: vt0, LastUsedAt: vt0.Add(time.Hour), Key: []byte(`{"k":1}`)}},
+		EmailCodes: true, Phone: "sealed-phone", Code: &gatehouse.OneTimeCode{Hash: "ch", Channel: gatehouse.CodeSMSEnrol,
+			Phone: "sealed-new", ExpiresAt: vt0.Add(10 * time.Minute), TriesLeft: 5}}
 	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
 	got, err := s.Credential(ctx, "usr_a")
 	if err != nil {
@@ -41,10 +43,10 @@ func testVaultCredential(t *testing.T, h Harness) {
 	if d := cmp.Diff(c, got); d != "" {
 		t.Errorf("credential round trip (-want +got):\n%s", d)
 	}
-	c.FailedAttempts, c.History, c.RecoveryHashes, c.Passkeys = 0, nil, nil, nil
+	c.FailedAttempts, c.History, c.RecoveryHashes, c.Passkeys, c.Code = 0, nil, nil, nil, nil
 	vaultWrite(t, s, func(v gatehouse.VaultTx) error { return v.PutCredential(c) })
 	got, _ = s.Credential(ctx, "usr_a")
-	if got.FailedAttempts != 0 || len(got.History) != 0 || len(got.RecoveryHashes) != 0 || len(got.Passkeys) != 0 {
+	if got.FailedAttempts != 0 || len(got.History) != 0 || len(got.RecoveryHashes) != 0 || len(got.Passkeys) != 0 || got.Code != nil {
 		t.Errorf("credential update = %+v, want cleared counters and lists", got)
 	}
 }

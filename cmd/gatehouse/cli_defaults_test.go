@@ -21,3 +21,17 @@ func TestCLIDefaults(t *testing.T) {
 	out = s.mustRun(t, s.admin, "orgs", "default-groups", "northwind")
 	wantAll(t, "orgs default-groups (clear)", out, "0 default group(s)")
 }
+
+// TestCLIMFAMethods: an Organization Admin chooses the second factors its
+// people may use; a bad list is refused naming the field, and no methods
+// bring back the default.
+func TestCLIMFAMethods(t *testing.T) {
+	s := startCLIServer(t)
+	out := s.mustRun(t, s.admin, "orgs", "mfa-methods", "northwind", "totp", "email")
+	wantAll(t, "orgs mfa-methods", out, "second factors allowed: totp, email.")
+	if _, errOut, code := s.run(s.admin, "orgs", "mfa-methods", "northwind", "email", "sms"); code == 0 || !strings.Contains(errOut, `must include "totp" or "passkey"`) {
+		t.Errorf("codes only: exit %d, stderr %q, want the list refused", code, errOut)
+	}
+	out = s.mustRun(t, s.admin, "orgs", "mfa-methods", "northwind")
+	wantAll(t, "orgs mfa-methods (default)", out, "second factors allowed: totp, passkey.")
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,8 +52,25 @@ func (g *cli) orgsCmd() *cobra.Command {
 					fmt.Fprintf(w, "Organization %s: %d default group(s).\n", o.Slug, len(o.DefaultGroups))
 				})
 			}),
+		g.orgMFAMethods(),
 	)
 	return cmd
+}
+
+// orgMFAMethods sets the second factors an organization's people may use.
+func (g *cli) orgMFAMethods() *cobra.Command {
+	return g.verb("mfa-methods ORG [METHOD...]",
+		"Set the second factors people may use: totp, passkey, email, sms, with totp or passkey among them (none: totp and passkey)",
+		cobra.MinimumNArgs(1), func(ctx context.Context, args []string) error {
+			var methods any // none: null, the default
+			if len(args) > 1 {
+				methods = args[1:]
+			}
+			patch := map[string]any{"policy": map[string]any{"mfa_methods": methods}}
+			return send(ctx, g, "PATCH", "/v1/orgs/"+esc(args[0]), patch, func(w io.Writer, o orgView) {
+				fmt.Fprintf(w, "Organization %s: second factors allowed: %s.\n", o.Slug, strings.Join(o.Policy.WithDefaults().MFAMethods, ", "))
+			})
+		})
 }
 
 // orgRecover is the operator's way into an organization its admins are

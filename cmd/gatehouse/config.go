@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"gatehouse.dev/gatehouse/auth"
+	"gatehouse.dev/gatehouse/signin"
+	"gatehouse.dev/gatehouse/sms"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -34,6 +36,11 @@ type Config struct {
 	// DNSResolver is the DNS server (host:port) domain proofs are looked up
 	// at; the system's resolver when empty.
 	DNSResolver string
+	// SMSURL is the HTTP gateway one-time codes are texted through; without
+	// it codes by SMS are not offered. SMSSecret signs each request to it.
+	SMSURL     string
+	SMSSecret  string
+	SMSTimeout time.Duration // per message; 10 seconds when zero
 }
 
 // DefaultConfig runs on an embedded SQLite file in the working directory.
@@ -59,6 +66,11 @@ func (c *Config) FromEnv() {
 	c.WebhookPrivate = os.Getenv("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE") == "true"
 	set("GATEHOUSE_SECRET_KEY", &c.SecretKey)
 	set("GATEHOUSE_DNS_RESOLVER", &c.DNSResolver)
+	set("GATEHOUSE_SMS_URL", &c.SMSURL)
+	set("GATEHOUSE_SMS_SECRET", &c.SMSSecret)
+	if d, err := time.ParseDuration(os.Getenv("GATEHOUSE_SMS_TIMEOUT")); err == nil {
+		c.SMSTimeout = d
+	}
 }
 
 // Validate names the first bad setting.
@@ -95,6 +107,24 @@ func (c *Config) Validate() error {
 		if _, err := auth.NewSealer(c.SecretKey); err != nil {
 			return err
 		}
+	}
+	return c.validateSMS()
+}
+
+// validateSMS wants an http(s) gateway URL with a secret of some length, so
+// that a gateway can tell Gatehouse's requests from anyone's.
+func (c *Config) validateSMS() error {
+	if c.SMSURL == "" {
+		return nil
+	}
+	if u, err := url.Parse(c.SMSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("SMS gateway URL %q (GATEHOUSE_SMS_URL, --sms-url): want http(s)://host/path", c.SMSURL)
+	}
+	if len(c.SMSSecret) < 16 {
+		return fmt.Errorf("SMS gateway secret (GATEHOUSE_SMS_SECRET): must be at least 16 characters when GATEHOUSE_SMS_URL is set")
+	}
+	if c.SMSTimeout < 0 || c.SMSTimeout > time.Minute {
+		return fmt.Errorf("SMS timeout %s (GATEHOUSE_SMS_TIMEOUT, --sms-timeout): want up to 1m", c.SMSTimeout)
 	}
 	return nil
 }
@@ -147,4 +177,12 @@ func (c *Config) level() (slog.Level, error) {
 		return l, fmt.Errorf("log level %q (GATEHOUSE_LOG_LEVEL, --log-level): want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
+}
+
+// texter is the SMS gateway client, or nil (no SMS codes) without a gateway.
+func (c *Config) texter() signin.Texter {
+	if c.SMSURL == "" {
+		return nil
+	}
+	return &sms.Client{URL: c.SMSURL, Secret: c.SMSSecret, Timeout: c.SMSTimeout}
 }

@@ -79,6 +79,8 @@ func newServe(stdout, stderr io.Writer) *cobra.Command {
 	f.BoolVar(&cfg.NoListen, "no-listen", false, "do not wake on PostgreSQL notifications (testing a lagging node)")
 	_ = f.MarkHidden("no-listen")
 	f.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060")
+	f.StringVar(&cfg.SMSURL, "sms-url", cfg.SMSURL, "HTTP gateway that texts one-time codes (GATEHOUSE_SMS_URL; its secret in GATEHOUSE_SMS_SECRET)")
+	f.DurationVar(&cfg.SMSTimeout, "sms-timeout", cfg.SMSTimeout, "how long to wait for the SMS gateway per message (GATEHOUSE_SMS_TIMEOUT; default 10s)")
 	return cmd
 }
 

@@ -106,7 +106,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.prov = provision.New(m.dir, provision.Config{PublicURL: public, Sealer: sealer, LDAP: m.LDAPOptions}, m.Log)
 	m.signin = signin.New(m.dir, store, signin.Config{Params: params, PublicURL: public, FailureFloor: m.FailureFloor, Sealer: sealer,
-		DirectoryPassword: m.prov.CheckPassword}, m.Log) // LDAP directories that allow it check their people's passwords
+		DirectoryPassword: m.prov.CheckPassword, SMS: m.Config.texter()}, m.Log) // LDAP directories that allow it check their people's passwords
 	proxies, _ := m.Config.proxies()
 	m.server.EnableSignin(m.signin, ghttp.SigninOptions{SecureCookies: strings.HasPrefix(public, "https://"), TrustedProxies: proxies})
 	m.sso = sso.New(m.dir, m.signin, sso.Config{PublicURL: public, Sealer: sealer,
