@@ -77,3 +77,19 @@ func (p SelfProfile) Patch() UserPatch {
 	return UserPatch{GivenName: p.GivenName, FamilyName: p.FamilyName, Phone: p.Phone,
 		JobTitle: p.JobTitle, Department: p.Department, ProfilePatch: p.ProfilePatch}
 }
+
+// HomeScope is the scope of the actor's own home, where its profile lives.
+// Errors: KindInvalid for an actor that is not a user.
+func (d *Directory) HomeScope(a *Actor) (Scope, error) {
+	if a.User == nil {
+		return Scope{}, gh.Errorf(gh.KindInvalid, "not_a_user", "this key is the platform operator's, not a user's")
+	}
+	s := Scope{Org: d.idx.Org(a.User.Org)}
+	if a.User.Workspace != "" {
+		s.Workspace = d.idx.Workspace(a.User.Workspace)
+	}
+	if s.Org == nil || (a.User.Workspace != "" && s.Workspace == nil) {
+		return Scope{}, gh.NotFound("user")
+	}
+	return s, nil
+}
