@@ -108,6 +108,7 @@ var bodies = map[string]string{
 	"PUT /v1/orgs/{org}/templates/{id}":                       `{"name":"probe template","entries":[{"group_id":"$group","role":"incident_analyst"}]}`,
 	"POST /v1/orgs/{org}/whatif":                              `{"operations":[{"op":"delete","type":"membership","id":"$group","body":{"member":{"type":"user","id":"$user"}}}]}`,
 	"PATCH /v1/orgs/{org}/users/{id}":                         `{"given_name":"Probed"}`,
+	"PATCH /v1/me/profile":                                    `{"manager_id":"$user"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/users/{id}":         `{"given_name":"Probed"}`,
 	"PATCH /v1/orgs/{org}/groups/{id}":                        `{"description":"probed"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/groups/{id}":        `{"description":"probed"}`,
