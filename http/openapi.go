@@ -82,7 +82,7 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/users/{id}/assignments": {id: "listUserAssignments", tag: "users", summary: "List the assignments of a user of %s", out: typ[directory.List[directory.AssignmentView]](), both: true},
 	"POST /v1/orgs/{org}/users/import":          {id: "importUsers", tag: "users", summary: "Import users of %s from a CSV file", csvIn: true, out: typ[CSVImportResult](), query: []param{qMode}, both: true},
 	"GET /v1/orgs/{org}/users/import/sample":    {id: "importSample", tag: "users", summary: "A sample CSV file the import of %s takes as it is", csvOut: "email, first_name, last_name, role, group", both: true},
-	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups", both: true},
+	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups, phones (TYPE:NUMBER; …), manager (email), skills (; separated), specializations, language, time_zone", both: true},
 	"GET /v1/orgs/{org}/access/export":          {id: "exportAccess", tag: "access", summary: "Export who holds which role in which workspace, as CSV", csvOut: "workspace, workspace_id, user_email, user_id, role, role_id, assigned_to, via", query: []param{qExportWorkspace}},
 
 	"GET /v1/orgs/{org}/groups":                                 {id: "listGroups", tag: "groups", summary: "List the groups of %s", out: typ[directory.List[*gh.Group]](), query: append(pages, qGroups), both: true},
@@ -431,7 +431,9 @@ func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
 	case o.csvIn:
 		out["requestBody"] = map[string]any{"required": true,
 			"description": "A CSV file whose first line names the columns: email and first_name are required; " +
-				"last_name, role (the organization role, or a workspace role on a workspace) and group (a name or id) are optional.",
+				"last_name, role (the organization role, or a workspace role on a workspace) and group (a name or id) are optional, " +
+				"and so are the profile columns job_title, department, phone, phones (TYPE:NUMBER items), manager (the email of a user of the same home), " +
+				"skills, specializations (lists separated by ;), language (BCP 47) and time_zone (IANA).",
 			"content": map[string]any{"text/csv": map[string]any{"schema": str,
 				"example": "email,first_name,last_name,role,group\nana@acme.example,Ana,Alves,member,SOC Tier 1\n"}}}
 	}
