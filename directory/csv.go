@@ -52,7 +52,7 @@ func splitList(cell string) []string {
 func JoinPhones(phones []gh.Phone) string {
 	out := make([]string, len(phones))
 	for i, p := range phones {
-		out[i] = string(p.Type) + ":" + p.Number
+		out[i] = FormatPhone(p)
 	}
 	return strings.Join(out, ListSep+" ")
 }
@@ -63,14 +63,11 @@ func (p ImportProfile) applyTo(d *Directory, u *gh.User, bad func(field, reason 
 	u.JobTitle, u.Department, u.Phone = gh.CleanName(p.JobTitle), gh.CleanName(p.Department), gh.CleanName(p.Phone)
 	u.Skills, u.Specializations = splitList(p.Skills), splitList(p.Specializations)
 	u.Language, u.TimeZone = p.Language, p.TimeZone
-	for _, ph := range splitList(p.Phones) {
-		typ, num, ok := strings.Cut(ph, ":")
-		if !ok {
-			bad("phones", "write each number as TYPE:NUMBER, such as mobile:+44 7911 123456")
-			continue
-		}
-		u.Phones = append(u.Phones, gh.Phone{Type: gh.PhoneType(typ), Number: num})
+	phones, err := ParsePhones("phones", splitList(p.Phones))
+	if err != nil {
+		bad("phones", gh.AsError(err).Fields["phones"])
 	}
+	u.Phones = phones
 	if p.Manager != "" {
 		m := d.idx.UserByEmail(u.Home, p.Manager)
 		if m == nil {

@@ -114,13 +114,15 @@ func (g *cli) profilePatch(ctx context.Context, s *scope, cmd *cobra.Command, p 
 	}
 	var err error
 	if f.Changed("phone") {
-		out.Phones, err = parsePhones(p.phones)
+		var phones []gh.Phone
+		phones, err = directory.ParsePhones("phone", p.phones)
+		out.Phones = &phones
 	}
-	if err == nil && f.Changed("certification") {
-		out.Certifications = parseCerts(p.certs)
+	if f.Changed("certification") {
+		out.Certifications = ptr(directory.ParseCertifications(p.certs))
 	}
-	if err == nil && f.Changed("training") {
-		out.Training = parseTraining(p.training)
+	if f.Changed("training") {
+		out.Training = ptr(directory.ParseTraining(p.training))
 	}
 	if err == nil && out.ProfilePatch == (directory.ProfilePatch{}) && out.JobTitle == nil && out.Department == nil {
 		err = errors.New("nothing to change: give at least one flag (see --help)")
@@ -128,77 +130,21 @@ func (g *cli) profilePatch(ctx context.Context, s *scope, cmd *cobra.Command, p 
 	return out, err
 }
 
-func parsePhones(list []string) (*[]gh.Phone, error) {
-	out := []gh.Phone{}
-	for _, s := range list {
-		if s == "" {
-			continue
-		}
-		typ, num, ok := strings.Cut(s, ":")
-		if !ok {
-			return nil, fmt.Errorf("--phone %q: write TYPE:NUMBER, such as mobile:+44 7911 123456", s)
-		}
-		out = append(out, gh.Phone{Type: gh.PhoneType(typ), Number: num})
-	}
-	return &out, nil
-}
-
-// parts splits s at ';' into n parts, the missing ones empty.
-func parts(s string, n int) []string {
-	out := strings.SplitN(s, ";", n)
-	for len(out) < n {
-		out = append(out, "")
-	}
-	return out
-}
-
-func parseCerts(list []string) *[]gh.Certification {
-	out := []gh.Certification{}
-	for _, s := range list {
-		if s != "" {
-			p := parts(s, 5)
-			out = append(out, gh.Certification{Name: p[0], Issuer: p[1], CredentialID: p[2], Issued: gh.Date(p[3]), Expires: gh.Date(p[4])})
-		}
-	}
-	return &out
-}
-
-func parseTraining(list []string) *[]gh.Training {
-	out := []gh.Training{}
-	for _, s := range list {
-		if s != "" {
-			p := parts(s, 3)
-			out = append(out, gh.Training{Course: p[0], Provider: p[1], Completed: gh.Date(p[2])})
-		}
-	}
-	return &out
-}
-
 func printProfile(w io.Writer, u gh.User) {
 	var phones, certs, training []string
 	for _, p := range u.Phones {
-		phones = append(phones, string(p.Type)+" "+p.Number)
+		phones = append(phones, directory.FormatPhone(p))
 	}
 	for _, c := range u.Certifications {
-		certs = append(certs, strings.TrimSpace(fmt.Sprintf("%s %s %s", c.Name, c.Issuer, dates(c.Issued, c.Expires))))
+		certs = append(certs, directory.FormatCertification(c))
 	}
 	for _, t := range u.Training {
-		training = append(training, strings.TrimSpace(fmt.Sprintf("%s %s %s", t.Course, t.Provider, t.Completed)))
+		training = append(training, directory.FormatTraining(t))
 	}
 	fields(w, "Email", u.Email, "Name", u.DisplayName(), "Job title", u.JobTitle, "Department", u.Department,
 		"Phones", strings.Join(phones, ", "), "Manager", string(u.Manager), "Skills", strings.Join(u.Skills, ", "),
-		"Specializations", strings.Join(u.Specializations, ", "), "Certifications", strings.Join(certs, "; "),
-		"Training", strings.Join(training, "; "), "Language", u.Language, "Time zone", u.TimeZone, "Avatar", u.Avatar)
-}
-
-func dates(issued, expires gh.Date) string {
-	switch {
-	case expires != "":
-		return fmt.Sprintf("(%s to %s)", issued, expires)
-	case issued != "":
-		return fmt.Sprintf("(%s)", issued)
-	}
-	return ""
+		"Specializations", strings.Join(u.Specializations, ", "), "Certifications", strings.Join(certs, " | "),
+		"Training", strings.Join(training, " | "), "Language", u.Language, "Time zone", u.TimeZone, "Avatar", u.Avatar)
 }
 
 // avatarCmd is users avatar set|remove.
@@ -250,3 +196,5 @@ func (g *cli) sendAvatar(ctx context.Context, s *scope, ref, method string, data
 		fmt.Fprintf(w, "Set the picture of %s (sha256 %s).\n", u.Email, u.Avatar)
 	})
 }
+
+func ptr[T any](v T) *T { return &v }
