@@ -6,8 +6,8 @@ import (
 	gh "gatehouse.dev/gatehouse"
 )
 
-// profileEditor returns the user id of the scope if the actor may edit its
-// profile: the user itself, or whoever manages the scope's users.
+// profileEditor refuses an actor who may not edit the profile of user id
+// of the scope: only the user itself and whoever manages the scope's users may.
 // Errors: KindNotFound (absent or hidden), KindForbidden.
 func (d *Directory) profileEditor(a *Actor, s Scope, id gh.UserID) error {
 	if _, err := d.GetUser(a, s, id); err != nil {
@@ -17,6 +17,12 @@ func (d *Directory) profileEditor(a *Actor, s Scope, id gh.UserID) error {
 		return nil
 	}
 	return d.requireManage(a, s, gh.CapUsersAdd, "change organization users")
+}
+
+// MayEditProfile reports whether the actor may change the profile and
+// picture of user id of the scope.
+func (d *Directory) MayEditProfile(a *Actor, s Scope, id gh.UserID) bool {
+	return d.profileEditor(a, s, id) == nil
 }
 
 // SetAvatar sets a user's picture from an uploaded PNG, JPEG or GIF

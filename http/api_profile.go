@@ -56,13 +56,20 @@ func (s *Server) updateMyProfile(w http.ResponseWriter, r *http.Request, a *dire
 // own, it can run nothing and load nothing.
 const avatarCSP = "default-src 'none'; sandbox"
 
-// getAvatar sends a user's picture, always as PNG, revalidated on every use
-// (no-cache) because who may see it can change.
+// getAvatar sends a user's picture, revalidated on every use (no-cache)
+// because who may see it can change.
 func (s *Server) getAvatar(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
 	av, err := s.dir.Avatar(r.Context(), a, sc, gh.UserID(r.PathValue("id")))
 	if err != nil {
 		return err
 	}
+	ServeAvatar(w, r, av)
+	return nil
+}
+
+// ServeAvatar sends a picture as the API and the console do: always PNG,
+// never sniffed, running nothing, revalidated by its hash.
+func ServeAvatar(w http.ResponseWriter, r *http.Request, av *gh.Avatar) {
 	tag := `"` + av.Hash + `"`
 	h := w.Header()
 	h.Set("ETag", tag)
@@ -71,11 +78,10 @@ func (s *Server) getAvatar(w http.ResponseWriter, r *http.Request, a *directory.
 	h.Set("Content-Security-Policy", avatarCSP)
 	if r.Header.Get("If-None-Match") == tag {
 		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return
 	}
 	h.Set("Content-Type", "image/png")
 	_, _ = w.Write(av.PNG)
-	return nil
 }
 
 // putAvatar takes the picture as the raw body, typed image/png, image/jpeg
