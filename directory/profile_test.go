@@ -186,6 +186,16 @@ func TestAvatarRules(t *testing.T) {
 			if _, err := store.Avatar(w.ctx, ann.ID); gh.KindOf(err) != gh.KindNotFound {
 				t.Errorf("removed avatar still stored: %v", err)
 			}
+			// A deleted user's picture goes with it.
+			if _, _, err := w.d.SetAvatar(w.ctx, w.sys, acme, nina.ID, testPNG(t, 8, 8), ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.d.DeleteUser(w.ctx, w.sys, acme, nina.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.Avatar(w.ctx, nina.ID); gh.KindOf(err) != gh.KindNotFound {
+				t.Errorf("a deleted user's avatar is still stored: %v", err)
+			}
 		})
 	}
 }
