@@ -39,6 +39,7 @@ require (
 )
 
 require (
+	github.com/expr-lang/expr v1.17.8 // indirect
 	github.com/nyaruka/phonenumbers v1.8.1 // indirect
 	github.com/q-uint/parser v0.3.1 // indirect
 	golang.org/x/image v0.48.0 // indirect
