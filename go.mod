@@ -38,7 +38,11 @@ require (
 	github.com/scim2/filter-parser/v2 v2.3.1
 )
 
-require github.com/q-uint/parser v0.3.1 // indirect
+require (
+	github.com/nyaruka/phonenumbers v1.8.1 // indirect
+	github.com/q-uint/parser v0.3.1 // indirect
+	golang.org/x/image v0.48.0 // indirect
+)
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect

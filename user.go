@@ -14,8 +14,22 @@ type User struct {
 	Phone      string   `json:"phone,omitempty"`
 	JobTitle   string   `json:"job_title,omitempty"`
 	Department string   `json:"department,omitempty"`
-	Status     Status   `json:"status"`
-	OrgRole    OrgRole  `json:"org_role,omitempty"`
+	// Phones are the user's typed numbers; Phone above is the single number
+	// that directories (SCIM, LDAP) sync, kept for them.
+	Phones []Phone `json:"phones,omitempty"`
+	// Manager is a user of the same home.
+	Manager         UserID          `json:"manager_id,omitempty"`
+	Skills          []string        `json:"skills,omitempty"`
+	Specializations []string        `json:"specializations,omitempty"`
+	Certifications  []Certification `json:"certifications,omitempty"`
+	Training        []Training      `json:"training,omitempty"`
+	Language        string          `json:"language,omitempty"`  // BCP 47, canonical
+	TimeZone        string          `json:"time_zone,omitempty"` // IANA
+	// Avatar is the SHA-256 (hex) of the user's picture, kept in the vault
+	// as PNG; empty when there is none.
+	Avatar  string  `json:"avatar,omitempty"`
+	Status  Status  `json:"status"`
+	OrgRole OrgRole `json:"org_role,omitempty"`
 	// AllowedCIDRs, when set, are the only addresses the user may sign in and work from.
 	AllowedCIDRs []string `json:"allowed_cidrs,omitempty"`
 	// Identities link the user to its subject at identity providers of its home.
@@ -46,6 +60,7 @@ func (u *User) Validate() error {
 	checkOptional(f, "phone", u.Phone, 40)
 	checkOptional(f, "job_title", u.JobTitle, 100)
 	checkOptional(f, "department", u.Department, 100)
+	u.validateProfile(f)
 	switch u.Status {
 	case StatusInvited, StatusActive, StatusDisabled:
 	default:

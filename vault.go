@@ -186,6 +186,10 @@ type VaultTx interface {
 	// key seen before (on any node) and not yet expired answers false.
 	// Expired keys are forgotten as new ones come.
 	SeenOnce(key string, expires, now time.Time) (bool, error)
+	// PutAvatar sets a user's picture, replacing any other.
+	PutAvatar(a *Avatar) error
+	// DeleteAvatar removes a user's picture, if it has one.
+	DeleteAvatar(user UserID) error
 	// KeepAnswer keeps an answer until its ExpiresAt and forgets those expired
 	// at now; KindConflict when the key holds an unexpired answer already.
 	KeepAnswer(k *KeptAnswer, now time.Time) error
@@ -227,6 +231,17 @@ type Vault interface {
 	// KeptAnswer reads the answer kept under an organization's key;
 	// KindNotFound when there is none, or it expired at now.
 	KeptAnswer(ctx context.Context, org OrgID, key string, now time.Time) (*KeptAnswer, error)
+	// Avatar returns a user's picture; KindNotFound when it has none.
+	Avatar(ctx context.Context, user UserID) (*Avatar, error)
+}
+
+// Avatar is a user's picture, re-encoded as PNG by the directory. It is
+// kept beside the vault rather than in events, which carry its hash only.
+type Avatar struct {
+	User UserID
+	Org  OrgID
+	Hash string // SHA-256 of PNG, hex; the user's Avatar field
+	PNG  []byte
 }
 
 // KeptAnswer is the answer to a request sent with an idempotency key, kept

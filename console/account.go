@@ -14,6 +14,10 @@ import (
 func (c *Console) accountRoutes() {
 	c.get("/account", c.account)
 	c.post("/account/profile", c.updateProfile)
+	c.post("/account/details", c.myProfile)
+	c.post("/account/avatar", c.myAvatar)
+	c.post("/account/avatar/delete", c.myRemoveAvatar)
+	c.get("/account/avatar.png", c.myAvatarImage)
 	c.post("/account/password", c.changePassword)
 	c.post("/account/reauthenticate", c.reauthenticate)
 
@@ -54,6 +58,7 @@ type accountPage struct {
 	Keys         []*gh.APIKey
 	Stale        bool // sensitive actions need the password again first
 	Form         directory.UserPatch
+	Profile      profileView
 }
 
 func (c *Console) account(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -84,6 +89,7 @@ func (c *Console) showAccount(r *http.Request, v *view) error {
 		return err
 	}
 	p.Places, p.MorePlaces = c.places(v)
+	p.Profile = c.profileOf(v, "/account", "/account/details", v.Me, true)
 	v.Section = "account"
 	v.show("account.html", "My account", p)
 	return nil

@@ -106,7 +106,7 @@ const (
 	ungated
 )
 
-const maxForm = 1 << 20 // a CSV import is the largest form
+const maxForm = 3 << 20 // a picture (at most 2 MiB) or a CSV import is the largest form
 
 func (c *Console) signedIn(h handler, m mode) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

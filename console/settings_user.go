@@ -27,6 +27,7 @@ type userPage struct {
 	Secret string
 	// ManagedBy names the directory that provisions the user, if any.
 	ManagedBy string
+	Profile   profileView
 }
 
 // orgUser finds a user of the organization, or of the workspace the path
@@ -119,6 +120,7 @@ func (c *Console) showUser(r *http.Request, v *view, s directory.Scope, u *gh.Us
 	} else if gh.KindOf(err) != gh.KindForbidden {
 		return err
 	}
+	p.Profile = c.profileOf(v, p.Base, p.Base+"/profile", u, c.dir.MayEditProfile(v.actor, s, u.ID))
 	userCrumbs(v, s)
 	v.show("settings_user.html", u.DisplayName(), p)
 	return nil

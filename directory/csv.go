@@ -22,6 +22,61 @@ type ImportRow struct {
 	// Workspace, for the organization's users, makes Role a role to assign
 	// in that workspace (id or slug) instead of the organization role.
 	Workspace string
+	ImportProfile
+}
+
+// ImportProfile is the profile part of an import row, as a file writes it:
+// lists separated by ';', phones as TYPE:NUMBER, the manager by email (a
+// user of the same home who exists already).
+type ImportProfile struct {
+	JobTitle, Department, Phone     string
+	Phones, Skills, Specializations string
+	Manager, Language, TimeZone     string
+}
+
+// ListSep separates the items of a list in one cell of a users file.
+const ListSep = ";"
+
+// splitList splits a cell at ListSep, dropping empty items.
+func splitList(cell string) []string {
+	var out []string
+	for _, v := range strings.Split(cell, ListSep) {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// JoinPhones writes phones as an import cell reads them.
+func JoinPhones(phones []gh.Phone) string {
+	out := make([]string, len(phones))
+	for i, p := range phones {
+		out[i] = FormatPhone(p)
+	}
+	return strings.Join(out, ListSep+" ")
+}
+
+// applyTo sets the row's profile on u, which is new, reporting a malformed
+// phone cell or an unknown manager through bad.
+func (p ImportProfile) applyTo(d *Directory, u *gh.User, bad func(field, reason string)) {
+	u.JobTitle, u.Department, u.Phone = gh.CleanName(p.JobTitle), gh.CleanName(p.Department), gh.CleanName(p.Phone)
+	u.Skills, u.Specializations = splitList(p.Skills), splitList(p.Specializations)
+	u.Language, u.TimeZone = p.Language, p.TimeZone
+	phones, err := ParsePhones("phones", splitList(p.Phones))
+	if err != nil {
+		bad("phones", gh.AsError(err).Fields["phones"])
+	}
+	u.Phones = phones
+	if p.Manager != "" {
+		m := d.idx.UserByEmail(u.Home, p.Manager)
+		if m == nil {
+			bad("manager", "no user here has this email")
+		} else {
+			u.Manager = m.ID
+		}
+	}
+	gh.CleanProfile(u)
 }
 
 // ImportProblem is what is wrong with one line.
@@ -165,6 +220,7 @@ func (d *Directory) planImport(a *Actor, s Scope, rows []ImportRow) ([]importPla
 			}
 		}
 		p.user = in.user(s.Home())
+		r.ImportProfile.applyTo(d, p.user, bad)
 		if err := p.user.Validate(); err != nil {
 			for field, msg := range gh.AsError(err).Fields {
 				bad(field, msg)

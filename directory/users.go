@@ -195,6 +195,7 @@ type UserPatch struct {
 	Status       *gh.Status  `json:"status"`
 	OrgRole      *gh.OrgRole `json:"org_role"`
 	AllowedCIDRs *[]string   `json:"allowed_cidrs"`
+	ProfilePatch
 }
 
 // fromDirectory reports whether p changes what a directory owns of the
@@ -248,6 +249,9 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 		next := *cur
 		in.apply(&next)
 		if err := validChange(cur, &next, next.Validate()); err != nil {
+			return err
+		}
+		if err := d.checkManager(cur, in.Manager); err != nil {
 			return err
 		}
 		if self && in.AllowedCIDRs != nil {
@@ -315,6 +319,7 @@ func (p UserPatch) apply(u *gh.User) {
 	if p.AllowedCIDRs != nil {
 		u.AllowedCIDRs = *p.AllowedCIDRs
 	}
+	p.ProfilePatch.apply(u)
 }
 
 func userAction(cur, next *gh.User) string {

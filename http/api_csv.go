@@ -28,6 +28,9 @@ var csvColumns = map[string]string{
 	"first_name": "given", "first name": "given", "given_name": "given", "firstname": "given",
 	"last_name": "family", "last name": "family", "family_name": "family", "lastname": "family",
 	"role": "role", "group": "group", "workspace": "workspace",
+	"job_title": "job_title", "department": "department", "phone": "phone", "phones": "phones",
+	"manager": "manager", "manager_email": "manager", "skills": "skills", "specializations": "specializations",
+	"language": "language", "time_zone": "time_zone",
 }
 
 // parseUserCSV reads a header row and the user rows. Line numbers count the header as line 1.
@@ -47,7 +50,8 @@ func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
 	for i, h := range header {
 		name, ok := csvColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
-			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" is unknown; use email, first_name, last_name, role, group, workspace")
+			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" is unknown; use email, first_name, last_name, role, group, workspace, "+
+				"job_title, department, phone, phones, manager, skills, specializations, language, time_zone")
 		}
 		if seen[name] {
 			return nil, gh.Invalid("csv_header", "header", "column "+quote(h)+" appears twice")
@@ -83,6 +87,8 @@ func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
 				row.Group = v
 			case "workspace":
 				row.Workspace = v
+			default:
+				*profileCell(&row.ImportProfile, cols[i]) = v
 			}
 		}
 		if len(rows) >= directory.MaxImportRows {
@@ -90,6 +96,13 @@ func parseUserCSV(body []byte) ([]directory.ImportRow, error) {
 		}
 		rows = append(rows, row)
 	}
+}
+
+// profileCell is the field of p that a profile column fills.
+func profileCell(p *directory.ImportProfile, col string) *string {
+	return map[string]*string{"job_title": &p.JobTitle, "department": &p.Department, "phone": &p.Phone, "phones": &p.Phones,
+		"manager": &p.Manager, "skills": &p.Skills, "specializations": &p.Specializations, "language": &p.Language,
+		"time_zone": &p.TimeZone}[col]
 }
 
 func quote(s string) string { return `"` + s + `"` }
@@ -143,10 +156,10 @@ func (s *Server) registerCSV() {
 		if err != nil {
 			return err
 		}
-		rows := [][]string{{"id", "email", "first_name", "last_name", "status", "org_role", "job_title", "department", "phone", "groups"}}
+		rows := [][]string{append([]string{"id", "email", "first_name", "last_name", "status", "org_role", "job_title", "department", "phone", "groups"}, profileColumns...)}
 		for _, u := range list.Items {
-			rows = append(rows, []string{string(u.ID), u.Email, u.GivenName, u.FamilyName, string(u.Status), string(u.OrgRole),
-				u.JobTitle, u.Department, u.Phone, strings.Join(s.dir.GroupNames(u.ID), "; ")})
+			rows = append(rows, append([]string{string(u.ID), u.Email, u.GivenName, u.FamilyName, string(u.Status), string(u.OrgRole),
+				u.JobTitle, u.Department, u.Phone, strings.Join(s.dir.GroupNames(u.ID), "; ")}, s.profileCells(u)...))
 		}
 		return writeCSV(w, "users.csv", rows)
 	})
@@ -177,6 +190,19 @@ func (s *Server) registerCSV() {
 		}
 		return writeCSV(w, "access.csv", rows)
 	})
+}
+
+// profileColumns are the export's columns after groups, which an import
+// reads back alike.
+var profileColumns = []string{"phones", "manager", "skills", "specializations", "language", "time_zone"}
+
+func (s *Server) profileCells(u *gh.User) []string {
+	manager := ""
+	if m := s.dir.Index().User(u.Manager); m != nil {
+		manager = m.Email
+	}
+	return []string{directory.JoinPhones(u.Phones), manager, strings.Join(u.Skills, directory.ListSep+" "),
+		strings.Join(u.Specializations, directory.ListSep+" "), u.Language, u.TimeZone}
 }
 
 // importSample is a file the import of this scope takes as it is: the role

@@ -241,3 +241,51 @@ func TestCSVImportGivesOrgUsersARoleInAWorkspace(t *testing.T) {
 		}
 	})
 }
+
+// TestCSVProfileColumns imports users with their profiles and exports them
+// back; a bad cell names its line and column and imports nothing.
+func TestCSVProfileColumns(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		p.user(p.admin, org, "lead@acme.example")
+		bad := "email,first_name,phones,manager,skills,language,time_zone\n" +
+			"ana@acme.example,Ana,work:+12025550143,lead@acme.example,DFIR;Malware,en-gb,Europe/Paris\n" +
+			"ben@acme.example,Ben,pager 12,nobody@acme.example,,xx-!!,Mars/Base\n"
+		before := p.head()
+		st, out := e.postCSV(p.admin, org+"/users/import", bad)
+		fields, _ := out.get("fields").(map[string]any)
+		for _, f := range []string{"line 3.phones", "line 3.manager", "line 3.language", "line 3.time_zone"} {
+			if fields[f] == nil {
+				t.Errorf("no error on %s: %d %v", f, st, out)
+			}
+		}
+		if st != 400 || len(fields) != 4 || p.head() != before {
+			t.Fatalf("bad profile cells = %d %v, or something changed", st, out)
+		}
+		good := "email,first_name,job_title,department,phones,manager,skills,specializations,language,time_zone\n" +
+			"ana@acme.example,Ana,Analyst,SOC,work:+1 202-555-0143; mobile:+44 7911 123456,lead@acme.example,DFIR; Malware;dfir,Cloud,en-gb,Europe/Paris\n"
+		if st, out := e.postCSV(p.admin, org+"/users/import", good); st != 200 {
+			t.Fatalf("import = %d %v", st, out)
+		}
+		rows := e.getCSV(p.admin, org+"/users/export")
+		header := rows[0]
+		for _, r := range rows[1:] {
+			if r[1] != "ana@acme.example" {
+				continue
+			}
+			got := map[string]string{}
+			for i, h := range header {
+				got[h] = r[i]
+			}
+			want := map[string]string{"job_title": "Analyst", "department": "SOC", "phones": "work:+12025550143; mobile:+447911123456",
+				"manager": "lead@acme.example", "skills": "DFIR; Malware", "specializations": "Cloud", "language": "en-GB", "time_zone": "Europe/Paris"}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("export %s = %q, want %q", k, got[k], v)
+				}
+			}
+			return
+		}
+		t.Fatalf("ana not exported: %v", rows)
+	})
+}

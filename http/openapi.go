@@ -26,6 +26,8 @@ type op struct {
 	summary string // "%s" is "the organization" or "a workspace" on twins
 	in, out reflect.Type
 	csvIn   bool     // the body is a CSV file of users instead of JSON
+	imageIn bool     // the body is a picture (PNG, JPEG or GIF) instead of JSON
+	pngOut  bool     // the answer is a PNG picture instead of JSON
 	csvOut  string   // the answer is a CSV file with these columns instead of JSON
 	textOut string   // the answer is plain text of this kind instead of JSON
 	htmlOut string   // the answer is an HTML page of this kind instead of JSON
@@ -74,10 +76,13 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/users/{id}":             {id: "getUser", tag: "users", summary: "Get a user of %s", out: typ[*gh.User](), etag: true, both: true},
 	"PATCH /v1/orgs/{org}/users/{id}":           {id: "updateUser", tag: "users", summary: "Change a user of %s", in: typ[directory.UserPatch](), out: typ[*gh.User](), etag: true, ifMatch: true, both: true},
 	"DELETE /v1/orgs/{org}/users/{id}":          {id: "deleteUser", tag: "users", summary: "Delete a user of %s", out: typ[revisionBody](), ifMatch: true, both: true},
+	"GET /v1/orgs/{org}/users/{id}/avatar":      {id: "getUserAvatar", tag: "users", summary: "Get the picture of a user of %s, a 256×256 PNG", pngOut: true, both: true},
+	"PUT /v1/orgs/{org}/users/{id}/avatar":      {id: "setUserAvatar", tag: "users", summary: "Set the picture of a user of %s: the user or its admins", imageIn: true, out: typ[*gh.User](), etag: true, both: true},
+	"DELETE /v1/orgs/{org}/users/{id}/avatar":   {id: "removeUserAvatar", tag: "users", summary: "Remove the picture of a user of %s", out: typ[*gh.User](), etag: true, both: true},
 	"GET /v1/orgs/{org}/users/{id}/assignments": {id: "listUserAssignments", tag: "users", summary: "List the assignments of a user of %s", out: typ[directory.List[directory.AssignmentView]](), both: true},
 	"POST /v1/orgs/{org}/users/import":          {id: "importUsers", tag: "users", summary: "Import users of %s from a CSV file", csvIn: true, out: typ[CSVImportResult](), query: []param{qMode}, both: true},
 	"GET /v1/orgs/{org}/users/import/sample":    {id: "importSample", tag: "users", summary: "A sample CSV file the import of %s takes as it is", csvOut: "email, first_name, last_name, role, group", both: true},
-	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups", both: true},
+	"GET /v1/orgs/{org}/users/export":           {id: "exportUsers", tag: "users", summary: "Export the users of %s as CSV", csvOut: "id, email, first_name, last_name, status, org_role, job_title, department, phone, groups, phones (TYPE:NUMBER; …), manager (email), skills (; separated), specializations, language, time_zone", both: true},
 	"GET /v1/orgs/{org}/access/export":          {id: "exportAccess", tag: "access", summary: "Export who holds which role in which workspace, as CSV", csvOut: "workspace, workspace_id, user_email, user_id, role, role_id, assigned_to, via", query: []param{qExportWorkspace}},
 
 	"GET /v1/orgs/{org}/groups":                                 {id: "listGroups", tag: "groups", summary: "List the groups of %s", out: typ[directory.List[*gh.Group]](), query: append(pages, qGroups), both: true},
@@ -128,6 +133,10 @@ var operations = map[string]op{
 	"POST /v1/me/mfa/sms/confirm":                           {id: "confirmSMS", tag: "signin", summary: "Prove the phone with the code texted to it; it becomes a second factor", in: typ[codeInput](), out: typ[signin.Factors]()},
 	"DELETE /v1/me/mfa/sms":                                 {id: "removeSMS", tag: "signin", summary: "Remove my phone as a second factor (recent sign-in)", out: typ[signin.Factors]()},
 	"POST /v1/logout":                                       {id: "logout", tag: "signin", summary: "End this session", out: typ[struct{}]()},
+	"PATCH /v1/me/profile":                                  {id: "updateMyProfile", tag: "signin", summary: "Change my names, contact details and profile", in: typ[directory.SelfProfile](), out: typ[*gh.User](), etag: true, ifMatch: true},
+	"GET /v1/me/avatar":                                     {id: "getMyAvatar", tag: "signin", summary: "Get my picture, a 256×256 PNG", pngOut: true},
+	"PUT /v1/me/avatar":                                     {id: "setMyAvatar", tag: "signin", summary: "Set my picture", imageIn: true, out: typ[*gh.User](), etag: true},
+	"DELETE /v1/me/avatar":                                  {id: "removeMyAvatar", tag: "signin", summary: "Remove my picture", out: typ[*gh.User](), etag: true},
 	"GET /v1/me":                                            {id: "getMe", tag: "signin", summary: "The signed-in user, its organization and second factor", out: typ[meAnswer]()},
 	"GET /v1/me/sessions":                                   {id: "listMySessions", tag: "signin", summary: "List my sessions", out: typ[sessionList]()},
 	"DELETE /v1/me/sessions/{id}":                           {id: "endMySession", tag: "signin", summary: "End one of my sessions", out: typ[struct{}]()},
@@ -424,10 +433,18 @@ func (o op) operation(method, pattern string, sc *schemaSet) map[string]any {
 		}
 		out["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 			"application/x-www-form-urlencoded": map[string]any{"schema": map[string]any{"type": "object", "properties": props}}}}
+	case o.imageIn:
+		img := map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}
+		out["requestBody"] = map[string]any{"required": true,
+			"description": "The picture as the raw body: a PNG, JPEG or GIF of at most 2 MiB and 4096×4096 pixels, " +
+				"whose content is what its Content-Type says and ends where the image ends. It is kept re-encoded as a 256×256 PNG, without its metadata.",
+			"content": map[string]any{"image/png": img, "image/jpeg": img, "image/gif": img}}
 	case o.csvIn:
 		out["requestBody"] = map[string]any{"required": true,
 			"description": "A CSV file whose first line names the columns: email and first_name are required; " +
-				"last_name, role (the organization role, or a workspace role on a workspace) and group (a name or id) are optional.",
+				"last_name, role (the organization role, or a workspace role on a workspace) and group (a name or id) are optional, " +
+				"and so are the profile columns job_title, department, phone, phones (TYPE:NUMBER items), manager (the email of a user of the same home), " +
+				"skills, specializations (lists separated by ;), language (BCP 47) and time_zone (IANA).",
 			"content": map[string]any{"text/csv": map[string]any{"schema": str,
 				"example": "email,first_name,last_name,role,group\nana@acme.example,Ana,Alves,member,SOC Tier 1\n"}}}
 	}
@@ -464,6 +481,10 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		case o.csvOut != "":
 			r["description"] = "A CSV file with a header line and the columns " + o.csvOut + "."
 			r["content"] = map[string]any{"text/csv": map[string]any{"schema": str}}
+		case o.pngOut:
+			r["description"] = "The picture, always image/png, with X-Content-Type-Options: nosniff and a Content-Security-Policy that runs nothing; " +
+				"its ETag is the picture's SHA-256, and If-None-Match with it answers 304."
+			r["content"] = map[string]any{"image/png": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
 		case o.textOut != "":
 			r["description"] = o.textOut
 			r["content"] = map[string]any{"text/plain": map[string]any{"schema": str}}
@@ -489,7 +510,7 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 // errorStatuses says which problems the route may answer, from what it takes.
 func (o op) errorStatuses(method, pattern string) []int {
 	out := []int{http.StatusInternalServerError}
-	body := o.in != nil || o.csvIn
+	body := o.in != nil || o.csvIn || o.imageIn
 	write := method != "GET" && !o.waits
 	add := func(ok bool, st int) {
 		if ok && !o.public {

@@ -110,6 +110,7 @@ var bodies = map[string]string{
 	"PATCH /v1/orgs/{org}/users/{id}":                         `{"given_name":"Probed"}`,
 	"POST /v1/orgs/{org}/exclusions":                          `{"principal":{"type":"user","id":"$user"},"capabilities":["cms.rules.manage"]}`,
 	"POST /v1/orgs/{org}/workspaces/{ws}/exclusions":          `{"principal":{"type":"group","id":"$group"},"capabilities":["cms.rules.manage"]}`,
+	"PATCH /v1/me/profile":                                    `{"manager_id":"$user"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/users/{id}":         `{"given_name":"Probed"}`,
 	"PATCH /v1/orgs/{org}/groups/{id}":                        `{"description":"probed"}`,
 	"PATCH /v1/orgs/{org}/workspaces/{ws}/groups/{id}":        `{"description":"probed"}`,

@@ -279,6 +279,7 @@ func (s *Server) register() {
 	s.registerOrgs()
 	s.registerWorkspaces()
 	s.registerUsers()
+	s.registerProfiles()
 	s.registerGroups()
 	s.registerRoles()
 	s.registerAssignments()

@@ -194,7 +194,7 @@ func (v *vaultTx) DeleteSessions(user gatehouse.UserID, keep string) (int, error
 
 func (v *vaultTx) ForgetUser(user gatehouse.UserID) error {
 	for _, q := range []string{"DELETE FROM sessions WHERE user_id = ?", "DELETE FROM tokens WHERE user_id = ?",
-		"DELETE FROM credentials WHERE user_id = ?"} {
+		"DELETE FROM credentials WHERE user_id = ?", "DELETE FROM avatars WHERE user_id = ?"} {
 		if err := v.exec(q, string(user)); err != nil {
 			return err
 		}
@@ -647,4 +647,29 @@ func (v *vaultTx) KeepAnswer(k *gatehouse.KeptAnswer, now time.Time) error {
 		return gatehouse.Errorf(gatehouse.KindConflict, "idempotency_key_kept", "an answer is kept under this key already")
 	}
 	return nil
+}
+
+func (v *vaultTx) PutAvatar(a *gatehouse.Avatar) error {
+	return v.exec(`INSERT INTO avatars (user_id, org_id, hash, png) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, png = excluded.png`, string(a.User), string(a.Org), a.Hash, a.PNG)
+}
+
+func (v *vaultTx) DeleteAvatar(user gatehouse.UserID) error {
+	return v.exec("DELETE FROM avatars WHERE user_id = ?", string(user))
+}
+
+// Avatar returns a user's picture.
+func (db *DB) Avatar(ctx context.Context, user gatehouse.UserID) (*gatehouse.Avatar, error) {
+	a := &gatehouse.Avatar{User: user}
+	var org string
+	err := db.read.QueryRowContext(ctx, db.d.rebind("SELECT org_id, hash, png FROM avatars WHERE user_id = ?"), string(user)).
+		Scan(&org, &a.Hash, &a.PNG)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("avatar")
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("vault: avatar: %w", err))
+	}
+	a.Org = gatehouse.OrgID(org)
+	return a, nil
 }

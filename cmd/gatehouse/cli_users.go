@@ -48,6 +48,8 @@ func (g *cli) usersCmd() *cobra.Command {
 		}),
 		g.userCreate(s),
 		g.userUpdate(s),
+		g.profileCmd(s),
+		g.avatarCmd(s),
 		g.userImport(s),
 		g.userExport(s),
 		g.userInvite(s),
