@@ -112,6 +112,16 @@ func TestAvatarUpload(t *testing.T) {
 			}
 		}
 
+		// PNG and GIF are taken as JPEG was.
+		last := hash
+		for i, f := range []string{"png", "gif"} {
+			st, out := upload(t, e, p.admin, path, "image/"+f, picture(t, f, 50+i*400, 500-i*400))
+			if st != 200 || out.str("avatar") == last {
+				t.Errorf("PUT a %s = %d %v, want a new picture", f, st, out)
+			}
+			last = out.str("avatar")
+		}
+
 		// Hidden users answer as if they did not exist.
 		for _, hidden := range []string{ws + "/users/" + bob + "/avatar", org + "/workspaces/beta/users/" + bob + "/avatar"} {
 			if r := getRaw(t, e, annKey, hidden, ""); r.status != 404 {
@@ -130,7 +140,8 @@ func TestAvatarUpload(t *testing.T) {
 			t.Errorf("removed avatar answers %d", r.status)
 		}
 		events := p.must(p.admin, "GET", org+"/events?action=user.avatar.", nil, 200).list("items")
-		if len(events) != 2 || !strings.Contains(strings.Join([]string{obj(events[1].(map[string]any)).str("action")}, ""), "user.avatar.set") {
+		if len(events) != 4 || obj(events[0].(map[string]any)).str("action") != "user.avatar.remove" ||
+			obj(events[3].(map[string]any)).str("action") != "user.avatar.set" {
 			t.Errorf("avatar events: %v", events)
 		}
 	})
