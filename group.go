@@ -14,6 +14,9 @@ type Group struct {
 	External []ExternalGroup `json:"external,omitempty"`
 	// Managed is set when a directory provisions the group.
 	Managed *Managed `json:"managed,omitempty"`
+	// Rule, when set, makes every user of the group's home that satisfies it
+	// a member too, for as long as it does (package rules).
+	Rule string `json:"rule,omitempty"`
 	Meta
 }
 

@@ -13,6 +13,9 @@ type GroupInput struct {
 	Name        string             `json:"name"`
 	Description string             `json:"description"`
 	External    []gh.ExternalGroup `json:"external,omitempty"`
+	// Rule makes every user of the group's home who satisfies it a member
+	// (package rules), e.g. department == "SOC" && certified("GCIH").
+	Rule string `json:"rule,omitempty"`
 }
 
 func nameTaken(what string) error {
@@ -44,6 +47,9 @@ func (d *Directory) CreateGroup(ctx context.Context, a *Actor, s Scope, in Group
 		return nil, 0, err
 	}
 	g.External = ext
+	if g.Rule, err = checkRule(in.Rule); err != nil {
+		return nil, 0, err
+	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
 		if d.groupNamed(g.Home, g.Name) != nil {
 			return nameTaken("group here")
@@ -88,6 +94,7 @@ type GroupPatch struct {
 	Name        *string             `json:"name"`
 	Description *string             `json:"description"`
 	External    *[]gh.ExternalGroup `json:"external"`
+	Rule        *string             `json:"rule"` // "" removes it
 }
 
 // UpdateGroup renames or re-describes a group.
@@ -107,7 +114,7 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 		if err := checkMatch(ifMatch, cur.Revision); err != nil {
 			return err
 		}
-		if in.Name != nil || in.Description != nil || in.External != nil {
+		if in.Name != nil || in.Description != nil || in.External != nil || in.Rule != nil {
 			if err := d.refuseManaged(a, cur.Managed, "this group"); err != nil {
 				return err
 			}
@@ -130,6 +137,19 @@ func (d *Directory) UpdateGroup(ctx context.Context, a *Actor, s Scope, id gh.Gr
 				return err
 			}
 			next.External = ext
+		}
+		if in.Rule != nil {
+			rule, err := checkRule(*in.Rule)
+			if err != nil {
+				return err
+			}
+			// A rule adds members: only someone who may add them may set one.
+			if rule != "" && rule != cur.Rule {
+				if err := d.joinCovered(a, s, cur); err != nil {
+					return err
+				}
+			}
+			next.Rule = rule
 		}
 		if err := validChange(cur, &next, next.Validate()); err != nil {
 			return err

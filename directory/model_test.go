@@ -11,12 +11,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	"gatehouse.dev/gatehouse/postgres"
 	"gatehouse.dev/gatehouse/postgres/postgrestest"
+	"gatehouse.dev/gatehouse/rules"
 	"gatehouse.dev/gatehouse/sqlite"
 )
 
@@ -75,6 +77,8 @@ func TestModel(t *testing.T) {
 type refUser struct {
 	id      gh.UserID
 	email   string
+	dept    string
+	certs   []gh.Certification
 	org     gh.OrgID
 	ws      gh.WorkspaceID // "" for org users
 	status  gh.Status
@@ -82,9 +86,10 @@ type refUser struct {
 }
 
 type refGroup struct {
-	id  gh.GroupID
-	org gh.OrgID
-	ws  gh.WorkspaceID
+	id   gh.GroupID
+	org  gh.OrgID
+	ws   gh.WorkspaceID
+	rule string
 }
 
 type refRole struct {
@@ -110,6 +115,17 @@ type ref struct {
 	roles   map[gh.RoleID]*refRole
 	assign  map[gh.WorkspaceID]map[gh.Principal]gh.RoleID
 	excl    map[gh.ExclusionID]*gh.Exclusion
+	now     time.Time // the time rules are read at
+}
+
+// ruleHolds is "a group's rule makes every user of its home that satisfies
+// it a member": u lives in g's home and satisfies g's rule now.
+func (r *ref) ruleHolds(g *refGroup, u *refUser) bool {
+	if g == nil || g.rule == "" || u == nil || u.org != g.org || u.ws != g.ws {
+		return false
+	}
+	rule, err := rules.Compile(g.rule)
+	return err == nil && rule.Match(&gh.User{Department: u.dept, Certifications: u.certs, Status: u.status}, r.now)
 }
 
 func (r *ref) home(p gh.Principal) (gh.OrgID, gh.WorkspaceID, bool) {
@@ -125,9 +141,13 @@ func (r *ref) home(p gh.Principal) (gh.OrgID, gh.WorkspaceID, bool) {
 	return "", "", false
 }
 
-// inside reports whether p is g or is inside g through any nesting.
+// inside reports whether p is g or is inside g through any nesting, as a
+// listed member or, for a user, by a group's rule.
 func (r *ref) inside(p gh.Principal, g gh.GroupID, seen map[gh.GroupID]bool) bool {
 	if p == gh.GroupPrincipal(g) {
+		return true
+	}
+	if p.Type == gh.PrincipalUser && r.ruleHolds(r.groups[g], r.users[gh.UserID(p.ID)]) {
 		return true
 	}
 	if seen[g] {
@@ -310,9 +330,10 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 		r: &ref{orgs: map[gh.OrgID]string{}, ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
 			groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
 			roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{},
-			excl: map[gh.ExclusionID]*gh.Exclusion{}}}
+			excl: map[gh.ExclusionID]*gh.Exclusion{}, now: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}}
 	m.ok = map[bool]int{}
 	m.d = directory.New(store, engine.New(gh.DefaultCatalogue), nil, nil)
+	m.d.Index().SetClock(func() time.Time { return m.r.now })
 	if err := m.d.Load(m.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +359,7 @@ func runModel(t *testing.T, store gh.Store, seed uint64, steps int) {
 		{6, m.opAssign}, {5, m.opAddMember}, {2, m.opRemoveMember}, {2, m.opUnassign}, {3, m.opCreateUser},
 		{2, m.opSetStatus}, {1, m.opDeleteUser}, {1, m.opCreateGroup}, {1, m.opDeleteGroup}, {2, m.opCreateRole},
 		{2, m.opUpdateRole}, {1, m.opWorkspaceStatus}, {1, m.opOrgRole}, {1, m.opCapability},
-		{2, m.opExclude}, {1, m.opLift},
+		{2, m.opExclude}, {1, m.opLift}, {2, m.opSetRule}, {3, m.opProfile}, {1, m.opClock},
 	}
 	total := 0
 	for _, o := range ops {
@@ -393,7 +414,9 @@ func (m *model) batch(step func()) {
 		m.t.Fatalf("batch (fate %d): %v", fate, err)
 	}
 	if fate != 0 {
+		now := m.r.now // time does not go back with the batch
 		m.r, m.caps = saved, caps
+		m.r.now = now
 	}
 	m.compare(true)
 }
@@ -403,7 +426,7 @@ func (r *ref) clone() *ref {
 	c := &ref{orgs: maps.Clone(r.orgs), ws: map[gh.WorkspaceID]*refWS{}, users: map[gh.UserID]*refUser{},
 		groups: map[gh.GroupID]*refGroup{}, members: map[gh.GroupID]map[gh.Principal]bool{},
 		roles: map[gh.RoleID]*refRole{}, assign: map[gh.WorkspaceID]map[gh.Principal]gh.RoleID{},
-		excl: maps.Clone(r.excl)}
+		excl: maps.Clone(r.excl), now: r.now}
 	for k, v := range r.ws {
 		x := *v
 		c.ws[k] = &x
@@ -1168,4 +1191,77 @@ func (m *model) opLift() {
 		delete(m.r.excl, id)
 	}
 	m.crossTenant(ra, e.Org, err)
+}
+
+// The rules the model sets, over the departments and certifications it gives.
+var modelRules = []string{`department == "D1"`, `certified("C1")`, `department == "D2" && certified("C2")`, `department != "D1"`, ""}
+
+// joinCoveredRef: outside Org Admins, putting people into g in a workspace
+// needs what g and every group holding it are given there.
+func (m *model) joinCoveredRef(ra *refUser, gid gh.GroupID, g *refGroup) bool {
+	if g.ws == "" || m.r.isOrgAdmin(ra, g.org) {
+		return true
+	}
+	for outer := range m.r.groups {
+		if role, ok := m.r.assign[g.ws][gh.GroupPrincipal(outer)]; ok && m.r.inside(gh.GroupPrincipal(gid), outer, map[gh.GroupID]bool{}) &&
+			!m.r.covered(ra, g.ws, role) {
+			return false
+		}
+	}
+	return true
+}
+
+// opSetRule sets, changes or clears a group's membership rule.
+func (m *model) opSetRule() {
+	a, ra := m.actor()
+	gid, g := m.pickGroup(ra)
+	if g == nil {
+		return
+	}
+	rule := modelRules[m.rng.IntN(len(modelRules))]
+	want := m.groupWantBase(ra, g) && (rule == "" || rule == g.rule || m.joinCoveredRef(ra, gid, g))
+	s, err := m.scope(a, g.org, g.ws)
+	if err == nil {
+		_, _, err = m.d.UpdateGroup(m.ctx, a, s, gid, directory.GroupPatch{Rule: &rule}, 0)
+	}
+	if m.outcome(fmt.Sprintf("rule %q on %s", rule, gid), ra, want, err) {
+		g.rule = rule
+	}
+	m.crossTenant(ra, g.org, err)
+}
+
+// opProfile gives a user, as the system, a department and certifications
+// that expire around the model's clock.
+func (m *model) opProfile() {
+	uid, u := pick(m.rng, m.r.users)
+	dept := []string{"D1", "D2", ""}[m.rng.IntN(3)]
+	var certs []gh.Certification
+	for _, name := range []string{"C1", "C2"} {
+		switch m.rng.IntN(3) {
+		case 0:
+			certs = append(certs, gh.Certification{Name: name})
+		case 1:
+			exp := m.r.now.AddDate(0, 0, m.rng.IntN(5)-1).Format(gh.DateLayout)
+			certs = append(certs, gh.Certification{Name: name, Expires: gh.Date(exp)})
+		}
+	}
+	sys := directory.SystemActor("test")
+	s, err := m.scope(sys, u.org, u.ws)
+	if err == nil {
+		_, _, err = m.d.UpdateUser(m.ctx, sys, s, uid, directory.UserPatch{Department: &dept,
+			ProfilePatch: directory.ProfilePatch{Certifications: &certs}}, 0)
+	}
+	if m.outcome(fmt.Sprintf("profile of %s: %s %v", uid, dept, certs), &refUser{id: "system"}, true, err) {
+		u.dept, u.certs = dept, certs
+	}
+}
+
+// opClock moves time on by up to three days: certifications expire with
+// nothing written.
+func (m *model) opClock() {
+	m.r.now = m.r.now.Add(time.Duration(m.rng.IntN(72)) * time.Hour)
+	m.log = append(m.log, fmt.Sprintf("%d clock → %s", m.n, m.r.now.Format(time.RFC3339)))
+	if m.rng.IntN(2) == 0 {
+		m.d.Index().Sweep()
+	}
 }

@@ -73,6 +73,9 @@ func (d *Directory) CreateUserWith(ctx context.Context, a *Actor, s Scope, in Us
 		}
 	}
 	rev, err := d.write(ctx, a, func(w *writer) error {
+		if err := d.checkRuleMoves(a, s, nil, u); err != nil {
+			return err
+		}
 		if err := d.createUser(w, u); err != nil {
 			return err
 		}
@@ -252,6 +255,9 @@ func (d *Directory) UpdateUser(ctx context.Context, a *Actor, s Scope, id gh.Use
 			return err
 		}
 		if err := d.checkManager(cur, in.Manager); err != nil {
+			return err
+		}
+		if err := d.checkRuleMoves(a, s, cur, &next); err != nil {
 			return err
 		}
 		if self && in.AllowedCIDRs != nil {

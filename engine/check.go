@@ -26,7 +26,7 @@ func (x *Index) Check(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.Le
 
 // usable reports whether u, w and their organization are active and u may be in w at all.
 func (x *Index) usable(u gh.UserID, w gh.WorkspaceID) bool {
-	ue, we := x.users[u], x.wsEnt[w]
+	ue, we := x.entry(u), x.wsEnt[w]
 	return ue != nil && we != nil && usableEntries(ue, we, w)
 }
 
@@ -41,6 +41,9 @@ func usableEntries(ue *userEntry, we *wsEntry, w gh.WorkspaceID) bool {
 	return we.oi != nil && we.oi.org.Active()
 }
 
+// entry is the user's entry as it stands now (rulegroups.go, current).
+func (x *Index) entry(u gh.UserID) *userEntry { return x.current(x.users[u]) }
+
 // level is the hot path: two map lookups by string, then integers only —
 // a sorted merge of the user's groups with the workspace's assigned groups.
 func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
@@ -48,7 +51,7 @@ func (x *Index) level(u gh.UserID, w gh.WorkspaceID, c gh.Capability) gh.Level {
 	if !ok {
 		return gh.LevelNone
 	}
-	return levelOf(x.users[u], x.wsEnt[w], u, w, ci)
+	return levelOf(x.entry(u), x.wsEnt[w], u, w, ci)
 }
 
 // CheckIDs is Check by ids that also reports the organizations of the user
@@ -59,7 +62,7 @@ func (x *Index) CheckIDs(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	d.Revision = x.rev
-	ue, we := x.users[u], x.wsEnt[w]
+	ue, we := x.entry(u), x.wsEnt[w]
 	if ue != nil {
 		userOrg = ue.u.Org
 	}
@@ -110,7 +113,7 @@ func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var user *gh.User
-	if e := x.users[u]; e != nil {
+	if e := x.entry(u); e != nil {
 		user = e.u
 	}
 	oi := x.orgs[org]
@@ -130,7 +133,7 @@ func (x *Index) CheckOrg(u gh.UserID, org gh.OrgID, c gh.Capability) Decision {
 func (x *Index) Administers(u gh.UserID) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	ue := x.users[u]
+	ue := x.entry(u)
 	if ue == nil {
 		return false
 	}
@@ -188,12 +191,12 @@ func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Le
 		}
 	}
 	merge(x.userAssign[u][w])
-	for _, g := range x.users[u].anc {
+	for _, g := range x.entry(u).anc {
 		merge(x.groupAssign[g][w])
 	}
 	for c := range out {
 		if ci, ok := x.capIdx[c]; ok {
-			if ex, _ := excludedFrom(x.users[u], x.wsEnt[w], ci); ex != nil {
+			if ex, _ := excludedFrom(x.entry(u), x.wsEnt[w], ci); ex != nil {
 				delete(out, c)
 			}
 		}
@@ -216,10 +219,12 @@ type Path struct {
 	Level      gh.Level        `json:"level"` // what the role grants for the capability asked about
 }
 
-// GroupRef names a group in a path.
+// GroupRef names a group in a path; Rule is the group's membership rule
+// when that, not a listing, put the user in it.
 type GroupRef struct {
 	ID   gh.GroupID `json:"id"`
 	Name string     `json:"name"`
+	Rule string     `json:"rule,omitempty"`
 }
 
 // paths lists every assignment in w reaching u, with the level each grants for c.
@@ -234,7 +239,7 @@ func (x *Index) pathsVia(u gh.UserID, w gh.WorkspaceID, c gh.Capability, chains 
 	if a := x.userAssign[u][w]; a != nil {
 		out = append(out, x.path(a, nil, c))
 	}
-	for _, g := range x.users[u].anc {
+	for _, g := range x.entry(u).anc {
 		if a := x.groupAssign[g][w]; a != nil {
 			out = append(out, x.path(a, chains[g], c))
 		}
@@ -276,12 +281,21 @@ func (x *Index) groupChains(u gh.UserID) map[gh.GroupID][]GroupRef {
 		if p.Type == gh.PrincipalGroup {
 			prefix = out[gh.GroupID(p.ID)]
 		}
-		for _, g := range sortedGroups(x.parents[p]) {
+		parents := sortedGroups(x.parents[p])
+		var ruled []gh.GroupID
+		if p.Type == gh.PrincipalUser {
+			ruled = x.entry(u).ruled // after the listed ones: a listed membership explains itself
+			parents = append(parents, ruled...)
+		}
+		for _, g := range parents {
 			if _, seen := out[g]; seen {
 				continue
 			}
-			chain := append(append([]GroupRef(nil), prefix...), GroupRef{ID: g, Name: x.groups[g].Name})
-			out[g] = chain
+			ref := GroupRef{ID: g, Name: x.groups[g].Name}
+			if slices.Contains(ruled, g) {
+				ref.Rule = x.groups[g].Rule
+			}
+			out[g] = append(append([]GroupRef(nil), prefix...), ref)
 			queue = append(queue, gh.GroupPrincipal(g))
 		}
 	}
@@ -326,7 +340,7 @@ func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.
 	e := &Explanation{User: u, Workspace: w, Capability: c, Want: want, Paths: []Path{}}
 	e.Revision = x.rev
 	var user *gh.User
-	if ue := x.users[u]; ue != nil {
+	if ue := x.entry(u); ue != nil {
 		user = ue.u
 	}
 	ws := x.workspaces[w]
@@ -368,7 +382,7 @@ func (x *Index) Explain(u gh.UserID, w gh.WorkspaceID, c gh.Capability, want gh.
 	if e.Paths = x.paths(u, w, c); e.Paths == nil {
 		e.Paths = []Path{}
 	}
-	if x.explainExclusion(e, x.users[u], w, c) {
+	if x.explainExclusion(e, x.entry(u), w, c) {
 		return e
 	}
 	if !add("assignment", len(e.Paths) > 0, "%d assignment(s) in %q reach %s%s", len(e.Paths), ws.Name, user.Email, describePaths(e.Paths)) {
@@ -406,6 +420,9 @@ func describePaths(ps []Path) string {
 				s += " " + g.Name
 			}
 			s += ")"
+		}
+		if len(p.Via) > 0 && p.Via[0].Rule != "" {
+			s += fmt.Sprintf(" (by the rule of %s: %s)", p.Via[0].Name, p.Via[0].Rule)
 		}
 		s += " as " + p.RoleName
 	}
@@ -494,7 +511,7 @@ type WorkspaceAccess struct {
 func (x *Index) LookupWorkspaces(u gh.UserID, c gh.Capability, want gh.Level, p LookupPage) ([]WorkspaceAccess, bool, gh.Revision) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	ue, ci, known := x.users[u], 0, false
+	ue, ci, known := x.entry(u), 0, false
 	if ci, known = x.capIdx[c]; !known || ue == nil || x.orgs[ue.u.Org] == nil {
 		return []WorkspaceAccess{}, false, x.rev
 	}
@@ -561,7 +578,7 @@ func (x *Index) LookupUsers(w gh.WorkspaceID, c gh.Capability, want gh.Level, p 
 	}
 	out, more := pageOf(orderedAfter(cand, p.After), p, func(u gh.UserID) (UserAccess, bool) {
 		if l := x.level(u, w, c); l >= want && l > gh.LevelNone {
-			return UserAccess{User: u, Email: x.users[u].u.Email, Level: l}, true
+			return UserAccess{User: u, Email: x.entry(u).u.Email, Level: l}, true
 		}
 		return UserAccess{}, false
 	})
@@ -582,7 +599,7 @@ func (x *Index) Reach(w gh.WorkspaceID) ([]UserAccess, gh.Revision) {
 	out := []UserAccess{}
 	for u := range x.reached(w) {
 		if x.usable(u, w) {
-			out = append(out, UserAccess{User: u, Email: x.users[u].u.Email, Paths: x.paths(u, w, "")})
+			out = append(out, UserAccess{User: u, Email: x.entry(u).u.Email, Paths: x.paths(u, w, "")})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Email < out[j].Email })
@@ -618,7 +635,7 @@ func (x *Index) ExplainOrg(u gh.UserID, org gh.OrgID, c gh.Capability) *Explanat
 		e.Steps = append(e.Steps, Step{Step: step, OK: ok, Detail: fmt.Sprintf(format, args...)})
 		return ok
 	}
-	ue, oi := x.users[u], x.orgs[org]
+	ue, oi := x.entry(u), x.orgs[org]
 	if ue == nil || oi == nil || ue.u.Org != org {
 		add("user", false, "no such user in this organization")
 		e.Fix = "check the user id or email"

@@ -21,7 +21,7 @@ func (x *Index) Holdings(u gh.UserID) Holdings {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	h := Holdings{Workspaces: map[gh.WorkspaceID]map[gh.Capability]gh.Level{}, Org: map[gh.Capability]gh.Level{}}
-	ue := x.users[u]
+	ue := x.entry(u)
 	if ue == nil {
 		return h
 	}

@@ -16,8 +16,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/rules"
 )
 
 // Index is one node's view of the whole directory.
@@ -50,6 +52,12 @@ type Index struct {
 	keyByHash   map[string]*gh.APIKey
 	custom      map[gh.Capability]*gh.CustomCapability
 	exclusions  map[gh.ExclusionID]*gh.Exclusion
+	// Membership rules: compiled by group, rule groups by home, and the
+	// users each matches (rulegroups.go); now tells time for certified().
+	rules       map[gh.GroupID]*rules.Rule
+	ruleGroups  map[homeKey][]gh.GroupID
+	ruleMembers map[gh.GroupID]map[gh.UserID]struct{}
+	now         func() time.Time
 	exclIn      map[exclScope]map[gh.ExclusionID]*gh.Exclusion
 
 	members map[gh.GroupID]map[gh.Principal]*gh.Membership // direct members
@@ -71,6 +79,11 @@ type Index struct {
 type userEntry struct {
 	u      *gh.User
 	email  string       // normalized, for exclusions by email
+	// ruled are the rule groups matching the user, sorted; ruleKey what the
+	// rules read of it; ruleUntil when time alone may change them (zero: never).
+	ruled     []gh.GroupID
+	ruleKey   string
+	ruleUntil time.Time
 	anc    []gh.GroupID // breadth-first order
 	ancIdx []int32      // the same groups as small integers, sorted
 }
@@ -125,7 +138,7 @@ type orgIndex struct {
 
 // New returns an empty index at revision 0 knowing the catalogue's built-in roles.
 func New(cat *gh.Catalogue) *Index {
-	x := &Index{base: cat}
+	x := &Index{base: cat, now: time.Now}
 	x.reset()
 	return x
 }
@@ -148,6 +161,9 @@ func (x *Index) reset() {
 	x.keys = map[gh.KeyID]*gh.APIKey{}
 	x.keyByHash = map[string]*gh.APIKey{}
 	x.exclusions = map[gh.ExclusionID]*gh.Exclusion{}
+	x.rules = map[gh.GroupID]*rules.Rule{}
+	x.ruleGroups = map[homeKey][]gh.GroupID{}
+	x.ruleMembers = map[gh.GroupID]map[gh.UserID]struct{}{}
 	x.exclIn = map[exclScope]map[gh.ExclusionID]*gh.Exclusion{}
 	x.members = map[gh.GroupID]map[gh.Principal]*gh.Membership{}
 	x.parents = map[gh.Principal]map[gh.GroupID]struct{}{}
@@ -298,6 +314,7 @@ func (x *Index) Load(s *gh.Snapshot) {
 	for _, e := range s.Exclusions {
 		x.putExclusion(e)
 	}
+	x.ruleAll()
 	for id := range x.users {
 		x.refreshAncestors(id)
 	}
@@ -411,13 +428,25 @@ func (x *Index) applyChange(c gh.Change, touched map[gh.UserID]struct{}) error {
 			x.deleteUser(gh.UserID(c.ID))
 			return nil
 		}
-		return put(c.After, x.putUser)
+		if err := put(c.After, x.putUser); err != nil {
+			return err
+		}
+		x.reRuleUser(gh.UserID(c.ID), touched)
+		return nil
 	case gh.KindGroup:
 		if del {
+			x.forgetRuleGroup(gh.GroupID(c.ID), touched)
 			x.deleteGroup(gh.GroupID(c.ID))
 			return nil
 		}
-		return put(c.After, x.putGroup)
+		g, err := decode[gh.Group](c.After)
+		if err != nil {
+			return err
+		}
+		if x.putGroup(g) {
+			x.reRuleGroup(g, touched)
+		}
+		return nil
 	case gh.KindMembership:
 		side := c.After
 		if del {
@@ -582,9 +611,9 @@ func (x *Index) putUser(u *gh.User) {
 	e := gh.NormalizeEmail(u.Email)
 	oi.byEmail[e] = append(oi.byEmail[e], u.ID)
 	if ue := x.users[u.ID]; ue != nil {
-		ue.u, ue.email = u, e
+		ue.u, ue.email, ue.ruleKey = u, e, rules.Key(u)
 	} else {
-		x.users[u.ID] = &userEntry{u: u, email: e}
+		x.users[u.ID] = &userEntry{u: u, email: e, ruleKey: rules.Key(u)}
 	}
 }
 
@@ -619,13 +648,18 @@ func (x *Index) deleteUser(id gh.UserID) {
 			home.remove(id)
 		}
 	}
+	for _, g := range e.ruled {
+		delete(x.ruleMembers[g], id)
+	}
 	delete(x.users, id)
 	delete(x.userAssign, id)
 	delete(x.parents, gh.UserPrincipal(id))
 }
 
-func (x *Index) putGroup(g *gh.Group) {
-	if oi := x.org(g.Org); oi != nil {
+// putGroup keeps g and reports whether its membership rule changed.
+func (x *Index) putGroup(g *gh.Group) bool {
+	oi := x.org(g.Org)
+	if oi != nil {
 		if old := oi.groups[g.ID]; old != nil {
 			oi.forgetGroup(old)
 		}
@@ -638,7 +672,9 @@ func (x *Index) putGroup(g *gh.Group) {
 		in[g.ID] = g
 		x.groups[g.ID] = g
 		x.groupInt(g.ID)
+		return x.putRule(g)
 	}
+	return false
 }
 
 func (x *Index) deleteGroup(id gh.GroupID) {
@@ -825,28 +861,40 @@ func (x *Index) usersUnder(p gh.Principal, out map[gh.UserID]struct{}) {
 		for m := range x.members[g] {
 			walk(m)
 		}
+		for u := range x.ruleMembers[g] {
+			out[u] = struct{}{}
+		}
 	}
 	walk(p)
 }
 
 // refreshAncestors recomputes the groups containing a user through any nesting.
 func (x *Index) refreshAncestors(id gh.UserID) {
-	e := x.users[id]
-	if e == nil {
-		return
+	if e := x.users[id]; e != nil {
+		x.ancestorsOf(e)
 	}
+}
+
+// ancestorsOf sets e's ancestors: breadth-first upwards from the user,
+// whose own parents are the groups listing it and its rule groups.
+func (x *Index) ancestorsOf(e *userEntry) {
 	var out []gh.GroupID
 	seen := map[gh.GroupID]bool{}
-	queue := []gh.Principal{gh.UserPrincipal(id)}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for g := range x.parents[p] {
-			if !seen[g] {
-				seen[g] = true
-				out = append(out, g)
-				queue = append(queue, gh.GroupPrincipal(g))
-			}
+	visit := func(g gh.GroupID) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for g := range x.parents[gh.UserPrincipal(e.u.ID)] {
+		visit(g)
+	}
+	for _, g := range e.ruled {
+		visit(g)
+	}
+	for i := 0; i < len(out); i++ {
+		for g := range x.parents[gh.GroupPrincipal(out[i])] {
+			visit(g)
 		}
 	}
 	e.anc = out

@@ -238,6 +238,14 @@ func (x *Index) GroupsOf(p gh.Principal, nested bool) []gh.GroupID {
 	}
 	seen := map[gh.GroupID]struct{}{}
 	queue := []gh.Principal{p}
+	if p.Type == gh.PrincipalUser {
+		if ue := x.entry(gh.UserID(p.ID)); ue != nil {
+			for _, g := range ue.ruled { // groups whose rule matches the user
+				seen[g] = struct{}{}
+				queue = append(queue, gh.GroupPrincipal(g))
+			}
+		}
+	}
 	for len(queue) > 0 {
 		q := queue[0]
 		queue = queue[1:]

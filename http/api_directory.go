@@ -239,6 +239,14 @@ func (s *Server) registerGroups() {
 	s.both("DELETE", "/groups/{id}", s.inScope(deleteOf(func(c call, m gh.Revision) (gh.Revision, error) {
 		return s.dir.DeleteGroup(c.r.Context(), c.a, c.sc, gh.GroupID(c.id()), m)
 	})))
+	s.both("GET", "/groups/{id}/rule-members", s.inScope(func(w http.ResponseWriter, r *http.Request, a *directory.Actor, sc directory.Scope) error {
+		us, err := s.dir.RuleMembers(a, sc, gh.GroupID(r.PathValue("id")))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, directory.List[*gh.User]{Items: nonNil(us)})
+		return nil
+	}))
 	s.both("GET", "/groups/{id}/members", s.inScope(listOf(func(c call, p directory.Page) (directory.List[directory.Member], error) {
 		return s.dir.ListMembers(c.a, c.sc, gh.GroupID(c.id()), p)
 	})))

@@ -90,6 +90,7 @@ var operations = map[string]op{
 	"GET /v1/orgs/{org}/groups/{id}":                            {id: "getGroup", tag: "groups", summary: "Get a group of %s", out: typ[*gh.Group](), etag: true, both: true},
 	"PATCH /v1/orgs/{org}/groups/{id}":                          {id: "updateGroup", tag: "groups", summary: "Change a group of %s", in: typ[directory.GroupPatch](), out: typ[*gh.Group](), etag: true, ifMatch: true, both: true},
 	"DELETE /v1/orgs/{org}/groups/{id}":                         {id: "deleteGroup", tag: "groups", summary: "Delete a group of %s", out: typ[revisionBody](), ifMatch: true, both: true},
+	"GET /v1/orgs/{org}/groups/{id}/rule-members":               {id: "listRuleMembers", tag: "groups", summary: "List the users of %s a group's membership rule holds now (its listed members are under /members)", out: typ[directory.List[*gh.User]](), both: true},
 	"GET /v1/orgs/{org}/groups/{id}/members":                    {id: "listGroupMembers", tag: "groups", summary: "List the members of a group of %s", out: typ[directory.List[directory.Member]](), query: pages, both: true},
 	"POST /v1/orgs/{org}/groups/{id}/members":                   {id: "addGroupMember", tag: "groups", summary: "Add a user or group to a group of %s (200 when it was already a member)", in: typ[memberInput](), out: typ[memberAdded](), status: createdOrKept, both: true},
 	"DELETE /v1/orgs/{org}/groups/{id}/members/{type}/{member}": {id: "removeGroupMember", tag: "groups", summary: "Remove a member from a group of %s", out: typ[revisionBody](), both: true},

@@ -4,7 +4,12 @@
 // independent answer the engine and the load tool are checked against.
 package reference
 
-import gh "gatehouse.dev/gatehouse"
+import (
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/rules"
+)
 
 // Directory is a snapshot arranged for literal reading.
 type Directory struct {
@@ -15,6 +20,9 @@ type Directory struct {
 	members map[gh.GroupID][]gh.Principal
 	assign  map[gh.WorkspaceID][]*gh.Assignment
 	exclude []*gh.Exclusion
+	groups  map[gh.GroupID]*gh.Group
+	// Now is the time rules are read at (certified() depends on it).
+	Now time.Time
 }
 
 // New arranges a snapshot; the catalogue, with the snapshot's custom
@@ -44,6 +52,11 @@ func New(s *gh.Snapshot, cat *gh.Catalogue) *Directory {
 		d.assign[a.Workspace] = append(d.assign[a.Workspace], a)
 	}
 	d.exclude = s.Exclusions
+	d.groups = map[gh.GroupID]*gh.Group{}
+	for _, g := range s.Groups {
+		d.groups[g.ID] = g
+	}
+	d.Now = time.Now()
 	return d
 }
 
@@ -104,6 +117,9 @@ func (d *Directory) contains(p gh.Principal, u gh.UserID, seen map[gh.GroupID]bo
 		return false
 	}
 	seen[g] = true
+	if d.ruleHolds(d.groups[g], u) {
+		return true
+	}
 	for _, m := range d.members[g] {
 		if d.contains(m, u, seen) {
 			return true
@@ -125,4 +141,16 @@ func (d *Directory) Nested(u gh.UserID, w gh.WorkspaceID) bool {
 		}
 	}
 	return false
+}
+
+// ruleHolds reports whether g has a membership rule that user u, living in
+// g's home, satisfies now: "a group's rule makes every user of its home
+// that satisfies it a member".
+func (d *Directory) ruleHolds(g *gh.Group, u gh.UserID) bool {
+	user := d.users[u]
+	if g == nil || g.Rule == "" || user == nil || user.Home != g.Home {
+		return false
+	}
+	r, err := rules.Compile(g.Rule)
+	return err == nil && r.Match(user, d.Now)
 }

@@ -121,11 +121,14 @@ func (g *cli) groupCreate(s *scope) *cobra.Command {
 	})
 	cmd.Flags().StringVar(&in.Description, "description", "", "what the group is for")
 	cmd.Flags().StringArrayVar(&external, "external", nil, externalUsage)
+	cmd.Flags().StringVar(&in.Rule, "rule", "", ruleUsage)
 	return cmd
 }
 
+const ruleUsage = `membership rule: users of the group's home who satisfy it are members, e.g. 'department == "SOC" && certified("GCIH")'`
+
 func (g *cli) groupUpdate(s *scope) *cobra.Command {
-	var name, description string
+	var name, description, rule string
 	var external []string
 	var clear bool
 	var cmd *cobra.Command
@@ -137,6 +140,9 @@ func (g *cli) groupUpdate(s *scope) *cobra.Command {
 		}
 		if f.Changed("description") {
 			patch.Description = &description
+		}
+		if f.Changed("rule") {
+			patch.Rule = &rule
 		}
 		switch {
 		case clear && len(external) > 0:
@@ -150,8 +156,8 @@ func (g *cli) groupUpdate(s *scope) *cobra.Command {
 			}
 			patch.External = &ext
 		}
-		if patch.Name == nil && patch.Description == nil && patch.External == nil {
-			return usagef("nothing to change: give --name, --description, --external or --clear-external")
+		if patch.Name == nil && patch.Description == nil && patch.External == nil && patch.Rule == nil {
+			return usagef("nothing to change: give --name, --description, --rule, --external or --clear-external")
 		}
 		path, err := g.groupPath(ctx, s, args[0])
 		if err != nil {
@@ -159,12 +165,16 @@ func (g *cli) groupUpdate(s *scope) *cobra.Command {
 		}
 		return send(ctx, g, "PATCH", path, patch, func(w io.Writer, gr gh.Group) {
 			fmt.Fprintf(w, "Updated group %q (%s); it follows %d provider group(s).\n", gr.Name, gr.ID, len(gr.External))
+			if gr.Rule != "" {
+				fmt.Fprintf(w, "Its members also include everyone of its home who satisfies: %s\n", gr.Rule)
+			}
 		})
 	})
 	cmd.Flags().StringVar(&name, "name", "", "new name")
 	cmd.Flags().StringVar(&description, "description", "", "new description")
 	cmd.Flags().StringArrayVar(&external, "external", nil, externalUsage+"; replaces the list")
 	cmd.Flags().BoolVar(&clear, "clear-external", false, "follow no provider group any more")
+	cmd.Flags().StringVar(&rule, "rule", "", ruleUsage+`; "" removes it`)
 	return cmd
 }
 
