@@ -24,6 +24,9 @@ type Store interface {
 	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 	// VerifyChain re-computes an organization's hash chain.
 	VerifyChain(ctx context.Context, org OrgID) (*ChainReport, error)
+	// LastSignIns returns when each user of org who ever signed in last did
+	// (Event.SignedIn), kept with the log in the same transactions.
+	LastSignIns(ctx context.Context, org OrgID) (map[UserID]time.Time, error)
 	Vault
 	Close() error
 }

@@ -286,6 +286,7 @@ func (s *Server) register() {
 	s.registerKeys()
 	s.registerAccess()
 	s.registerEvents()
+	s.registerReports()
 	s.registerCSV()
 	s.registerBatch()
 	s.registerWhatIf()

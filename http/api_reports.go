@@ -1,0 +1,122 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	gh "gatehouse.dev/gatehouse"
+	"gatehouse.dev/gatehouse/directory"
+)
+
+// Activity reports: JSON by default, CSV with ?format=csv.
+
+func (s *Server) registerReports() {
+	s.both("GET", "/reports/users/{id}", s.userReport)
+	s.both("GET", "/reports/inactive", s.inactiveReport)
+	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}/reports/workspace", s.workspaceReport)
+}
+
+func (s *Server) userReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+	sc, err := s.scope(r, a)
+	if err != nil {
+		return err
+	}
+	p, csv, err := reportQuery(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.dir.UserReport(r.Context(), a, sc, r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	if csv {
+		return writeCSV(w, "user-report.csv", rep.Rows())
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) workspaceReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+	sc, err := s.scope(r, a)
+	if err != nil {
+		return err
+	}
+	p, csv, err := reportQuery(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.dir.WorkspaceReport(r.Context(), a, sc, p)
+	if err != nil {
+		return err
+	}
+	if csv {
+		return writeCSV(w, "workspace-report.csv", rep.Rows())
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// inactiveList is the answer of the inactive-accounts report.
+type inactiveList = directory.List[directory.InactiveUser]
+
+func (s *Server) inactiveReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+	sc, err := s.scope(r, a)
+	if err != nil {
+		return err
+	}
+	_, csv, err := reportQuery(r)
+	if err != nil {
+		return err
+	}
+	days := 0
+	if v := r.URL.Query().Get("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil {
+			return gh.Invalid("invalid_query", "days", "must be a number of days from 1 to 3650")
+		}
+	}
+	list, err := s.dir.InactiveReport(r.Context(), a, sc, days)
+	if err != nil {
+		return err
+	}
+	if csv {
+		return writeCSV(w, "inactive-users.csv", directory.InactiveRows(list))
+	}
+	writeJSON(w, http.StatusOK, inactiveList{Items: list})
+	return nil
+}
+
+// ParseReportTime reads a report bound: an RFC 3339 time, or a date (its
+// midnight, UTC). Errors: KindInvalid naming field.
+func ParseReportTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, gh.Invalid("invalid_query", field, "must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z)")
+}
+
+// reportQuery reads ?since=, ?until= and ?format=.
+func reportQuery(r *http.Request) (directory.Period, bool, error) {
+	q := r.URL.Query()
+	var p directory.Period
+	var err error
+	if p.Since, err = ParseReportTime("since", q.Get("since")); err != nil {
+		return p, false, err
+	}
+	if p.Until, err = ParseReportTime("until", q.Get("until")); err != nil {
+		return p, false, err
+	}
+	switch q.Get("format") {
+	case "", "json":
+		return p, false, nil
+	case "csv":
+		return p, true, nil
+	}
+	return p, false, gh.Invalid("invalid_query", "format", `must be "json" or "csv"`)
+}
