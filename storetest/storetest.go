@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrent", testConcurrent},
 		{"ListEvents", testListEvents},
 		{"ListEventsPaging", testListEventsPaging},
+		{"LastSignIns", testLastSignIns},
 		{"Limits", testLimits},
 		{"Chain", testChain},
 		{"VerifyChain", testVerifyChain},
