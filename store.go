@@ -25,8 +25,9 @@ type Store interface {
 	// VerifyChain re-computes an organization's hash chain.
 	VerifyChain(ctx context.Context, org OrgID) (*ChainReport, error)
 	// LastSignIns returns when each user of org who ever signed in last did
-	// (Event.SignedIn), kept with the log in the same transactions.
-	LastSignIns(ctx context.Context, org OrgID) (map[UserID]time.Time, error)
+	// (Event.SignedIn), kept with the log in the same transactions: of the
+	// users named, or of every user when users is nil.
+	LastSignIns(ctx context.Context, org OrgID, users []UserID) (map[UserID]time.Time, error)
 	Vault
 	Close() error
 }

@@ -159,14 +159,23 @@ func (d *Directory) InactiveReport(ctx context.Context, a *Actor, s Scope, days 
 	if err != nil {
 		return nil, err
 	}
-	last, err := d.store.LastSignIns(ctx, s.Org.ID)
+	// The people old enough to count, then their last sign-ins: all the
+	// organization's at once, or a workspace's by name.
+	users := d.idx.Users(s.Org.ID, func(u *gh.User) bool {
+		return d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) && inactive(u, false, cutoff)
+	})
+	var ids []gh.UserID
+	if s.Workspace != nil {
+		ids = make([]gh.UserID, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+	}
+	last, err := d.store.LastSignIns(ctx, s.Org.ID, ids)
 	if err != nil {
 		return nil, err
 	}
-	users := d.idx.Users(s.Org.ID, func(u *gh.User) bool {
-		t, ok := last[u.ID]
-		return d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) && inactive(u, ok && !t.Before(cutoff), cutoff)
-	})
+	users = slices.DeleteFunc(users, func(u *gh.User) bool { return !last[u.ID].Before(cutoff) })
 	out := make([]InactiveUser, len(users))
 	for i, u := range users {
 		out[i] = InactiveUser{User: d.reportUser(a, s.Org, u), LastSignIn: lastSignIn(last, u.ID)}

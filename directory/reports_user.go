@@ -65,7 +65,7 @@ func (d *Directory) UserReport(ctx context.Context, a *Actor, s Scope, ref strin
 	if err := d.userEvents(ctx, a, s, u, rep); err != nil {
 		return nil, err
 	}
-	last, err := d.store.LastSignIns(ctx, s.Org.ID)
+	last, err := d.store.LastSignIns(ctx, s.Org.ID, []gh.UserID{u.ID})
 	if err != nil {
 		return nil, err
 	}

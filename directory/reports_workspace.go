@@ -118,7 +118,11 @@ func (d *Directory) workspaceSignIns(ctx context.Context, a *Actor, s Scope, p P
 	if err != nil {
 		return nil, false, err
 	}
-	last, err := d.store.LastSignIns(ctx, s.Org.ID)
+	ids := make([]gh.UserID, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	last, err := d.store.LastSignIns(ctx, s.Org.ID, ids)
 	if err != nil {
 		return nil, false, err
 	}

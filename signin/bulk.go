@@ -50,7 +50,7 @@ func (s *Service) Bulk(ctx context.Context, a *directory.Actor, sc directory.Sco
 // signedInSince lists the users of org who signed in at or after t, from
 // the store's last sign-ins (one row a user, not the log since t).
 func (s *Service) signedInSince(ctx context.Context, org gh.OrgID, t time.Time) (map[gh.UserID]bool, error) {
-	last, err := s.store.LastSignIns(ctx, org)
+	last, err := s.store.LastSignIns(ctx, org, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gatehouse.dev/gatehouse"
@@ -24,24 +25,45 @@ func (t *tx) noteSignIn(ev *gatehouse.Event) error {
 	return t.execPrepared(upsertSignInSQL, string(ev.Org), string(u), ev.Time.UnixNano())
 }
 
-// LastSignIns returns when each user of org last signed in. Errors are KindInternal.
-func (db *DB) LastSignIns(ctx context.Context, org gatehouse.OrgID) (map[gatehouse.UserID]time.Time, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind("SELECT user_id, last_at FROM sign_ins WHERE org_id = ?"), string(org))
+// LastSignIns returns when each user of org last signed in: the users named,
+// a few hundred a query, or all when users is nil. Errors are KindInternal.
+func (db *DB) LastSignIns(ctx context.Context, org gatehouse.OrgID, users []gatehouse.UserID) (map[gatehouse.UserID]time.Time, error) {
+	out := map[gatehouse.UserID]time.Time{}
+	if users == nil {
+		return out, db.readSignIns(ctx, out, "SELECT user_id, last_at FROM sign_ins WHERE org_id = ?", string(org))
+	}
+	const chunk = 500
+	for i := 0; i < len(users); i += chunk {
+		part := users[i:min(i+chunk, len(users))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, string(org))
+		for _, u := range part {
+			args = append(args, string(u))
+		}
+		q := "SELECT user_id, last_at FROM sign_ins WHERE org_id = ? AND user_id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		if err := db.readSignIns(ctx, out, q, args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) readSignIns(ctx context.Context, out map[gatehouse.UserID]time.Time, q string, args ...any) error {
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(q), args...)
 	if err != nil {
-		return nil, gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
+		return gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
 	}
 	defer rows.Close()
-	out := map[gatehouse.UserID]time.Time{}
 	for rows.Next() {
 		var id string
 		var at int64
 		if err := rows.Scan(&id, &at); err != nil {
-			return nil, gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
+			return gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
 		}
 		out[gatehouse.UserID(id)] = fromNanos(at)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
+		return gatehouse.Internal(fmt.Errorf("last sign-ins: %w", err))
 	}
-	return out, nil
+	return nil
 }

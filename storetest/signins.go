@@ -55,13 +55,22 @@ func testLastSignIns(t *testing.T, h Harness) {
 		{b.org.ID, map[gatehouse.UserID]time.Time{b.admin.ID: t0.Add(4 * time.Hour)}},
 		{"org_x", map[gatehouse.UserID]time.Time{}},
 	} {
-		got, err := s.LastSignIns(context.Background(), c.org)
+		got, err := s.LastSignIns(context.Background(), c.org, nil)
 		if err != nil {
 			t.Fatalf("LastSignIns(%s): %v", c.org, err)
 		}
 		if d := cmp.Diff(c.want, got, diffOpts...); d != "" {
 			t.Errorf("LastSignIns(%s) mismatch (-want +got):\n%s", c.org, d)
 		}
+	}
+	// Named users: only those, and only of the organization asked.
+	got, err := s.LastSignIns(context.Background(), a.org.ID, []gatehouse.UserID{a.wsUser.ID, b.admin.ID, "usr_never"})
+	if err != nil {
+		t.Fatalf("LastSignIns(named): %v", err)
+	}
+	want := map[gatehouse.UserID]time.Time{a.wsUser.ID: t0.Add(5 * time.Hour)}
+	if d := cmp.Diff(want, got, diffOpts...); d != "" {
+		t.Errorf("LastSignIns(named) mismatch (-want +got):\n%s", d)
 	}
 }
 
