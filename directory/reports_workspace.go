@@ -16,7 +16,6 @@ type WorkspaceReport struct {
 	Period    Period          `json:"period"`
 	Roles     []RoleHolding   `json:"roles"`
 	SignIns   []SignInSummary `json:"sign_ins"`
-	Truncated bool            `json:"truncated,omitempty"`
 }
 
 // RoleHolding is a user holding a role in the workspace, through its own
@@ -52,7 +51,7 @@ func (d *Directory) WorkspaceReport(ctx context.Context, a *Actor, s Scope, p Pe
 		return nil, err
 	}
 	rep := &WorkspaceReport{Workspace: s.Workspace.ID, Name: s.Workspace.Name, Period: p, Roles: d.roleHoldings(a, s)}
-	rep.SignIns, rep.Truncated, err = d.workspaceSignIns(ctx, a, s, p)
+	rep.SignIns, err = d.workspaceSignIns(ctx, a, s, p)
 	return rep, err
 }
 
@@ -83,54 +82,34 @@ func (d *Directory) roleHoldings(a *Actor, s Scope) []RoleHolding {
 // workspaceSignIns counts the sign-ins of the workspace's people in the
 // period: its own users, and for the organization's own readers the
 // partner staff holding a role there too.
-func (d *Directory) workspaceSignIns(ctx context.Context, a *Actor, s Scope, p Period) ([]SignInSummary, bool, error) {
-	f := gh.EventFilter{Org: s.Org.ID, Action: "login.", Since: p.Since, Until: p.Until}
-	staff := map[gh.UserID]bool{}
-	if fromWorkspace(a) {
-		f.Workspace = s.Workspace.ID // the workspace's own people sign in there
-	} else {
+func (d *Directory) workspaceSignIns(ctx context.Context, a *Actor, s Scope, p Period) ([]SignInSummary, error) {
+	ws, staff := s.Workspace.ID, map[gh.UserID]bool{}
+	if !fromWorkspace(a) {
+		ws = "" // partner staff sign in to the organization, not to the workspace
 		users, _ := d.idx.Reach(s.Workspace.ID)
 		for _, ua := range users {
 			staff[ua.User] = true
 		}
 	}
-	counts := map[gh.UserID]*SignInSummary{}
-	more, err := d.scanEvents(ctx, f, func(ev *gh.Event) {
-		id, ok := ev.SignedIn()
-		if !ok && ev.Action == "login.failure" {
-			id = gh.UserID(ev.Target.ID)
-		}
-		u := d.idx.User(id)
-		if id == "" || u == nil || (u.Workspace != s.Workspace.ID && !staff[id]) {
-			return
-		}
-		c := counts[id]
-		if c == nil {
-			c = &SignInSummary{User: d.reportUser(a, s.Org, u)}
-			counts[id] = c
-		}
-		if ok {
-			c.SignIns++
-		} else {
-			c.Failures++
-		}
-	})
+	counts, err := d.store.SignInCounts(ctx, s.Org.ID, ws, p.Since, p.Until)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	ids := make([]gh.UserID, 0, len(counts))
+	var ids []gh.UserID
 	for id := range counts {
-		ids = append(ids, id)
+		if u := d.idx.User(id); u != nil && (u.Workspace == s.Workspace.ID || staff[id]) {
+			ids = append(ids, id)
+		}
 	}
 	last, err := d.store.LastSignIns(ctx, s.Org.ID, ids)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	out := make([]SignInSummary, 0, len(counts))
-	for id, c := range counts {
-		c.LastSignIn = lastSignIn(last, id)
-		out = append(out, *c)
+	out := make([]SignInSummary, len(ids))
+	for i, id := range ids {
+		c := counts[id]
+		out[i] = SignInSummary{User: d.reportUser(a, s.Org, d.idx.User(id)), SignIns: c.Successes, Failures: c.Failures, LastSignIn: lastSignIn(last, id)}
 	}
 	sortBy(out, func(c SignInSummary) string { return strings.ToLower(c.User.Email) + "\x00" + string(c.User.ID) })
-	return out, more, nil
+	return out, nil
 }

@@ -67,3 +67,37 @@ func (db *DB) readSignIns(ctx context.Context, out map[gatehouse.UserID]time.Tim
 	}
 	return nil
 }
+
+// SignInCounts counts sign-ins per user over [since, until) with one
+// aggregate over the (org_id, action, time) index. Errors are KindInternal.
+func (db *DB) SignInCounts(ctx context.Context, org gatehouse.OrgID, ws gatehouse.WorkspaceID, since, until time.Time) (map[gatehouse.UserID]gatehouse.SignInCount, error) {
+	q := `SELECT CASE WHEN action = 'login.sso' THEN actor_id ELSE target_id END,
+		SUM(CASE WHEN action = 'login.failure' THEN 0 ELSE 1 END), SUM(CASE WHEN action = 'login.failure' THEN 1 ELSE 0 END)
+		FROM events WHERE org_id = ? AND action IN ('login.success', 'login.passkey', 'login.sso', 'login.failure')
+		AND time >= ? AND time < ?`
+	args := []any{string(org), since.UnixNano(), until.UnixNano()}
+	if ws != "" {
+		q += " AND workspace_id = ?"
+		args = append(args, string(ws))
+	}
+	rows, err := db.read.QueryContext(ctx, db.d.rebind(q+" GROUP BY 1"), args...)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("sign-in counts: %w", err))
+	}
+	defer rows.Close()
+	out := map[gatehouse.UserID]gatehouse.SignInCount{}
+	for rows.Next() {
+		var id string
+		var ok, failed int64
+		if err := rows.Scan(&id, &ok, &failed); err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("sign-in counts: %w", err))
+		}
+		if id != "" {
+			out[gatehouse.UserID(id)] = gatehouse.SignInCount{Successes: int(ok), Failures: int(failed)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("sign-in counts: %w", err))
+	}
+	return out, nil
+}

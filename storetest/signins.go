@@ -63,6 +63,26 @@ func testLastSignIns(t *testing.T, h Harness) {
 			t.Errorf("LastSignIns(%s) mismatch (-want +got):\n%s", c.org, d)
 		}
 	}
+	// Counts over a period, by workspace or the whole organization.
+	for _, c := range []struct {
+		name        string
+		ws          gatehouse.WorkspaceID
+		since, till int
+		want        map[gatehouse.UserID]gatehouse.SignInCount
+	}{
+		{"all", "", 0, 24, map[gatehouse.UserID]gatehouse.SignInCount{a.wsUser.ID: {Successes: 3}, a.admin.ID: {Successes: 1, Failures: 1}}},
+		{"until is exclusive", "", 0, 3, map[gatehouse.UserID]gatehouse.SignInCount{a.wsUser.ID: {Successes: 1}, a.admin.ID: {Successes: 1}}},
+		{"since", "", 4, 24, map[gatehouse.UserID]gatehouse.SignInCount{a.wsUser.ID: {Successes: 1}, a.admin.ID: {Failures: 1}}},
+		{"workspace", a.ws.ID, 0, 24, nil},
+	} {
+		got, err := s.SignInCounts(context.Background(), a.org.ID, c.ws, t0.Add(time.Duration(c.since)*time.Hour), t0.Add(time.Duration(c.till)*time.Hour))
+		if err != nil {
+			t.Fatalf("SignInCounts(%s): %v", c.name, err)
+		}
+		if d := cmp.Diff(c.want, got, diffOpts...); d != "" {
+			t.Errorf("SignInCounts(%s) mismatch (-want +got):\n%s", c.name, d)
+		}
+	}
 	// Named users: only those, and only of the organization asked.
 	got, err := s.LastSignIns(context.Background(), a.org.ID, []gatehouse.UserID{a.wsUser.ID, b.admin.ID, "usr_never"})
 	if err != nil {
