@@ -69,7 +69,8 @@ func (db *DB) readSignIns(ctx context.Context, out map[gatehouse.UserID]time.Tim
 }
 
 // SignInCounts counts sign-ins per user over [since, until) with one
-// aggregate over the (org_id, action, time) index. Errors are KindInternal.
+// aggregate over the partial index events_sign_ins (migration 0015), whose
+// action list the query repeats so that both stores may use it. Errors are KindInternal.
 func (db *DB) SignInCounts(ctx context.Context, org gatehouse.OrgID, ws gatehouse.WorkspaceID, since, until time.Time) (map[gatehouse.UserID]gatehouse.SignInCount, error) {
 	q := `SELECT CASE WHEN action = 'login.sso' THEN actor_id ELSE target_id END,
 		SUM(CASE WHEN action = 'login.failure' THEN 0 ELSE 1 END), SUM(CASE WHEN action = 'login.failure' THEN 1 ELSE 0 END)
