@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,6 +143,26 @@ func (d *Directory) InactiveCutoff(days int, field string) (time.Time, error) {
 	return d.now().AddDate(0, 0, -days), nil
 }
 
+// inactiveCandidates lists the scope's people old enough to count as
+// inactive since cutoff, and their last sign-ins: the whole organization's at
+// once, or a workspace's people's by name.
+func (d *Directory) inactiveCandidates(ctx context.Context, a *Actor, s Scope, cutoff time.Time) ([]*gh.User, map[gh.UserID]time.Time, error) {
+	keep := func(u *gh.User) bool {
+		return d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) && inactive(u, false, cutoff)
+	}
+	if s.Workspace == nil {
+		last, err := d.store.LastSignIns(ctx, s.Org.ID, nil)
+		return d.idx.Users(s.Org.ID, keep), last, err
+	}
+	users, _ := d.idx.UsersPage(s.Org.ID, s.Workspace.ID, "", math.MaxInt-1, keep) // one home's, not the organization's
+	ids := make([]gh.UserID, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	last, err := d.store.LastSignIns(ctx, s.Org.ID, ids)
+	return users, last, err
+}
+
 // InactiveUser is one row of the inactive-accounts report.
 type InactiveUser struct {
 	User       ReportUser `json:"user"`
@@ -159,19 +180,7 @@ func (d *Directory) InactiveReport(ctx context.Context, a *Actor, s Scope, days 
 	if err != nil {
 		return nil, err
 	}
-	// The people old enough to count, then their last sign-ins: all the
-	// organization's at once, or a workspace's by name.
-	users := d.idx.Users(s.Org.ID, func(u *gh.User) bool {
-		return d.inScope(a, s, u.Home, gh.UserPrincipal(u.ID)) && inactive(u, false, cutoff)
-	})
-	var ids []gh.UserID
-	if s.Workspace != nil {
-		ids = make([]gh.UserID, len(users))
-		for i, u := range users {
-			ids[i] = u.ID
-		}
-	}
-	last, err := d.store.LastSignIns(ctx, s.Org.ID, ids)
+	users, last, err := d.inactiveCandidates(ctx, a, s, cutoff)
 	if err != nil {
 		return nil, err
 	}
