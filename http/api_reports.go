@@ -12,78 +12,60 @@ import (
 // Activity reports: JSON by default, CSV with ?format=csv.
 
 func (s *Server) registerReports() {
-	s.both("GET", "/reports/users/{id}", s.userReport)
-	s.both("GET", "/reports/inactive", s.inactiveReport)
-	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}/reports/workspace", s.workspaceReport)
+	s.both("GET", "/reports/users/{id}", s.report("user-report.csv", func(r *http.Request, a *directory.Actor, sc directory.Scope, p directory.Period) (csvReport, error) {
+		return s.dir.UserReport(r.Context(), a, sc, r.PathValue("id"), p)
+	}))
+	s.both("GET", "/reports/inactive", s.report("inactive-users.csv", s.inactiveReport))
+	s.handle("GET", "/v1/orgs/{org}/workspaces/{ws}/reports/workspace", s.report("workspace-report.csv",
+		func(r *http.Request, a *directory.Actor, sc directory.Scope, p directory.Period) (csvReport, error) {
+			return s.dir.WorkspaceReport(r.Context(), a, sc, p)
+		}))
 }
 
-func (s *Server) userReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-	sc, err := s.scope(r, a)
-	if err != nil {
-		return err
-	}
-	p, csv, err := reportQuery(r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.dir.UserReport(r.Context(), a, sc, r.PathValue("id"), p)
-	if err != nil {
-		return err
-	}
-	if csv {
-		return writeCSV(w, "user-report.csv", rep.Rows())
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
-}
+// csvReport is a report that also reads as CSV rows.
+type csvReport interface{ Rows() [][]string }
 
-func (s *Server) workspaceReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-	sc, err := s.scope(r, a)
-	if err != nil {
-		return err
+// report serves a report of the request's scope: JSON, or CSV with ?format=csv.
+func (s *Server) report(file string, run func(*http.Request, *directory.Actor, directory.Scope, directory.Period) (csvReport, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
+		sc, err := s.scope(r, a)
+		if err != nil {
+			return err
+		}
+		p, csv, err := reportQuery(r)
+		if err != nil {
+			return err
+		}
+		rep, err := run(r, a, sc, p)
+		if err != nil {
+			return err
+		}
+		if csv {
+			return writeCSV(w, file, rep.Rows())
+		}
+		writeJSON(w, http.StatusOK, rep)
+		return nil
 	}
-	p, csv, err := reportQuery(r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.dir.WorkspaceReport(r.Context(), a, sc, p)
-	if err != nil {
-		return err
-	}
-	if csv {
-		return writeCSV(w, "workspace-report.csv", rep.Rows())
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
 }
 
 // inactiveList is the answer of the inactive-accounts report.
-type inactiveList = directory.List[directory.InactiveUser]
+type inactiveList directory.List[directory.InactiveUser]
 
-func (s *Server) inactiveReport(w http.ResponseWriter, r *http.Request, a *directory.Actor) error {
-	sc, err := s.scope(r, a)
-	if err != nil {
-		return err
-	}
-	_, csv, err := reportQuery(r)
-	if err != nil {
-		return err
-	}
+func (l inactiveList) Rows() [][]string { return directory.InactiveRows(l.Items) }
+
+func (s *Server) inactiveReport(r *http.Request, a *directory.Actor, sc directory.Scope, _ directory.Period) (csvReport, error) {
 	days := 0
 	if v := r.URL.Query().Get("days"); v != "" {
+		var err error
 		if days, err = strconv.Atoi(v); err != nil {
-			return gh.Invalid("invalid_query", "days", "must be a number of days from 1 to 3650")
+			return nil, gh.Invalid("invalid_query", "days", "must be a number of days from 1 to 3650")
 		}
 	}
 	list, err := s.dir.InactiveReport(r.Context(), a, sc, days)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if csv {
-		return writeCSV(w, "inactive-users.csv", directory.InactiveRows(list))
-	}
-	writeJSON(w, http.StatusOK, inactiveList{Items: list})
-	return nil
+	return inactiveList{Items: list}, nil
 }
 
 // ParseReportTime reads a report bound: an RFC 3339 time, or a date (its
