@@ -136,3 +136,20 @@ func MustJSON(v any) json.RawMessage {
 	}
 	return b
 }
+
+// SignInActions are the actions that record a successful sign-in: a
+// password (and second factor), a passkey, or an identity provider.
+var SignInActions = []string{"login.success", "login.passkey", "login.sso"}
+
+// SignedIn returns the user a successful sign-in event is about. An
+// identity provider's sign-in names the provider as its target and the
+// user as its actor.
+func (e *Event) SignedIn() (UserID, bool) {
+	switch e.Action {
+	case "login.success", "login.passkey":
+		return UserID(e.Target.ID), true
+	case "login.sso":
+		return e.Actor.User, e.Actor.User != ""
+	}
+	return "", false
+}

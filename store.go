@@ -24,6 +24,14 @@ type Store interface {
 	ListEvents(ctx context.Context, f EventFilter) ([]*Event, error)
 	// VerifyChain re-computes an organization's hash chain.
 	VerifyChain(ctx context.Context, org OrgID) (*ChainReport, error)
+	// LastSignIns returns when each user of org who ever signed in last did
+	// (Event.SignedIn), kept with the log in the same transactions: of the
+	// users named, or of every user when users is nil.
+	LastSignIns(ctx context.Context, org OrgID, users []UserID) (map[UserID]time.Time, error)
+	// SignInCounts counts each user's successful sign-ins (Event.SignedIn)
+	// and failed ones (login.failure) at or after since and before until, in
+	// org or, when ws is set, in that workspace's events.
+	SignInCounts(ctx context.Context, org OrgID, ws WorkspaceID, since, until time.Time) (map[UserID]SignInCount, error)
 	Vault
 	Close() error
 }
@@ -80,6 +88,11 @@ type EventFilter struct {
 	Until     time.Time   // before
 	Before    Revision    // cursor: only revisions below this
 	Limit     int         // at most this many (the store caps it at 1000)
+}
+
+// SignInCount is a user's sign-ins over a period.
+type SignInCount struct {
+	Successes, Failures int
 }
 
 // ChainReport is the result of verifying an organization's hash chain.

@@ -25,7 +25,9 @@ type iamPage struct {
 	Pickable []option
 	Roles    []*gh.Role
 	// AddUsers offers the add-a-user form, with the roles a new user may get.
-	AddUsers       bool
+	AddUsers bool
+	// Reports links the workspace's reports, for those who may read its audit log.
+	Reports        bool
 	AddGroups      bool
 	WorkspaceRoles []*gh.Role
 	// DefaultRole is the role new users of the workspace get; DefaultRoles
@@ -96,6 +98,7 @@ func (c *Console) showIAM(r *http.Request, v *view, s directory.Scope, form ...d
 	// The add-a-user form is offered to those who may add users here; the
 	// directory decides again when it is sent.
 	p.AddUsers = c.mayManage(v, s, gh.CapUsersAdd)
+	p.Reports = c.mayManage(v, s, gh.CapSettingsView)
 	p.AddGroups = c.mayManage(v, s, gh.CapGroupsAdd)
 	if p.AddUsers {
 		if p.WorkspaceRoles, err = c.dir.GrantableRoles(v.actor, s, s.Home()); err != nil {

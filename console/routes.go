@@ -58,6 +58,7 @@ func (c *Console) routes() {
 	c.post("/access/fix", c.fix)
 
 	c.settingsRoutes()
+	c.reportRoutes()
 	c.ssoRoutes()
 	c.directoryRoutes()
 	c.accountRoutes()

@@ -133,6 +133,7 @@ var funcs = template.FuncMap{
 		return template.URL("?" + q.Encode())
 	},
 	"plural": plural,
+	"deref":  func(t *time.Time) time.Time { return *t },
 }
 
 func plural(n int, one, many string) string {

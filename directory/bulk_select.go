@@ -27,17 +27,34 @@ type Selection struct {
 	Department    string `json:"department,omitempty"` // exact, any case
 	// LastSignInBefore takes users who have not signed in since then (or ever).
 	LastSignInBefore *time.Time `json:"last_sign_in_before,omitempty"`
+	// InactiveDays takes the people inactive for that many days, as the
+	// inactive-accounts report lists them (no sign-in since, never counts,
+	// accounts that old or older, not disabled, no service accounts).
+	InactiveDays int `json:"inactive_days,omitempty"`
+}
+
+// SignInCutoff is the time whose later sign-ins the selection asks about,
+// if it asks. Errors: KindInvalid (both filters, or days out of range).
+func (d *Directory) SignInCutoff(s Selection) (*time.Time, error) {
+	switch {
+	case s.InactiveDays != 0 && s.LastSignInBefore != nil:
+		return nil, gh.Invalid("invalid_input", "select.inactive_days", "give inactive_days or last_sign_in_before, not both")
+	case s.InactiveDays != 0:
+		t, err := d.InactiveCutoff(s.InactiveDays, "select.inactive_days")
+		return &t, err
+	}
+	return s.LastSignInBefore, nil
 }
 
 func (s Selection) empty() bool {
 	return len(s.Users) == 0 && s.Status == "" && s.Home == "" && s.Group == "" && s.Role == "" &&
-		s.Department == "" && s.LastSignInBefore == nil
+		s.Department == "" && s.LastSignInBefore == nil && s.InactiveDays == 0
 }
 
 // SelectUsers returns the users of a selection, by id, and the entries of
 // its list that name no user the actor sees in the scope (answered alike
 // whether they exist elsewhere or not). signedIn holds the users who signed
-// in since sel.LastSignInBefore. Errors: KindInvalid (an empty selection,
+// in since the selection's SignInCutoff. Errors: KindInvalid (an empty selection,
 // more than MaxBulk users, an ambiguous email), KindNotFound (a workspace or
 // group of the filter), KindForbidden.
 func (d *Directory) SelectUsers(a *Actor, s Scope, sel Selection, signedIn map[gh.UserID]bool) ([]*gh.User, []string, error) {
@@ -112,6 +129,10 @@ func (d *Directory) selectionFilter(a *Actor, s Scope, sel Selection, signedIn m
 	default:
 		return nil, gh.Invalid("invalid_input", "select.status", `must be "invited", "active" or "disabled"`)
 	}
+	cutoff, err := d.SignInCutoff(sel)
+	if err != nil {
+		return nil, err
+	}
 	home, anyHome := s.Home(), s.Workspace == nil
 	if sel.Home != "" {
 		h, err := d.bulkHome(a, s, sel.Home)
@@ -142,7 +163,8 @@ func (d *Directory) selectionFilter(a *Actor, s Scope, sel Selection, signedIn m
 			(members == nil || members[u.ID]) &&
 			(holders == nil || holders[u.ID]) &&
 			(sel.Department == "" || strings.EqualFold(strings.TrimSpace(sel.Department), u.Department)) &&
-			(sel.LastSignInBefore == nil || !signedIn[u.ID])
+			(sel.LastSignInBefore == nil || !signedIn[u.ID]) &&
+			(sel.InactiveDays == 0 || inactive(u, signedIn[u.ID], *cutoff))
 	}, nil
 }
 

@@ -122,6 +122,9 @@ var operations = map[string]op{
 	"POST /v1/orgs/{org}/recover":                               {id: "recoverOrg", tag: "keys", summary: "Give a locked-out organization a one-hour key for an Organization Admin that works from any address; audited in the organization and announced to its security contacts (operator only)", in: typ[directory.RecoverInput](), out: typ[keyCreated](), status: created},
 	"GET /v1/orgs/{org}/events":                                 {id: "listEvents", tag: "events", summary: "List the audit events of %s, newest first", out: typ[directory.List[*gh.Event]](), query: eventQuery, both: true},
 	"GET /v1/orgs/{org}/events/verify":                          {id: "verifyEvents", tag: "events", summary: "Verify the hash chain of an organization's events", out: typ[*gh.ChainReport]()},
+	"GET /v1/orgs/{org}/reports/users/{id}":                     {id: "userReport", tag: "reports", summary: "Report on a user of %s: last sign-in, sign-ins and changes by and to the user over a period, API keys and their last use", out: typ[*directory.UserReport](), csvOut: "section, time, item, by, detail", query: reportParams, both: true},
+	"GET /v1/orgs/{org}/reports/inactive":                       {id: "inactiveReport", tag: "reports", summary: "List the people of %s with no sign-in for a number of days (never signed in counts)", out: typ[inactiveList](), csvOut: "user_id, email, name, workspace_id, status, created_at, last_sign_in", query: []param{{name: "days", desc: "Days without a sign-in (1 to 3650).", schema: map[string]any{"type": "integer", "minimum": 1, "maximum": 3650}, required: true}, qFormat}, both: true},
+	"GET /v1/orgs/{org}/workspaces/{ws}/reports/workspace":      {id: "workspaceReport", tag: "reports", summary: "Report on a workspace: who holds which role since when (directly or through which group), and who signed in over a period", out: typ[*directory.WorkspaceReport](), csvOut: "section, user_id, email, name, role, via, since, sign_ins, sign_in_failures, last_sign_in", query: reportParams},
 	"GET /v1/events":                                            {id: "listOperatorEvents", tag: "events", summary: "List the deployment's own events (capability catalogue, operator keys), newest first (operator only)", out: typ[directory.List[*gh.Event]](), query: eventQuery},
 	"GET /v1/events/verify":                                     {id: "verifyOperatorEvents", tag: "events", summary: "Verify the hash chain of the deployment's own events (operator only)", out: typ[*gh.ChainReport]()},
 
@@ -289,6 +292,12 @@ var (
 		{name: "fully_consistent", desc: "Catch up with the store first.", schema: map[string]any{"type": "boolean"}},
 		pages[0], pages[1],
 		{name: "paths", desc: "true gives each answer every path to it: the assignment, the chain of groups and the role.", schema: map[string]any{"type": "boolean", "default": false}},
+	}
+	qFormat      = param{name: "format", desc: "json (the default) or csv.", schema: map[string]any{"type": "string", "enum": []string{"json", "csv"}, "default": "json"}}
+	reportParams = []param{
+		{name: "since", desc: "The period's start: a date or an RFC 3339 time (30 days before until when absent).", schema: str},
+		{name: "until", desc: "The period's end, not included: a date or an RFC 3339 time (now when absent).", schema: str},
+		qFormat,
 	}
 	eventQuery = []param{
 		{name: "actor", desc: "Only events by this user id.", schema: str},
@@ -479,6 +488,10 @@ func (o op) responses(method, pattern string, sc *schemaSet) map[string]any {
 		switch {
 		case o.out != nil:
 			r["content"] = map[string]any{"application/json": map[string]any{"schema": sc.schema(o.out)}}
+			if o.csvOut != "" { // ?format=csv
+				r["description"] = "JSON, or with format=csv a CSV file with a header line and the columns " + o.csvOut + "."
+				r["content"].(map[string]any)["text/csv"] = map[string]any{"schema": str}
+			}
 		case o.csvOut != "":
 			r["description"] = "A CSV file with a header line and the columns " + o.csvOut + "."
 			r["content"] = map[string]any{"text/csv": map[string]any{"schema": str}}

@@ -288,6 +288,7 @@ func (s *Server) register() {
 	s.registerKeys()
 	s.registerAccess()
 	s.registerEvents()
+	s.registerReports()
 	s.registerCSV()
 	s.registerBatch()
 	s.registerWhatIf()

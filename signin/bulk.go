@@ -23,8 +23,11 @@ func (s *Service) Bulk(ctx context.Context, a *directory.Actor, sc directory.Sco
 		return nil, err
 	}
 	var since map[gh.UserID]bool
-	if t := in.Select.LastSignInBefore; t != nil {
-		var err error
+	t, err := s.dir.SignInCutoff(in.Select)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
 		if since, err = s.signedInSince(ctx, sc.Org.ID, *t); err != nil {
 			return nil, err
 		}
@@ -44,23 +47,17 @@ func (s *Service) Bulk(ctx context.Context, a *directory.Actor, sc directory.Sco
 	return s.dir.Bulk(ctx, a, sc, in, id, since, step)
 }
 
-// signedInSince lists the users of org who signed in at or after t, from the audit log.
+// signedInSince lists the users of org who signed in at or after t, from
+// the store's last sign-ins (one row a user, not the log since t).
 func (s *Service) signedInSince(ctx context.Context, org gh.OrgID, t time.Time) (map[gh.UserID]bool, error) {
+	last, err := s.store.LastSignIns(ctx, org, nil)
+	if err != nil {
+		return nil, err
+	}
 	out := map[gh.UserID]bool{}
-	for _, action := range []string{"login.success", "login.passkey"} {
-		f := gh.EventFilter{Org: org, Action: action, Since: t, Limit: 1000}
-		for {
-			evs, err := s.store.ListEvents(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, ev := range evs {
-				out[gh.UserID(ev.Target.ID)] = true
-			}
-			if len(evs) < f.Limit {
-				break
-			}
-			f.Before = evs[len(evs)-1].Revision
+	for u, at := range last {
+		if !at.Before(t) {
+			out[u] = true
 		}
 	}
 	return out, nil

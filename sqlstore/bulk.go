@@ -196,6 +196,11 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 	if err := flush(n); err != nil {
 		return gatehouse.Internal(fmt.Errorf("append events: %w", err))
 	}
+	for _, ev := range evs {
+		if err := t.noteSignIn(ev); err != nil {
+			return gatehouse.Internal(fmt.Errorf("note sign-in: %w", err))
+		}
+	}
 	for i := 0; i < len(objects); i += 10000 {
 		chunk := objects[i:min(i+10000, len(objects))]
 		oargs := make([]any, 0, 2*len(chunk))

@@ -183,6 +183,9 @@ func (t *tx) writeEvent(ev *gatehouse.Event) error {
 			return err
 		}
 	}
+	if err := t.noteSignIn(ev); err != nil {
+		return err
+	}
 	return nil // the head moves once, when the transaction commits (DB.Update)
 }
 

@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 		{"ListEvents", testListEvents},
 		{"ListEventsPaging", testListEventsPaging},
 		{"TargetBackfill", testTargetBackfill},
+		{"LastSignIns", testLastSignIns},
 		{"Limits", testLimits},
 		{"Chain", testChain},
 		{"VerifyChain", testVerifyChain},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +33,7 @@ func (g *cli) userBulk(s *scope) *cobra.Command {
 			return send(ctx, g, "POST", s.path()+"/users/bulk", in, printBulk)
 		})
 	f := cmd.Flags()
-	f.StringVar(&filter, "filter", "", "status=, home= (org or a workspace), group=, role= with role_workspace=, department=, last_sign_in_before= (a date), comma-separated")
+	f.StringVar(&filter, "filter", "", "status=, home= (org or a workspace), group=, role= with role_workspace=, department=, last_sign_in_before= (a date), inactive_days= (as reports inactive), comma-separated")
 	f.StringVar(&users, "users", "", "emails or ids, comma-separated")
 	f.StringVar(&act.Type, "action", "", "assign_role, remove_assignments, add_to_group, remove_from_group, disable, enable, end_sessions, require_password_reset or reset_mfa")
 	f.StringVar(&act.Role, "role", "", "the role assign_role gives")
@@ -72,8 +73,14 @@ func parseSelection(filter string) (directory.Selection, error) {
 				return sel, fmt.Errorf("--filter last_sign_in_before=%q: %w", v, err)
 			}
 			sel.LastSignInBefore = &t
+		case "inactive_days":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return sel, fmt.Errorf("--filter inactive_days=%q: give a number of days", v)
+			}
+			sel.InactiveDays = n
 		default:
-			return sel, fmt.Errorf("--filter %q: the keys are status, home, group, role, role_workspace, department and last_sign_in_before", k)
+			return sel, fmt.Errorf("--filter %q: the keys are status, home, group, role, role_workspace, department, last_sign_in_before and inactive_days", k)
 		}
 	}
 	return sel, nil

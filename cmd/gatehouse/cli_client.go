@@ -41,7 +41,7 @@ func addClientCommands(root *cobra.Command) {
 	for _, c := range []*cobra.Command{
 		g.orgsCmd(), g.workspacesCmd(), g.usersCmd(), g.groupsCmd(), g.rolesCmd(),
 		g.assignCmd(), g.assignmentsCmd(), g.templatesCmd(), g.keysCmd(),
-		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.accessCmd(), g.mailCmd(), g.capabilitiesCmd(),
+		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.reportsCmd(), g.accessCmd(), g.mailCmd(), g.capabilitiesCmd(),
 		g.applyCmd(), g.whatifCmd(), g.idpCmd(), g.domainsCmd(), g.directoriesCmd(), g.exclusionsCmd(),
 	} {
 		f := c.PersistentFlags()

@@ -98,6 +98,10 @@ func TestConsoleHidesOtherTenants(t *testing.T) {
 				"/settings/users/{user}", "/settings/users/{partner}", "/settings/groups/{group}",
 				"/workspaces/{ws}/users/{user}", "/workspaces/{ws}/users/{user}/disable",
 				"/workspaces/{ws}/roles", "/workspaces/{ws}/roles/new", "/workspaces/{ws}/roles/{wsrole}", "/workspaces/{ws}/roles/{wsrole}/delete", "/workspaces/{ws}/groups/{wsgroup}", "/workspaces/{ws}/groups/{wsgroup}/members/user/{user}/remove",
+				"/workspaces/{ws}/reports", "/workspaces/{ws}/reports/workspace.csv", "/workspaces/{ws}/reports/inactive.csv?days=30",
+				"/workspaces/{ws}/reports/disable?days=30", "/workspaces/" + string(contoso.ID) + "/reports?user={user}",
+				"/workspaces/" + string(contoso.ID) + "/reports?user={partner}", "/workspaces/" + string(contoso.ID) + "/reports/user.csv?user={email}",
+				"/settings/reports?user={user}",
 			}
 			fill := func(p string, ids map[string]string) string {
 				for k, v := range ids {

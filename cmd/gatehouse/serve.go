@@ -47,6 +47,9 @@ type Main struct {
 	// SSOClient makes the calls to identity providers; tests set one that
 	// trusts their providers. Nil: a client with a timeout.
 	SSOClient *http.Client
+	// Now is the directory's clock, which sign-in reads too; tests move it
+	// to make accounts old. Nil: time.Now.
+	Now func() time.Time
 
 	store    gh.Store
 	signin   *signin.Service
@@ -71,7 +74,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	m.store = store
-	m.dir = directory.New(store, engine.New(gh.DefaultCatalogue), m.Log, nil)
+	m.dir = directory.New(store, engine.New(gh.DefaultCatalogue), m.Log, m.Now)
 	m.server = ghttp.New(m.dir, m.Log)
 	params := m.Params
 	if params == (auth.Params{}) {
