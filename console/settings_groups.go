@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"slices"
+	"strings"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/directory"
@@ -81,6 +82,8 @@ type groupPage struct {
 	// OrgGroup is a group of the organization itself, which may be one of
 	// its default groups (Default); SetDefault lets the viewer change that.
 	OrgGroup, Default, SetDefault bool
+	// RuleMembers are the users the group's rule holds now.
+	RuleMembers []*gh.User
 }
 
 // source is an identity provider or a connected directory a group may follow.
@@ -178,6 +181,11 @@ func (c *Console) showGroup(r *http.Request, v *view, s directory.Scope, g *gh.G
 			p.Providers = append(p.Providers, source{string(xd.ID), xd.Name + " (directory)"})
 		}
 	}
+	if g.Rule != "" {
+		if p.RuleMembers, err = c.dir.RuleMembers(v.actor, s, g.ID); err != nil {
+			return err
+		}
+	}
 	if g.IsOrg() {
 		p.OrgGroup, p.SetDefault = true, v.Admin
 		if o := x.Org(g.Org); o != nil {
@@ -262,4 +270,22 @@ func (c *Console) removeMember(w http.ResponseWriter, r *http.Request, v *view) 
 func memberOf(r *http.Request) (gh.Principal, error) {
 	p := gh.Principal{Type: gh.PrincipalType(r.PathValue("type")), ID: r.PathValue("member")}
 	return p, p.Validate()
+}
+
+// setGroupRule sets, changes or clears the group's membership rule.
+func (c *Console) setGroupRule(w http.ResponseWriter, r *http.Request, v *view) error {
+	s, g, err := c.orgGroup(r, v)
+	if err != nil {
+		return err
+	}
+	rule := strings.TrimSpace(r.PostForm.Get("rule"))
+	if _, _, err := c.dir.UpdateGroup(r.Context(), v.actor, s, g.ID, directory.GroupPatch{Rule: &rule}, 0); err != nil {
+		formError(v, err)
+		return c.showGroup(r, v, s, g)
+	}
+	notice := "The group's members no longer follow a rule; those it held have left it."
+	if rule != "" {
+		notice = "Rule saved: everyone of the group's home who satisfies it is a member from now on."
+	}
+	return done(w, r, prefix(s)+"/groups/"+string(g.ID), notice)
 }

@@ -29,6 +29,7 @@ func (c *Console) ssoRoutes() {
 		c.post(base+"/domains/{id}/delete", c.releaseDomain)
 		c.post(base+"/groups/{id}/external", c.addExternal)
 		c.post(base+"/groups/{id}/external/remove", c.removeExternal)
+		c.post(base+"/groups/{id}/rule", c.setGroupRule)
 	}
 }
 

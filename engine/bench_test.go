@@ -3,6 +3,7 @@ package engine_test
 import (
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -210,7 +211,82 @@ func BenchmarkMembershipChange1000Users(b *testing.B) {
 func BenchmarkCheckExcluded(b *testing.B) {
 	s, _ := mssp(b)
 	ex := *s
-	ex.Exclusions = nil
+	ex.Exclusions = exclusionsFor(s)
+	x := engine.New(gh.DefaultCatalogue)
+	x.Load(&ex)
+	askAll(b, x, questions(s, 1<<16))
+	b.ReportMetric(float64(len(ex.Exclusions)), "exclusions")
+}
+
+// rulesSnapshot is mssp-large with a department for every user (one of
+// 1,000), 10 % of the groups holding the users of one department by rule,
+// 1 % of the users excluded somewhere (exclusionsFor), and one department
+// of 5,000 organization users for the rule-move benchmark.
+func rulesSnapshot(b *testing.B) *gh.Snapshot {
+	s, _ := mssp(b)
+	rs := *s
+	rs.Users = make([]*gh.User, len(s.Users))
+	big := 0
+	for i, u := range s.Users {
+		c := *u
+		c.Department = "D" + strconv.Itoa(i%1000)
+		if c.IsOrg() && big < 5000 {
+			c.Department = "BIG"
+			big++
+		}
+		rs.Users[i] = &c
+	}
+	rs.Exclusions = exclusionsFor(s)
+	rs.Groups = make([]*gh.Group, len(s.Groups))
+	for i, g := range s.Groups {
+		c := *g
+		if i%10 == 0 {
+			c.Rule = `department == "D` + strconv.Itoa(i%1000) + `"`
+		}
+		rs.Groups[i] = &c
+	}
+	return &rs
+}
+
+// BenchmarkCheckRules is BenchmarkCheck on rulesSnapshot.
+func BenchmarkCheckRules(b *testing.B) {
+	rs := rulesSnapshot(b)
+	x := engine.New(gh.DefaultCatalogue)
+	start := time.Now()
+	x.Load(rs)
+	b.Logf("loaded with %d rule groups in %v", len(rs.Groups)/10, time.Since(start))
+	askAll(b, x, questions(rs, 1<<16))
+}
+
+// BenchmarkRuleMove applies one change of a group's rule that moves 5,000
+// users into it, or out of it.
+func BenchmarkRuleMove(b *testing.B) {
+	rs := rulesSnapshot(b)
+	x := engine.New(gh.DefaultCatalogue)
+	x.Load(rs)
+	g := *rs.Groups[1] // an organization group without a rule yet
+	rev := rs.Revision
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		before := g
+		g.Rule = []string{`department == "BIG"`, `department == "NONE"`}[i%2]
+		rev++
+		ev := &gh.Event{Revision: rev, Org: g.Org, Action: "group.update",
+			Changes: []gh.Change{{Kind: gh.KindGroup, ID: string(g.ID), Before: gh.MustJSON(&before), After: gh.MustJSON(&g)}}}
+		if err := x.Apply(ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n, want := len(x.RuleMembers(g.ID)), 5000*(b.N%2); n != want {
+		b.Fatalf("the rule holds %d users, want %d", n, want)
+	}
+}
+
+// exclusionsFor excludes 1 % of the snapshot's users somewhere: most from
+// one workspace by name (one capability), a quarter by email from every
+// workspace, and as many groups from one workspace.
+func exclusionsFor(s *gh.Snapshot) []*gh.Exclusion {
+	var out []*gh.Exclusion
 	rng := rand.New(rand.NewPCG(9, 9))
 	for i := 0; i < len(s.Users)/100; i++ {
 		u := s.Users[rng.IntN(len(s.Users))]
@@ -232,10 +308,7 @@ func BenchmarkCheckExcluded(b *testing.B) {
 			e.Principal = &gh.Principal{Type: gh.PrincipalUser, ID: string(u.ID)}
 			e.Capabilities = []gh.Capability{"incidents.close"}
 		}
-		ex.Exclusions = append(ex.Exclusions, e)
+		out = append(out, e)
 	}
-	x := engine.New(gh.DefaultCatalogue)
-	x.Load(&ex)
-	askAll(b, x, questions(s, 1<<16))
-	b.ReportMetric(float64(len(ex.Exclusions)), "exclusions")
+	return out
 }

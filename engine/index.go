@@ -77,15 +77,15 @@ type Index struct {
 // userEntry is a user with every group containing it through any nesting,
 // kept current on membership changes so Check never walks the graph.
 type userEntry struct {
-	u      *gh.User
-	email  string       // normalized, for exclusions by email
+	u     *gh.User
+	email string // normalized, for exclusions by email
 	// ruled are the rule groups matching the user, sorted; ruleKey what the
 	// rules read of it; ruleUntil when time alone may change them (zero: never).
 	ruled     []gh.GroupID
 	ruleKey   string
 	ruleUntil time.Time
-	anc    []gh.GroupID // breadth-first order
-	ancIdx []int32      // the same groups as small integers, sorted
+	anc       []gh.GroupID // breadth-first order
+	ancIdx    []int32      // the same groups as small integers, sorted
 }
 
 // roleEntry holds a role's grants as levels by capability position. Entries

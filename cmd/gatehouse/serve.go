@@ -158,10 +158,14 @@ func (m *Main) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		w.Run(fctx, 5*time.Second, m.signin.MailQueued())
 	}()
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		m.refreshMetadata(fctx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.sweepRules(fctx)
 	}()
 	go func() {
 		defer m.wg.Done()
@@ -254,16 +258,34 @@ const metadataEvery = 6 * time.Hour
 // refreshMetadata reads the SAML providers' metadata URLs again every
 // metadataEvery until ctx ends.
 func (m *Main) refreshMetadata(ctx context.Context) {
-	t := time.NewTicker(metadataEvery)
+	every(ctx, metadataEvery, func() {
+		if n := m.sso.RefreshMetadata(ctx); n > 0 {
+			m.Log.Info("SAML metadata refreshed", "providers", n)
+		}
+	})
+}
+
+// every runs fn each period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n := m.sso.RefreshMetadata(ctx); n > 0 {
-				m.Log.Info("SAML metadata refreshed", "providers", n)
-			}
+			fn()
 		}
 	}
+}
+
+// sweepRules stores, every minute, the rule groups of users whose
+// certifications expired: checks answer by the clock without it, and
+// answer faster with it.
+func (m *Main) sweepRules(ctx context.Context) {
+	every(ctx, time.Minute, func() {
+		if n := m.dir.Index().Sweep(); n > 0 {
+			m.Log.Info("rule groups refreshed after certifications expired", "users", n)
+		}
+	})
 }
