@@ -22,14 +22,14 @@ func (g *cli) exclusionsCmd() *cobra.Command {
 			return send(ctx, g, "GET", s.path()+"/exclusions", nil, func(w io.Writer, l directory.List[*gh.Exclusion]) {
 				rows := make([][]string, len(l.Items))
 				for i, e := range l.Items {
-					rows[i] = []string{excluded(e), excludedWhat(e), excludedWhere(e), string(e.SetBy), e.Reason, string(e.ID)}
+					rows[i] = []string{excluded(e), excludedWhat(e), excludedWhere(e, s), string(e.SetBy), e.Reason, string(e.ID)}
 				}
 				table(w, "No exclusions in "+s.where()+".", []string{"WHO", "TAKES AWAY", "WHERE", "SET BY", "REASON", "ID"}, rows)
 			})
 		}),
 		g.verb("show ID", "Show an exclusion", cobra.ExactArgs(1), func(ctx context.Context, args []string) error {
 			return send(ctx, g, "GET", s.path()+"/exclusions/"+esc(args[0]), nil, func(w io.Writer, e gh.Exclusion) {
-				fields(w, "ID", string(e.ID), "Who", excluded(&e), "Takes away", excludedWhat(&e), "Where", excludedWhere(&e),
+				fields(w, "ID", string(e.ID), "Who", excluded(&e), "Takes away", excludedWhat(&e), "Where", excludedWhere(&e, s),
 					"Set by", string(e.SetBy), "Reason", e.Reason, "Since", day(e.CreatedAt))
 			})
 		}),
@@ -64,7 +64,7 @@ func (g *cli) excludeCmd(s *scope) *cobra.Command {
 			}
 			return send(ctx, g, "POST", s.path()+"/exclusions", in, func(w io.Writer, e gh.Exclusion) {
 				fmt.Fprintf(w, "Excluded %s from %s in %s (exclusion %s, set by the %s).\n",
-					excluded(&e), excludedWhat(&e), excludedWhere(&e), e.ID, e.SetBy)
+					excluded(&e), excludedWhat(&e), excludedWhere(&e, s), e.ID, e.SetBy)
 			})
 		})
 	p.bind(cmd, false)
@@ -94,9 +94,13 @@ func excludedWhat(e *gh.Exclusion) string {
 	return strings.Join(out, ", ")
 }
 
-func excludedWhere(e *gh.Exclusion) string {
-	if e.Workspace == "" {
+// excludedWhere names where e holds, by the slug the command was given when it can.
+func excludedWhere(e *gh.Exclusion, s *scope) string {
+	switch {
+	case e.Workspace == "":
 		return "every workspace"
+	case s.ws != "":
+		return "workspace " + s.ws
 	}
 	return "workspace " + string(e.Workspace)
 }
