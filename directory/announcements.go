@@ -65,10 +65,10 @@ func scopeNoun(s Scope) string {
 
 // publish validates and keeps ann in one audited change.
 func (d *Directory) publish(ctx context.Context, a *Actor, ann *gh.Announcement) (*gh.Announcement, gh.Revision, error) {
-	now := d.now()
 	ann.Title = gh.CleanName(ann.Title)
-	if ann.StartsAt.IsZero() {
-		ann.StartsAt = now
+	startsNow := ann.StartsAt.IsZero()
+	if startsNow {
+		ann.StartsAt = d.now()
 	}
 	if err := ann.Validate(); err != nil {
 		return nil, 0, err
@@ -76,6 +76,9 @@ func (d *Directory) publish(ctx context.Context, a *Actor, ann *gh.Announcement)
 	ann.ID, ann.CreatedBy = gh.NewID("ann"), actorLabel(a)
 	rev, err := d.Change(ctx, a, func(ch *Change) error {
 		ann.CreatedAt = ch.Now()
+		if startsNow { // the transaction's reading, which the delivery compares with
+			ann.StartsAt = ch.Now()
+		}
 		ev := ch.Record(ann.Org, ann.Workspace, "announcement.publish", gh.Target{Type: gh.KindAnnouncement, ID: ann.ID})
 		ev.Detail = ann.Title
 		if err := ch.Vault().PutAnnouncement(ann); err != nil || d.OnAnnounce == nil {
