@@ -106,7 +106,7 @@ func (a *Announcement) Validate() error {
 	case a.EndsAt.IsZero():
 		f.Add("ends_at", "is required")
 	case !a.EndsAt.After(a.StartsAt):
-		f.Add("ends_at", "must be after starts_at")
+		f.Add("ends_at", "must be after the start")
 	case a.EndsAt.Sub(a.StartsAt) > 366*24*time.Hour:
 		f.Add("ends_at", "must be within a year of starts_at")
 	}

@@ -199,3 +199,6 @@ func (d *Directory) Audience(ann *gh.Announcement) []*gh.User {
 	// Reaches reads the index again, so it runs outside the listing's read lock.
 	return slices.DeleteFunc(users, func(u *gh.User) bool { return !d.Reaches(ann, u) })
 }
+
+// MayAnnounce reports whether a may publish announcements in s.
+func (d *Directory) MayAnnounce(a *Actor, s Scope) bool { return d.requireAnnounce(a, s) == nil }
