@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zones are validated alike on every machine, with or without a zoneinfo directory
 )
 
 // MFAMode says who must use a second factor.

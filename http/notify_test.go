@@ -299,3 +299,43 @@ func TestTasksListWhatAwaits(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminGrantOutsideWorkingHours: Admin granted on a weekend, or at
+// night in the organization's zone, tells the security contacts; within
+// working hours it does not; a zone or hours that do not parse are refused.
+func TestAdminGrantOutsideWorkingHours(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		mb := e.mailbox()
+		for _, bad := range []obj{{"time_zone": "Mars/Olympus"}, {"working_hours": "18:00-08:00"}, {"working_hours": "9-5"}} {
+			if got, out, _ := e.call(p.admin, "PATCH", org, obj{"policy": bad}); got != 400 || out.get("fields") == nil {
+				t.Errorf("policy %v = %d %v, want 400 with the field", bad, got, out)
+			}
+		}
+		p.policy(obj{"security_contacts": []string{"soc@acme.example"}, "time_zone": "Asia/Tokyo", "working_hours": "09:00-18:00"})
+		// Move to the next Wednesday 12:00 in Tokyo (03:00 UTC): within the hours.
+		now := e.clock.Now()
+		tokyo, _ := time.LoadLocation("Asia/Tokyo")
+		local := now.In(tokyo)
+		days := (int(time.Wednesday) - int(local.Weekday()) + 7) % 7
+		if days == 0 {
+			days = 7
+		}
+		target := time.Date(local.Year(), local.Month(), local.Day()+days, 12, 0, 0, 0, tokyo)
+		e.clock.Advance(target.Sub(now))
+		ana := p.user(p.admin, org, "ana@acme.example")
+		p.assign(p.admin, "acme", "alpha", "user", ana, "admin")
+		// 22:00 the same day in Tokyo: outside.
+		e.clock.Advance(10 * time.Hour)
+		bob := p.user(p.admin, org, "bob@acme.example")
+		p.assign(p.admin, "acme", "beta", "user", bob, "admin")
+		mb.deliver(t)
+		got := mb.subjects("soc@acme.example")
+		if !strings.Contains(got, "Admin granted in Beta outside working hours") {
+			t.Errorf("a grant at 22:00 in Tokyo did not tell the contacts:\n%s", got)
+		}
+		if strings.Contains(got, "Alpha outside working hours") {
+			t.Errorf("a grant at noon in Tokyo counted as outside working hours:\n%s", got)
+		}
+	})
+}

@@ -22,6 +22,9 @@ func (s *Service) OnChange(ch *directory.Change, events []*gh.Event) error {
 		if err := s.burst(ch, ev); err != nil {
 			return err
 		}
+		if err := s.adminOutOfHours(ch, ev, name); err != nil {
+			return err
+		}
 	}
 	return nil
 }

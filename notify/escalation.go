@@ -151,3 +151,37 @@ func (b *bursts) add(key string, t time.Time) bool {
 	b.told[key] = t
 	return true
 }
+
+// adminOutOfHours tells the administrators of the built-in Admin role
+// granted outside the organization's working hours.
+func (s *Service) adminOutOfHours(ch *directory.Change, ev *gh.Event, name func(string) string) error {
+	o := s.dir.Index().Org(ev.Org)
+	if o == nil || !o.Policy.OutsideWorkingHours(ch.Now()) {
+		return nil
+	}
+	for _, c := range ev.Changes {
+		var before, after gh.Assignment
+		if c.Kind != gh.KindAssignment || !Decode(c.After, &after) || after.Role != gh.RoleAdmin ||
+			(Decode(c.Before, &before) && before.Role == gh.RoleAdmin) {
+			continue
+		}
+		who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
+		zone := o.Policy.TimeZone
+		if zone == "" {
+			zone = "UTC"
+		}
+		if err := s.TellAdmins(ch, ev.Org, "admin_out_of_hours", "Unusual activity: Admin granted in "+where+" outside working hours",
+			fmt.Sprintf("%s was given the Admin role in workspace %s at %s (%s), outside the organization's working hours %s, Monday to Friday (change by %s, revision %d).",
+				who, where, ch.Now().In(location(zone)).Format("Mon 15:04"), zone, o.Policy.WorkingHours, ActorName(ev), ev.Revision)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func location(zone string) *time.Location {
+	if loc, err := time.LoadLocation(zone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
