@@ -1,6 +1,9 @@
 package gatehouse
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestAllowedFrom(t *testing.T) {
 	cases := []struct {
@@ -45,5 +48,26 @@ func TestPolicyDefaultsAndLimits(t *testing.T) {
 	hidden := SecurityPolicy{SecurityContacts: []string{"so​c@acme.example"}}
 	if got := AsError(hidden.Validate()).Fields["policy.security_contacts"]; got != `"so\u200bc@acme.example" must not contain invisible characters such as zero-width spaces` {
 		t.Errorf("Validate(a contact with a zero-width space) = %q, want it shown and named", got)
+	}
+}
+
+func TestOutsideWorkingHours(t *testing.T) {
+	p := SecurityPolicy{TimeZone: "Europe/Paris", WorkingHours: "08:00-18:00"}
+	for _, c := range []struct {
+		at   string
+		want bool
+	}{
+		{"2026-03-04T07:30:00Z", false}, // Wednesday 08:30 in Paris
+		{"2026-03-04T06:59:00Z", true},  // 07:59
+		{"2026-03-04T17:00:00Z", true},  // 18:00, the end excluded
+		{"2026-03-07T10:00:00Z", true},  // Saturday
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		if got := p.OutsideWorkingHours(at); got != c.want {
+			t.Errorf("OutsideWorkingHours(%s) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	if (SecurityPolicy{}).OutsideWorkingHours(time.Date(2026, 3, 7, 3, 0, 0, 0, time.UTC)) {
+		t.Errorf("without working hours, a Saturday night counted as outside them")
 	}
 }
