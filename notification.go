@@ -120,6 +120,8 @@ func (a *Announcement) Live(t time.Time) bool { return !t.Before(a.StartsAt) && 
 type NoteTx interface {
 	PutNotification(n *Notification) error
 	PutNotePref(org OrgID, user UserID, p NotePref) error
+	// NotePrefs reads the categories a user has chosen for, inside the transaction.
+	NotePrefs(user UserID) ([]NotePref, error)
 	// MarkNotesRead marks a user's notifications read (all when ids is empty) and returns how many changed.
 	MarkNotesRead(user UserID, ids []string, at time.Time) (int, error)
 	PutAnnouncement(a *Announcement) error

@@ -151,7 +151,7 @@ func (s *Service) Announced(ch *directory.Change, ann *gh.Announcement) error {
 	}
 	body := ann.Body + "\n\n(Shown until " + ann.EndsAt.UTC().Format("2006-01-02 15:04 MST") + ".)"
 	for _, u := range s.dir.Audience(ann) {
-		if s.pref(u.ID, gh.NoteAnnouncement).Email {
+		if s.pref(ch, u.ID, gh.NoteAnnouncement).Email {
 			if err := s.queue(ch, u.Org, u.Email, MailKind, "[Gatehouse] "+ann.Title, body); err != nil {
 				return err
 			}

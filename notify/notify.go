@@ -8,7 +8,6 @@
 package notify
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -27,11 +26,11 @@ type Service struct {
 	dir    *directory.Directory
 	store  gh.Store
 	log    *slog.Logger
-	wake   func() // nudges the outbox worker after mail is queued
+	wake   func() // nudges the outbox worker after an administrators' notice is queued
 	bursts *bursts
 }
 
-// New returns the service; wake is called after mail is queued.
+// New returns the service; wake is called after an administrators' notice is queued.
 func New(dir *directory.Directory, store gh.Store, log *slog.Logger, wake func()) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -49,7 +48,7 @@ func (s *Service) Tell(ch *directory.Change, u *gh.User, cat gh.NoteCategory, ti
 	if u == nil || u.Status != gh.StatusActive {
 		return nil
 	}
-	p := s.pref(u.ID, cat)
+	p := s.pref(ch, u.ID, cat)
 	now := ch.Now()
 	if p.Console {
 		if err := ch.Vault().PutNotification(&gh.Notification{ID: gh.NewID("note"), Org: u.Org, User: u.ID, Category: cat,
@@ -65,8 +64,8 @@ func (s *Service) Tell(ch *directory.Change, u *gh.User, cat gh.NoteCategory, ti
 
 // pref is u's choice for cat, or the default. A failed read falls back to
 // the default: a notice is better sent against a choice than lost.
-func (s *Service) pref(u gh.UserID, cat gh.NoteCategory) gh.NotePref {
-	prefs, err := s.store.NotePrefs(context.Background(), u)
+func (s *Service) pref(ch *directory.Change, u gh.UserID, cat gh.NoteCategory) gh.NotePref {
+	prefs, err := ch.Vault().NotePrefs(u)
 	if err != nil {
 		s.log.Warn("notification preferences", "user_id", u, "err", err)
 	}
@@ -93,7 +92,7 @@ func (s *Service) TellAdmins(ch *directory.Change, org gh.OrgID, kind, subject, 
 		if err := s.Tell(ch, u, gh.NoteSecurity, subject, body); err != nil {
 			return err
 		}
-		if s.pref(id, gh.NoteSecurity).Email {
+		if s.pref(ch, id, gh.NoteSecurity).Email {
 			mailed[strings.ToLower(u.Email)] = true
 		}
 	}
@@ -106,6 +105,7 @@ func (s *Service) TellAdmins(ch *directory.Change, org gh.OrgID, kind, subject, 
 		}
 	}
 	if p.WebhookURL == "" {
+		s.wake()
 		return nil
 	}
 	notice, _ := json.Marshal(struct {
@@ -115,7 +115,11 @@ func (s *Service) TellAdmins(ch *directory.Change, org gh.OrgID, kind, subject, 
 		Text    string    `json:"text"`
 		Time    time.Time `json:"time"`
 	}{kind, org, subject, body, ch.Now()})
-	return s.queue(ch, org, p.WebhookURL, webhook.Kind, kind, string(notice))
+	if err := s.queue(ch, org, p.WebhookURL, webhook.Kind, kind, string(notice)); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
 }
 
 func (s *Service) policy(org gh.OrgID) gh.SecurityPolicy {
@@ -125,11 +129,12 @@ func (s *Service) policy(org gh.OrgID) gh.SecurityPolicy {
 	return gh.SecurityPolicy{}.WithDefaults()
 }
 
-// queue adds one message to the outbox in the change's transaction.
+// queue adds one message to the outbox in the change's transaction. It
+// does not wake the outbox worker: a person's notification can wait for its
+// next round (seconds), and waking it for each of a busy node's writes would
+// have it compete with them for the database. Administrators' notices wake it.
 func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, body string) error {
 	now := ch.Now()
-	err := ch.Vault().EnqueueMail(&gh.Mail{ID: gh.NewID("mail"), Org: org, To: to, Subject: subject, Body: body, Kind: kind,
+	return ch.Vault().EnqueueMail(&gh.Mail{ID: gh.NewID("mail"), Org: org, To: to, Subject: subject, Body: body, Kind: kind,
 		Status: gh.MailPending, NextAttempt: now, CreatedAt: now})
-	s.wake()
-	return err
 }

@@ -108,7 +108,17 @@ func (db *DB) Notifications(ctx context.Context, user gatehouse.UserID, limit in
 
 // NotePrefs returns what a user chose, category by category.
 func (db *DB) NotePrefs(ctx context.Context, user gatehouse.UserID) ([]gatehouse.NotePref, error) {
-	rows, err := db.read.QueryContext(ctx, db.d.rebind("SELECT category, email, console FROM notification_prefs WHERE user_id = ?"), string(user))
+	return notePrefs(ctx, db.read, &db.d, user)
+}
+
+// NotePrefs reads a user's choices inside the transaction, on its own
+// connection: a change telling people reads them while it commits.
+func (v *vaultTx) NotePrefs(user gatehouse.UserID) ([]gatehouse.NotePref, error) {
+	return notePrefs(v.ctx, v.q, v.d, user)
+}
+
+func notePrefs(ctx context.Context, q execer, d *Dialect, user gatehouse.UserID) ([]gatehouse.NotePref, error) {
+	rows, err := q.QueryContext(ctx, d.rebind("SELECT category, email, console FROM notification_prefs WHERE user_id = ?"), string(user))
 	if err != nil {
 		return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
 	}

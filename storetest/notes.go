@@ -53,6 +53,13 @@ func testNotes(t *testing.T, h Harness) {
 	if prefs, err := s.NotePrefs(ctx, "usr_a"); err != nil || len(prefs) != 1 || prefs[0].Email || !prefs[0].Console {
 		t.Errorf("preferences = %+v, %v; want sign_in by console only", prefs, err)
 	}
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error {
+		prefs, err := v.NotePrefs("usr_a")
+		if len(prefs) != 1 || prefs[0].Category != gatehouse.NoteSignIn {
+			t.Errorf("preferences in a transaction = %+v, want sign_in's", prefs)
+		}
+		return err
+	})
 
 	for i, want := range [][2]bool{{true, false}, {false, false}} {
 		var isNew, others bool
