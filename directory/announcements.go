@@ -161,7 +161,26 @@ func (d *Directory) AnnouncementsFor(ctx context.Context, u *gh.User) ([]*gh.Ann
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(x *gh.Announcement) bool { return !x.Live(now) || !d.Reaches(x, u) }), nil
+	shown := slices.DeleteFunc(all, func(x *gh.Announcement) bool { return !x.Live(now) || !d.Reaches(x, u) })
+	for i, x := range shown {
+		shown[i] = d.announcementSeenBy(x, u)
+	}
+	return shown, nil
+}
+
+// announcementSeenBy hides the partner's publisher from a customer's people,
+// who read it as coming from the organization (§5): only a publisher of
+// their own workspace is named to them.
+func (d *Directory) announcementSeenBy(x *gh.Announcement, u *gh.User) *gh.Announcement {
+	if u.IsOrg() || x.Org == "" || d.idx.UserByEmail(u.Home, x.CreatedBy) != nil {
+		return x
+	}
+	c := *x
+	c.CreatedBy = "your partner"
+	if o := d.idx.Org(x.Org); o != nil {
+		c.CreatedBy = o.Name
+	}
+	return &c
 }
 
 // Reaches reports whether ann's audience holds u: everyone for the

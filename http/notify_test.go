@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -336,6 +337,32 @@ func TestAdminGrantOutsideWorkingHours(t *testing.T) {
 		}
 		if strings.Contains(got, "Alpha outside working hours") {
 			t.Errorf("a grant at noon in Tokyo counted as outside working hours:\n%s", got)
+		}
+	})
+}
+
+// TestCustomersReadPartnerStaffAsChosen: a customer's notices and
+// announcements name partner staff only as the organization chose (§5).
+func TestCustomersReadPartnerStaffAsChosen(t *testing.T) {
+	forEachStore(t, func(t *testing.T, e *env) {
+		p := newPartner(t, e)
+		mb := e.mailbox()
+		p.must(p.admin, "PATCH", org, obj{"partner_staff_shown_as": "org"}, 200)
+		cuser := p.user(p.admin, org+"/workspaces/alpha", "cuser@alpha.example")
+		p.assign(p.admin, "acme", "alpha", "user", cuser, "incident_analyst")
+		p.must(p.admin, "POST", org+"/workspaces/alpha/announcements", obj{"title": "Patch night", "body": "x", "ends_at": e.clock.Now().Add(time.Hour)}, 201)
+		mb.deliver(t)
+		var bodies []string
+		for _, m := range mb.to("cuser@alpha.example") {
+			bodies = append(bodies, m.Body)
+		}
+		inbox := e.must(p.key("acme", cuser), "GET", "/v1/me/notifications", nil, 200)
+		all := strings.Join(bodies, "\n") + fmt.Sprint(inbox)
+		if strings.Contains(all, "admin@acme.example") || strings.Contains(all, "Ada") {
+			t.Errorf("a customer read the partner's admin by name or email:\n%s", all)
+		}
+		if !strings.Contains(fmt.Sprint(inbox.get("announcements.0.created_by")), "acme Security") || len(bodies) == 0 || !strings.Contains(bodies[0], "acme Security") {
+			t.Errorf("the customer should read the organization's name: mail %q, announcement by %v", bodies, inbox.get("announcements.0.created_by"))
 		}
 	})
 }

@@ -36,15 +36,19 @@ func (s *Service) OnChange(ch *directory.Change, events []*gh.Event) error {
 // when the operator made it: only Org Admins get keys from the operator,
 // and every Org Admin is told of the operator's actions already.
 func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(string) string) error {
-	by := fmt.Sprintf("(by %s, revision %d)", ActorName(ev), ev.Revision)
+	// A customer reads partner staff as the organization chose, so each
+	// person's notice names the actor as that person may read it.
+	by := func(id string) string {
+		return fmt.Sprintf("(by %s, revision %d)", s.dir.ActorSeenBy(ev, s.dir.Index().User(gh.UserID(id))), ev.Revision)
+	}
 	if ev.Target.Type == gh.KindUser && !s.self(ev, gh.UserID(ev.Target.ID)) {
 		switch ev.Action {
 		case "password.set":
 			return s.tellUser(ch, ev.Target.ID, "Your password was set by an administrator",
-				"An administrator set a new password on your account "+by+". If you did not expect this, contact your administrator.")
+				"An administrator set a new password on your account "+by(ev.Target.ID)+". If you did not expect this, contact your administrator.")
 		case "mfa.reset":
 			return s.tellUser(ch, ev.Target.ID, "Your second factor was reset",
-				"An administrator removed your second factor "+by+"; you will be asked to enrol again at your next sign-in.")
+				"An administrator removed your second factor "+by(ev.Target.ID)+"; you will be asked to enrol again at your next sign-in.")
 		}
 	}
 	for _, c := range ev.Changes {
@@ -54,7 +58,7 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 			var k gh.APIKey
 			if len(c.Before) == 0 && Decode(c.After, &k) && k.User != "" && ev.Actor.Type != gh.ActorOperator {
 				err = s.tellUser(ch, string(k.User), "A new API key on your account: "+k.Name,
-					fmt.Sprintf("An API key named %q was made for your account %s. If you did not expect it, revoke it and tell your administrator.", k.Name, by))
+					fmt.Sprintf("An API key named %q was made for your account %s. If you did not expect it, revoke it and tell your administrator.", k.Name, by(string(k.User))))
 			}
 		case gh.KindAssignment:
 			err = s.assignmentNote(ch, ev, c, name, by)
@@ -68,7 +72,7 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 	return nil
 }
 
-func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, by string) error {
+func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, byFor func(string) string) error {
 	var before, after gh.Assignment
 	hadBefore, hasAfter := Decode(c.Before, &before), Decode(c.After, &after)
 	a := after
@@ -78,7 +82,7 @@ func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change
 	if a.Principal.Type != gh.PrincipalUser || s.self(ev, gh.UserID(a.Principal.ID)) {
 		return nil
 	}
-	ws := name(string(a.Workspace))
+	ws, by := name(string(a.Workspace)), byFor(a.Principal.ID)
 	switch {
 	case hasAfter && hadBefore && before.Role != after.Role:
 		return s.tellUser(ch, a.Principal.ID, "Your role in "+ws+" changed",
@@ -93,14 +97,14 @@ func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change
 	return nil
 }
 
-func (s *Service) membershipNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, by string) error {
+func (s *Service) membershipNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, byFor func(string) string) error {
 	var m gh.Membership
 	joined := Decode(c.After, &m) && len(c.Before) == 0
 	left := !joined && len(c.After) == 0 && Decode(c.Before, &m)
 	if (!joined && !left) || m.Member.Type != gh.PrincipalUser || s.self(ev, gh.UserID(m.Member.ID)) {
 		return nil
 	}
-	g := name(string(m.Group))
+	g, by := name(string(m.Group)), byFor(m.Member.ID)
 	if joined {
 		return s.tellUser(ch, m.Member.ID, "You joined the group "+g, fmt.Sprintf("You were added to the group %s %s.", g, by))
 	}
