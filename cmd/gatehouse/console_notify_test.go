@@ -42,7 +42,8 @@ func TestConsoleNotifications(t *testing.T) {
 
 			b := newBrowser(t, s.url, 1280)
 			b.signIn("admin@northwind.example", s.adminPassword)
-			b.visit("/workspaces/" + string(contoso.ID) + "/announcements")
+			b.visit("/workspaces/" + string(contoso.ID) + "/iam")
+			b.press(`main a[href$="/announcements"]`)
 			b.want("the announcements page", "No announcements yet.", "Publish an announcement")
 			b.fill(`#publish input[name=title]`, "Maintenance <Friday>")
 			b.fill(`#publish textarea[name=body]`, "Consoles are read-only\nfrom 18:00 to 20:00.")
