@@ -64,6 +64,12 @@ func TestAccountChangesReachTheirPersonByPreference(t *testing.T) {
 		if list := titles(e, anaKey); !strings.Contains(list, "You joined the group SOC Tier 1") {
 			t.Errorf("ana's list = %q, want the group", list)
 		}
+		// A role given to her group reaches her too.
+		p.assign(p.admin, "acme", "beta", "group", p.t1, "incident_analyst")
+		if got := e.must(anaKey, "GET", "/v1/me/notifications", nil, 200); got.str("items.0.title") != "You were given a role in Beta" ||
+			!strings.Contains(got.str("items.0.body"), "Your group SOC Tier 1 now has the role Incident Analyst in workspace Beta") {
+			t.Errorf("after her group's role, ana's newest notification = %v", got.get("items.0"))
+		}
 
 		// Read: bob's ids change nothing of ana's; ana's all read leaves 0.
 		first := e.must(anaKey, "GET", "/v1/me/notifications", nil, 200)

@@ -72,6 +72,11 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 	return nil
 }
 
+// GroupNoticeLimit bounds the members told one by one of a change to their
+// group's roles: past it the change is the administrators' news, in the
+// audit log, rather than hundreds of mails.
+const GroupNoticeLimit = 200
+
 func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, byFor func(string) string) error {
 	var before, after gh.Assignment
 	hadBefore, hasAfter := Decode(c.Before, &before), Decode(c.After, &after)
@@ -79,20 +84,37 @@ func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change
 	if !hasAfter {
 		a = before
 	}
-	if a.Principal.Type != gh.PrincipalUser || s.self(ev, gh.UserID(a.Principal.ID)) {
-		return nil
+	ws, role, was := name(string(a.Workspace)), name(string(after.Role)), name(string(before.Role))
+	direct := a.Principal.Type == gh.PrincipalUser
+	have, yours := "You now have", "Your role"
+	if !direct {
+		g := name(a.Principal.ID)
+		have, yours = "Your group "+g+" now has", "Your group "+g+"'s role"
 	}
-	ws, by := name(string(a.Workspace)), byFor(a.Principal.ID)
+	var title, body string
 	switch {
 	case hasAfter && hadBefore && before.Role != after.Role:
-		return s.tellUser(ch, a.Principal.ID, "Your role in "+ws+" changed",
-			fmt.Sprintf("Your role in workspace %s is now %s, was %s %s.", ws, name(string(after.Role)), name(string(before.Role)), by))
+		title, body = "Your role in "+ws+" changed", fmt.Sprintf("%s in workspace %s is now %s, was %s", yours, ws, role, was)
 	case hasAfter && !hadBefore:
-		return s.tellUser(ch, a.Principal.ID, "You were given a role in "+ws,
-			fmt.Sprintf("You now have the role %s in workspace %s %s.", name(string(after.Role)), ws, by))
+		title, body = "You were given a role in "+ws, fmt.Sprintf("%s the role %s in workspace %s", have, role, ws)
 	case !hasAfter && hadBefore:
-		return s.tellUser(ch, a.Principal.ID, "Your role in "+ws+" was removed",
-			fmt.Sprintf("Your role %s in workspace %s was removed %s.", name(string(before.Role)), ws, by))
+		title, body = "Your role in "+ws+" was removed", fmt.Sprintf("%s %s in workspace %s was removed", yours, was, ws)
+	default:
+		return nil
+	}
+	users := []gh.UserID{gh.UserID(a.Principal.ID)}
+	if !direct {
+		if users = s.dir.Index().UsersUnder(a.Principal); len(users) > GroupNoticeLimit {
+			return nil
+		}
+	}
+	for _, u := range users {
+		if s.self(ev, u) {
+			continue
+		}
+		if err := s.tellUser(ch, string(u), title, body+" "+byFor(string(u))+"."); err != nil {
+			return err
+		}
 	}
 	return nil
 }
