@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zones are validated alike on every machine, with or without a zoneinfo directory
 )
 
 // MFAMode says who must use a second factor.
@@ -67,6 +69,43 @@ type SecurityPolicy struct {
 	// BreakGlass are the users who may still use a password when sign-in
 	// is SSO only; each such sign-in is audited and announced.
 	BreakGlass []UserID `json:"break_glass,omitempty"`
+	// TimeZone (IANA) and WorkingHours ("08:00-18:00", Monday to Friday in
+	// that zone) say when the organization works: an Admin role granted
+	// outside them is unusual and tells the administrators. No working
+	// hours: nothing is outside them.
+	TimeZone     string `json:"time_zone,omitempty"`     // default UTC
+	WorkingHours string `json:"working_hours,omitempty"` // HH:MM-HH:MM
+}
+
+// OutsideWorkingHours reports whether t falls outside the organization's
+// working hours: a weekend day or a time of day outside them, in its zone.
+func (p SecurityPolicy) OutsideWorkingHours(t time.Time) bool {
+	from, to, ok := workingHours(p.WorkingHours)
+	if !ok {
+		return false
+	}
+	loc, err := time.LoadLocation(p.TimeZone) // "" is UTC
+	if err != nil {
+		loc = time.UTC
+	}
+	local := t.In(loc)
+	minute := local.Hour()*60 + local.Minute()
+	return local.Weekday() == time.Saturday || local.Weekday() == time.Sunday || minute < from || minute >= to
+}
+
+// workingHours parses "HH:MM-HH:MM" into minutes of the day, start before end.
+func workingHours(s string) (from, to int, ok bool) {
+	a, b, found := strings.Cut(s, "-")
+	if !found {
+		return 0, 0, false
+	}
+	ta, errA := time.Parse("15:04", strings.TrimSpace(a))
+	tb, errB := time.Parse("15:04", strings.TrimSpace(b))
+	if errA != nil || errB != nil {
+		return 0, 0, false
+	}
+	from, to = ta.Hour()*60+ta.Minute(), tb.Hour()*60+tb.Minute()
+	return from, to, from < to
 }
 
 // PasswordSignIn says whether a home's people may sign in with a password.
@@ -157,6 +196,12 @@ func (p SecurityPolicy) Validate() error {
 		if u, err := url.Parse(p.WebhookURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			f.Add("policy.webhook_url", "must be an http(s) URL")
 		}
+	}
+	if _, err := time.LoadLocation(p.TimeZone); err != nil || strings.EqualFold(p.TimeZone, "local") {
+		f.Add("policy.time_zone", "is not an IANA time zone such as Europe/Paris")
+	}
+	if _, _, ok := workingHours(p.WorkingHours); p.WorkingHours != "" && !ok {
+		f.Add("policy.working_hours", `must be "HH:MM-HH:MM", the start before the end, such as "08:00-18:00"`)
 	}
 	for _, c := range p.SecurityContacts {
 		if msg := CheckEmail(c); msg != "" {

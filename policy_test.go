@@ -1,6 +1,9 @@
 package gatehouse
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestAllowedFrom(t *testing.T) {
 	cases := []struct {
@@ -75,5 +78,26 @@ func TestMFAMethods(t *testing.T) {
 	admins := SecurityPolicy{MFA: MFAAdmins}
 	if !admins.StrongMFARequired(true) || admins.StrongMFARequired(false) || (SecurityPolicy{}).StrongMFARequired(true) {
 		t.Error("StrongMFARequired: want it for administrators under an admins policy only")
+	}
+}
+
+func TestOutsideWorkingHours(t *testing.T) {
+	p := SecurityPolicy{TimeZone: "Europe/Paris", WorkingHours: "08:00-18:00"}
+	for _, c := range []struct {
+		at   string
+		want bool
+	}{
+		{"2026-03-04T07:30:00Z", false}, // Wednesday 08:30 in Paris
+		{"2026-03-04T06:59:00Z", true},  // 07:59
+		{"2026-03-04T17:00:00Z", true},  // 18:00, the end excluded
+		{"2026-03-07T10:00:00Z", true},  // Saturday
+	} {
+		at, _ := time.Parse(time.RFC3339, c.at)
+		if got := p.OutsideWorkingHours(at); got != c.want {
+			t.Errorf("OutsideWorkingHours(%s) = %v, want %v", c.at, got, c.want)
+		}
+	}
+	if (SecurityPolicy{}).OutsideWorkingHours(time.Date(2026, 3, 7, 3, 0, 0, 0, time.UTC)) {
+		t.Errorf("without working hours, a Saturday night counted as outside them")
 	}
 }

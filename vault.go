@@ -149,6 +149,7 @@ type Mail struct {
 
 // VaultTx writes vault rows, inside a directory transaction or on its own.
 type VaultTx interface {
+	NoteTx
 	PutCredential(c *Credential) error
 	PutSession(s *Session) error
 	DeleteSession(org OrgID, id string) error
@@ -197,6 +198,7 @@ type VaultTx interface {
 
 // Vault reads and writes vault rows. Reads of absent rows are KindNotFound.
 type Vault interface {
+	Notes
 	Credential(ctx context.Context, user UserID) (*Credential, error)
 	SessionByHash(ctx context.Context, tokenHash string) (*Session, error)
 	Sessions(ctx context.Context, user UserID) ([]*Session, error)

@@ -194,6 +194,10 @@ func (c *Console) session(w http.ResponseWriter, r *http.Request) (*view, bool) 
 		return nil, false
 	}
 	v.gate = gate
+	if gate == signin.GateFull {
+		// A count the header shows is not worth failing the page for.
+		v.Unread, _ = c.signin.Notes().Unread(r.Context(), a.User)
+	}
 	return v, true
 }
 

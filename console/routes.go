@@ -63,6 +63,7 @@ func (c *Console) routes() {
 	c.directoryRoutes()
 	c.accountRoutes()
 	c.operatorRoutes()
+	c.notifyRoutes()
 }
 
 // home sends people to their place: a workspace user to its workspace's

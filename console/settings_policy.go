@@ -72,6 +72,8 @@ func policyPatch(r *http.Request) (directory.PolicyPatch, error) {
 	patch["allowed_cidrs"] = gh.MustJSON(lines(f.Get("allowed_cidrs")))
 	patch["security_contacts"] = gh.MustJSON(lines(f.Get("security_contacts")))
 	patch["webhook_url"] = gh.MustJSON(strings.TrimSpace(f.Get("webhook_url")))
+	patch["time_zone"] = gh.MustJSON(strings.TrimSpace(f.Get("time_zone")))
+	patch["working_hours"] = gh.MustJSON(strings.TrimSpace(f.Get("working_hours")))
 	return patch, nil
 }
 
@@ -125,5 +127,6 @@ func asTyped(r *http.Request, p gh.SecurityPolicy) gh.SecurityPolicy {
 	p.MFA, p.SessionLimit = gh.MFAMode(f.Get("mfa")), gh.SessionLimitMode(f.Get("session_limit"))
 	p.AllowedCIDRs, p.SecurityContacts = lines(f.Get("allowed_cidrs")), lines(f.Get("security_contacts"))
 	p.WebhookURL = strings.TrimSpace(f.Get("webhook_url"))
+	p.TimeZone, p.WorkingHours = strings.TrimSpace(f.Get("time_zone")), strings.TrimSpace(f.Get("working_hours"))
 	return p
 }

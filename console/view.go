@@ -32,6 +32,7 @@ type view struct {
 	Data    any
 	// Operator is set on the platform operator's pages, which have no user.
 	Operator bool
+	Unread   int // the person's unread notifications, for the header
 
 	actor  *directory.Actor
 	sess   *gh.Session

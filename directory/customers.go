@@ -103,3 +103,24 @@ func (d *Directory) eventsSeenBy(a *Actor, o *gh.Org, evs []*gh.Event) []*gh.Eve
 	}
 	return out
 }
+
+// ActorSeenBy names who made ev as reader may read it: a customer's own
+// people read partner staff as the organization chose (§5), others the
+// actor's email or kind.
+func (d *Directory) ActorSeenBy(ev *gh.Event, reader *gh.User) string {
+	if o := d.idx.Org(ev.Org); o != nil && reader != nil {
+		ev = d.eventsSeenBy(&Actor{User: reader}, o, []*gh.Event{ev})[0]
+	}
+	a := ev.Actor
+	switch {
+	case a.Name != "" && a.Email != "":
+		return a.Name + " <" + a.Email + ">"
+	case a.Name != "":
+		return a.Name
+	case a.Email != "":
+		return a.Email
+	case a.Type != "":
+		return string(a.Type)
+	}
+	return "unknown"
+}

@@ -37,6 +37,8 @@ type Directory struct {
 	// transaction, so that what they cause (a notification to the security
 	// contacts, say) is written with them or not at all.
 	BeforeCommit func(c *Change, events []*gh.Event) error
+	// OnAnnounce, when set, delivers an announcement inside the transaction that publishes it.
+	OnAnnounce func(c *Change, a *gh.Announcement) error
 }
 
 // New returns a directory over store and idx. now is the clock (time.Now when nil).

@@ -32,6 +32,7 @@ type SigninOptions struct {
 func (s *Server) EnableSignin(svc *signin.Service, o SigninOptions) {
 	s.signin, s.signinOpts = svc, o
 	s.registerSignin()
+	s.registerNotify()
 }
 
 // clientIP is the caller's address: the peer's, or, when the peer is a

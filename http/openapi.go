@@ -13,6 +13,7 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 	"gatehouse.dev/gatehouse/engine"
 	"gatehouse.dev/gatehouse/ldap"
+	"gatehouse.dev/gatehouse/notify"
 	"gatehouse.dev/gatehouse/provision"
 	"gatehouse.dev/gatehouse/signin"
 	"gatehouse.dev/gatehouse/sso"
@@ -148,6 +149,17 @@ var operations = map[string]op{
 	"POST /v1/me/reauthenticate":                            {id: "reauthenticate", tag: "signin", summary: "Confirm my password (and code) before a sensitive action", in: typ[reauthInput](), out: typ[struct{}]()},
 	"POST /v1/me/passkeys/begin":                            {id: "beginPasskey", tag: "signin", summary: "Start adding a passkey (browser session, recent sign-in): options for navigator.credentials.create", out: typ[signin.Options]()},
 	"POST /v1/me/passkeys":                                  {id: "addPasskey", tag: "signin", summary: "Keep the passkey the device made for the ceremony", in: typ[signin.PasskeyAnswer](), out: typ[gh.Passkey](), status: created},
+	"GET /v1/me/notifications":                              {id: "listMyNotifications", tag: "notifications", summary: "My newest 100 notifications with the unread count, and the announcements shown to me now", out: typ[*notify.Inbox]()},
+	"POST /v1/me/notifications/read":                        {id: "readMyNotifications", tag: "notifications", summary: "Mark my notifications read: those named, or all", in: typ[readInput](), out: typ[readAnswer]()},
+	"GET /v1/me/notification-preferences":                   {id: "getMyNotificationPreferences", tag: "notifications", summary: "Where each category of my notifications reaches me (email, console)", out: typ[prefList]()},
+	"PUT /v1/me/notification-preferences":                   {id: "setMyNotificationPreferences", tag: "notifications", summary: "Choose, per category, whether my notifications come by email and in the console", in: typ[prefList](), out: typ[prefList]()},
+	"GET /v1/me/tasks":                                      {id: "listMyTasks", tag: "notifications", summary: "What awaits me: a password to change, a second factor to set up, unread notifications, my organization's warnings", out: typ[taskList]()},
+	"GET /v1/orgs/{org}/announcements":                      {id: "listAnnouncements", tag: "notifications", summary: "List the announcements published in %s, ended ones included", out: typ[announcementList](), both: true},
+	"POST /v1/orgs/{org}/announcements":                     {id: "publishAnnouncement", tag: "notifications", summary: "Publish an announcement to the people of %s or one of its groups, for a time window", in: typ[announcementInput](), out: typ[announcementCreated](), status: created, etag: true, both: true},
+	"DELETE /v1/orgs/{org}/announcements/{id}":              {id: "deleteAnnouncement", tag: "notifications", summary: "Withdraw an announcement of %s", out: typ[revisionBody](), both: true},
+	"GET /v1/announcements":                                 {id: "listOperatorAnnouncements", tag: "notifications", summary: "List the operator's announcements to everyone (operator only)", out: typ[announcementList]()},
+	"POST /v1/announcements":                                {id: "publishOperatorAnnouncement", tag: "notifications", summary: "Publish an announcement to every person of the deployment (operator only)", in: typ[announcementInput](), out: typ[announcementCreated](), status: created, etag: true},
+	"DELETE /v1/announcements/{id}":                         {id: "deleteOperatorAnnouncement", tag: "notifications", summary: "Withdraw an announcement of the operator (operator only)", out: typ[revisionBody]()},
 	"GET /v1/me/passkeys":                                   {id: "listMyPasskeys", tag: "signin", summary: "List my passkeys", out: typ[passkeyList]()},
 	"DELETE /v1/me/passkeys/{id}":                           {id: "removePasskey", tag: "signin", summary: "Remove one of my passkeys (browser session, recent sign-in)", out: typ[struct{}]()},
 	"POST /v1/login/passkey/begin":                          {id: "beginPasskeyLogin", tag: "signin", summary: "Start signing in with a passkey: options for navigator.credentials.get", out: typ[signin.Options](), public: true},
@@ -321,6 +333,7 @@ var pathParams = map[string]string{
 	"users": "The user's id.", "groups": "The group's id.", "roles": "The role's id; under an organization or workspace, its name too.",
 	"assignments": "The assignment's id.", "templates": "The template's id.", "custom": "The capability's id.",
 	"sessions": "The session's id.", "identity-providers": "The identity provider's id.", "domains": "The domain claim's id.", "exclusions": "The exclusion's id.", "idp": "The identity provider's id.", "directories": "The directory's id.", "token": "The token's id.", "mail": "The message's id.", "sid": "The session's id.", "passkeys": "The passkey's credential id (base64url).",
+	"announcements": "The announcement's id.",
 }
 
 // openAPIDoc is the document, built once when the program starts.

@@ -66,13 +66,21 @@ func Backoff(n int) time.Duration {
 	return min(d, maxGap)
 }
 
-// RunOnce sends what is due now and returns how many were sent and how many failed for good.
+// RunOnce sends a batch of what is due now and returns how many were sent
+// and how many failed for good.
 func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
+	_, sent, failed, err = w.runBatch(ctx)
+	return sent, failed, err
+}
+
+// runBatch is RunOnce that also says how many messages it claimed.
+func (w *Worker) runBatch(ctx context.Context) (claimed, sent, failed int, err error) {
 	now := w.Now()
 	due, err := w.Vault.ClaimMail(ctx, now, now.Add(lease), batch)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	claimed = len(due)
 	for _, m := range due {
 		m.Attempts++
 		err := w.Sender.Send(ctx, m)
@@ -92,10 +100,10 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			w.Log.Info("mail will be retried", "mail_id", m.ID, "attempts", m.Attempts, "next_attempt_at", m.NextAttempt, "err", err)
 		}
 		if err := w.Vault.FinishMail(ctx, m); err != nil {
-			return sent, failed, err
+			return claimed, sent, failed, err
 		}
 	}
-	return sent, failed, nil
+	return claimed, sent, failed, nil
 }
 
 func (w *Worker) maxAttempts() int {
@@ -113,12 +121,20 @@ func truncate(s string) string {
 }
 
 // Run sends due mail every interval, and at once when woken, until ctx ends.
+// Each round takes batches until one comes back short, so that a backlog (a
+// change that told many people) does not hold a later invitation for rounds.
 func (w *Worker) Run(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.Log.Error("outbox", "err", err)
+		for ctx.Err() == nil {
+			claimed, _, _, err := w.runBatch(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("outbox", "err", err)
+			}
+			if err != nil || claimed < batch {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():

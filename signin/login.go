@@ -332,7 +332,10 @@ func (s *Service) startSession(ctx context.Context, ch *directory.Change, u *gh.
 		sess.StepUpAt = now
 	}
 	st.Token, st.CSRF, st.Session = token, csrf, sess
-	return ch.Vault().PutSession(sess)
+	if err := ch.Vault().PutSession(sess); err != nil {
+		return err
+	}
+	return s.notes.SignedIn(ch, u, c.IP, sess.Device)
 }
 
 // LoginMFA completes a sign-in with a TOTP code, a recovery code or a code

@@ -2,32 +2,19 @@ package signin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"time"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
-	"gatehouse.dev/gatehouse/webhook"
+	"gatehouse.dev/gatehouse/notify"
 )
 
-// tellContacts queues a notice to the organization's security contacts, and
-// to its webhook, in the change's transaction.
+// tellContacts tells the organization's administrators and security
+// contacts, through the one notification path, in the change's transaction.
 func (s *Service) tellContacts(ch *directory.Change, org gh.OrgID, kind, subject, body string) {
-	p := s.policy(org)
-	for _, to := range p.SecurityContacts {
-		s.queue(ch, org, to, "security_notice", "[Gatehouse] "+subject, body)
-	}
-	if p.WebhookURL != "" {
-		notice, _ := json.Marshal(struct {
-			Type    string    `json:"type"`
-			Org     gh.OrgID  `json:"org_id"`
-			Subject string    `json:"subject"`
-			Text    string    `json:"text"`
-			Time    time.Time `json:"time"`
-		}{kind, org, subject, body, ch.Now()})
-		s.queue(ch, org, p.WebhookURL, webhook.Kind, kind, string(notice))
+	if err := s.notes.TellAdmins(ch, org, kind, subject, body); err != nil {
+		s.log.Error("notice", "org_id", org, "kind", kind, "err", err)
 	}
 }
 
@@ -43,7 +30,7 @@ func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, b
 // Admin, Admin granted in a workspace and anything the platform operator does
 // inside the organization are news for the security contacts.
 func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error {
-	name := s.namer(events)
+	name := notify.Namer(s.dir.Index(), events)
 	for _, ev := range events {
 		if ev.Actor.Type == gh.ActorOperator && ev.Org != "" && ev.Action != directory.SeatsHighAction {
 			s.tellOperatorAction(ch, ev)
@@ -60,26 +47,26 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 			switch c.Kind {
 			case gh.KindUser:
 				var before, after gh.User
-				if decodeSide(c.After, &after) && after.IsOrgAdmin() && !(decodeSide(c.Before, &before) && before.IsOrgAdmin()) {
+				if notify.Decode(c.After, &after) && after.IsOrgAdmin() && !(notify.Decode(c.Before, &before) && before.IsOrgAdmin()) {
 					s.tellContacts(ch, ev.Org, "org_admin_added", "New Organization Admin: "+after.Email,
-						fmt.Sprintf("%s is now an Organization Admin (change by %s, revision %d).", after.Email, actorName(ev), ev.Revision))
+						fmt.Sprintf("%s is now an Organization Admin (change by %s, revision %d).", after.Email, notify.ActorName(ev), ev.Revision))
 				}
 			case gh.KindExclusion:
 				var after gh.Exclusion
-				if len(c.Before) == 0 && decodeSide(c.After, &after) && after.SetBy == gh.SetByWorkspace {
+				if len(c.Before) == 0 && notify.Decode(c.After, &after) && after.SetBy == gh.SetByWorkspace {
 					s.tellExclusion(ch, ev, &after, name)
 				}
 			case gh.KindAssignment:
 				var before, after gh.Assignment
-				if decodeSide(c.After, &after) && after.Role == gh.RoleAdmin && !(decodeSide(c.Before, &before) && before.Role == gh.RoleAdmin) {
+				if notify.Decode(c.After, &after) && after.Role == gh.RoleAdmin && !(notify.Decode(c.Before, &before) && before.Role == gh.RoleAdmin) {
 					who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
 					s.tellContacts(ch, ev.Org, "admin_granted", "Admin granted in "+where,
-						fmt.Sprintf("%s now has the Admin role in workspace %s (change by %s, revision %d).", who, where, actorName(ev), ev.Revision))
+						fmt.Sprintf("%s now has the Admin role in workspace %s (change by %s, revision %d).", who, where, notify.ActorName(ev), ev.Revision))
 				}
 			}
 		}
 	}
-	return nil
+	return s.notes.OnChange(ch, events)
 }
 
 // tellOperatorAction announces a change the platform operator made inside
@@ -95,7 +82,7 @@ func (s *Service) tellOperatorAction(ch *directory.Change, ev *gh.Event) {
 	var k gh.APIKey
 	for _, c := range ev.Changes {
 		if c.Kind == gh.KindAPIKey {
-			decodeSide(c.After, &k)
+			notify.Decode(c.After, &k)
 		}
 	}
 	who := string(k.User)
@@ -107,67 +94,6 @@ func (s *Service) tellOperatorAction(ch *directory.Change, ev *gh.Event) {
 			"address, whatever your organization's address ranges, so that the ranges can be fixed. If your organization "+
 			"did not ask for this, revoke the key (DELETE /v1/orgs/%s/users/%s/keys/%s) and contact the platform at once.",
 			who, k.ID, ev.Revision, ev.Org, k.User, k.ID))
-}
-
-// namer names objects by id for notices: from the change itself first, since
-// a workspace made in this change (with its template's assignments) is not
-// in the index yet, then from the index; an unknown id stays an id. The
-// change's objects are read on the first notice only: most changes (a batch
-// of a thousand users, say) make none.
-func (s *Service) namer(events []*gh.Event) func(id string) string {
-	var names map[string]string
-	idx := s.dir.Index()
-	return func(id string) string {
-		if names == nil {
-			names = changeNames(events)
-		}
-		switch {
-		case names[id] != "":
-			return names[id]
-		case idx.Workspace(gh.WorkspaceID(id)) != nil:
-			return idx.Workspace(gh.WorkspaceID(id)).Name
-		case idx.Group(gh.GroupID(id)) != nil:
-			return idx.Group(gh.GroupID(id)).Name
-		case idx.User(gh.UserID(id)) != nil:
-			return idx.User(gh.UserID(id)).Email
-		}
-		return id
-	}
-}
-
-// changeNames maps the id of every object events write to its name or email.
-func changeNames(events []*gh.Event) map[string]string {
-	names := map[string]string{}
-	for _, ev := range events {
-		for _, c := range ev.Changes {
-			var o struct {
-				ID    string `json:"id"`
-				Name  string `json:"name"`
-				Email string `json:"email"`
-			}
-			if decodeSide(c.After, &o) && o.ID != "" {
-				names[o.ID] = first(o.Name, o.Email)
-			}
-		}
-	}
-	return names
-}
-
-func first(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-func actorName(ev *gh.Event) string {
-	switch {
-	case ev.Actor.Email != "":
-		return ev.Actor.Email
-	case ev.Actor.Type != "":
-		return string(ev.Actor.Type)
-	}
-	return "unknown"
 }
 
 // RotateWebhookSecret makes a new signing key for the organization's webhook
@@ -203,7 +129,7 @@ func (s *Service) tellExclusion(ch *directory.Change, ev *gh.Event, e *gh.Exclus
 	where := name(string(e.Workspace))
 	subject := "Workspace " + where + " excluded " + who
 	body := fmt.Sprintf("Workspace %s took %s away from %s (change by %s, revision %d). Only a manager of the workspace can lift it.",
-		where, what, who, actorName(ev), ev.Revision)
+		where, what, who, notify.ActorName(ev), ev.Revision)
 	if e.Reason != "" {
 		body += "\nReason given: " + e.Reason
 	}

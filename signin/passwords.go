@@ -2,16 +2,11 @@ package signin
 
 import (
 	"context"
-	"encoding/json"
 
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
 )
-
-func decodeSide(raw json.RawMessage, v any) bool {
-	return len(raw) > 0 && json.Unmarshal(raw, v) == nil
-}
 
 // ChangePassword changes the signed-in user's own password after checking the
 // current one; every other session of the user ends.

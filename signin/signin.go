@@ -17,6 +17,7 @@ import (
 	gh "gatehouse.dev/gatehouse"
 	"gatehouse.dev/gatehouse/auth"
 	"gatehouse.dev/gatehouse/directory"
+	"gatehouse.dev/gatehouse/notify"
 )
 
 // Config is what the service needs beyond the directory.
@@ -61,6 +62,7 @@ type Service struct {
 	// sign-ins from many addresses waits here instead of exhausting the node.
 	hashing chan struct{}
 	wa      *webauthn.WebAuthn // the passkeys' relying party; nil without a usable public URL
+	notes   *notify.Service    // the one path of notifications and notices
 }
 
 // New returns the service and hooks it into the directory, so that changes
@@ -91,9 +93,14 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 		// Hashing is CPU work: more at once than twice the cores only queues it.
 		hashing: make(chan struct{}, 2*runtime.NumCPU())}
 	s.wa = newWebAuthn(cfg.PublicURL, cfg.Issuer)
+	s.notes = notify.New(dir, store, log, s.poke)
 	dir.BeforeCommit = s.notifyContacts
+	dir.OnAnnounce = s.notes.Announced
 	return s
 }
+
+// Notes returns the notification service the sign-in service delivers through.
+func (s *Service) Notes() *notify.Service { return s.notes }
 
 // hashSlot waits for a turn to hash a password; release it when done.
 func (s *Service) hashSlot(ctx context.Context) (release func(), err error) {

@@ -194,7 +194,9 @@ func (v *vaultTx) DeleteSessions(user gatehouse.UserID, keep string) (int, error
 
 func (v *vaultTx) ForgetUser(user gatehouse.UserID) error {
 	for _, q := range []string{"DELETE FROM sessions WHERE user_id = ?", "DELETE FROM tokens WHERE user_id = ?",
-		"DELETE FROM credentials WHERE user_id = ?", "DELETE FROM avatars WHERE user_id = ?"} {
+		"DELETE FROM credentials WHERE user_id = ?", "DELETE FROM avatars WHERE user_id = ?",
+		"DELETE FROM notifications WHERE user_id = ?", "DELETE FROM notification_prefs WHERE user_id = ?",
+		"DELETE FROM seen_devices WHERE user_id = ?"} {
 		if err := v.exec(q, string(user)); err != nil {
 			return err
 		}

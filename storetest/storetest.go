@@ -58,6 +58,7 @@ func Run(t *testing.T, h Harness) {
 		{"VaultTokenBuckets", testVaultTokenBuckets},
 		{"VaultCeremonies", testVaultCeremonies},
 		{"VaultKeptAnswers", testVaultKeptAnswers},
+		{"Notes", testNotes},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, h) })
 	}

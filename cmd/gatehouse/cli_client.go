@@ -43,6 +43,7 @@ func addClientCommands(root *cobra.Command) {
 		g.assignCmd(), g.assignmentsCmd(), g.templatesCmd(), g.keysCmd(),
 		g.checkCmd(), g.explainCmd(), g.lookupCmd(), g.auditCmd(), g.reportsCmd(), g.accessCmd(), g.mailCmd(), g.capabilitiesCmd(),
 		g.applyCmd(), g.whatifCmd(), g.idpCmd(), g.domainsCmd(), g.directoriesCmd(), g.exclusionsCmd(),
+		g.notificationsCmd(), g.tasksCmd(), g.announcementsCmd(),
 	} {
 		f := c.PersistentFlags()
 		f.StringVar(&g.server, "server", "", "Gatehouse URL (GATEHOUSE_URL, else the saved login, else "+defaultServer+")")
