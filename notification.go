@@ -12,9 +12,13 @@ import (
 type NoteCategory string
 
 const (
-	// NoteAccount: something changed the person's own account (a password
-	// set by an admin, MFA reset, a role or group given or taken, a new key).
+	// NoteAccount: something changed the person's own credentials (a
+	// password set by an admin, MFA reset, a new key).
 	NoteAccount NoteCategory = "account"
+	// NoteAccess: a role or group given or taken. Kept apart from account
+	// because provisioning and onboarding make many at once: by default they
+	// reach the console, not the mailbox.
+	NoteAccess NoteCategory = "access"
 	// NoteSignIn: a sign-in from a device and network never seen for the person.
 	NoteSignIn NoteCategory = "sign_in"
 	// NoteAnnouncement: an announcement published to the person.
@@ -25,7 +29,7 @@ const (
 )
 
 // NoteCategories lists the categories in the order screens show them.
-var NoteCategories = []NoteCategory{NoteAccount, NoteSignIn, NoteAnnouncement, NoteSecurity}
+var NoteCategories = []NoteCategory{NoteAccount, NoteAccess, NoteSignIn, NoteAnnouncement, NoteSecurity}
 
 // Notification is one message to one person, kept for the console's list.
 type Notification struct {

@@ -44,10 +44,10 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 	if ev.Target.Type == gh.KindUser && !s.self(ev, gh.UserID(ev.Target.ID)) {
 		switch ev.Action {
 		case "password.set":
-			return s.tellUser(ch, ev.Target.ID, "Your password was set by an administrator",
+			return s.tellUser(ch, ev.Target.ID, gh.NoteAccount, "Your password was set by an administrator",
 				"An administrator set a new password on your account "+by(ev.Target.ID)+". If you did not expect this, contact your administrator.")
 		case "mfa.reset":
-			return s.tellUser(ch, ev.Target.ID, "Your second factor was reset",
+			return s.tellUser(ch, ev.Target.ID, gh.NoteAccount, "Your second factor was reset",
 				"An administrator removed your second factor "+by(ev.Target.ID)+"; you will be asked to enrol again at your next sign-in.")
 		}
 	}
@@ -57,7 +57,7 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 		case gh.KindAPIKey:
 			var k gh.APIKey
 			if len(c.Before) == 0 && Decode(c.After, &k) && k.User != "" && ev.Actor.Type != gh.ActorOperator {
-				err = s.tellUser(ch, string(k.User), "A new API key on your account: "+k.Name,
+				err = s.tellUser(ch, string(k.User), gh.NoteAccount, "A new API key on your account: "+k.Name,
 					fmt.Sprintf("An API key named %q was made for your account %s. If you did not expect it, revoke it and tell your administrator.", k.Name, by(string(k.User))))
 			}
 		case gh.KindAssignment:
@@ -112,7 +112,7 @@ func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change
 		if s.self(ev, u) {
 			continue
 		}
-		if err := s.tellUser(ch, string(u), title, body+" "+byFor(string(u))+"."); err != nil {
+		if err := s.tellUser(ch, string(u), gh.NoteAccess, title, body+" "+byFor(string(u))+"."); err != nil {
 			return err
 		}
 	}
@@ -128,9 +128,9 @@ func (s *Service) membershipNote(ch *directory.Change, ev *gh.Event, c gh.Change
 	}
 	g, by := name(string(m.Group)), byFor(m.Member.ID)
 	if joined {
-		return s.tellUser(ch, m.Member.ID, "You joined the group "+g, fmt.Sprintf("You were added to the group %s %s.", g, by))
+		return s.tellUser(ch, m.Member.ID, gh.NoteAccess, "You joined the group "+g, fmt.Sprintf("You were added to the group %s %s.", g, by))
 	}
-	return s.tellUser(ch, m.Member.ID, "You left the group "+g, fmt.Sprintf("You were removed from the group %s %s.", g, by))
+	return s.tellUser(ch, m.Member.ID, gh.NoteAccess, "You left the group "+g, fmt.Sprintf("You were removed from the group %s %s.", g, by))
 }
 
 // self reports whether u made the change itself.
@@ -138,6 +138,6 @@ func (s *Service) self(ev *gh.Event, u gh.UserID) bool {
 	return ev.Actor.Type == gh.ActorUser && ev.Actor.User == u
 }
 
-func (s *Service) tellUser(ch *directory.Change, id, title, body string) error {
-	return s.Tell(ch, s.dir.Index().User(gh.UserID(id)), gh.NoteAccount, title, body)
+func (s *Service) tellUser(ch *directory.Change, id string, cat gh.NoteCategory, title, body string) error {
+	return s.Tell(ch, s.dir.Index().User(gh.UserID(id)), cat, title, body)
 }
