@@ -75,8 +75,8 @@ func TestConsoleNotifications(t *testing.T) {
 			c.run(chromedp.Click(`#prefs input[name="announcement.email"]`, chromedp.ByQuery))
 			c.press(`#prefs button[type=submit]`)
 			c.want("saved choices", "Your notification choices are saved.")
-			if p, _ := s.m.signin.Notes().Prefs(context.Background(), customer); !p[2].Email || p[2].Category != gh.NoteAnnouncement {
-				t.Errorf("announcement preference after the form = %+v, want email on", p[2])
+			if p, _ := s.m.signin.Notes().Prefs(context.Background(), customer); !p[3].Email || p[3].Category != gh.NoteAnnouncement {
+				t.Errorf("announcement preference after the form = %+v, want email on", p[3])
 			}
 
 			o := newBrowser(t, s.url, 1280)
