@@ -99,8 +99,12 @@ type announcementRow struct {
 
 type announcementForm struct{ Title, Body, Group, Starts, Ends string }
 
-// announceScope is the page's scope: the organization, or the workspace in the path.
+// announceScope is the page's scope: the organization, or the workspace in
+// the path; for the platform operator, no organization (everyone).
 func (c *Console) announceScope(r *http.Request, v *view) (directory.Scope, string, error) {
+	if v.actor.Operator {
+		return directory.Scope{}, "/operator/announcements", nil
+	}
 	if r.PathValue("ws") == "" {
 		s, err := orgScope(v)
 		return s, "/settings/announcements", err
@@ -120,11 +124,18 @@ func (c *Console) showAnnouncements(r *http.Request, v *view, form announcementF
 	if err != nil {
 		return err
 	}
-	list, err := c.dir.ListAnnouncements(r.Context(), v.actor, s)
+	var list []*gh.Announcement
+	var p announcementsPage
+	if s.Org == nil {
+		list, err = c.dir.ListEveryone(r.Context(), v.actor)
+	} else {
+		list, err = c.dir.ListAnnouncements(r.Context(), v.actor, s)
+		p.Groups = c.dir.Index().GroupsIn(s.Home(), func(*gh.Group) bool { return true })
+	}
 	if err != nil {
 		return err
 	}
-	p := announcementsPage{Base: base, Form: form, Groups: c.dir.Index().GroupsIn(s.Home(), func(*gh.Group) bool { return true })}
+	p.Base, p.Form = base, form
 	now := c.dir.Now()
 	for _, a := range list {
 		row := announcementRow{Announcement: a, Live: a.Live(now), Audience: "Everyone of " + scopeName(s)}
@@ -133,9 +144,12 @@ func (c *Console) showAnnouncements(r *http.Request, v *view, form announcementF
 		}
 		p.Items = append(p.Items, row)
 	}
-	if s.Workspace != nil {
+	switch {
+	case s.Org == nil:
+		v.Section = "announcements"
+	case s.Workspace != nil:
 		v.Crumbs = []crumb{{"Workspaces", "/workspaces"}, {s.Workspace.Name, "/workspaces/" + string(s.Workspace.ID) + "/iam"}}
-	} else {
+	default:
 		v.settings()
 	}
 	v.show("announcements.html", "Announcements", p)
@@ -143,7 +157,10 @@ func (c *Console) showAnnouncements(r *http.Request, v *view, form announcementF
 }
 
 func scopeName(s directory.Scope) string {
-	if s.Workspace != nil {
+	switch {
+	case s.Org == nil:
+		return "every organization"
+	case s.Workspace != nil:
 		return s.Workspace.Name
 	}
 	return s.Org.Name
@@ -172,7 +189,9 @@ func (c *Console) publish(w http.ResponseWriter, r *http.Request, v *view) error
 		}
 		*t.to = parsed
 	}
-	if err = bad.Err(); err == nil {
+	if err = bad.Err(); err == nil && s.Org == nil {
+		_, _, err = c.dir.PublishToEveryone(r.Context(), v.actor, in)
+	} else if err == nil {
 		_, _, err = c.dir.PublishAnnouncement(r.Context(), v.actor, s, in)
 	}
 	if err != nil {

@@ -28,6 +28,9 @@ func (c *Console) operatorRoutes() {
 	c.operatorPage("POST /operator/orgs/{org}/status", c.operatorOrgStatus)
 	c.operatorPage("POST /operator/orgs/{org}/seats", c.operatorOrgSeats)
 	c.operatorPage("GET /operator/audit", c.operatorAudit)
+	c.operatorPage("GET /operator/announcements", c.announcements)
+	c.operatorPage("POST /operator/announcements", c.publish)
+	c.operatorPage("POST /operator/announcements/{id}/delete", c.withdraw)
 	c.operatorPage("POST /operator/signout", c.operatorSignout)
 }
 
