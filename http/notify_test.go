@@ -206,13 +206,19 @@ func TestAnnouncementsReachOnlyTheirAudienceInTheirWindow(t *testing.T) {
 		in := func(title string) obj {
 			return obj{"title": title, "body": "Body of " + title + " <b>plain</b>", "ends_at": now.Add(time.Hour)}
 		}
-		p.must(p.admin, "POST", org+"/announcements", in("Partner all-hands"), 201)
-		p.must(keys["cadmin"], "POST", org+"/workspaces/alpha/announcements", in("Alpha maintenance"), 201)
+		// A second between publications: the lists are newest first, and
+		// two made in the same instant of the test's clock have no order.
+		publish := func(key, path string, body obj) {
+			p.must(key, "POST", path, body, 201)
+			e.clock.Advance(time.Second)
+		}
+		publish(p.admin, org+"/announcements", in("Partner all-hands"))
+		publish(keys["cadmin"], org+"/workspaces/alpha/announcements", in("Alpha maintenance"))
 		later := in("Alpha later")
 		later["starts_at"] = now.Add(30 * time.Minute)
-		p.must(p.admin, "POST", org+"/workspaces/alpha/announcements", later, 201)
-		p.must(p.admin, "POST", org+"/announcements", obj{"title": "Tier 2 only", "body": "x", "group_id": p.t2, "ends_at": now.Add(time.Hour)}, 201)
-		p.must(e.operator, "POST", "/v1/announcements", in("Platform upgrade"), 201)
+		publish(p.admin, org+"/workspaces/alpha/announcements", later)
+		publish(p.admin, org+"/announcements", obj{"title": "Tier 2 only", "body": "x", "group_id": p.t2, "ends_at": now.Add(time.Hour)})
+		publish(e.operator, "/v1/announcements", in("Platform upgrade"))
 
 		seen := func(who string) string {
 			var out []string

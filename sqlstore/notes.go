@@ -12,9 +12,21 @@ import (
 
 // PutNotification keeps one notification for its person's list.
 func (v *vaultTx) PutNotification(n *gatehouse.Notification) error {
-	return v.exec(`INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0)`, n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt))
+	args := []any{n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt)}
+	if st := v.stmt(insertNotificationSQL); st != nil {
+		if _, err := st.ExecContext(v.ctx, args...); err != nil {
+			return gatehouse.Internal(fmt.Errorf("vault: %w", err))
+		}
+		return nil
+	}
+	return v.exec(insertNotificationSQL, args...)
 }
+
+const (
+	insertNotificationSQL = `INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0)`
+	notePrefsSQL = "SELECT category, email, console FROM notification_prefs WHERE user_id = ?"
+)
 
 // PutNotePref sets where one category reaches a person.
 func (v *vaultTx) PutNotePref(org gatehouse.OrgID, user gatehouse.UserID, p gatehouse.NotePref) error {
@@ -114,11 +126,18 @@ func (db *DB) NotePrefs(ctx context.Context, user gatehouse.UserID) ([]gatehouse
 // NotePrefs reads a user's choices inside the transaction, on its own
 // connection: a change telling people reads them while it commits.
 func (v *vaultTx) NotePrefs(user gatehouse.UserID) ([]gatehouse.NotePref, error) {
+	if st := v.stmt(notePrefsSQL); st != nil {
+		rows, err := st.QueryContext(v.ctx, string(user))
+		return scanNotePrefs(rows, err)
+	}
 	return notePrefs(v.ctx, v.q, v.d, user)
 }
 
 func notePrefs(ctx context.Context, q execer, d *Dialect, user gatehouse.UserID) ([]gatehouse.NotePref, error) {
-	rows, err := q.QueryContext(ctx, d.rebind("SELECT category, email, console FROM notification_prefs WHERE user_id = ?"), string(user))
+	return scanNotePrefs(q.QueryContext(ctx, d.rebind(notePrefsSQL), string(user)))
+}
+
+func scanNotePrefs(rows *sql.Rows, err error) ([]gatehouse.NotePref, error) {
 	if err != nil {
 		return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
 	}
