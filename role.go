@@ -49,3 +49,17 @@ func (r *Role) Covers(held map[Capability]Level) bool {
 	}
 	return true
 }
+
+// ManagesPeople reports whether r grants one of AdminCapabilities, at any
+// level: whoever holds it can give access to others.
+func (r *Role) ManagesPeople() bool {
+	if r == nil {
+		return false
+	}
+	for _, c := range AdminCapabilities {
+		if r.Grants[c] > LevelNone {
+			return true
+		}
+	}
+	return false
+}

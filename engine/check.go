@@ -156,18 +156,7 @@ func (x *Index) Administers(u gh.UserID) bool {
 }
 
 // grantsAdmin reports whether a's role grants one of gh.AdminCapabilities.
-func (x *Index) grantsAdmin(a *gh.Assignment) bool {
-	r := x.roles[a.Role]
-	if r == nil {
-		return false
-	}
-	for _, c := range gh.AdminCapabilities {
-		if r.Grants[c] > gh.LevelNone {
-			return true
-		}
-	}
-	return false
-}
+func (x *Index) grantsAdmin(a *gh.Assignment) bool { return x.roles[a.Role].ManagesPeople() }
 
 // Effective returns every capability u holds in w with its level (nil when none).
 func (x *Index) Effective(u gh.UserID, w gh.WorkspaceID) map[gh.Capability]gh.Level {

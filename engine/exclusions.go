@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	gh "gatehouse.dev/gatehouse"
@@ -164,19 +163,7 @@ func (x *Index) Exclusion(id gh.ExclusionID) *gh.Exclusion {
 func (x *Index) Exclusions(org gh.OrgID, keep func(*gh.Exclusion) bool) []*gh.Exclusion {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	out := []*gh.Exclusion{}
-	for sc, list := range x.exclIn {
-		if sc.org != org {
-			continue
-		}
-		for _, e := range list {
-			if keep(e) {
-				out = append(out, e)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	return sortedValues(x.exclusions, func(e *gh.Exclusion) bool { return e.Org == org && keep(e) })
 }
 
 // ExclusionsOf lists the exclusions naming principal p.

@@ -79,10 +79,9 @@ type Index struct {
 type userEntry struct {
 	u     *gh.User
 	email string // normalized, for exclusions by email
-	// ruled are the rule groups matching the user, sorted; ruleKey what the
-	// rules read of it; ruleUntil when time alone may change them (zero: never).
+	// ruled are the rule groups matching the user, sorted; ruleUntil when
+	// time alone may change them (zero: never).
 	ruled     []gh.GroupID
-	ruleKey   string
 	ruleUntil time.Time
 	anc       []gh.GroupID // breadth-first order
 	ancIdx    []int32      // the same groups as small integers, sorted
@@ -611,9 +610,9 @@ func (x *Index) putUser(u *gh.User) {
 	e := gh.NormalizeEmail(u.Email)
 	oi.byEmail[e] = append(oi.byEmail[e], u.ID)
 	if ue := x.users[u.ID]; ue != nil {
-		ue.u, ue.email, ue.ruleKey = u, e, rules.Key(u)
+		ue.u, ue.email = u, e
 	} else {
-		x.users[u.ID] = &userEntry{u: u, email: e, ruleKey: rules.Key(u)}
+		x.users[u.ID] = &userEntry{u: u, email: e}
 	}
 }
 

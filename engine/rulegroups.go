@@ -127,9 +127,10 @@ func (x *Index) reRuleGroup(g *gh.Group, touched map[gh.UserID]struct{}) {
 		in := false
 		if r != nil {
 			var ok bool
-			if in, ok = memo[ue.ruleKey]; !ok {
+			key := rules.Key(ue.u)
+			if in, ok = memo[key]; !ok {
 				in = r.Match(ue.u, now)
-				memo[ue.ruleKey] = in
+				memo[key] = in
 			}
 		}
 		had := slices.Contains(ue.ruled, g.ID)
@@ -175,7 +176,8 @@ func (x *Index) ruleAll() {
 		byKey := map[string][]*userEntry{}
 		for _, id := range oi.byHome[k.ws].ids {
 			ue := x.users[id]
-			byKey[ue.ruleKey] = append(byKey[ue.ruleKey], ue)
+			key := rules.Key(ue.u)
+			byKey[key] = append(byKey[key], ue)
 		}
 		for _, users := range byKey {
 			var ruled []gh.GroupID
@@ -200,7 +202,7 @@ func (x *Index) current(ue *userEntry) *userEntry {
 	if ue == nil || ue.ruleUntil.IsZero() || x.now().Before(ue.ruleUntil) {
 		return ue
 	}
-	fresh := &userEntry{u: ue.u, email: ue.email, ruleKey: ue.ruleKey}
+	fresh := &userEntry{u: ue.u, email: ue.email}
 	fresh.ruled, fresh.ruleUntil = x.matchRules(ue.u, x.now())
 	x.ancestorsOf(fresh)
 	return fresh

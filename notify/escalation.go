@@ -9,21 +9,6 @@ import (
 	"gatehouse.dev/gatehouse/directory"
 )
 
-// ManagesPeople reports whether r grants a capability that manages a
-// workspace's people or their access (gh.AdminCapabilities) at any level:
-// whoever holds it can give access to others.
-func ManagesPeople(r *gh.Role) bool {
-	if r == nil {
-		return false
-	}
-	for _, c := range gh.AdminCapabilities {
-		if r.Grants[c] > gh.LevelNone {
-			return true
-		}
-	}
-	return false
-}
-
 // escalations tells the administrators of every way someone comes to
 // manage people: a custom role that manages them assigned (the built-in
 // Admin has its own notice), someone joining a group that holds such a role
@@ -40,7 +25,7 @@ func (s *Service) escalations(ch *directory.Change, ev *gh.Event, name func(stri
 			err = s.groupJoined(ch, ev, c, name, by)
 		case gh.KindRole:
 			var before, after gh.Role
-			if Decode(c.Before, &before) && Decode(c.After, &after) && !ManagesPeople(&before) && ManagesPeople(&after) {
+			if Decode(c.Before, &before) && Decode(c.After, &after) && !before.ManagesPeople() && after.ManagesPeople() {
 				held := len(s.dir.Index().AssignmentsWithRole(ev.Org, after.ID))
 				err = s.TellAdmins(ch, ev.Org, "escalation", "Escalation: role "+after.Name+" now manages people",
 					fmt.Sprintf("The role %s was edited to grant management capabilities (adding users or groups, or assigning roles); "+
@@ -61,7 +46,7 @@ func (s *Service) roleGranted(ch *directory.Change, ev *gh.Event, c gh.Change, n
 	}
 	idx := s.dir.Index()
 	r := idx.Role(after.Role)
-	if !ManagesPeople(r) || (Decode(c.Before, &before) && ManagesPeople(idx.Role(before.Role))) {
+	if !r.ManagesPeople() || (Decode(c.Before, &before) && idx.Role(before.Role).ManagesPeople()) {
 		return nil
 	}
 	who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
@@ -78,7 +63,7 @@ func (s *Service) groupJoined(ch *directory.Change, ev *gh.Event, c gh.Change, n
 	groups := append([]gh.GroupID{m.Group}, idx.GroupsOf(gh.GroupPrincipal(m.Group), true)...)
 	for _, g := range groups {
 		for _, a := range idx.AssignmentsOf(gh.GroupPrincipal(g)) {
-			if r := idx.Role(a.Role); ManagesPeople(r) {
+			if r := idx.Role(a.Role); r.ManagesPeople() {
 				who := string(m.Member.Type) + " " + name(m.Member.ID)
 				return s.TellAdmins(ch, ev.Org, "escalation", "Escalation: "+who+" joined "+name(string(m.Group)),
 					fmt.Sprintf("%s joined the group %s, which holds the role %s in workspace %s (through group %s) %s.",
