@@ -32,16 +32,7 @@ func (c *Console) profileOf(v *view, base, action string, u *gh.User, edit bool)
 	if m := c.dir.Index().User(u.Manager); m != nil {
 		p.Manager = m.Email
 	}
-	var phones, certs, training []string
-	for _, ph := range u.Phones {
-		phones = append(phones, directory.FormatPhone(ph))
-	}
-	for _, ct := range u.Certifications {
-		certs = append(certs, directory.FormatCertification(ct))
-	}
-	for _, t := range u.Training {
-		training = append(training, directory.FormatTraining(t))
-	}
+	phones, certs, training := directory.ProfileLists(u)
 	p.Phones, p.Certifications, p.Training = strings.Join(phones, "\n"), strings.Join(certs, "\n"), strings.Join(training, "\n")
 	return p
 }

@@ -76,3 +76,18 @@ func ParseTraining(items []string) []gh.Training {
 func FormatTraining(t gh.Training) string {
 	return strings.TrimRight(strings.Join([]string{t.Course, t.Provider, string(t.Completed)}, "; "), "; ")
 }
+
+// ProfileLists is u's phones, certifications and training, one line each,
+// as the CLI and the console show them and read them back.
+func ProfileLists(u *gh.User) (phones, certs, training []string) {
+	for _, p := range u.Phones {
+		phones = append(phones, FormatPhone(p))
+	}
+	for _, c := range u.Certifications {
+		certs = append(certs, FormatCertification(c))
+	}
+	for _, t := range u.Training {
+		training = append(training, FormatTraining(t))
+	}
+	return phones, certs, training
+}

@@ -131,16 +131,7 @@ func (g *cli) profilePatch(ctx context.Context, s *scope, cmd *cobra.Command, p 
 }
 
 func printProfile(w io.Writer, u gh.User) {
-	var phones, certs, training []string
-	for _, p := range u.Phones {
-		phones = append(phones, directory.FormatPhone(p))
-	}
-	for _, c := range u.Certifications {
-		certs = append(certs, directory.FormatCertification(c))
-	}
-	for _, t := range u.Training {
-		training = append(training, directory.FormatTraining(t))
-	}
+	phones, certs, training := directory.ProfileLists(&u)
 	fields(w, "Email", u.Email, "Name", u.DisplayName(), "Job title", u.JobTitle, "Department", u.Department,
 		"Phones", strings.Join(phones, ", "), "Manager", string(u.Manager), "Skills", strings.Join(u.Skills, ", "),
 		"Specializations", strings.Join(u.Specializations, ", "), "Certifications", strings.Join(certs, " | "),
