@@ -36,7 +36,9 @@ type Period struct {
 // before Until, and refuses a window that is empty or too long.
 func (d *Directory) period(p Period) (Period, error) {
 	if p.Until.IsZero() {
-		p.Until = d.now()
+		// Events keep microseconds: a window ending now must hold what was
+		// recorded at this very instant, so it ends just after it.
+		p.Until = d.now().Truncate(time.Microsecond).Add(time.Microsecond)
 	}
 	if p.Since.IsZero() {
 		p.Since = p.Until.AddDate(0, 0, -DefaultReportDays)

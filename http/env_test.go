@@ -86,7 +86,7 @@ func newEnv(t *testing.T, store gh.Store, opts ...func(*signin.Config)) *env {
 	ctx := context.Background()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := &testClock{t: time.Now().UTC()}
+	clock := &testClock{t: time.Now().UTC().Truncate(time.Microsecond)} // as stored: a report at the instant of an event must see it
 	dir := directory.New(store, engine.New(gh.DefaultCatalogue), log, clock.Now)
 	if err := dir.Load(ctx); err != nil {
 		t.Fatalf("load: %v", err)
