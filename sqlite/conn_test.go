@@ -20,21 +20,21 @@ func TestConnString(t *testing.T) {
 		}
 		defer db.Close()
 		var mode string
-		var sync, fk, busy, queryOnly int
+		var sync, fk, busy, queryOnly, autockpt int
 		if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
 			t.Fatalf("%s: %v", tc.role, err)
 		}
 		for _, p := range []struct {
 			name string
 			dst  *int
-		}{{"synchronous", &sync}, {"foreign_keys", &fk}, {"busy_timeout", &busy}, {"query_only", &queryOnly}} {
+		}{{"synchronous", &sync}, {"foreign_keys", &fk}, {"busy_timeout", &busy}, {"query_only", &queryOnly}, {"wal_autocheckpoint", &autockpt}} {
 			if err := db.QueryRow("PRAGMA " + p.name).Scan(p.dst); err != nil {
 				t.Fatalf("%s: PRAGMA %s: %v", tc.role, p.name, err)
 			}
 		}
-		got := []any{mode, sync, fk, busy > 0, queryOnly}
-		want := []any{"wal", 2, 1, true, tc.queryOnly}
-		for i, name := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout set", "query_only"} {
+		got := []any{mode, sync, fk, busy > 0, queryOnly, autockpt}
+		want := []any{"wal", 2, 1, true, tc.queryOnly, ckptNet}
+		for i, name := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout set", "query_only", "wal_autocheckpoint"} {
 			if got[i] != want[i] {
 				t.Errorf("%s connection: %s = %v, want %v", tc.role, name, got[i], want[i])
 			}

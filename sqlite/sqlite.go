@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -24,6 +25,8 @@ var migrations embed.FS
 // DB is a gatehouse.Store on one SQLite file.
 type DB struct {
 	*sqlstore.DB
+	side *sql.DB // the checkpointer's connection
+	ckpt *checkpointer
 }
 
 // Open opens the database file at path, creating it if needed, and applies
@@ -45,7 +48,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	db := &DB{sqlstore.New(write, read, dialect)}
+	side, err := sql.Open("sqlite", connString(path, ""))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	side.SetMaxOpenConns(1)
+
+	db := &DB{DB: sqlstore.New(write, read, dialect), side: side}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err == nil {
 		err = db.Migrate(ctx, sub)
@@ -54,7 +65,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db.ckpt = startCheckpointer(side, write)
 	return db, nil
+}
+
+// Close stops the checkpointer and closes the connections; the last one to
+// close copies what is left of the WAL.
+func (db *DB) Close() error {
+	if db.ckpt != nil {
+		db.ckpt.close()
+	}
+	return errors.Join(db.side.Close(), db.DB.Close())
 }
 
 // What each pool adds to the settings every connection has.
@@ -78,7 +99,9 @@ func connString(path, role string) string {
 	//   - foreign_keys: SQLite leaves them off unless asked, per connection.
 	//   - busy_timeout: another process (gatehouse migrate, a backup) may hold
 	//     the lock for a moment; wait for it rather than fail.
-	return path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_busy_timeout=10000&" + role
+	//   - wal_autocheckpoint: a net only; the checkpointer copies the WAL back.
+	return path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_busy_timeout=10000&" +
+		"_pragma=wal_autocheckpoint(" + strconv.Itoa(ckptNet) + ")&" + role
 }
 
 var dialect = sqlstore.Dialect{
