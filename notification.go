@@ -120,12 +120,29 @@ func (a *Announcement) Validate() error {
 // Live reports whether the announcement is shown at t.
 func (a *Announcement) Live(t time.Time) bool { return !t.Before(a.StartsAt) && t.Before(a.EndsAt) }
 
+// Notice is a notification a change asks for: Title and Body for User,
+// delivered where the person chose for Category. The notices of a commit
+// are delivered together, in its transaction, once its writes have run:
+// everyone's choices are then read at once and the rows written at once.
+type Notice struct {
+	Org      OrgID
+	User     UserID
+	Email    string
+	Category NoteCategory
+	Title    string
+	Body     string
+	At       time.Time
+}
+
 // NoteTx writes notification rows inside a transaction.
 type NoteTx interface {
-	PutNotification(n *Notification) error
+	// PutNotifications keeps notifications for their people's lists.
+	PutNotifications(ns []*Notification) error
 	PutNotePref(org OrgID, user UserID, p NotePref) error
 	// NotePrefs reads the categories a user has chosen for, inside the transaction.
 	NotePrefs(user UserID) ([]NotePref, error)
+	// NotePrefsOf reads the choices of many users at once; those who never chose are absent.
+	NotePrefsOf(users []UserID) (map[UserID][]NotePref, error)
 	// MarkNotesRead marks a user's notifications read (all when ids is empty) and returns how many changed.
 	MarkNotesRead(user UserID, ids []string, at time.Time) (int, error)
 	PutAnnouncement(a *Announcement) error

@@ -110,6 +110,7 @@ func (b *batchRun) write(a *Actor, fn func(w *writer) error) (gh.Revision, error
 		return 0, err
 	}
 	o.batched = append(o.batched, w.events...)
+	o.notices = append(o.notices, w.notices...)
 	if len(w.events) == 0 {
 		return b.d.idx.Revision(), nil
 	}
@@ -119,6 +120,7 @@ func (b *batchRun) write(a *Actor, fn func(w *writer) error) (gh.Revision, error
 // undo takes the batch's writes out of the index; the transaction's
 // savepoint takes them out of the store.
 func (b *batchRun) undo() {
+	b.outer.notices = nil
 	if len(b.outer.batched) == 0 {
 		return
 	}

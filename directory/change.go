@@ -37,6 +37,10 @@ func (c *Change) ActAs(u *gh.User) { c.w.actor = &Actor{User: u, Source: c.w.act
 // Now is the transaction's clock reading: events and rows share it.
 func (c *Change) Now() time.Time { return c.w.now }
 
+// Notice asks for n to be delivered if this write commits, with the
+// other notices of its commit (DeliverNotices).
+func (c *Change) Notice(n gh.Notice) { c.w.notices = append(c.w.notices, n) }
+
 // Vault writes secrets in this transaction.
 func (c *Change) Vault() gh.VaultTx { return c.w.vault }
 

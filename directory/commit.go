@@ -36,6 +36,7 @@ type request struct {
 	done chan result
 	// set by the committer
 	events   []*gh.Event
+	notices  []gh.Notice
 	applied  bool // the events are in the index already (a batch applies as it goes)
 	err      error
 	answered atomic.Bool
@@ -165,6 +166,9 @@ func (d *Directory) commitGroup(reqs []*request) {
 				return err
 			}
 		}
+		if err := d.deliver(tx, reqs); err != nil {
+			return err
+		}
 		if err := tx.AppendAll(pending); err != nil {
 			if len(reqs) > 1 && gh.KindOf(err) != gh.KindInternal {
 				return errRetryAlone
@@ -191,11 +195,25 @@ func (d *Directory) commitGroup(reqs []*request) {
 	d.answer(reqs, err)
 }
 
+// deliver delivers the notices of the group's writes that passed their rules.
+func (d *Directory) deliver(tx gh.Tx, reqs []*request) error {
+	var notices []gh.Notice
+	for _, r := range reqs {
+		if r.err == nil {
+			notices = append(notices, r.notices...)
+		}
+	}
+	if d.DeliverNotices == nil || len(notices) == 0 {
+		return nil
+	}
+	return d.DeliverNotices(tx.Vault(), notices)
+}
+
 // requeueAlone puts a group's writes back at the head of the queue, each to
 // be committed on its own.
 func (d *Directory) requeueAlone(reqs []*request) {
 	for _, r := range reqs {
-		r.solo, r.err, r.events, r.applied = true, nil, nil, false
+		r.solo, r.err, r.events, r.notices, r.applied = true, nil, nil, nil, false
 	}
 	d.queueMu.Lock()
 	d.queue = append(slices.Clone(reqs), d.queue...)
@@ -228,6 +246,7 @@ func (d *Directory) runRules(tx gh.Tx, g *group, r *request, pending []*gh.Event
 		}
 	}
 	r.events = append(w.batched, w.events...)
+	r.notices = w.notices
 	r.applied = len(w.batched) > 0
 	return false, nil
 }

@@ -7,11 +7,13 @@ import (
 )
 
 // The notification rows a write keeps count as vault rows written, like
-// mail: a write refused after writing them sends its group back.
+// mail: a write refused after writing them sends its group back. (Notices
+// asked for with Change.Notice are written only once the group's writes
+// have run, so they never do.)
 
-func (v *vaultRecorder) PutNotification(n *gh.Notification) error {
+func (v *vaultRecorder) PutNotifications(ns []*gh.Notification) error {
 	v.wrote = true
-	return v.VaultTx.PutNotification(n)
+	return v.VaultTx.PutNotifications(ns)
 }
 func (v *vaultRecorder) PutNotePref(org gh.OrgID, u gh.UserID, p gh.NotePref) error {
 	v.wrote = true

@@ -83,6 +83,15 @@ func openWithOrg(t *testing.T, store gh.Store, slug string) (*directory.Director
 	return d, sys, o, rev
 }
 
+// openPausing opens a directory with one organization over a pausingStore.
+func openPausing(t *testing.T, open func(t *testing.T) gh.Store, slug string) (*pausingStore, *directory.Directory, *directory.Actor, *gh.Org) {
+	inner := open(t)
+	t.Cleanup(func() { inner.Close() })
+	store := &pausingStore{Store: inner, ran: make(chan struct{}), go_: make(chan struct{})}
+	d, sys, o, _ := openWithOrg(t, store, slug)
+	return store, d, sys, o
+}
+
 // TestGroupCommit drives a group of writes that commit together: one that
 // breaks a rule (a taken name) fails alone; readers never see the group's
 // writes before its commit; a commit that fails fails every write of the
@@ -91,10 +100,7 @@ func TestGroupCommit(t *testing.T) {
 	for _, sk := range commitStores {
 		t.Run(sk.name, func(t *testing.T) {
 			ctx := context.Background()
-			inner := sk.open(t)
-			t.Cleanup(func() { inner.Close() })
-			store := &pausingStore{Store: inner, ran: make(chan struct{}), go_: make(chan struct{})}
-			d, sys, o, _ := openWithOrg(t, store, "group")
+			store, d, sys, o := openPausing(t, sk.open, "group")
 			sc := directory.Scope{Org: o}
 
 			// round runs one paused write, queues names behind it, lets it
@@ -177,7 +183,7 @@ func TestGroupCommit(t *testing.T) {
 					t.Errorf("group %q is in the index although its commit failed", n)
 				}
 			}
-			fresh := directory.New(inner, engine.New(gh.DefaultCatalogue), nil, nil)
+			fresh := directory.New(store.Store, engine.New(gh.DefaultCatalogue), nil, nil)
 			if err := fresh.Load(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -37,6 +37,9 @@ type Directory struct {
 	// transaction, so that what they cause (a notification to the security
 	// contacts, say) is written with them or not at all.
 	BeforeCommit func(c *Change, events []*gh.Event) error
+	// DeliverNotices, when set, delivers the notices (Change.Notice) of the
+	// writes of one commit together, inside its transaction, after they ran.
+	DeliverNotices func(v gh.VaultTx, notices []gh.Notice) error
 	// OnAnnounce, when set, delivers an announcement inside the transaction that publishes it.
 	OnAnnounce func(c *Change, a *gh.Announcement) error
 }
@@ -167,6 +170,7 @@ type writer struct {
 	grp    *group     // the group commit this write is part of
 	// batched are the events of a batch's writes, appended and applied already.
 	batched []*gh.Event
+	notices []gh.Notice // delivered if the write commits
 }
 
 // event starts a new event; objects changed in it must be stamped with its revision.

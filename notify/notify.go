@@ -10,6 +10,7 @@ package notify
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,37 +45,65 @@ func New(dir *directory.Directory, store gh.Store, log *slog.Logger, wake func()
 // Tell delivers one notification to u in ch's transaction, where u chose
 // for its category. Only active people are told: an invited one has not
 // chosen yet and a disabled one reads nothing.
+//
+// The notice is delivered with the others of its commit (Deliver), where the
+// choices of everyone told are read at once.
 func (s *Service) Tell(ch *directory.Change, u *gh.User, cat gh.NoteCategory, title, body string) error {
 	if u == nil || u.Status != gh.StatusActive {
 		return nil
 	}
-	p := s.pref(ch, u.ID, cat)
-	now := ch.Now()
-	if p.Console {
-		if err := ch.Vault().PutNotification(&gh.Notification{ID: gh.NewID("note"), Org: u.Org, User: u.ID, Category: cat,
-			Title: title, Body: body, CreatedAt: now}); err != nil {
-			return err
-		}
-	}
-	if p.Email && u.Email != "" {
-		return s.queue(ch, u.Org, u.Email, MailKind, "[Gatehouse] "+title, body)
-	}
+	ch.Notice(gh.Notice{Org: u.Org, User: u.ID, Email: u.Email, Category: cat, Title: title, Body: body, At: ch.Now()})
 	return nil
 }
 
-// pref is u's choice for cat, or the default. A failed read falls back to
-// the default: a notice is better sent against a choice than lost.
-func (s *Service) pref(ch *directory.Change, u gh.UserID, cat gh.NoteCategory) gh.NotePref {
-	prefs, err := ch.Vault().NotePrefs(u)
-	if err != nil {
-		s.log.Warn("notification preferences", "user_id", u, "err", err)
+// Deliver delivers the notices of one commit in its transaction: to each
+// person's list and by mail, where each chose for the notice's category.
+// Everyone's choices are read in one query and the list rows written in
+// one statement, so a busy commit pays for its notices once, not per person.
+func (s *Service) Deliver(v gh.VaultTx, notices []gh.Notice) error {
+	users := make([]gh.UserID, 0, len(notices))
+	for _, n := range notices {
+		users = append(users, n.User)
 	}
+	slices.Sort(users)
+	prefs, err := v.NotePrefsOf(slices.Compact(users))
+	if err != nil { // the defaults, then: a notice is better sent against a choice than lost
+		s.log.Warn("notification preferences", "err", err)
+	}
+	var rows []*gh.Notification
+	for _, n := range notices {
+		p := choice(prefs[n.User], n.Category)
+		if p.Console {
+			rows = append(rows, &gh.Notification{ID: gh.NewID("note"), Org: n.Org, User: n.User, Category: n.Category,
+				Title: n.Title, Body: n.Body, CreatedAt: n.At})
+		}
+		if p.Email && n.Email != "" {
+			if err := queueIn(v, n.At, n.Org, n.Email, MailKind, "[Gatehouse] "+n.Title, n.Body); err != nil {
+				return err
+			}
+		}
+	}
+	return v.PutNotifications(rows)
+}
+
+// choice is the preference among prefs for cat, or the default.
+func choice(prefs []gh.NotePref, cat gh.NoteCategory) gh.NotePref {
 	for _, p := range prefs {
 		if p.Category == cat {
 			return p
 		}
 	}
 	return gh.DefaultNotePref(cat)
+}
+
+// pref is u's choice for cat, read now. A failed read falls back to the
+// default: a notice is better sent against a choice than lost.
+func (s *Service) pref(ch *directory.Change, u gh.UserID, cat gh.NoteCategory) gh.NotePref {
+	prefs, err := ch.Vault().NotePrefs(u)
+	if err != nil {
+		s.log.Warn("notification preferences", "user_id", u, "err", err)
+	}
+	return choice(prefs, cat)
 }
 
 // TellAdmins tells an organization's administrators: every active Org
@@ -134,7 +163,10 @@ func (s *Service) policy(org gh.OrgID) gh.SecurityPolicy {
 // next round (seconds), and waking it for each of a busy node's writes would
 // have it compete with them for the database. Administrators' notices wake it.
 func (s *Service) queue(ch *directory.Change, org gh.OrgID, to, kind, subject, body string) error {
-	now := ch.Now()
-	return ch.Vault().EnqueueMail(&gh.Mail{ID: gh.NewID("mail"), Org: org, To: to, Subject: subject, Body: body, Kind: kind,
+	return queueIn(ch.Vault(), ch.Now(), org, to, kind, subject, body)
+}
+
+func queueIn(v gh.VaultTx, now time.Time, org gh.OrgID, to, kind, subject, body string) error {
+	return v.EnqueueMail(&gh.Mail{ID: gh.NewID("mail"), Org: org, To: to, Subject: subject, Body: body, Kind: kind,
 		Status: gh.MailPending, NextAttempt: now, CreatedAt: now})
 }

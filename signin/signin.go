@@ -95,6 +95,7 @@ func New(dir *directory.Directory, store gh.Store, cfg Config, log *slog.Logger)
 	s.wa = newWebAuthn(cfg.PublicURL, cfg.Issuer)
 	s.notes = notify.New(dir, store, log, s.poke)
 	dir.BeforeCommit = s.notifyContacts
+	dir.DeliverNotices = s.notes.Deliver
 	dir.OnAnnounce = s.notes.Announced
 	return s
 }

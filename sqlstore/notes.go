@@ -4,29 +4,31 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"gatehouse.dev/gatehouse"
 )
 
-// PutNotification keeps one notification for its person's list.
-func (v *vaultTx) PutNotification(n *gatehouse.Notification) error {
-	args := []any{n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt)}
-	if st := v.stmt(insertNotificationSQL); st != nil {
-		if _, err := st.ExecContext(v.ctx, args...); err != nil {
-			return gatehouse.Internal(fmt.Errorf("vault: %w", err))
+// PutNotifications keeps notifications for their people's lists, a commit's
+// worth in a few statements: one round trip to PostgreSQL, not one a person.
+func (v *vaultTx) PutNotifications(ns []*gatehouse.Notification) error {
+	for part := range slices.Chunk(ns, 100) {
+		args := make([]any, 0, 7*len(part))
+		for _, n := range part {
+			args = append(args, n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt))
 		}
-		return nil
+		q := "INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, 0), ", len(part)), ", ")
+		if err := v.exec(q, args...); err != nil {
+			return err
+		}
 	}
-	return v.exec(insertNotificationSQL, args...)
+	return nil
 }
 
-const (
-	insertNotificationSQL = `INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0)`
-	notePrefsSQL = "SELECT category, email, console FROM notification_prefs WHERE user_id = ?"
-)
+const notePrefsSQL = "SELECT category, email, console FROM notification_prefs WHERE user_id = ?"
 
 // PutNotePref sets where one category reaches a person.
 func (v *vaultTx) PutNotePref(org gatehouse.OrgID, user gatehouse.UserID, p gatehouse.NotePref) error {
@@ -126,11 +128,40 @@ func (db *DB) NotePrefs(ctx context.Context, user gatehouse.UserID) ([]gatehouse
 // NotePrefs reads a user's choices inside the transaction, on its own
 // connection: a change telling people reads them while it commits.
 func (v *vaultTx) NotePrefs(user gatehouse.UserID) ([]gatehouse.NotePref, error) {
-	if st := v.stmt(notePrefsSQL); st != nil {
-		rows, err := st.QueryContext(v.ctx, string(user))
-		return scanNotePrefs(rows, err)
-	}
 	return notePrefs(v.ctx, v.q, v.d, user)
+}
+
+// NotePrefsOf reads the choices of users in a few statements.
+func (v *vaultTx) NotePrefsOf(users []gatehouse.UserID) (map[gatehouse.UserID][]gatehouse.NotePref, error) {
+	out := map[gatehouse.UserID][]gatehouse.NotePref{}
+	for part := range slices.Chunk(users, 500) {
+		args := make([]any, len(part))
+		for i, u := range part {
+			args[i] = string(u)
+		}
+		q := "SELECT user_id, category, email, console FROM notification_prefs WHERE user_id IN (" +
+			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		rows, err := v.q.QueryContext(v.ctx, v.d.rebind(q), args...)
+		if err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
+		}
+		for rows.Next() {
+			var u string
+			var p gatehouse.NotePref
+			var email, console int
+			if err := rows.Scan(&u, &p.Category, &email, &console); err != nil {
+				rows.Close()
+				return nil, gatehouse.Internal(err)
+			}
+			p.Email, p.Console = email == 1, console == 1
+			out[gatehouse.UserID(u)] = append(out[gatehouse.UserID(u)], p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
+		}
+	}
+	return out, nil
 }
 
 func notePrefs(ctx context.Context, q execer, d *Dialect, user gatehouse.UserID) ([]gatehouse.NotePref, error) {

@@ -88,7 +88,7 @@ type DB struct {
 
 // writeStatements are the statements every write runs, with ? placeholders.
 func writeStatements() []string {
-	qs := []string{insertEventSQL, insertEventObjectSQL, upsertSignInSQL, insertNotificationSQL, notePrefsSQL}
+	qs := []string{insertEventSQL, insertEventObjectSQL, upsertSignInSQL}
 	for _, t := range tables {
 		qs = append(qs, t.upsert, t.delete)
 	}

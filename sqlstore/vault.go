@@ -27,25 +27,10 @@ type vaultTx struct {
 	ctx context.Context
 	q   execer
 	d   *Dialect
-	t   *tx // the directory transaction, for its prepared statements; nil outside one
 }
 
 // Vault returns the vault writer of a directory transaction.
-func (t *tx) Vault() gatehouse.VaultTx { return &vaultTx{ctx: t.ctx, q: t.tx, d: t.d, t: t} }
-
-// stmt is q's statement prepared once for the write pool, bound to the
-// directory transaction (writeStatements), or nil outside one: the writes
-// that many changes make are not parsed again for each.
-func (v *vaultTx) stmt(q string) *sql.Stmt {
-	if v.t == nil {
-		return nil
-	}
-	st, err := v.t.db.prepared(q)
-	if err != nil {
-		return nil
-	}
-	return v.t.tx.StmtContext(v.ctx, st)
-}
+func (t *tx) Vault() gatehouse.VaultTx { return &vaultTx{ctx: t.ctx, q: t.tx, d: t.d} }
 
 func (v *vaultTx) exec(q string, args ...any) error {
 	if _, err := v.q.ExecContext(v.ctx, v.d.rebind(q), args...); err != nil {

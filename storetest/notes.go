@@ -20,12 +20,10 @@ func testNotes(t *testing.T, h Harness) {
 			Title: "t " + id, Body: "b", CreatedAt: at}
 	}
 	vaultWrite(t, s, func(v gatehouse.VaultTx) error {
-		for _, n := range []*gatehouse.Notification{note("n1", "usr_a", vt0), note("n2", "usr_a", vt0.Add(time.Second)), note("n3", "usr_b", vt0)} {
-			if err := v.PutNotification(n); err != nil {
-				return err
-			}
+		if err := v.PutNotifications(nil); err != nil { // nothing to keep writes nothing
+			return err
 		}
-		return nil
+		return v.PutNotifications([]*gatehouse.Notification{note("n1", "usr_a", vt0), note("n2", "usr_a", vt0.Add(time.Second)), note("n3", "usr_b", vt0)})
 	})
 	var marked int
 	vaultWrite(t, s, func(v gatehouse.VaultTx) (err error) {
@@ -57,6 +55,17 @@ func testNotes(t *testing.T, h Harness) {
 		prefs, err := v.NotePrefs("usr_a")
 		if len(prefs) != 1 || prefs[0].Category != gatehouse.NoteSignIn {
 			t.Errorf("preferences in a transaction = %+v, want sign_in's", prefs)
+		}
+		return err
+	})
+	vaultWrite(t, s, func(v gatehouse.VaultTx) error {
+		if err := v.PutNotePref("org_a", "usr_b", gatehouse.NotePref{Category: gatehouse.NoteAccess, Email: true}); err != nil {
+			return err
+		}
+		many, err := v.NotePrefsOf([]gatehouse.UserID{"usr_a", "usr_b", "usr_none"})
+		if len(many) != 2 || len(many["usr_a"]) != 1 || many["usr_a"][0].Email || len(many["usr_b"]) != 1 ||
+			!many["usr_b"][0].Email || many["usr_b"][0].Console || many["usr_none"] != nil {
+			t.Errorf("preferences of three users = %+v, want usr_a's sign_in, usr_b's access by email only, none for usr_none", many)
 		}
 		return err
 	})
