@@ -64,7 +64,7 @@ var dialect = sqlstore.Dialect{
 	// commit out of order and a follower reading "revisions above mine" would
 	// skip one for ever. Locking the one head row first serialises writers: the
 	// next writer reads the head only after the previous one has committed.
-	LockHead: "SELECT revision FROM head WHERE id = 1 FOR UPDATE",
+	LockHead: "SELECT revision, indexed FROM head WHERE id = 1 FOR UPDATE",
 	// Held to the end of each migration's transaction; the number is arbitrary
 	// but fixed, and names gatehouse's migrations among other advisory locks.
 	LockMigrations: "SELECT pg_advisory_xact_lock(7015320741)",

@@ -83,7 +83,13 @@ const (
 	// A deferred transaction that reads the head and then writes fails with
 	// SQLITE_BUSY if another process wrote in between, and busy_timeout cannot
 	// cure that; BEGIN IMMEDIATE takes the write lock first, waiting for it.
-	writer = "_txlock=immediate"
+	//
+	// The writer also keeps its statement journals and sorts in memory
+	// (temp_store): an upsert's journal of the pages it changes would
+	// otherwise spill to a temporary file, created and removed again inside
+	// the commit that every write waits for. And it caches 32 MiB of pages
+	// rather than 2, so that the leaves a commit changes are mostly at hand.
+	writer = "_txlock=immediate&_pragma=temp_store(2)&_pragma=cache_size(-32768)"
 	// Snapshots and the event feed only read; make that a rule.
 	reader = "_query_only=1"
 )
@@ -106,7 +112,7 @@ func connString(path, role string) string {
 
 var dialect = sqlstore.Dialect{
 	// The write connection's BEGIN IMMEDIATE already holds the write lock.
-	LockHead: "SELECT revision FROM head WHERE id = 1",
+	LockHead: "SELECT revision, indexed FROM head WHERE id = 1",
 	// A read transaction in WAL mode sees one snapshot from its first read on.
 	ReadTx:    &sql.TxOptions{ReadOnly: true},
 	Violation: violation,

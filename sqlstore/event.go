@@ -84,10 +84,54 @@ func withKeyState(ctx context.Context, q querier, d *Dialect, evs []*gatehouse.E
 // ListEvents returns f.Org's events, newest first, filtered by every non-zero
 // field of f. Limit defaults to DefaultLimit and is capped at MaxLimit; page
 // on by passing the last revision seen as Before. Errors are KindInternal.
+//
+// A filter audit_keys answers (audit.go) reads the events not yet indexed
+// from the log first, then the rest through the keys; anything else reads
+// the log through its organization index, or event_objects for an object.
 func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gatehouse.Event, error) {
-	where, args := []string{"org_id = ?"}, []any{string(f.Org)}
+	limit := clampLimit(f.Limit)
+	key := auditKey(f)
+	if key == "" {
+		where, args := eventConds(f, "")
+		return db.listEvents(ctx, "SELECT data, hash FROM events WHERE "+where+" ORDER BY revision DESC LIMIT ?", append(args, limit)...)
+	}
+	var indexed int64
+	if err := db.read.QueryRowContext(ctx, "SELECT indexed FROM head WHERE id = 1").Scan(&indexed); err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("list events: %w", err))
+	}
+	var evs []*gatehouse.Event
+	if f.Before == 0 || int64(f.Before) > indexed+1 {
+		// Whatever is committed after indexed was read is newer than the
+		// query: the keys up to indexed are complete whatever happens next.
+		where, args := eventConds(f, "")
+		tail, err := db.listEvents(ctx, "SELECT data, hash FROM events WHERE revision > ? AND "+where+
+			" ORDER BY revision DESC LIMIT ?", append(append([]any{indexed}, args...), limit)...)
+		if err != nil || len(tail) == limit {
+			return tail, err
+		}
+		evs, limit = tail, limit-len(tail)
+	}
+	where, args := eventConds(f, "e.")
+	rest, err := db.listEvents(ctx, "SELECT e.data, e.hash FROM audit_keys k JOIN events e ON e.revision = k.revision "+
+		"WHERE k.key = ? AND k.revision <= ? AND "+where+" ORDER BY k.revision DESC LIMIT ?",
+		append(append([]any{key, indexed}, args...), limit)...)
+	return append(evs, rest...), err
+}
+
+func (db *DB) listEvents(ctx context.Context, q string, args ...any) ([]*gatehouse.Event, error) {
+	evs, err := queryEvents(ctx, db.read, db.d.rebind(q), args...)
+	if err != nil {
+		return nil, gatehouse.Internal(fmt.Errorf("list events: %w", err))
+	}
+	return evs, nil
+}
+
+// eventConds is the WHERE clause of f's filters on the events table, its
+// columns prefixed with p.
+func eventConds(f gatehouse.EventFilter, p string) (string, []any) {
+	where, args := []string{p + "org_id = ?"}, []any{string(f.Org)}
 	add := func(cond string, a ...any) {
-		where = append(where, cond)
+		where = append(where, p+cond)
 		args = append(args, a...)
 	}
 	if f.Workspace != "" {
@@ -105,7 +149,8 @@ func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gateh
 	switch {
 	case strings.HasSuffix(f.Action, "."):
 		// substr, not LIKE: LIKE ignores case in SQLite and treats _ as a wildcard.
-		add("substr(action, 1, ?) = ?", utf8.RuneCountInString(f.Action), f.Action)
+		where = append(where, "substr("+p+"action, 1, ?) = ?")
+		args = append(args, utf8.RuneCountInString(f.Action), f.Action)
 	case f.Action != "":
 		add("action = ?", f.Action)
 	}
@@ -118,13 +163,7 @@ func (db *DB) ListEvents(ctx context.Context, f gatehouse.EventFilter) ([]*gateh
 	if f.Before > 0 {
 		add("revision < ?", int64(f.Before))
 	}
-	args = append(args, clampLimit(f.Limit))
-	q := "SELECT data, hash FROM events WHERE " + strings.Join(where, " AND ") + " ORDER BY revision DESC LIMIT ?"
-	evs, err := queryEvents(ctx, db.read, db.d.rebind(q), args...)
-	if err != nil {
-		return nil, gatehouse.Internal(fmt.Errorf("list events: %w", err))
-	}
-	return evs, nil
+	return strings.Join(where, " AND "), args
 }
 
 // queryEvents decodes the (data, hash) rows of q.

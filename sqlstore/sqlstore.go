@@ -34,7 +34,8 @@ type Dialect struct {
 	// Numbered rewrites the ? placeholders queries are written with into $1, $2, …
 	Numbered bool
 	// LockHead is the first statement of every write transaction: it returns the
-	// head revision and must keep every other writer out until the transaction ends.
+	// head revision and the revision audit_keys is complete to (audit.go), and
+	// must keep every other writer out until the transaction ends.
 	LockHead string
 	// LockMigrations, if set, runs first in each migration's transaction, to keep
 	// migrators started at the same time from applying a migration twice.
@@ -162,8 +163,8 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
 	}
 	defer sqlTx.Rollback() // a no-op once committed
-	var head gatehouse.Revision
-	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head); err != nil {
+	var head, indexed gatehouse.Revision
+	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head, &indexed); err != nil {
 		return gatehouse.Internal(fmt.Errorf("lock head: %w", err))
 	}
 	t := &tx{ctx: ctx, tx: sqlTx, db: db, d: &db.d, next: head + 1}
@@ -176,7 +177,12 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 		return t.err
 	}
 	if t.next > head+1 {
-		if _, err := sqlTx.ExecContext(ctx, db.d.rebind("UPDATE head SET revision = ? WHERE id = 1"), int64(t.next-1)); err != nil {
+		var err error
+		if indexed, err = t.indexAudit(indexed); err != nil {
+			return err
+		}
+		if _, err := sqlTx.ExecContext(ctx, db.d.rebind("UPDATE head SET revision = ?, indexed = ? WHERE id = 1"),
+			int64(t.next-1), int64(indexed)); err != nil {
 			return gatehouse.Internal(fmt.Errorf("move the head: %w", err))
 		}
 	}

@@ -44,6 +44,8 @@ func Run(t *testing.T, h Harness) {
 		{"Concurrent", testConcurrent},
 		{"ListEvents", testListEvents},
 		{"ListEventsPaging", testListEventsPaging},
+		{"AuditKeys", testAuditKeys},
+		{"AuditKeysBackfill", testAuditKeysBackfill},
 		{"TargetBackfill", testTargetBackfill},
 		{"LastSignIns", testLastSignIns},
 		{"Limits", testLimits},
