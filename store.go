@@ -5,6 +5,14 @@ import (
 	"time"
 )
 
+// SyncLater is a store whose Update returns once its transaction is
+// committed, before it is on disk; Sync puts every transaction committed
+// before the call on disk. A write is acknowledged only after Sync, and the
+// next transactions need not wait for it (directory's group commit).
+type SyncLater interface {
+	Sync() error
+}
+
 // Store keeps the truth: state tables and the append-only event log. Stores
 // enforce uniqueness and references as a second line of defence; the rules of
 // DESIGN §2 are checked by the directory service before a change is appended.

@@ -39,6 +39,7 @@ type request struct {
 	notices  []gh.Notice
 	applied  bool // the events are in the index already (a batch applies as it goes)
 	err      error
+	taken    atomic.Bool // in a group being committed, or committed already
 	answered atomic.Bool
 }
 
@@ -72,7 +73,7 @@ func (d *Directory) enqueue(r *request) (gh.Revision, error) {
 		return res.rev, res.err
 	default:
 	}
-	for !r.answered.Load() {
+	for !r.taken.Load() {
 		group := d.takeGroup()
 		if len(group) == 0 {
 			break
@@ -97,6 +98,9 @@ func (d *Directory) takeGroup() []*request {
 	}
 	group := slices.Clone(d.queue[:n])
 	d.queue = slices.Delete(d.queue, 0, n)
+	for _, r := range group {
+		r.taken.Store(true)
+	}
 	return group
 }
 
@@ -188,11 +192,14 @@ func (d *Directory) commitGroup(reqs []*request) {
 		d.rebuild(ctx, err)
 	}
 	d.gates.release(g.held)
-	if errors.Is(err, errRetryAlone) {
+	switch {
+	case errors.Is(err, errRetryAlone):
 		d.requeueAlone(reqs)
-		return
+	case err == nil && d.syncLater != nil:
+		d.answerWhenDurable(reqs)
+	default:
+		d.answer(reqs, err)
 	}
-	d.answer(reqs, err)
 }
 
 // deliver delivers the notices of the group's writes that passed their rules.
@@ -214,6 +221,7 @@ func (d *Directory) deliver(tx gh.Tx, reqs []*request) error {
 func (d *Directory) requeueAlone(reqs []*request) {
 	for _, r := range reqs {
 		r.solo, r.err, r.events, r.notices, r.applied = true, nil, nil, nil, false
+		r.taken.Store(false)
 	}
 	d.queueMu.Lock()
 	d.queue = append(slices.Clone(reqs), d.queue...)

@@ -33,6 +33,10 @@ type Directory struct {
 	// applied to the index but not yet committed (commit.go).
 	gates gates
 
+	// syncLater is the store when its commits are made durable apart (durable.go).
+	syncLater gh.SyncLater
+	durable   durable
+
 	// BeforeCommit, when set, sees every change's events inside its
 	// transaction, so that what they cause (a notification to the security
 	// contacts, say) is written with them or not at all.
@@ -52,7 +56,9 @@ func New(store gh.Store, idx *engine.Index, log *slog.Logger, now func() time.Ti
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Directory{store: store, idx: idx, log: log, now: now}
+	d := &Directory{store: store, idx: idx, log: log, now: now}
+	d.syncLater, _ = store.(gh.SyncLater)
+	return d
 }
 
 // Index returns the access index the directory keeps current.

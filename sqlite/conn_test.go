@@ -11,9 +11,9 @@ import (
 func TestConnString(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
 	for _, tc := range []struct {
-		role      string
-		queryOnly int
-	}{{writer, 0}, {reader, 1}} {
+		role            string
+		queryOnly, sync int
+	}{{writer, 0, 1}, {reader, 1, 2}, {checkpointing, 0, 2}} {
 		db, err := sql.Open("sqlite", connString(path, tc.role))
 		if err != nil {
 			t.Fatal(err)
@@ -33,7 +33,7 @@ func TestConnString(t *testing.T) {
 			}
 		}
 		got := []any{mode, sync, fk, busy > 0, queryOnly, autockpt}
-		want := []any{"wal", 2, 1, true, tc.queryOnly, ckptNet}
+		want := []any{"wal", tc.sync, 1, true, tc.queryOnly, ckptNet}
 		for i, name := range []string{"journal_mode", "synchronous", "foreign_keys", "busy_timeout set", "query_only", "wal_autocheckpoint"} {
 			if got[i] != want[i] {
 				t.Errorf("%s connection: %s = %v, want %v", tc.role, name, got[i], want[i])

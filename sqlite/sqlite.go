@@ -27,6 +27,7 @@ type DB struct {
 	*sqlstore.DB
 	side *sql.DB // the checkpointer's connection
 	ckpt *checkpointer
+	wal  string // the WAL's path, for Sync
 }
 
 // Open opens the database file at path, creating it if needed, and applies
@@ -48,7 +49,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 
-	side, err := sql.Open("sqlite", connString(path, ""))
+	side, err := sql.Open("sqlite", connString(path, checkpointing))
 	if err != nil {
 		write.Close()
 		read.Close()
@@ -56,10 +57,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	side.SetMaxOpenConns(1)
 
-	db := &DB{DB: sqlstore.New(write, read, dialect), side: side}
+	db := &DB{DB: sqlstore.New(write, read, dialect), side: side, wal: path + "-wal"}
 	sub, err := fs.Sub(migrations, "migrations")
 	if err == nil {
 		err = db.Migrate(ctx, sub)
+	}
+	if err == nil {
+		err = db.Sync()
 	}
 	if err != nil {
 		db.Close()
@@ -89,9 +93,14 @@ const (
 	// otherwise spill to a temporary file, created and removed again inside
 	// the commit that every write waits for. And it caches 32 MiB of pages
 	// rather than 2, so that the leaves a commit changes are mostly at hand.
-	writer = "_txlock=immediate&_pragma=temp_store(2)&_pragma=cache_size(-32768)"
+	//
+	// It commits with synchronous=NORMAL, and Sync puts its commits on disk
+	// before they are acknowledged (durable.go).
+	writer = "_txlock=immediate&_synchronous=NORMAL&_pragma=temp_store(2)&_pragma=cache_size(-32768)"
 	// Snapshots and the event feed only read; make that a rule.
-	reader = "_query_only=1"
+	reader = "_query_only=1&_synchronous=FULL"
+	// The checkpointer syncs what it copies before SQLite may drop it from the WAL.
+	checkpointing = "_synchronous=FULL"
 )
 
 // connString is the DSN of a connection to path. The driver strips the query
@@ -99,14 +108,11 @@ const (
 func connString(path, role string) string {
 	// Every connection gets these settings:
 	//   - WAL, so readers (snapshots, the event feed) never wait for the writer.
-	//   - synchronous=FULL: a commit is on disk before Update returns. NORMAL
-	//     can lose the last commits on power loss, and if one of them was a
-	//     revocation, the user who was removed would get their access back.
 	//   - foreign_keys: SQLite leaves them off unless asked, per connection.
 	//   - busy_timeout: another process (gatehouse migrate, a backup) may hold
 	//     the lock for a moment; wait for it rather than fail.
 	//   - wal_autocheckpoint: a net only; the checkpointer copies the WAL back.
-	return path + "?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=1&_busy_timeout=10000&" +
+	return path + "?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&" +
 		"_pragma=wal_autocheckpoint(" + strconv.Itoa(ckptNet) + ")&" + role
 }
 
