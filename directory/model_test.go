@@ -1,6 +1,7 @@
 package directory_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -463,6 +466,8 @@ func (m *model) seed() {
 			m.t.Fatal(err)
 		}
 		m.r.orgs[o.ID] = slug
+		noteBirth(string(o.ID))
+		noteBirth(string(admin.ID))
 		m.r.users[admin.ID] = &refUser{id: admin.ID, email: admin.Email, org: o.ID, status: gh.StatusActive, orgRole: gh.OrgRoleAdmin}
 		for i := range 3 {
 			ws, _, err := m.d.CreateWorkspace(m.ctx, sys, o, directory.WorkspaceInput{Name: fmt.Sprintf("%s ws %d", slug, i)})
@@ -470,6 +475,7 @@ func (m *model) seed() {
 				m.t.Fatal(err)
 			}
 			m.r.ws[ws.ID] = &refWS{id: ws.ID, org: o.ID, slug: ws.Slug, active: true}
+			noteBirth(string(ws.ID))
 		}
 	}
 	for range 14 {
@@ -510,12 +516,39 @@ func (m *model) seed() {
 	}
 }
 
+// births numbers the objects a model makes in the order it made them. Picks
+// go by that order, not by id: ids made in the same millisecond sort at
+// random, and a seed would not replay the same steps.
+var (
+	births sync.Map // id → its number
+	born   atomic.Int64
+)
+
+func noteBirth(id string) { births.LoadOrStore(id, born.Add(1)) }
+
+// birth is k's number (0 for what the model did not make, such as a
+// built-in role) and its id.
+func birth(k any) (int64, string) {
+	id := fmt.Sprint(k)
+	if p, ok := k.(gh.Principal); ok {
+		id = p.ID
+	}
+	if n, ok := births.Load(id); ok {
+		return n.(int64), id
+	}
+	return 0, id
+}
+
 func pick[K comparable, V any](rng *rand.Rand, m map[K]V) (K, V) {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b K) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	slices.SortFunc(keys, func(a, b K) int {
+		na, sa := birth(a)
+		nb, sb := birth(b)
+		return cmp.Or(cmp.Compare(na, nb), strings.Compare(sa, sb))
+	})
 	var zk K
 	var zv V
 	if len(keys) == 0 {
@@ -787,6 +820,7 @@ func (m *model) opCreateUserAs(a *directory.Actor, ra *refUser) {
 		return
 	}
 	m.r.users[u.ID] = &refUser{id: u.ID, email: u.Email, org: org, ws: ws, status: gh.StatusActive, orgRole: u.OrgRole}
+	noteBirth(string(u.ID))
 }
 
 func (m *model) opSetStatus() {
@@ -859,6 +893,7 @@ func (m *model) opCreateGroupAs(a *directory.Actor) {
 		m.t.Fatal(err)
 	}
 	m.r.groups[g.ID] = &refGroup{id: g.ID, org: org, ws: ws}
+	noteBirth(string(g.ID))
 }
 
 func (m *model) opDeleteGroup() {
@@ -905,6 +940,7 @@ func (m *model) opCreateRole() {
 	}
 	if m.outcome("create role", ra, want, err) {
 		m.r.roles[r.ID] = &refRole{id: r.ID, org: org, ws: ws, grants: grants}
+		noteBirth(string(r.ID))
 	}
 }
 
@@ -1166,6 +1202,7 @@ func (m *model) opExclude() {
 			m.t.Fatalf("step %d: exclusion set by %s, want %s", m.n, e.SetBy, by)
 		}
 		m.r.excl[e.ID] = e
+		noteBirth(string(e.ID))
 	}
 	m.crossTenant(ra, org, err)
 }
