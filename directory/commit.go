@@ -141,11 +141,13 @@ func (d *Directory) commitGroup(reqs []*request) {
 	g := &group{d: d}
 	var last *request // the write applied once committed, as a lone write always was
 	err := d.store.Update(ctx, func(tx gh.Tx) error {
-		err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
-			return tx.EventsAfter(after, n)
-		})
-		if err != nil {
-			return err
+		if tx.Next()-1 > d.idx.Revision() { // another node wrote since: read it first
+			err := d.catchUp(ctx, func(_ context.Context, after gh.Revision, n int) ([]*gh.Event, error) {
+				return tx.EventsAfter(after, n)
+			})
+			if err != nil {
+				return err
+			}
 		}
 		var pending []*gh.Event
 		for i, r := range reqs {
