@@ -539,7 +539,8 @@ func birth(k any) (int64, string) {
 	return 0, id
 }
 
-func pick[K comparable, V any](rng *rand.Rand, m map[K]V) (K, V) {
+// inBirthOrder is m's keys in the order the model made them.
+func inBirthOrder[K comparable, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -549,6 +550,11 @@ func pick[K comparable, V any](rng *rand.Rand, m map[K]V) (K, V) {
 		nb, sb := birth(b)
 		return cmp.Or(cmp.Compare(na, nb), strings.Compare(sa, sb))
 	})
+	return keys
+}
+
+func pick[K comparable, V any](rng *rand.Rand, m map[K]V) (K, V) {
+	keys := inBirthOrder(m)
 	var zk K
 	var zv V
 	if len(keys) == 0 {
@@ -584,9 +590,9 @@ func (m *model) near() bool { return m.rng.IntN(4) != 0 }
 // pickWhere picks a random value of mp accepted by keep, or any when none is.
 func pickWhere[K comparable, V any](rng *rand.Rand, mp map[K]V, keep func(V) bool) (K, V) {
 	sub := map[K]V{}
-	for k, v := range mp {
-		if keep(v) {
-			sub[k] = v
+	for _, k := range inBirthOrder(mp) { // keep may draw from rng: the same draws for the same keys
+		if keep(mp[k]) {
+			sub[k] = mp[k]
 		}
 	}
 	if len(sub) == 0 {
@@ -806,6 +812,13 @@ func (m *model) opCreateUserAs(a *directory.Actor, ra *refUser) {
 	if ra != nil {
 		c := gh.CapUsersAdd
 		want = m.r.scopeOK(ra, org, ws) && m.r.mayManage(ra, org, ws, c)
+		// A new user a group's rule takes in joins that group (§2a).
+		born := &refUser{org: org, ws: ws, status: gh.StatusActive}
+		for _, gid := range inBirthOrder(m.r.groups) {
+			if g := m.r.groups[gid]; m.r.ruleHolds(g, born) {
+				want = want && m.joinCoveredRef(ra, gid, g)
+			}
+		}
 	}
 	s, err := m.scope(a, org, ws)
 	var u *gh.User

@@ -124,6 +124,13 @@ func (x *Index) reRuleGroup(g *gh.Group, touched map[gh.UserID]struct{}) {
 	memo := map[string]bool{}
 	for _, id := range home {
 		ue := x.users[id]
+		if !ue.ruleUntil.IsZero() && !now.Before(ue.ruleUntil) {
+			// Its other rule groups are stale too (a certification expired
+			// since they were read): patching in this group alone would
+			// store them as fresh, and keep the expired ones.
+			x.reRuleUser(id, touched)
+			continue
+		}
 		in := false
 		if r != nil {
 			var ok bool

@@ -110,3 +110,37 @@ func TestRuleGroupsFollowProfilesAndTime(t *testing.T) {
 		t.Error("the deleted rule group still counts")
 	}
 }
+
+// A rule set on one group, after a certification expired unswept, must not
+// keep the user in the other rule group that expiry ended.
+func TestARuleChangeDoesNotReviveAnExpiredRuleGroup(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	b := &builder{}
+	b.put(gh.KindOrg, "org_1", &gh.Org{ID: "org_1", Slug: "one", Name: "One", Status: gh.StatusActive})
+	b.put(gh.KindWorkspace, "ws_1", &gh.Workspace{ID: "ws_1", Org: "org_1", Slug: "w", Name: "W", Status: gh.StatusActive})
+	b.put(gh.KindUser, "usr_ana", &gh.User{ID: "usr_ana", Home: gh.Home{Org: "org_1"}, Email: "ana@x.example", Status: gh.StatusActive,
+		OrgRole: gh.OrgRoleMember, Department: "SOC", Certifications: []gh.Certification{{Name: "GCIH", Expires: "2026-12-07"}}})
+	b.put(gh.KindGroup, "grp_cert", &gh.Group{ID: "grp_cert", Home: gh.Home{Org: "org_1"}, Name: "Certified", Rule: `certified("GCIH")`})
+	b.put(gh.KindGroup, "grp_soc", &gh.Group{ID: "grp_soc", Home: gh.Home{Org: "org_1"}, Name: "SOC"})
+	b.put(gh.KindAssignment, "asg_1", &gh.Assignment{ID: "asg_1", Org: "org_1", Workspace: "ws_1", Principal: gh.GroupPrincipal("grp_cert"), Role: gh.RoleIncidentResponder})
+	x := engine.New(gh.DefaultCatalogue)
+	x.SetClock(func() time.Time { return now })
+	if err := x.Apply(b.events...); err != nil {
+		t.Fatal(err)
+	}
+	allowed := func() bool { return x.Check("usr_ana", "ws_1", "incidents.close", gh.LevelFull).Allowed }
+	if !allowed() {
+		t.Fatal("ana, certified, is denied")
+	}
+	now = time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC) // expired, nothing swept
+	b.put(gh.KindGroup, "grp_soc", &gh.Group{ID: "grp_soc", Home: gh.Home{Org: "org_1"}, Name: "SOC", Rule: `department == "SOC"`})
+	if err := x.Apply(b.events[len(b.events)-1]); err != nil {
+		t.Fatal(err)
+	}
+	if allowed() {
+		t.Error("ana's expired certification counts again after another group's rule changed")
+	}
+	if got := x.GroupsOf(gh.UserPrincipal("usr_ana"), true); len(got) != 1 || got[0] != "grp_soc" {
+		t.Errorf("ana's groups = %v, want SOC alone", got)
+	}
+}
