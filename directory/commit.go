@@ -35,12 +35,11 @@ type request struct {
 	solo bool // run in a transaction of its own (see Change, Batch)
 	done chan result
 	// set by the committer
-	events   []*gh.Event
-	notices  []gh.Notice
-	applied  bool // the events are in the index already (a batch applies as it goes)
-	err      error
-	taken    atomic.Bool // in a group being committed, or committed already
-	answered atomic.Bool
+	events  []*gh.Event
+	notices []gh.Notice
+	applied bool // the events are in the index already (a batch applies as it goes)
+	err     error
+	taken   atomic.Bool // in a group being committed, or committed already
 }
 
 type result struct {
@@ -336,7 +335,6 @@ func (d *Directory) rebuild(ctx context.Context, cause error) {
 func (d *Directory) answer(group []*request, commitErr error) {
 	rev := d.idx.Revision()
 	for _, r := range group {
-		r.answered.Store(true)
 		switch {
 		case commitErr != nil:
 			r.done <- result{err: commitErr}

@@ -46,7 +46,7 @@ func TestGroupRetriesAloneAfterAWriteLeftAVaultRow(t *testing.T) {
 	d.writeMu.Lock()
 	d.queue = append(d.queue, reqs...)
 	groups := 0
-	for !reqs[0].answered.Load() || !bad.answered.Load() || !reqs[2].answered.Load() {
+	for !reqs[0].taken.Load() || !bad.taken.Load() || !reqs[2].taken.Load() {
 		d.commitGroup(d.takeGroup())
 		groups++
 	}
