@@ -214,16 +214,10 @@ func (s *Server) signinPost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) signinMFAPost(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r), Next: r.PostForm.Get("next")}
-	c, err := r.Cookie(sessionCookie)
-	if err == nil {
-		err = checkForm(r)
-	} else {
-		err = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "sign in first")
-	}
+	d, session, err := s.secondStep(w, r)
 	var st *signin.Started
 	if err == nil {
-		st, err = s.signin.LoginMFA(r.Context(), c.Value, r.PostForm.Get("code"), s.client(r))
+		st, err = s.signin.LoginMFA(r.Context(), session, r.PostForm.Get("code"), s.client(r))
 	}
 	if err != nil {
 		s.offerCodes(r, &d)
@@ -236,16 +230,10 @@ func (s *Server) signinMFAPost(w http.ResponseWriter, r *http.Request) {
 // signinCodePost sends a code by email or SMS for the second step, and
 // shows the step again, saying where the code went.
 func (s *Server) signinCodePost(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r), Next: r.PostForm.Get("next")}
-	c, err := r.Cookie(sessionCookie)
-	if err == nil {
-		err = checkForm(r)
-	} else {
-		err = gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "sign in first")
-	}
+	d, session, err := s.secondStep(w, r)
 	var sent *signin.CodeSent
 	if err == nil {
-		sent, err = s.signin.SendCode(r.Context(), c.Value, r.PostForm.Get("method"), s.client(r))
+		sent, err = s.signin.SendCode(r.Context(), session, r.PostForm.Get("method"), s.client(r))
 	}
 	s.offerCodes(r, &d)
 	if err != nil {
@@ -254,6 +242,17 @@ func (s *Server) signinCodePost(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Notice = "We sent a code to " + sent.SentTo + ". It works once, for 10 minutes."
 	s.render(w, r, http.StatusOK, "signin.html", d)
+}
+
+// secondStep is the page and the pending session of a post to the second
+// step of signing in; an error when there is no session or the form is bad.
+func (s *Server) secondStep(w http.ResponseWriter, r *http.Request) (pageData, string, error) {
+	d := pageData{Title: "Sign in", MFA: true, FormToken: s.formToken(w, r), Next: r.PostForm.Get("next")}
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return d, "", gh.Errorf(gh.KindUnauthenticated, "invalid_credentials", "sign in first")
+	}
+	return d, c.Value, checkForm(r)
 }
 
 // offerCodes fills the second step's "Email me a code" and "Text me a

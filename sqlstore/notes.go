@@ -147,13 +147,11 @@ func (v *vaultTx) NotePrefsOf(users []gatehouse.UserID) (map[gatehouse.UserID][]
 		}
 		for rows.Next() {
 			var u string
-			var p gatehouse.NotePref
-			var email, console int
-			if err := rows.Scan(&u, &p.Category, &email, &console); err != nil {
+			p, err := scanNotePref(rows, &u)
+			if err != nil {
 				rows.Close()
 				return nil, gatehouse.Internal(err)
 			}
-			p.Email, p.Console = email == 1, console == 1
 			out[gatehouse.UserID(u)] = append(out[gatehouse.UserID(u)], p)
 		}
 		rows.Close()
@@ -175,15 +173,23 @@ func scanNotePrefs(rows *sql.Rows, err error) ([]gatehouse.NotePref, error) {
 	defer rows.Close()
 	var out []gatehouse.NotePref
 	for rows.Next() {
-		var p gatehouse.NotePref
-		var email, console int
-		if err := rows.Scan(&p.Category, &email, &console); err != nil {
+		p, err := scanNotePref(rows)
+		if err != nil {
 			return nil, gatehouse.Internal(err)
 		}
-		p.Email, p.Console = email == 1, console == 1
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// scanNotePref reads a row's leading columns into lead, then category,
+// email and console.
+func scanNotePref(rows *sql.Rows, lead ...any) (gatehouse.NotePref, error) {
+	var p gatehouse.NotePref
+	var email, console int
+	err := rows.Scan(append(lead, &p.Category, &email, &console)...)
+	p.Email, p.Console = email == 1, console == 1
+	return p, err
 }
 
 // Announcements lists org's announcements and the deployment's, newest first.
