@@ -75,6 +75,7 @@ var dialect = sqlstore.Dialect{
 	// if it rolls back: a wake-up always means there is something to read.
 	Notify:   "SELECT pg_notify('" + channel + "', ?)",
 	MultiRow: true,
+	Pipeline: pipeline,
 }
 
 // channel is the LISTEN/NOTIFY channel of committed events.
@@ -93,4 +94,31 @@ func violation(err error) sqlstore.Violation {
 		return sqlstore.ForeignKey
 	}
 	return sqlstore.NoViolation
+}
+
+// pipeline sends stmts as one pgx batch on the transaction's connection:
+// pgx writes them all, then reads their results, so a group commit's writes
+// cost one round trip instead of one each.
+func pipeline(ctx context.Context, conn *sql.Conn, stmts []sqlstore.Stmt) (failed int, err error) {
+	failed = -1
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("connection is %T, not pgx's", dc)
+		}
+		b := &pgx.Batch{}
+		for _, s := range stmts {
+			b.Queue(s.Query, s.Args...)
+		}
+		res := c.Conn().SendBatch(ctx, b)
+		for i := range stmts {
+			if _, err := res.Exec(); err != nil {
+				failed = i
+				res.Close()
+				return err
+			}
+		}
+		return res.Close()
+	})
+	return failed, err
 }

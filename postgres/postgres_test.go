@@ -46,6 +46,7 @@ func TestStore(t *testing.T) {
 			}
 			return open(t, dsns[s])
 		},
+		Another: func(t *testing.T, s gatehouse.Store) gatehouse.Store { return open(t, dsns[s]) },
 	})
 }
 

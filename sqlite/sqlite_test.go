@@ -47,6 +47,7 @@ func TestStore(t *testing.T) {
 			}
 			return open(t, paths[s])
 		},
+		Another: func(t *testing.T, s gatehouse.Store) gatehouse.Store { return open(t, paths[s]) },
 	})
 }
 

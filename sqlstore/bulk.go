@@ -41,10 +41,14 @@ func (t *tx) appendAll(evs []*gatehouse.Event) error {
 		}
 		return nil
 	}
-	if err := t.writeStates(evs); err != nil {
+	p := &pipe{t: t}
+	if err := t.writeStates(p, evs); err != nil {
 		return err
 	}
-	return t.writeEvents(evs)
+	if err := t.writeEvents(p, evs); err != nil {
+		return err
+	}
+	return p.send()
 }
 
 // stateWrite is one change ready for its table.
@@ -57,13 +61,13 @@ type stateWrite struct {
 
 // writeStates writes every change in order, a run of upserts into one table
 // with distinct keys as one statement; deletes one by one.
-func (t *tx) writeStates(evs []*gatehouse.Event) error {
+func (t *tx) writeStates(p *pipe, evs []*gatehouse.Event) error {
 	var run []stateWrite
 	flush := func() error {
 		if len(run) == 0 {
 			return nil
 		}
-		err := t.upsertRun(run)
+		err := t.upsertRun(p, run)
 		run = run[:0]
 		return err
 	}
@@ -82,8 +86,8 @@ func (t *tx) writeStates(evs []*gatehouse.Event) error {
 				clear(seen)
 			}
 			if sw.del {
-				if err := t.execPrepared(sw.tbl.delete, sw.args...); err != nil {
-					return t.d.conflict(sw.c, err)
+				if err := p.add(sw.tbl.delete, sw.args, t.conflictOf(sw.c)); err != nil {
+					return err
 				}
 				continue
 			}
@@ -123,14 +127,16 @@ func prepareWrite(c gatehouse.Change) (stateWrite, error) {
 // maxRun keeps a statement under both databases' limits on parameters.
 func maxRun(tbl *table) int { return 30000 / (len(tbl.cols) + 1) }
 
+// conflictOf reads a failed write of c as conflict does.
+func (t *tx) conflictOf(c gatehouse.Change) func(error) error {
+	return func(err error) error { return t.d.conflict(c, err) }
+}
+
 // upsertRun writes a run of rows into one table in one statement.
-func (t *tx) upsertRun(run []stateWrite) error {
+func (t *tx) upsertRun(p *pipe, run []stateWrite) error {
 	tbl := run[0].tbl
 	if len(run) == 1 {
-		if err := t.execPrepared(tbl.upsert, run[0].args...); err != nil {
-			return t.d.conflict(run[0].c, err)
-		}
-		return nil
+		return p.add(tbl.upsert, run[0].args, t.conflictOf(run[0].c))
 	}
 	cols := append(append([]string(nil), tbl.cols...), "data")
 	set := make([]string, 0, len(cols)-tbl.nkey)
@@ -143,10 +149,7 @@ func (t *tx) upsertRun(run []stateWrite) error {
 	}
 	q := "INSERT INTO " + tbl.name + " (" + strings.Join(cols, ", ") + ") VALUES " + rows(len(run), len(cols)) +
 		" ON CONFLICT (" + strings.Join(cols[:tbl.nkey], ", ") + ") DO UPDATE SET " + strings.Join(set, ", ")
-	if err := t.exec(q, args...); err != nil {
-		return t.d.conflict(run[0].c, err)
-	}
-	return nil
+	return p.add(q, args, t.conflictOf(run[0].c))
 }
 
 // rows is "(?, ?), (?, ?)" for n rows of k columns.
@@ -155,9 +158,14 @@ func rows(n, k int) string {
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
+// internal reads a failed statement of the log's as an internal error.
+func internal(what string) func(error) error {
+	return func(err error) error { return gatehouse.Internal(fmt.Errorf("%s: %w", what, err)) }
+}
+
 // writeEvents chains the events and writes them and their object index in
 // multi-row inserts.
-func (t *tx) writeEvents(evs []*gatehouse.Event) error {
+func (t *tx) writeEvents(p *pipe, evs []*gatehouse.Event) error {
 	const perInsert = 1000 // 11 parameters a row
 	type object struct {
 		id  string
@@ -171,8 +179,8 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 		}
 		q := `INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
 		target_type, target_id, data, prev_hash, hash) VALUES ` + rows(n, 11)
-		err := t.exec(q, args...)
-		args = args[:0]
+		err := p.add(q, args, internal("append events"))
+		args = make([]any, 0, perInsert*11) // the pipe keeps the last
 		return err
 	}
 	n := 0
@@ -188,17 +196,19 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 		}
 		if n++; n == perInsert {
 			if err := flush(n); err != nil {
-				return gatehouse.Internal(fmt.Errorf("append events: %w", err))
+				return err
 			}
 			n = 0
 		}
 	}
 	if err := flush(n); err != nil {
-		return gatehouse.Internal(fmt.Errorf("append events: %w", err))
+		return err
 	}
 	for _, ev := range evs {
-		if err := t.noteSignIn(ev); err != nil {
-			return gatehouse.Internal(fmt.Errorf("note sign-in: %w", err))
+		if row, ok := signInRow(ev); ok {
+			if err := p.add(upsertSignInSQL, row, internal("note sign-in")); err != nil {
+				return err
+			}
 		}
 	}
 	for i := 0; i < len(objects); i += 10000 {
@@ -208,8 +218,8 @@ func (t *tx) writeEvents(evs []*gatehouse.Event) error {
 			oargs = append(oargs, o.id, o.rev)
 		}
 		q := "INSERT INTO event_objects (object_id, revision) VALUES " + rows(len(chunk), 2) + " ON CONFLICT DO NOTHING"
-		if err := t.exec(q, oargs...); err != nil {
-			return gatehouse.Internal(fmt.Errorf("index event objects: %w", err))
+		if err := p.add(q, oargs, internal("index event objects")); err != nil {
+			return err
 		}
 	}
 	return nil

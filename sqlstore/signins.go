@@ -18,11 +18,19 @@ const upsertSignInSQL = `INSERT INTO sign_ins (org_id, user_id, last_at) VALUES 
 
 // noteSignIn records ev's sign-in, if it is one.
 func (t *tx) noteSignIn(ev *gatehouse.Event) error {
+	if args, ok := signInRow(ev); ok {
+		return t.execPrepared(upsertSignInSQL, args...)
+	}
+	return nil
+}
+
+// signInRow is the sign_ins row ev updates, if it is a sign-in.
+func signInRow(ev *gatehouse.Event) ([]any, bool) {
 	u, ok := ev.SignedIn()
 	if !ok || ev.Org == "" {
-		return nil
+		return nil, false
 	}
-	return t.execPrepared(upsertSignInSQL, string(ev.Org), string(u), ev.Time.UnixNano())
+	return []any{string(ev.Org), string(u), ev.Time.UnixNano()}, true
 }
 
 // LastSignIns returns when each user of org last signed in: the users named,

@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,11 @@ type Dialect struct {
 	// it where each statement is a round trip to a server; in-process SQLite
 	// runs its prepared one-row statements faster than it parses long ones.
 	MultiRow bool
+	// Pipeline, if set, sends a transaction's statements on its connection in
+	// one round trip and runs them in order, stopping at the first that fails:
+	// it returns that statement's index and error, or -1 and nil. AppendAll
+	// sends a group's writes through it (pipe.go); without it they run one by one.
+	Pipeline func(ctx context.Context, conn *sql.Conn, stmts []Stmt) (int, error)
 	// Notify, if set, runs before a transaction that appended events commits,
 	// with the last revision as its argument, to wake other nodes' followers.
 	// It is a SELECT without FROM: the head's update is joined to it.
@@ -86,6 +92,40 @@ type DB struct {
 	stmts    map[string]*sql.Stmt
 	stmtsErr error
 	stmtOnce sync.Once
+	hashes   lastHashes
+}
+
+// lastHashes keeps each organization's newest event hash as this node's
+// last commit left it, so that the next transaction chains its events
+// without reading the log back: valid while the head is still that commit's
+// (no other node wrote since).
+type lastHashes struct {
+	mu   sync.Mutex
+	asOf gatehouse.Revision
+	last map[gatehouse.OrgID]string
+}
+
+func (h *lastHashes) get(head gatehouse.Revision, org gatehouse.OrgID) (string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.asOf != head {
+		return "", false
+	}
+	prev, ok := h.last[org]
+	return prev, ok
+}
+
+// committed records the hashes of a transaction that moved the head from
+// head to to; what was known before it stays true only if the head was
+// still where it was known.
+func (h *lastHashes) committed(head, to gatehouse.Revision, last map[gatehouse.OrgID]string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.asOf != head || h.last == nil {
+		h.last = map[gatehouse.OrgID]string{}
+	}
+	maps.Copy(h.last, last)
+	h.asOf = to
 }
 
 // writeStatements are the statements every write runs, with ? placeholders.
@@ -159,7 +199,12 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	if err := db.prepare(ctx); err != nil {
 		return err
 	}
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer conn.Close() // back to the pool
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
 	}
@@ -168,7 +213,7 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head, &indexed); err != nil {
 		return gatehouse.Internal(fmt.Errorf("lock head: %w", err))
 	}
-	t := &tx{ctx: ctx, tx: sqlTx, db: db, d: &db.d, next: head + 1}
+	t := &tx{ctx: ctx, tx: sqlTx, conn: conn, db: db, d: &db.d, head: head, next: head + 1}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -188,6 +233,9 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return gatehouse.Internal(fmt.Errorf("commit: %w", err))
+	}
+	if t.next > head+1 {
+		db.hashes.committed(head, t.next-1, t.last)
 	}
 	return nil
 }

@@ -14,8 +14,10 @@ import (
 type tx struct {
 	ctx  context.Context
 	tx   *sql.Tx
+	conn *sql.Conn // tx's connection, for Dialect.Pipeline
 	db   *DB
 	d    *Dialect
+	head gatehouse.Revision // the head when the transaction began
 	next gatehouse.Revision
 	err  error // the first failed Append; Update then writes nothing
 	// last is the hash of each organization's newest event in this
@@ -148,6 +150,9 @@ func (d *Dialect) conflict(c gatehouse.Change, err error) error {
 // transaction's included.
 func (t *tx) lastHash(org gatehouse.OrgID) (string, error) {
 	if prev, ok := t.last[org]; ok {
+		return prev, nil
+	}
+	if prev, ok := t.db.hashes.get(t.head, org); ok {
 		return prev, nil
 	}
 	var prev string

@@ -130,26 +130,35 @@ var conflictCases = []struct {
 // the whole Update, including the valid event before it, leaves no trace.
 func testConflict(t *testing.T, h Harness) {
 	for _, tc := range conflictCases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := h.Open(t)
-			a, b := newWorld("a"), newWorld("b")
-			mustCommit(t, s, a.created(), b.created())
-			before := readState(t, s)
+		for _, way := range appendWays {
+			t.Run(tc.name+"/"+way.name, func(t *testing.T) {
+				s := h.Open(t)
+				a, b := newWorld("a"), newWorld("b")
+				mustCommit(t, s, a.created(), b.created())
+				before := readState(t, s)
 
-			fine := &gatehouse.Group{ID: "grp_a8", Home: gatehouse.Home{Org: a.org.ID}, Name: "Fine"}
-			ok := event(a.org.ID, "group.create", fine, create(fine))
-			bad := event(a.org.ID, "test.conflict", a.org, create(&gatehouse.Group{ID: "grp_a7",
-				Home: gatehouse.Home{Org: a.org.ID}, Name: "Also fine"}), tc.change(a, b))
-			err := commit(s, ok, bad)
+				fine := &gatehouse.Group{ID: "grp_a8", Home: gatehouse.Home{Org: a.org.ID}, Name: "Fine"}
+				ok := event(a.org.ID, "group.create", fine, create(fine))
+				bad := event(a.org.ID, "test.conflict", a.org, create(&gatehouse.Group{ID: "grp_a7",
+					Home: gatehouse.Home{Org: a.org.ID}, Name: "Also fine"}), tc.change(a, b))
+				err := way.commit(s, ok, bad)
 
-			e := checkError(t, err, gatehouse.KindConflict, tc.code)
-			if tc.msg != "" && e.Message != tc.msg {
-				t.Errorf("error message = %q, want %q", e.Message, tc.msg)
-			}
-			checkUnchanged(t, s, before)
-		})
+				e := checkError(t, err, gatehouse.KindConflict, tc.code)
+				if tc.msg != "" && e.Message != tc.msg {
+					t.Errorf("error message = %q, want %q", e.Message, tc.msg)
+				}
+				checkUnchanged(t, s, before)
+			})
+		}
 	}
 }
+
+// appendWays are the two ways a transaction appends: event by event, and all
+// at once (multi-row statements, pipelined where the store can).
+var appendWays = []struct {
+	name   string
+	commit func(gatehouse.Store, ...*gatehouse.Event) error
+}{{"Append", commit}, {"AppendAll", commitAll}}
 
 // testAllowed checks that the constraints are no broader than the model's rules.
 func testAllowed(t *testing.T, h Harness) {
@@ -206,12 +215,16 @@ func testAllowed(t *testing.T, h Harness) {
 			return cs
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := h.Open(t)
-			a, b := newWorld("a"), newWorld("b") // both exist: they share slugs, emails and names
-			mustCommit(t, s, a.created(), b.created())
-			mustCommit(t, s, event(a.org.ID, "test.allowed", a.org, tc.changes(a, b)...))
-		})
+		for _, way := range appendWays {
+			t.Run(tc.name+"/"+way.name, func(t *testing.T) {
+				s := h.Open(t)
+				a, b := newWorld("a"), newWorld("b") // both exist: they share slugs, emails and names
+				mustCommit(t, s, a.created(), b.created())
+				if err := way.commit(s, event(a.org.ID, "test.allowed", a.org, tc.changes(a, b)...)); err != nil {
+					t.Fatalf("Update: %v", err)
+				}
+			})
+		}
 	}
 }
 

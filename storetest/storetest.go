@@ -26,6 +26,9 @@ type Harness struct {
 	// Reopen, if set, closes s and opens the same database again, for the
 	// durability test.
 	Reopen func(t *testing.T, s gatehouse.Store) gatehouse.Store
+	// Another, if set, opens a second store on s's database, as another node
+	// would; the harness closes it when t ends.
+	Another func(t *testing.T, s gatehouse.Store) gatehouse.Store
 }
 
 // Run runs the suite, one subtest per behaviour.
@@ -50,6 +53,7 @@ func Run(t *testing.T, h Harness) {
 		{"LastSignIns", testLastSignIns},
 		{"Limits", testLimits},
 		{"Chain", testChain},
+		{"ChainAcrossHandles", testChainAcrossHandles},
 		{"VerifyChain", testVerifyChain},
 		{"Durability", testDurability},
 		{"VaultCredential", testVaultCredential},
@@ -140,6 +144,16 @@ func commit(s gatehouse.Store, evs ...*gatehouse.Event) error {
 			}
 		}
 		return nil
+	})
+}
+
+// commitAll appends evs in one Update through AppendAll.
+func commitAll(s gatehouse.Store, evs ...*gatehouse.Event) error {
+	return s.Update(context.Background(), func(tx gatehouse.Tx) error {
+		for i, ev := range evs {
+			ev.Revision = tx.Next() + gatehouse.Revision(i)
+		}
+		return tx.AppendAll(evs)
 	})
 }
 
