@@ -37,6 +37,8 @@ type Change struct {
 	// store; the store's feed (EventsAfter) fills it from the state table, so
 	// that every node applying the change learns it. Never in the log.
 	State json.RawMessage `json:"-"`
+
+	decoded *decoded // see NewChange
 }
 
 // Stored is the object the state table keeps for the change: State when set, else After.

@@ -34,16 +34,14 @@ require (
 )
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/miekg/dns v1.1.73
+	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/scim2/filter-parser/v2 v2.3.1
+	golang.org/x/image v0.48.0
 )
 
-require (
-	github.com/expr-lang/expr v1.17.8 // indirect
-	github.com/nyaruka/phonenumbers v1.8.1 // indirect
-	github.com/q-uint/parser v0.3.1 // indirect
-	golang.org/x/image v0.48.0 // indirect
-)
+require github.com/q-uint/parser v0.3.1 // indirect
 
 require (
 	github.com/Azure/go-ntlmssp v0.1.1 // indirect
@@ -81,7 +79,7 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
-	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/rs/cors v1.11.1 // indirect

@@ -136,6 +136,7 @@ var errRetryAlone = errors.New("retry the group's writes one by one")
 // group. The transaction is not bound to any one writer's context: a caller
 // that goes away must not fail the others.
 func (d *Directory) commitGroup(reqs []*request) {
+	defer d.stats.add(len(reqs), time.Now())
 	ctx := context.Background()
 	g := &group{d: d}
 	var last *request // the write applied once committed, as a lone write always was
@@ -396,4 +397,27 @@ func (d *Directory) ReadIn(ctx context.Context, org gh.OrgID) (context.Context, 
 func (d *Directory) Read(org gh.OrgID) (done func()) {
 	_, done = d.ReadIn(context.Background(), org)
 	return done
+}
+
+// WriteStats is what this node's group commits have done since it started.
+type WriteStats struct {
+	Groups int64         // transactions committed or tried
+	Writes int64         // writes they carried
+	Busy   time.Duration // time spent committing them, one group at a time
+}
+
+type commitStats struct{ groups, writes, busyNanos atomic.Int64 }
+
+func (s *commitStats) add(writes int, start time.Time) {
+	s.groups.Add(1)
+	s.writes.Add(int64(writes))
+	s.busyNanos.Add(int64(time.Since(start)))
+}
+
+// WriteStats reports the group commits: writes per group is how well
+// concurrent writers share transactions, and busy time per write is what
+// one write costs the committer, whose time bounds the write rate.
+func (d *Directory) WriteStats() WriteStats {
+	return WriteStats{Groups: d.stats.groups.Load(), Writes: d.stats.writes.Load(),
+		Busy: time.Duration(d.stats.busyNanos.Load())}
 }

@@ -8,6 +8,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,6 +33,8 @@ type Directory struct {
 	// gates hold readers of an organization off its changes while they are
 	// applied to the index but not yet committed (commit.go).
 	gates gates
+
+	stats commitStats // what the group commits did (WriteStats)
 
 	// syncLater is the store when its commits are made durable apart (durable.go).
 	syncLater gh.SyncLater
@@ -195,14 +198,14 @@ func (w *writer) rev() gh.Revision { return w.base + gh.Revision(len(w.events)) 
 
 // change records one object's before and after (either may be nil) in ev.
 func change[T any](ev *gh.Event, kind gh.ObjectKind, id string, before, after *T) {
-	c := gh.Change{Kind: kind, ID: id}
+	var b, a json.RawMessage
 	if before != nil {
-		c.Before = gh.MustJSON(before)
+		b = gh.MustJSON(before)
 	}
 	if after != nil {
-		c.After = gh.MustJSON(after)
+		a = gh.MustJSON(after)
 	}
-	ev.Changes = append(ev.Changes, c)
+	ev.Changes = append(ev.Changes, gh.NewChange(kind, id, b, a))
 }
 
 // checkMatch compares an If-Match revision (0: none given) with the object's.

@@ -58,6 +58,15 @@ func newMetrics(s *Server) *metrics {
 			}
 			return 0
 		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatehouse_write_groups_total",
+			Help: "Write transactions this node's group commit ran, each carrying one or more writes."},
+			func() float64 { return float64(s.dir.WriteStats().Groups) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatehouse_write_group_writes_total",
+			Help: "Writes carried by those transactions; divided by the groups, the writes per commit."},
+			func() float64 { return float64(s.dir.WriteStats().Writes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatehouse_write_group_busy_seconds_total",
+			Help: "Time the committer spent on those transactions; near one second per second, writes queue."},
+			func() float64 { return s.dir.WriteStats().Busy.Seconds() }),
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

@@ -78,8 +78,8 @@ func (s *Service) accountNotes(ch *directory.Change, ev *gh.Event, name func(str
 const GroupNoticeLimit = 200
 
 func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, byFor func(string) string) error {
-	var before, after gh.Assignment
-	hadBefore, hasAfter := Decode(c.Before, &before), Decode(c.After, &after)
+	before, hadBefore := Before[gh.Assignment](&c)
+	after, hasAfter := After[gh.Assignment](&c)
 	a := after
 	if !hasAfter {
 		a = before
@@ -120,9 +120,12 @@ func (s *Service) assignmentNote(ch *directory.Change, ev *gh.Event, c gh.Change
 }
 
 func (s *Service) membershipNote(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, byFor func(string) string) error {
-	var m gh.Membership
-	joined := Decode(c.After, &m) && len(c.Before) == 0
-	left := !joined && len(c.After) == 0 && Decode(c.Before, &m)
+	m, joined := After[gh.Membership](&c)
+	joined = joined && len(c.Before) == 0
+	left := false
+	if !joined && len(c.After) == 0 {
+		m, left = Before[gh.Membership](&c)
+	}
 	if (!joined && !left) || m.Member.Type != gh.PrincipalUser || s.self(ev, gh.UserID(m.Member.ID)) {
 		return nil
 	}

@@ -40,13 +40,13 @@ func (s *Service) escalations(ch *directory.Change, ev *gh.Event, name func(stri
 }
 
 func (s *Service) roleGranted(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, by string) error {
-	var before, after gh.Assignment
-	if !Decode(c.After, &after) || after.Role == gh.RoleAdmin {
+	after, ok := After[gh.Assignment](&c)
+	if !ok || after.Role == gh.RoleAdmin {
 		return nil
 	}
 	idx := s.dir.Index()
 	r := idx.Role(after.Role)
-	if !r.ManagesPeople() || (Decode(c.Before, &before) && idx.Role(before.Role).ManagesPeople()) {
+	if before, ok := Before[gh.Assignment](&c); !r.ManagesPeople() || (ok && idx.Role(before.Role).ManagesPeople()) {
 		return nil
 	}
 	who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
@@ -55,8 +55,8 @@ func (s *Service) roleGranted(ch *directory.Change, ev *gh.Event, c gh.Change, n
 }
 
 func (s *Service) groupJoined(ch *directory.Change, ev *gh.Event, c gh.Change, name func(string) string, by string) error {
-	var m gh.Membership
-	if len(c.Before) != 0 || !Decode(c.After, &m) {
+	m, ok := After[gh.Membership](&c)
+	if len(c.Before) != 0 || !ok {
 		return nil
 	}
 	idx := s.dir.Index()
@@ -137,6 +137,9 @@ func (b *bursts) add(key string, t time.Time) bool {
 	return true
 }
 
+// IsAdminGrant reports whether an assignment is of the built-in Admin role.
+func IsAdminGrant(a *gh.Assignment) bool { return a.Role == gh.RoleAdmin }
+
 // adminOutOfHours tells the administrators of the built-in Admin role
 // granted outside the organization's working hours.
 func (s *Service) adminOutOfHours(ch *directory.Change, ev *gh.Event, name func(string) string) error {
@@ -145,9 +148,11 @@ func (s *Service) adminOutOfHours(ch *directory.Change, ev *gh.Event, name func(
 		return nil
 	}
 	for _, c := range ev.Changes {
-		var before, after gh.Assignment
-		if c.Kind != gh.KindAssignment || !Decode(c.After, &after) || after.Role != gh.RoleAdmin ||
-			(Decode(c.Before, &before) && before.Role == gh.RoleAdmin) {
+		if c.Kind != gh.KindAssignment {
+			continue
+		}
+		after, ok := Became(&c, IsAdminGrant)
+		if !ok {
 			continue
 		}
 		who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))

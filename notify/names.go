@@ -64,6 +64,32 @@ func Decode(raw json.RawMessage, v any) bool {
 	return len(raw) > 0 && json.Unmarshal(raw, v) == nil
 }
 
+// Before and After read one side of a change as a T, false when it is empty:
+// decoded once for all the change's readers in its commit (gh.Decoded).
+func Before[T any](c *gh.Change) (T, bool) { return side[T](c, false) }
+
+// After: see Before.
+func After[T any](c *gh.Change) (T, bool) { return side[T](c, true) }
+
+// Became returns c's object after it when it is now what is says and was
+// not before (or did not exist).
+func Became[T any](c *gh.Change, is func(*T) bool) (T, bool) {
+	after, ok := After[T](c)
+	if !ok || !is(&after) {
+		return after, false
+	}
+	before, had := Before[T](c)
+	return after, !had || !is(&before)
+}
+
+func side[T any](c *gh.Change, after bool) (T, bool) {
+	if v, ok := gh.Decoded[T](c, after); ok {
+		return *v, true
+	}
+	var zero T
+	return zero, false
+}
+
 // ActorName names who made a change, for a notice.
 func ActorName(ev *gh.Event) string {
 	switch {

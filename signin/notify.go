@@ -46,8 +46,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 		for _, c := range ev.Changes {
 			switch c.Kind {
 			case gh.KindUser:
-				var before, after gh.User
-				if notify.Decode(c.After, &after) && after.IsOrgAdmin() && !(notify.Decode(c.Before, &before) && before.IsOrgAdmin()) {
+				if after, ok := notify.Became(&c, (*gh.User).IsOrgAdmin); ok {
 					s.tellContacts(ch, ev.Org, "org_admin_added", "New Organization Admin: "+after.Email,
 						fmt.Sprintf("%s is now an Organization Admin (change by %s, revision %d).", after.Email, notify.ActorName(ev), ev.Revision))
 				}
@@ -57,8 +56,7 @@ func (s *Service) notifyContacts(ch *directory.Change, events []*gh.Event) error
 					s.tellExclusion(ch, ev, &after, name)
 				}
 			case gh.KindAssignment:
-				var before, after gh.Assignment
-				if notify.Decode(c.After, &after) && after.Role == gh.RoleAdmin && !(notify.Decode(c.Before, &before) && before.Role == gh.RoleAdmin) {
+				if after, ok := notify.Became(&c, notify.IsAdminGrant); ok {
 					who, where := string(after.Principal.Type)+" "+name(after.Principal.ID), name(string(after.Workspace))
 					s.tellContacts(ch, ev.Org, "admin_granted", "Admin granted in "+where,
 						fmt.Sprintf("%s now has the Admin role in workspace %s (change by %s, revision %d).", who, where, notify.ActorName(ev), ev.Revision))

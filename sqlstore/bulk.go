@@ -112,7 +112,7 @@ func prepareWrite(c gatehouse.Change) (stateWrite, error) {
 	if len(obj) == 0 {
 		return sw, gatehouse.Internal(fmt.Errorf("%s %s: change has neither before nor after", c.Kind, c.ID))
 	}
-	args, err := tbl.keys(obj)
+	args, err := tbl.keys(&c, !sw.del)
 	if err != nil {
 		return sw, gatehouse.Internal(fmt.Errorf("decode %s %s: %w", c.Kind, c.ID, err))
 	}

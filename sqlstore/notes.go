@@ -14,19 +14,37 @@ import (
 // PutNotifications keeps notifications for their people's lists, a commit's
 // worth in a few statements: one round trip to PostgreSQL, not one a person.
 func (v *vaultTx) PutNotifications(ns []*gatehouse.Notification) error {
+	row := func(n *gatehouse.Notification) []any {
+		return []any{n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt)}
+	}
+	if v.oneRowAtATime() {
+		st, err := v.stmt(insertNotificationSQL)
+		for _, n := range ns {
+			if err == nil {
+				_, err = st.ExecContext(v.ctx, row(n)...)
+			}
+		}
+		if err != nil {
+			return gatehouse.Internal(fmt.Errorf("vault: %w", err))
+		}
+		return nil
+	}
 	for part := range slices.Chunk(ns, 100) {
 		args := make([]any, 0, 7*len(part))
 		for _, n := range part {
-			args = append(args, n.ID, string(n.Org), string(n.User), string(n.Category), n.Title, n.Body, nanos(n.CreatedAt))
+			args = append(args, row(n)...)
 		}
-		q := "INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at) VALUES " +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, 0), ", len(part)), ", ")
+		q := insertNotificationSQL + strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, 0)", len(part)-1)
 		if err := v.exec(q, args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// insertNotificationSQL inserts one notification; more rows follow it in
+// PutNotifications' multi-row form.
+const insertNotificationSQL = "INSERT INTO notifications (id, org_id, user_id, category, title, body, created_at, read_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
 
 const notePrefsSQL = "SELECT category, email, console FROM notification_prefs WHERE user_id = ?"
 
@@ -134,32 +152,51 @@ func (v *vaultTx) NotePrefs(user gatehouse.UserID) ([]gatehouse.NotePref, error)
 // NotePrefsOf reads the choices of users in a few statements.
 func (v *vaultTx) NotePrefsOf(users []gatehouse.UserID) (map[gatehouse.UserID][]gatehouse.NotePref, error) {
 	out := map[gatehouse.UserID][]gatehouse.NotePref{}
+	if v.oneRowAtATime() {
+		st, err := v.stmt(notePrefsOfSQL + "?)")
+		for _, u := range users {
+			if err == nil {
+				err = v.readPrefs(out, func() (*sql.Rows, error) { return st.QueryContext(v.ctx, string(u)) })
+			}
+		}
+		return out, err
+	}
 	for part := range slices.Chunk(users, 500) {
 		args := make([]any, len(part))
 		for i, u := range part {
 			args[i] = string(u)
 		}
-		q := "SELECT user_id, category, email, console FROM notification_prefs WHERE user_id IN (" +
-			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
-		rows, err := v.q.QueryContext(v.ctx, v.d.rebind(q), args...)
+		q := notePrefsOfSQL + strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ") + ")"
+		err := v.readPrefs(out, func() (*sql.Rows, error) { return v.q.QueryContext(v.ctx, v.d.rebind(q), args...) })
 		if err != nil {
-			return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
-		}
-		for rows.Next() {
-			var u string
-			p, err := scanNotePref(rows, &u)
-			if err != nil {
-				rows.Close()
-				return nil, gatehouse.Internal(err)
-			}
-			out[gatehouse.UserID(u)] = append(out[gatehouse.UserID(u)], p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// notePrefsOfSQL reads the choices of the users listed after it.
+const notePrefsOfSQL = "SELECT user_id, category, email, console FROM notification_prefs WHERE user_id IN ("
+
+// readPrefs adds the choices query reads to out.
+func (v *vaultTx) readPrefs(out map[gatehouse.UserID][]gatehouse.NotePref, query func() (*sql.Rows, error)) error {
+	rows, err := query()
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		p, err := scanNotePref(rows, &u)
+		if err != nil {
+			return gatehouse.Internal(err)
+		}
+		out[gatehouse.UserID(u)] = append(out[gatehouse.UserID(u)], p)
+	}
+	if err := rows.Err(); err != nil {
+		return gatehouse.Internal(fmt.Errorf("vault: preferences: %w", err))
+	}
+	return nil
 }
 
 func notePrefs(ctx context.Context, q execer, d *Dialect, user gatehouse.UserID) ([]gatehouse.NotePref, error) {

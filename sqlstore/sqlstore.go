@@ -130,7 +130,7 @@ func (h *lastHashes) committed(head, to gatehouse.Revision, last map[gatehouse.O
 
 // writeStatements are the statements every write runs, with ? placeholders.
 func writeStatements() []string {
-	qs := []string{insertEventSQL, insertEventObjectSQL, upsertSignInSQL}
+	qs := []string{insertEventSQL, insertEventObjectSQL, upsertSignInSQL, insertNotificationSQL, notePrefsOfSQL + "?)"}
 	for _, t := range tables {
 		qs = append(qs, t.upsert, t.delete)
 	}

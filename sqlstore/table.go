@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"gatehouse.dev/gatehouse"
@@ -12,8 +13,8 @@ type table struct {
 	name string
 	cols []string // typed columns in INSERT order; data follows them
 	nkey int      // cols[:nkey] are the primary key
-	// keys decodes an object's JSON into the values of cols.
-	keys func(obj []byte) ([]any, error)
+	// keys decodes the object a change stores (after) or deletes into the values of cols.
+	keys func(c *gatehouse.Change, after bool) ([]any, error)
 	// clash says what a unique violation means. Writes upsert on the primary
 	// key, so each table has exactly one other unique constraint that can fail.
 	clash string
@@ -112,14 +113,23 @@ var tables = map[gatehouse.ObjectKind]*table{
 	},
 }
 
-// keysOf adapts a typed key extractor to raw JSON.
-func keysOf[T any](f func(*T) []any) func([]byte) ([]any, error) {
-	return func(b []byte) ([]any, error) {
-		var v T
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, err
+// keysOf adapts a typed key extractor to a change's JSON, decoded once for
+// every reader of the change (gatehouse.Decoded) unless the state table keeps
+// another form of it (Change.State).
+func keysOf[T any](f func(*T) []any) func(*gatehouse.Change, bool) ([]any, error) {
+	return func(c *gatehouse.Change, after bool) ([]any, error) {
+		if after && c.State != nil {
+			var v T
+			if err := json.Unmarshal(c.State, &v); err != nil {
+				return nil, err
+			}
+			return f(&v), nil
 		}
-		return f(&v), nil
+		v, ok := gatehouse.Decoded[T](c, after)
+		if !ok {
+			return nil, errors.New("not the JSON of its kind")
+		}
+		return f(v), nil
 	}
 }
 

@@ -12,14 +12,15 @@ import (
 
 // tx is a gatehouse.Tx: one write transaction holding the head lock.
 type tx struct {
-	ctx  context.Context
-	tx   *sql.Tx
-	conn *sql.Conn // tx's connection, for Dialect.Pipeline
-	db   *DB
-	d    *Dialect
-	head gatehouse.Revision // the head when the transaction began
-	next gatehouse.Revision
-	err  error // the first failed Append; Update then writes nothing
+	ctx   context.Context
+	tx    *sql.Tx
+	conn  *sql.Conn // tx's connection, for Dialect.Pipeline
+	db    *DB
+	stmts map[string]*sql.Stmt // prepared statements bound to tx
+	d     *Dialect
+	head  gatehouse.Revision // the head when the transaction began
+	next  gatehouse.Revision
+	err   error // the first failed Append; Update then writes nothing
 	// last is the hash of each organization's newest event in this
 	// transaction, so that chaining an event reads the log once per
 	// organization and transaction rather than once per event.
@@ -35,12 +36,28 @@ func (t *tx) exec(q string, args ...any) error {
 // statement prepared once per connection: parsing SQL again for every write
 // cost SQLite a sixth of a write's time inside the writer's lock.
 func (t *tx) execPrepared(q string, args ...any) error {
-	st, err := t.db.prepared(q)
+	st, err := t.bound(q)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	_, err = st.ExecContext(t.ctx, args...)
 	return err
+}
+
+// bound is q's prepared statement bound to the transaction, bound once.
+func (t *tx) bound(q string) (*sql.Stmt, error) {
+	if st := t.stmts[q]; st != nil {
+		return st, nil
+	}
+	st, err := t.db.prepared(q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = t.tx.StmtContext(t.ctx, st)
+	return t.stmts[q], nil
 }
 
 // Savepoint runs fn inside an SQL savepoint (SQLite and PostgreSQL spell it

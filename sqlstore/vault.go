@@ -27,10 +27,20 @@ type vaultTx struct {
 	ctx context.Context
 	q   execer
 	d   *Dialect
+	// stmt is the statement prepared for a query of writeStatements, bound to
+	// the transaction; nil outside a directory transaction.
+	stmt func(q string) (*sql.Stmt, error)
 }
 
 // Vault returns the vault writer of a directory transaction.
-func (t *tx) Vault() gatehouse.VaultTx { return &vaultTx{ctx: t.ctx, q: t.tx, d: t.d} }
+func (t *tx) Vault() gatehouse.VaultTx {
+	return &vaultTx{ctx: t.ctx, q: t.tx, d: t.d, stmt: t.bound}
+}
+
+// oneRowAtATime says whether rows go one by one through prepared
+// statements, which in-process SQLite runs faster than it parses a
+// multi-row statement (Dialect.MultiRow).
+func (v *vaultTx) oneRowAtATime() bool { return !v.d.MultiRow && v.stmt != nil }
 
 func (v *vaultTx) exec(q string, args ...any) error {
 	if _, err := v.q.ExecContext(v.ctx, v.d.rebind(q), args...); err != nil {

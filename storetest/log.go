@@ -53,7 +53,7 @@ func testRevisions(t *testing.T, h Harness) {
 		if err != nil {
 			return err
 		}
-		if d := cmp.Diff([]*gatehouse.Event{appended[2], ev}, got); d != "" {
+		if d := cmp.Diff([]*gatehouse.Event{appended[2], ev}, got, diffOpts...); d != "" {
 			t.Errorf("Tx.EventsAfter(2, 10) mismatch (-want +got):\n%s", d)
 		}
 		return nil
@@ -237,7 +237,7 @@ func testListEvents(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("ListEvents: %v", err)
 	}
-	if d := cmp.Diff([]*gatehouse.Event{all[5], all[4]}, got); d != "" {
+	if d := cmp.Diff([]*gatehouse.Event{all[5], all[4]}, got, diffOpts...); d != "" {
 		t.Errorf("ListEvents events mismatch (-want +got):\n%s", d)
 	}
 }
