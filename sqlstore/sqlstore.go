@@ -129,8 +129,8 @@ func (h *lastHashes) committed(head, to gatehouse.Revision, last map[gatehouse.O
 }
 
 // writeStatements are the statements every write runs, with ? placeholders.
-func writeStatements() []string {
-	qs := []string{insertEventSQL, insertEventObjectSQL, upsertSignInSQL, insertNotificationSQL, notePrefsOfSQL + "?)"}
+func (db *DB) writeStatements() []string {
+	qs := []string{db.d.LockHead, db.moveHeadSQL(), insertEventSQL, insertEventObjectSQL, upsertSignInSQL, insertNotificationSQL, notePrefsOfSQL + "?)"}
 	for _, t := range tables {
 		qs = append(qs, t.upsert, t.delete)
 	}
@@ -141,7 +141,7 @@ func writeStatements() []string {
 func (db *DB) prepare(ctx context.Context) error {
 	db.stmtOnce.Do(func() {
 		db.stmts = map[string]*sql.Stmt{}
-		for _, q := range writeStatements() {
+		for _, q := range db.writeStatements() {
 			st, err := db.write.PrepareContext(ctx, db.d.rebind(q))
 			if err != nil {
 				db.stmtsErr = gatehouse.Internal(fmt.Errorf("prepare %q: %w", q, err))
@@ -209,11 +209,16 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 		return gatehouse.Internal(fmt.Errorf("begin: %w", err))
 	}
 	defer sqlTx.Rollback() // a no-op once committed
+	t := &tx{ctx: ctx, tx: sqlTx, conn: conn, db: db, d: &db.d}
 	var head, indexed gatehouse.Revision
-	if err := sqlTx.QueryRowContext(ctx, db.d.LockHead).Scan(&head, &indexed); err != nil {
+	lock, err := t.bound(db.d.LockHead)
+	if err == nil {
+		err = lock.QueryRowContext(ctx).Scan(&head, &indexed)
+	}
+	if err != nil {
 		return gatehouse.Internal(fmt.Errorf("lock head: %w", err))
 	}
-	t := &tx{ctx: ctx, tx: sqlTx, conn: conn, db: db, d: &db.d, head: head, next: head + 1}
+	t.head, t.next = head, head+1
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -227,7 +232,7 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 		if indexed, err = t.indexAudit(indexed); err != nil {
 			return err
 		}
-		if err := db.moveHead(ctx, sqlTx, t.next-1, indexed); err != nil {
+		if err := t.moveHead(t.next-1, indexed); err != nil {
 			return err
 		}
 	}
@@ -242,16 +247,24 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 
 // moveHead sets the head and the audit keys' mark and, where the dialect
 // wakes other nodes, wakes them in the same statement: one round trip.
-func (db *DB) moveHead(ctx context.Context, sqlTx *sql.Tx, last, indexed gatehouse.Revision) error {
-	q, args := "UPDATE head SET revision = ?, indexed = ? WHERE id = 1", []any{int64(last), int64(indexed)}
-	if db.d.Notify != "" {
-		q = "WITH moved AS (" + q + " RETURNING 1) " + db.d.Notify + " FROM moved"
+func (t *tx) moveHead(last, indexed gatehouse.Revision) error {
+	args := []any{int64(last), int64(indexed)}
+	if t.d.Notify != "" {
 		args = append(args, strconv.FormatInt(int64(last), 10))
 	}
-	if _, err := sqlTx.ExecContext(ctx, db.d.rebind(q), args...); err != nil {
+	if err := t.execPrepared(t.db.moveHeadSQL(), args...); err != nil {
 		return gatehouse.Internal(fmt.Errorf("move the head: %w", err))
 	}
 	return nil
+}
+
+// moveHeadSQL is moveHead's statement in the dialect.
+func (db *DB) moveHeadSQL() string {
+	q := "UPDATE head SET revision = ?, indexed = ? WHERE id = 1"
+	if db.d.Notify != "" {
+		q = "WITH moved AS (" + q + " RETURNING 1) " + db.d.Notify + " FROM moved"
+	}
+	return q
 }
 
 // querier is what both a pool and a transaction offer for reading.
