@@ -54,6 +54,7 @@ func Run(t *testing.T, h Harness) {
 		{"Limits", testLimits},
 		{"Chain", testChain},
 		{"ChainAcrossHandles", testChainAcrossHandles},
+		{"TablesRebuilt", testTablesRebuilt},
 		{"VerifyChain", testVerifyChain},
 		{"Durability", testDurability},
 		{"VaultCredential", testVaultCredential},
