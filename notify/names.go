@@ -71,8 +71,8 @@ func Before[T any](c *gh.Change) (T, bool) { return side[T](c, false) }
 // After: see Before.
 func After[T any](c *gh.Change) (T, bool) { return side[T](c, true) }
 
-// Became returns c's object after it when it is now what is says and was
-// not before (or did not exist).
+// Became returns c's object after it, and true when is holds for it now and
+// did not before (or the object did not exist).
 func Became[T any](c *gh.Change, is func(*T) bool) (T, bool) {
 	after, ok := After[T](c)
 	if !ok || !is(&after) {

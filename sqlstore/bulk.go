@@ -180,7 +180,7 @@ func (t *tx) writeEvents(p *pipe, evs []*gatehouse.Event) error {
 		q := `INSERT INTO events (revision, org_id, workspace_id, time, actor_id, action,
 		target_type, target_id, data, prev_hash, hash) VALUES ` + rows(n, 11)
 		err := p.add(q, args, internal("append events"))
-		args = make([]any, 0, perInsert*11) // the pipe keeps the last
+		args = args[len(args):] // the pipe keeps these; the next rows go after them
 		return err
 	}
 	n := 0

@@ -1,6 +1,10 @@
 package sqlstore
 
-import "fmt"
+import (
+	"fmt"
+
+	"gatehouse.dev/gatehouse"
+)
 
 // Stmt is one statement of a pipeline: its query, already in the dialect's
 // placeholders, and its arguments.
@@ -10,8 +14,7 @@ type Stmt struct {
 }
 
 // pipe holds the statements of an AppendAll until it sends them together.
-// Where the dialect has no Pipeline (SQLite, in process) each statement runs
-// as it is added. Reads in between are safe: AppendAll reads only the log's
+// Where the dialect has no Pipeline each statement runs as it is added. Reads in between are safe: AppendAll reads only the log's
 // last hash per organization, which its own pending statements do not change.
 type pipe struct {
 	t     *tx
@@ -44,7 +47,7 @@ func (p *pipe) send() error {
 	case err == nil:
 		return nil
 	case i < 0 || i >= len(p.fails):
-		return fmt.Errorf("pipeline: %w", err)
+		return gatehouse.Internal(fmt.Errorf("pipeline: %w", err))
 	}
 	return p.fails[i](err)
 }
