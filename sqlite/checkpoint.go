@@ -20,9 +20,15 @@ import (
 // the last few on the writer's own connection, between two transactions,
 // and the next transaction starts the WAL over. SQLite's own checkpoint
 // stays as a net at ckptNet pages, should this one stall.
+//
+// The finish holds the writer for two syncs, the WAL's and the file's, about
+// 8 ms under load whatever it copies; at 2,000 pages it came ten times a
+// second. A longer WAL costs the checkpointer and the writer more CPU per
+// page, though: 4,000 pages made the fewest finishes at the least CPU
+// (BENCHMARKS.md).
 const (
 	ckptEvery  = 25 * time.Millisecond
-	ckptFinish = 2000
+	ckptFinish = 4000
 	ckptNet    = 20000
 )
 
