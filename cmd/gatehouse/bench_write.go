@@ -40,7 +40,9 @@ them a role, one audited call each, in its own workspace (--shared: all in one).
 Afterwards it reads the workspace back and the organization's audit log, and counts
 acknowledged writes (answered 2xx) that are missing, removals that did not take effect,
 and revisions that were not unique and increasing per writer. Any of those, or any
-error, exits non-zero.
+error, exits non-zero. Around each level it reads the server's /metrics and prints
+how many writes shared a group commit and how busy the server's one committer was:
+a committer busy nearly all the time is what limits that level.
 
 The key is an Organization Admin key of --org; or --setup creates a fresh organization
 with the operator key (GATEHOUSE_OPERATOR_KEY, or --key) and has it mint an admin key,
@@ -176,6 +178,7 @@ type writeLevel struct {
 	P90ms           float64          `json:"p90_ms"`
 	P99ms           float64          `json:"p99_ms"`
 	Errors          int64            `json:"errors"`
+	Groups          *groupStats      `json:"groups,omitempty"` // the server's group commits, when its /metrics tells
 	verification
 }
 
@@ -196,9 +199,9 @@ func (v *verification) problem(format string, args ...any) {
 func (r *writeResult) print(w io.Writer) {
 	fmt.Fprintf(w, "organization %s, mix %s\n", r.Org, r.Mix)
 	for _, l := range r.Levels {
-		fmt.Fprintf(w, "c=%d: %d writes in %v: %.0f writes/s; p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; errors %d; missing %d, revision faults %d, unverified %d\n",
+		fmt.Fprintf(w, "c=%d: %d writes in %v: %.0f writes/s; p50 %.2f ms, p90 %.2f ms, p99 %.2f ms; errors %d; missing %d, revision faults %d, unverified %d%s\n",
 			l.Concurrency, l.Writes, l.Duration.Round(time.Millisecond), l.WritesPerSecond, l.P50ms, l.P90ms, l.P99ms,
-			l.Errors, l.Missing, l.RevisionFaults, l.Unverified)
+			l.Errors, l.Missing, l.RevisionFaults, l.Unverified, l.Groups)
 		for _, p := range l.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
@@ -247,7 +250,11 @@ func runWriteBench(ctx context.Context, c writeBenchConfig) (*writeResult, error
 			workers[j] = &writer{id: j, host: host, key: admin.Key, org: org, space: ws[j%len(ws)],
 				prefix: fmt.Sprintf("%s-l%dw%d", run, i, j), mix: mix}
 		}
+		before, known := readGroupCounters(ctx, c.url)
 		l := driveWriters(ctx, workers, c.duration)
+		if after, ok := readGroupCounters(ctx, c.url); known && ok {
+			l.Groups = groupsBetween(before, after, l.Duration)
+		}
 		if err := verifyWrites(ctx, admin, org, ws, workers, &l.verification); err != nil {
 			return nil, err
 		}

@@ -55,6 +55,7 @@ func TestBenchWrite(t *testing.T) {
 				for k, n := range l.ByKind {
 					kinds[k] += n
 				}
+				checkGroups(t, l)
 			}
 			for _, k := range []string{"user.create", "member.add", "member.remove", "assign", "unassign"} {
 				if kinds[k] == 0 {
@@ -62,6 +63,25 @@ func TestBenchWrite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkGroups checks what a level read of the server's group commits: one
+// writer's writes each commit alone, more writers may share, and the
+// committer cannot be busy for longer than the level ran (but for the one
+// group that may have begun before it).
+func checkGroups(t *testing.T, l writeLevel) {
+	t.Helper()
+	g := l.Groups
+	switch {
+	case g == nil:
+		t.Errorf("c=%d: no group-commit figures from the server's /metrics", l.Concurrency)
+	case l.Concurrency == 1 && g.WritesPerGroup != 1:
+		t.Errorf("c=1: %.2f writes a group, want 1: one writer waits for each answer", g.WritesPerGroup)
+	case g.WritesPerGroup < 1 || g.WritesPerGroup > float64(l.Concurrency):
+		t.Errorf("c=%d: %.2f writes a group, want 1 to %d", l.Concurrency, g.WritesPerGroup, l.Concurrency)
+	case g.CommitterBusy <= 0 || g.CommitterBusy > 1.1:
+		t.Errorf("c=%d: committer busy %.2f of the level, want more than none and no more than all of it", l.Concurrency, g.CommitterBusy)
 	}
 }
 
