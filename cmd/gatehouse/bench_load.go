@@ -376,9 +376,10 @@ func (l *loader) send(ctx context.Context, org gh.OrgID, ops []loadOp) error {
 	for i, op := range ops {
 		batch[i] = op(id)
 	}
+	orgID := l.ids[string(org)] // read under the lock: other lanes are adding ids
 	l.mu.Unlock()
 	t0 := time.Now()
-	ans, err := l.admins[org].Batch(ctx, l.ids[string(org)], "", batch, false)
+	ans, err := l.admins[org].Batch(ctx, orgID, "", batch, false)
 	if err != nil {
 		return fmt.Errorf("batch of %d operations: %w", len(batch), err)
 	}
