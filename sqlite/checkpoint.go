@@ -23,9 +23,9 @@ import (
 //
 // The finish holds the writer for two syncs, the WAL's and the file's, about
 // 8 ms under load whatever it copies; at 2,000 pages it came ten times a
-// second. A longer WAL costs the checkpointer and the writer more CPU per
-// page, though: 4,000 pages made the fewest finishes at the least CPU
-// (BENCHMARKS.md).
+// second. A longer WAL makes fewer finishes but costs the checkpointer and
+// the writer more CPU a page: of 2,000, 4,000, 6,000 and 8,000 pages, 4,000
+// wrote fastest at the least CPU (BENCHMARKS.md).
 const (
 	ckptEvery  = 25 * time.Millisecond
 	ckptFinish = 4000
