@@ -13,9 +13,10 @@ type Stmt struct {
 	Args  []any
 }
 
-// pipe holds the statements of an AppendAll until it sends them together.
-// Where the dialect has no Pipeline each statement runs as it is added. Reads in between are safe: AppendAll reads only the log's
-// last hash per organization, which its own pending statements do not change.
+// pipe holds the statements of an AppendAll until it sends them together;
+// where the dialect has no Pipeline each statement runs as it is added.
+// Reads in between are safe: AppendAll reads only the log's last hash per
+// organization, which its own pending statements do not change.
 type pipe struct {
 	t     *tx
 	stmts []Stmt
